@@ -1,0 +1,129 @@
+# Makefile - the front door: make (build), make test, make serve, make dist, make bench, make deps, make clean.
+.POSIX:
+SHELL := /bin/bash
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+
+.PHONY: all deps native test test-native test-asan bench clean
+
+all: native
+
+# Debian packages the build needs: "command-or-file:package" pairs. As root they are installed with apt-get;
+# otherwise the exact command is printed and make stops.
+DEB_NEEDS := cmake:cmake gcc:gcc /usr/include/stb/stb_image_write.h:libstb-dev \
+	/usr/include/cglm/cglm.h:libcglm-dev /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core
+
+deps:
+	@missing=""; for need in $(DEB_NEEDS); do \
+	  what=$${need%%:*}; pkg=$${need##*:}; \
+	  if [ "$${what#/}" != "$$what" ]; then [ -e "$$what" ] || missing="$$missing $$pkg"; \
+	  else command -v "$$what" >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make deps: installing$$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
+	  else \
+	    echo "make deps: missing Debian packages. Run:"; \
+	    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+native: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: test-native test-asan
+
+test-native: native
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The same native tests once more under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDYN_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -E '^browser'
+
+bench: native
+	$(BUILD)/bench_meanfield
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# ---- web: the WebAssembly build, the static site and the browser tests (wasm/, web/, tests/browser/) --------
+# make wasm   build/wasm/: dynlens-core.{mjs,wasm} (emcc) beside the loader, worker and pool from wasm/
+# make dist   dist/: the static site, for any static host (no special headers, no other host contacted)
+# make serve  dist/ on http://127.0.0.1:$(PORT)/
+.PHONY: deps-web wasm dist serve bench-web clean-web
+EMCC ?= emcc
+DIST ?= dist
+PORT ?= 8000
+WASM_DIR := $(BUILD)/wasm
+# figure.c draws PNG figures for the CLI (stb_truetype); the page draws on canvas, so it stays out of the .wasm.
+WASM_CORE := $(filter-out core/figure.c,$(wildcard core/*.c))
+WASM_JS := $(wildcard wasm/*.js)
+WASM_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wdouble-promotion
+# -isystem only at a folder of links to cglm and stb: -I/usr/include would pull glibc headers into the WASM build.
+WASM_CFLAGS := -std=c11 -O3 -ffp-contract=off -Icore -isystem $(WASM_DIR)/include -isystem $(WASM_DIR)/include/stb
+WASM_LDFLAGS := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createDynlensCore -sALLOW_MEMORY_GROWTH=1 \
+	-sENVIRONMENT=web,worker -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=UTF8ToString
+# Debian's emcc needs its acorn from /usr/share/nodejs to link at -O2 and above.
+EMENV := NODE_PATH=/usr/share/nodejs
+
+deps: deps-web
+deps-web:
+	@missing=""; for need in emcc:emscripten chromium:chromium node:nodejs npm:npm; do \
+	  command -v "$${need%%:*}" >/dev/null 2>&1 || missing="$$missing $${need##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make deps-web: installing$$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
+	  else \
+	    echo "make deps-web: missing Debian packages. Run:"; \
+	    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+	@# playwright-core only drives the Debian chromium: never let it download a browser.
+	@[ -f node_modules/playwright-core/package.json ] || \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+
+$(WASM_DIR)/include/.links:
+	mkdir -p $(WASM_DIR)/include
+	ln -sfn /usr/include/cglm $(WASM_DIR)/include/cglm
+	ln -sfn /usr/include/stb $(WASM_DIR)/include/stb
+	touch $@
+
+# The adapter is held to -Werror; the core is held to it by the native gcc build (clang warns a little differently).
+$(WASM_DIR)/dynw.o: wasm/dynw.c $(wildcard core/*.h) $(WASM_DIR)/include/.links
+	$(EMENV) $(EMCC) $(WASM_CFLAGS) $(WASM_WARN) -Werror -c $< -o $@
+
+$(WASM_DIR)/dynlens-core.mjs: $(WASM_DIR)/dynw.o $(WASM_CORE) $(wildcard core/*.h)
+	$(EMENV) $(EMCC) $(WASM_CFLAGS) $(WASM_WARN) $(WASM_CORE) $(WASM_DIR)/dynw.o $(WASM_LDFLAGS) -o $@
+
+wasm: $(WASM_DIR)/dynlens-core.mjs $(WASM_JS)
+	cp $(WASM_JS) $(WASM_DIR)/
+
+dist: wasm
+	rm -rf $(DIST) && mkdir -p $(DIST)/wasm
+	cp -r web/. $(DIST)/
+	cp $(WASM_DIR)/dynlens-core.mjs $(WASM_DIR)/dynlens-core.wasm $(WASM_JS) $(DIST)/wasm/
+	@echo "make dist: $(DIST)/ is a static site; copy it to any web server"
+
+serve: dist
+	node tests/browser/static-server.mjs $(DIST) $(PORT)
+
+# The browser tests are ctest tests (names start with "browser"); they need the site and playwright-core.
+test-native: dist
+
+bench: bench-web
+bench-web: dist native
+	node tests/browser/bench.mjs --dist $(DIST) --native $(BUILD)/bench_meanfield --out $(BUILD)
+
+clean: clean-web
+clean-web:
+	rm -rf $(DIST)

@@ -1,0 +1,56 @@
+/* act.h - activation functions and their Gaussian kernels; the one place to add an activation. */
+#ifndef DYN_ACT_H
+#define DYN_ACT_H
+
+#include "quad.h"
+#include "status.h"
+
+/* Index
+ *   dyn_act            enum of activations (DYN_ACT_COUNT of them)
+ *   dyn_act_name       "tanh", "relu", ... (NULL for an unknown value)
+ *   dyn_act_parse      name -> enum; DYN_ERR_UNKNOWN_NAME for an unknown name
+ *   dyn_act_phi        phi(x)
+ *   dyn_act_dphi       phi'(x) (the right derivative at a kink)
+ *   dyn_act_kernels    the closed-form Gaussian kernels an activation has, or NULL (then quadrature is used)
+ *
+ * Adding an activation: one enum value here and one row in the table in act.c.
+ */
+
+typedef enum dyn_act {
+    DYN_ACT_TANH = 0,
+    DYN_ACT_RELU,
+    DYN_ACT_HARD_TANH,
+    DYN_ACT_ERF,
+    DYN_ACT_LINEAR,
+    DYN_ACT_SIGMOID,
+    DYN_ACT_SWISH,
+    DYN_ACT_COUNT
+} dyn_act;
+
+/* Gaussian kernels of phi for u ~ N(0, q), and (u1, u2) ~ N(0, q [[1, c], [c, 1]]), c = cos(theta):
+ *   v(q)          = E[phi(u)^2]
+ *   dv(q)         = dv/dq = E[phi'(u)^2 + phi(u) phi''(u)]
+ *   d(q)          = E[phi'(u)^2]
+ *   r(q, theta)   = (v(q) - E[phi(u1) phi(u2)]) / (q (1 - c)),  with r(q, 0) = d(q)
+ *   cp(q, theta)  = E[phi'(u1) phi'(u2)]
+ * r is the secant slope of the correlation map seen from c = 1; it has no cancellation as c -> 1.
+ * Each is NULL when the activation has no closed form (then dynlens uses Gauss-Hermite quadrature); all
+ * are set or none. q > 0 and 0 <= theta <= pi. r and cp may use the Gauss-Legendre rule gl for a 1-D
+ * integral left in an otherwise closed form (hard tanh); pure closed forms ignore it. */
+typedef struct dyn_act_kernels {
+    double (*v)(double q);
+    double (*dv)(double q);
+    double (*d)(double q);
+    double (*r)(const dyn_quad_rule *gl, double q, double theta);
+    double (*cp)(const dyn_quad_rule *gl, double q, double theta);
+} dyn_act_kernels;
+
+const char *dyn_act_name(dyn_act a);
+dyn_status dyn_act_parse(const char *name, dyn_act *out);
+double dyn_act_phi(dyn_act a, double x);
+double dyn_act_dphi(dyn_act a, double x);
+const dyn_act_kernels *dyn_act_kernels_of(dyn_act a);
+/* 1 when |phi(x)| is bounded (tanh, hard_tanh, erf, sigmoid), so the length map always has a fixed point. */
+int dyn_act_bounded(dyn_act a);
+
+#endif

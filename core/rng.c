@@ -1,0 +1,71 @@
+/* rng.c - xoshiro256** (Blackman and Vigna 2018) with splitmix64 seeding, and Marsaglia's polar normals. */
+#include "rng.h"
+
+#include <math.h>
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+void dyn_rng_seed(dyn_rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
+    r->spare = 0.0;
+    r->has_spare = 0;
+}
+
+uint64_t dyn_rng_u64(dyn_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double dyn_rng_uniform(dyn_rng *r) { return (double)(dyn_rng_u64(r) >> 11) * 0x1.0p-53; }
+
+/* Natural log for x in (0, 1], from exact operations only: libm's log may differ in the last bit between
+ * glibc and Emscripten's musl, which would make the normal streams differ. x = m 2^e with m in [1/sqrt2,
+ * sqrt2); log m = 2 atanh(s), s = (m-1)/(m+1), |s| < 0.1716, so the odd series to s^29 is exact to 1 ulp. */
+static double portable_log(double x)
+{
+    int e = 0;
+    double m = frexp(x, &e); /* exact: m in [0.5, 1) */
+    if (m < 0.70710678118654752440) {
+        m *= 2.0;
+        e -= 1;
+    }
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s, sum = 0.0;
+    for (int k = 29; k >= 1; k -= 2) sum = sum * s2 + 1.0 / k;
+    return 2.0 * s * sum + e * 0.69314718055994530942;
+}
+
+double dyn_rng_normal(dyn_rng *r)
+{
+    if (r->has_spare) {
+        r->has_spare = 0;
+        return r->spare;
+    }
+    double u, v, s;
+    do {
+        u = 2.0 * dyn_rng_uniform(r) - 1.0;
+        v = 2.0 * dyn_rng_uniform(r) - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    double f = sqrt(-2.0 * portable_log(s) / s);
+    r->spare = v * f;
+    r->has_spare = 1;
+    return u * f;
+}
