@@ -132,9 +132,22 @@ static double gl_split(const dyn_quad_rule *gl, double (*f)(const ht_ctx *, doub
     return acc;
 }
 
+static double ht_cp(const dyn_quad_rule *gl, double q, double t);
+
 static double ht_r(const dyn_quad_rule *gl, double q, double t)
 {
     if (t == 0.0) return ht_d(q);
+    if (t < 1e-2) {
+        /* v - C loses digits as t -> 0; use instead d(v - C)/dc = q cp (Price's theorem):
+         * r = (1/(1 - c)) int_0^t cp(t') sin t' dt', smooth in t', with an 8-point Gauss-Legendre rule */
+        double x8[8], w8[8], acc = 0.0;
+        dyn_quad_legendre(8, x8, w8);
+        for (int i = 0; i < 8; i++) {
+            double tt = 0.5 * t * (1.0 + x8[i]);
+            acc += 0.5 * t * w8[i] * ht_cp(gl, q, tt) * sin(tt);
+        }
+        return acc / one_minus_cos(t);
+    }
     double sq = sqrt(q), a = 1.0 / sq, c = cos(t);
     ht_ctx h = {sq, a, c, sin(t)};
     double lim = a < 10.0 ? a : 10.0, zc = fabs(c) > 1e-3 ? a / fabs(c) : 1e6, w = h.s / (fabs(c) + 1e-3);

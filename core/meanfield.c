@@ -68,7 +68,7 @@ static void exact_rc(const dyn_mf *mf, double q, double t, double *r, double *cp
         *cp = mf->k->cp(&mf->gl, q, t);
         return;
     }
-    if (t == 0.0) {
+    if (t < 1e-7) { /* r = d + O(t^2) for smooth phi, and below here phi(u1) - phi(u2) loses its digits */
         double vd[3];
         exact_vd(mf, q, vd);
         *r = *cp = vd[2];
@@ -564,7 +564,7 @@ dyn_status dyn_mf_solve(const dyn_mf *mf, double sw2, double sb2, dyn_mf_point *
 }
 
 /* B(q) = q - v(q)/d(q) is the sb2 at which q is the fixed point of a critical network (sw2 = 1/d(q)) */
-static int crit_solve(const kern *k, double sb2, double *sw2c, double *qs)
+static int crit_parametric(const kern *k, double sb2, double *sw2c, double *qs)
 {
     double vd[3];
     int st;
@@ -598,6 +598,45 @@ static int crit_solve(const kern *k, double sb2, double *sw2c, double *qs)
     if ((st = kern_vd(k, *qs, vd))) return st;
     *sw2c = 1.0 / vd[2];
     return OK;
+}
+
+/* Where the smallest stable fixed point changes phase, by bisection in sw2 (slow, always right). */
+static int crit_bisect(const kern *k, double sb2, double *sw2c, double *qs)
+{
+    double lo = 0.0, hi = 0.0;
+    dyn_mf_point p;
+    int st;
+    for (double sw2 = 1.0 / 64; sw2 <= DYN_MF_MAX_PARAM; sw2 *= 1.25) {
+        if ((st = solve_point(k, sw2, sb2, 0, NULL, &p))) return st;
+        if (p.phase != DYN_PHASE_ORDERED) {
+            hi = sw2;
+            break;
+        }
+        lo = sw2;
+    }
+    if (hi == 0.0 || p.phase == DYN_PHASE_UNBOUNDED) return UNBOUNDED;
+    for (int it = 0; it < 200 && hi - lo > 1e-15 * hi; it++) {
+        double mid = 0.5 * (lo + hi);
+        if ((st = solve_point(k, mid, sb2, 0, NULL, &p))) return st;
+        if (p.phase == DYN_PHASE_ORDERED) lo = mid;
+        else hi = mid;
+    }
+    if ((st = solve_point(k, lo, sb2, 0, NULL, &p))) return st;
+    *sw2c = lo;
+    *qs = p.q_star;
+    return OK;
+}
+
+/* The critical sw2 at sb2: the parametric solution when the network there really has that q* (true for
+ * tanh, erf, hard tanh...); otherwise (swish: its stable fixed point can jump) the phase boundary. */
+static int crit_solve(const kern *k, double sb2, double *sw2c, double *qs)
+{
+    int st = crit_parametric(k, sb2, sw2c, qs);
+    if (st != OK) return st;
+    double q = 0.0;
+    if ((st = solve_q(k, *sw2c, sb2, *qs, &q)) == OUT_OF_TABLE) return st;
+    if (st == OK && fabs(q - *qs) <= 1e-9 * *qs) return OK;
+    return crit_bisect(k, sb2, sw2c, qs);
 }
 
 dyn_status dyn_mf_critical(const dyn_mf *mf, double sb2, double *sw2_crit, double *q_star)
@@ -681,7 +720,7 @@ dyn_status dyn_mf_grid(const dyn_mf *mf, const dyn_mf_grid_desc *g, float *out, 
 }
 
 dyn_status dyn_mf_trajectory(const dyn_mf *mf, double sw2, double sb2, double q0, double c0, int depth,
-                             double *q_out, double *c_out)
+                             double *q_out, double *c_out, double *e_out)
 {
     if (!mf || !q_out || !c_out) return DYN_ERR_NULL;
     dyn_status s = check_params(sw2, sb2);
@@ -694,6 +733,7 @@ dyn_status dyn_mf_trajectory(const dyn_mf *mf, double sw2, double sb2, double q0
     double q = q0, eps = 1.0 - c0;
     q_out[0] = q0;
     c_out[0] = c0;
+    if (e_out) e_out[0] = eps;
     for (int l = 1; l <= depth; l++) {
         double vd[3], r = 0.0, cp, t = 2.0 * asin(fmin(1.0, sqrt(0.5 * eps)));
         exact_vd(mf, q, vd);
@@ -703,6 +743,7 @@ dyn_status dyn_mf_trajectory(const dyn_mf *mf, double sw2, double sb2, double q0
         q = qn;
         q_out[l] = q;
         c_out[l] = 1.0 - eps;
+        if (e_out) e_out[l] = eps;
     }
     return DYN_OK;
 }

@@ -137,9 +137,11 @@ dyn_status dyn_mf_critical_line(const dyn_mf *mf, double sb2_min, double sb2_max
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE, DYN_ERR_SIZE, DYN_ERR_BUFFER. */
 dyn_status dyn_mf_grid(const dyn_mf *mf, const dyn_mf_grid_desc *g, float *out, size_t out_len);
 
-/* q_out[l], c_out[l] for l = 0..depth (depth + 1 values each; index 0 holds q0, c0). q0 > 0, -1 <= c0 <= 1. */
+/* q_out[l], c_out[l] for l = 0..depth (depth + 1 values each; index 0 holds q0, c0). q0 > 0, -1 <= c0 <= 1.
+ * e_out may be NULL or receive 1 - c^l with full relative precision (it reaches 1e-300 where c^l rounds to 1),
+ * for log-scale plots of the approach to c* = 1. Uses the exact path. */
 dyn_status dyn_mf_trajectory(const dyn_mf *mf, double sw2, double sb2, double q0, double c0, int depth,
-                             double *q_out, double *c_out);
+                             double *q_out, double *c_out, double *e_out);
 
 /* Pushes two inputs through d->seeds independent random networks and records, per layer l = 0..depth,
  * the mean over networks and its standard error of q^l (averaged over the two inputs) and of c^l.

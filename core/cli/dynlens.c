@@ -1,0 +1,761 @@
+/* dynlens.c - the native command-line tool: parses arguments, calls the core, writes JSON, CSV, NPY and PNG. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "colormap.h"
+#include "figure.h"
+#include "meanfield.h"
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#pragma GCC diagnostic ignored "-Wdouble-promotion"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#endif
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include <stb_image_write.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+#ifndef DYN_DEFAULT_FONT
+#define DYN_DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#endif
+#define VERSION "0.1.0"
+#define DNAN ((double)NAN)
+#define DINF ((double)INFINITY)
+
+/* ------------------------------------------------------------------ errors: one line on stderr, exit 2 */
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("dynlens: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+static void *xmalloc(size_t n, const char *what)
+{
+    void *p = n ? malloc(n) : NULL;
+    if (!p) die("cannot allocate %zu bytes for %s", n, what);
+    return p;
+}
+
+static void check(dyn_status s, const char *what)
+{
+    if (s != DYN_OK) die("%s: %s", what, dyn_status_str(s));
+}
+
+/* ------------------------------------------------------------------ options: --name value or --name=value */
+
+typedef struct opt {
+    const char *name, *value, *help;
+    int is_flag; /* takes no value */
+    int seen;
+} opt;
+
+typedef struct cmd {
+    const char *usage, *summary;
+    opt *opts;
+} cmd;
+
+static void print_help(const cmd *c)
+{
+    printf("usage: %s\n\n%s\n\noptions:\n", c->usage, c->summary);
+    for (opt *o = c->opts; o->name; o++)
+        printf("  --%-12s %s%s%s%s\n", o->name, o->help, o->value && !o->is_flag ? " (default " : "",
+               o->value && !o->is_flag ? o->value : "", o->value && !o->is_flag ? ")" : "");
+    printf("  --%-12s %s\n", "help", "show this help");
+}
+
+static void parse_opts(const cmd *c, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_help(c);
+            exit(0);
+        }
+        if (strncmp(a, "--", 2) != 0) die("unexpected argument '%s' (see --help)", a);
+        const char *eq = strchr(a + 2, '=');
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        opt *o = c->opts;
+        while (o->name && !(strlen(o->name) == len && strncmp(o->name, a + 2, len) == 0)) o++;
+        if (!o->name) die("unknown option '%.*s' (see --help)", (int)(len + 2), a);
+        o->seen = 1;
+        if (o->is_flag) {
+            if (eq) die("option --%s takes no value", o->name);
+            o->value = "1";
+        } else if (eq) {
+            o->value = eq + 1;
+        } else {
+            if (i + 1 >= argc) die("option --%s needs a value", o->name);
+            o->value = argv[++i];
+        }
+    }
+}
+
+static const char *get(const cmd *c, const char *name)
+{
+    for (opt *o = c->opts; o->name; o++)
+        if (strcmp(o->name, name) == 0) return o->value;
+    return NULL;
+}
+
+static double num(const char *name, const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE) die("--%s: '%s' is not a number", name, s);
+    if (!isfinite(v)) die("--%s: '%s' is not a finite number", name, s);
+    return v;
+}
+
+static double get_num(const cmd *c, const char *name) { return num(name, get(c, name)); }
+
+static long get_int(const cmd *c, const char *name, long lo, long hi)
+{
+    const char *s = get(c, name);
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno) die("--%s: '%s' is not an integer", name, s);
+    if (v < lo || v > hi) die("--%s: %ld is out of range [%ld, %ld]", name, v, lo, hi);
+    return v;
+}
+
+/* "a:b" with a < b (or a <= b when allow_equal) */
+static void get_range(const cmd *c, const char *name, double *lo, double *hi)
+{
+    const char *s = get(c, name), *colon = strchr(s, ':');
+    if (!colon) die("--%s: '%s' is not a range; write MIN:MAX, e.g. 0.5:4", name, s);
+    char a[64], b[64];
+    size_t la = (size_t)(colon - s);
+    if (la == 0 || la >= sizeof a || strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof b)
+        die("--%s: '%s' is not a range; write MIN:MAX, e.g. 0.5:4", name, s);
+    memcpy(a, s, la);
+    a[la] = 0;
+    strcpy(b, colon + 1);
+    *lo = num(name, a);
+    *hi = num(name, b);
+    if (!(*hi > *lo)) die("--%s: the range %s is empty; MIN must be below MAX", name, s);
+}
+
+static void get_size(const cmd *c, const char *name, int *nx, int *ny, int maxside)
+{
+    const char *s = get(c, name);
+    char *end;
+    long x = strtol(s, &end, 10), y = 0;
+    if (end == s || (*end != 'x' && *end != 'X')) die("--%s: '%s' is not a size; write WIDTHxHEIGHT, e.g. 256x256", name, s);
+    const char *t = end + 1;
+    y = strtol(t, &end, 10);
+    if (end == t || *end) die("--%s: '%s' is not a size; write WIDTHxHEIGHT, e.g. 256x256", name, s);
+    if (x < 1 || y < 1 || x > maxside || y > maxside)
+        die("--%s: %ldx%ld is out of range: each side must be 1..%d", name, x, y, maxside);
+    *nx = (int)x;
+    *ny = (int)y;
+}
+
+static dyn_act get_act(const cmd *c)
+{
+    dyn_act a;
+    const char *s = get(c, "act");
+    if (dyn_act_parse(s, &a) != DYN_OK) {
+        char list[256] = "";
+        for (int i = 0; i < DYN_ACT_COUNT; i++) {
+            strcat(list, i ? ", " : "");
+            strcat(list, dyn_act_name((dyn_act)i));
+        }
+        die("--act: unknown activation '%s'; choose one of %s", s, list);
+    }
+    return a;
+}
+
+static void check_sw2(double sw2)
+{
+    if (!(sw2 > 0.0) || sw2 > DYN_MF_MAX_PARAM)
+        die("--sw2: %g is out of range: the weight variance must be in (0, %g]", sw2, DYN_MF_MAX_PARAM);
+}
+
+static void check_sb2(double sb2)
+{
+    if (sb2 < 0.0 || sb2 > DYN_MF_MAX_PARAM)
+        die("--sb2: %g is out of range: the bias variance must be in [0, %g]", sb2, DYN_MF_MAX_PARAM);
+}
+
+/* ------------------------------------------------------------------ the core, set up */
+
+static dyn_mf *make_mf(dyn_act act, int order)
+{
+    dyn_mf_desc d = {act, order};
+    size_t bytes = dyn_mf_workspace_bytes(&d);
+    if (!bytes) die("--order: %d is out of range [%d, %d]", order, DYN_MF_MIN_ORDER, DYN_MF_MAX_ORDER);
+    dyn_mf *mf = xmalloc(sizeof *mf + bytes, "the quadrature tables");
+    check(dyn_mf_init(mf, &d, mf + 1, bytes), "setting up the quadrature");
+    return mf;
+}
+
+static int get_order(const cmd *c)
+{
+    return (int)get_int(c, "order", 0, DYN_MF_MAX_ORDER);
+}
+
+/* ------------------------------------------------------------------ output */
+
+/* JSON numbers: NaN -> null; +-inf -> +-1e999, which JSON's grammar allows and parsers read as infinity */
+static void jnum(FILE *f, double v)
+{
+    if (isnan(v)) fputs("null", f);
+    else if (isinf(v)) fputs(v > 0 ? "1e999" : "-1e999", f);
+    else fprintf(f, "%.17g", v);
+}
+
+static void jarr(FILE *f, const double *v, int n)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        if (i) fputs(", ", f);
+        jnum(f, v[i]);
+    }
+    fputc(']', f);
+}
+
+/* Files are written next to their destination and renamed into place, so a failure leaves no half file. */
+typedef struct outfile {
+    FILE *f;
+    char tmp[4096];
+    const char *path;
+} outfile;
+
+static void out_open(outfile *o, const char *path)
+{
+    if (strlen(path) + 16 > sizeof o->tmp) die("output path too long: %s", path);
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp%ld", path, (long)time(NULL));
+    o->path = path;
+    o->f = fopen(o->tmp, "wb");
+    if (!o->f) die("cannot write %s: %s", path, strerror(errno));
+}
+
+static void out_close(outfile *o)
+{
+    int bad = ferror(o->f);
+    if (fclose(o->f) != 0 || bad) {
+        remove(o->tmp);
+        die("cannot write %s: %s", o->path, strerror(errno));
+    }
+    if (rename(o->tmp, o->path) != 0) {
+        remove(o->tmp);
+        die("cannot write %s: %s", o->path, strerror(errno));
+    }
+}
+
+static void write_npy(const char *path, const float *v, int ny, int nx)
+{
+    outfile o;
+    out_open(&o, path);
+    char hdr[128];
+    int n = snprintf(hdr, sizeof hdr, "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", ny, nx);
+    int total = 10 + n + 1, pad = (64 - total % 64) % 64; /* header padded to a multiple of 64 bytes */
+    unsigned short hlen = (unsigned short)(n + pad + 1);
+    fwrite("\x93NUMPY\x01\x00", 1, 8, o.f);
+    fputc(hlen & 0xff, o.f);
+    fputc(hlen >> 8, o.f);
+    fwrite(hdr, 1, (size_t)n, o.f);
+    for (int i = 0; i < pad; i++) fputc(' ', o.f);
+    fputc('\n', o.f);
+    for (size_t i = 0; i < (size_t)nx * ny; i++) { /* little-endian float32, whatever the host */
+        unsigned char b[4];
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        for (int k = 0; k < 4; k++) b[k] = (unsigned char)(u >> (8 * k));
+        fwrite(b, 1, 4, o.f);
+    }
+    out_close(&o);
+}
+
+static void png_sink(void *ctx, void *data, int size) { fwrite(data, 1, (size_t)size, (FILE *)ctx); }
+
+static void write_png(const char *path, const uint8_t *rgba, int w, int h)
+{
+    outfile o;
+    out_open(&o, path);
+    if (!stbi_write_png_to_func(png_sink, o.f, w, h, 4, rgba, 4 * w)) {
+        fclose(o.f);
+        remove(o.tmp);
+        die("cannot encode %s", path);
+    }
+    out_close(&o);
+}
+
+static uint8_t *load_font(size_t *len)
+{
+    const char *path = getenv("DYNLENS_FONT");
+    if (!path || !*path) path = DYN_DEFAULT_FONT;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("cannot read the font %s (%s): install Debian's fonts-dejavu-core or set DYNLENS_FONT to a .ttf",
+            path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n <= 0) die("cannot read the font %s", path);
+    uint8_t *buf = xmalloc((size_t)n, "the font");
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) die("cannot read the font %s", path);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+typedef struct png_opts {
+    const char *path;
+    int width, height;
+} png_opts;
+
+static png_opts get_png(const cmd *c)
+{
+    png_opts p = {get(c, "png"), 960, 720};
+    if (get(c, "png-size")) get_size(c, "png-size", &p.width, &p.height, DYN_FIG_MAX_SIDE);
+    if (p.width < DYN_FIG_MIN_SIDE || p.height < DYN_FIG_MIN_SIDE)
+        die("--png-size: each side must be at least %d px", DYN_FIG_MIN_SIDE);
+    return p;
+}
+
+/* ------------------------------------------------------------------ meanfield point */
+
+static const char *const FIELD_LABEL[DYN_MF_FIELD_COUNT] = {
+    "q^*", "c^*", "χ_1", "χ_c", "ξ_q (layers)", "ξ_c (layers)", "ξ_∇ = −1/ln χ_1 (layers)",
+    "0 = ordered, 1 = chaotic (grey: q^l unbounded)"};
+
+static void print_point(const char *act, const dyn_mf_point *p)
+{
+    printf("{\"act\": \"%s\", \"sw2\": ", act);
+    jnum(stdout, p->sw2);
+    printf(", \"sb2\": ");
+    jnum(stdout, p->sb2);
+    const char *names[] = {"q_star", "c_star", "chi1", "chi_c", "chi_q", "xi_q", "xi_c", "xi_grad", "depth_trainable"};
+    double vals[] = {p->q_star, p->c_star, p->chi1, p->chi_c, p->chi_q, p->xi_q, p->xi_c, p->xi_grad, p->depth_trainable};
+    for (int i = 0; i < 9; i++) {
+        printf(", \"%s\": ", names[i]);
+        jnum(stdout, vals[i]);
+    }
+    printf(", \"phase\": \"%s\"}\n", dyn_mf_phase_name(p->phase));
+}
+
+#define ORDER_OPT {"order", "0", "Gauss-Hermite order of the 2-D rule, 16..2048 (0: 512)", 0, 0}
+#define ACT_OPT {"act", "tanh", "activation: tanh, relu, hard_tanh, erf, linear, sigmoid, swish", 0, 0}
+
+static int cmd_point(int argc, char **argv)
+{
+    opt o[] = {ACT_OPT,
+               {"sw2", "1.5", "weight variance sigma_w^2 (fan-in scaled)", 0, 0},
+               {"sb2", "0.05", "bias variance sigma_b^2", 0, 0},
+               ORDER_OPT,
+               {0}};
+    cmd c = {"dynlens meanfield point [--act A] [--sw2 X] [--sb2 Y] [--order N]",
+             "Fixed points, chi_1, chi_c and depth scales of one random network, as one JSON object:\n"
+             "q_star, c_star, chi1, chi_c, chi_q, xi_q, xi_c, xi_grad, depth_trainable (6 xi_c), phase.\n"
+             "Infinite depth scales are written 1e999 (valid JSON, read as infinity); undefined ones null.",
+             o};
+    parse_opts(&c, argc, argv);
+    dyn_act act = get_act(&c);
+    double sw2 = get_num(&c, "sw2"), sb2 = get_num(&c, "sb2");
+    check_sw2(sw2);
+    check_sb2(sb2);
+    dyn_mf *mf = make_mf(act, get_order(&c));
+    dyn_mf_point p;
+    check(dyn_mf_solve(mf, sw2, sb2, &p), "solving the mean-field equations");
+    print_point(dyn_act_name(act), &p);
+    free(mf);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ meanfield critical */
+
+static int cmd_critical(int argc, char **argv)
+{
+    opt o[] = {ACT_OPT,
+               {"sb2", "0.05", "bias variance, or a range MIN:MAX for the whole line", 0, 0},
+               {"n", "31", "points on the line when --sb2 is a range", 0, 0},
+               ORDER_OPT,
+               {0}};
+    cmd c = {"dynlens meanfield critical [--act A] [--sb2 Y | --sb2 MIN:MAX --n N] [--order N]",
+             "The critical weight variance (chi_1 = 1, the edge of chaos) for a bias variance, as JSON:\n"
+             "{sw2_crit, q_star}; for a range, arrays sb2 and sw2_crit (null where there is none).",
+             o};
+    parse_opts(&c, argc, argv);
+    dyn_act act = get_act(&c);
+    dyn_mf *mf = make_mf(act, get_order(&c));
+    if (strchr(get(&c, "sb2"), ':')) {
+        double lo, hi;
+        get_range(&c, "sb2", &lo, &hi);
+        check_sb2(lo);
+        check_sb2(hi);
+        int n = (int)get_int(&c, "n", 2, DYN_MF_MAX_GRID);
+        double *sw2 = xmalloc(sizeof(double) * n, "the line"), *sb2 = xmalloc(sizeof(double) * n, "the line");
+        check(dyn_mf_critical_line(mf, lo, hi, n, sw2), "the critical line");
+        for (int i = 0; i < n; i++) sb2[i] = lo + (hi - lo) * i / (n - 1);
+        printf("{\"act\": \"%s\", \"sb2\": ", dyn_act_name(act));
+        jarr(stdout, sb2, n);
+        printf(", \"sw2_crit\": ");
+        jarr(stdout, sw2, n);
+        printf("}\n");
+        free(sw2);
+        free(sb2);
+    } else {
+        double sb2 = get_num(&c, "sb2"), sw2 = DNAN, q = DNAN;
+        check_sb2(sb2);
+        dyn_status s = dyn_mf_critical(mf, sb2, &sw2, &q);
+        if (s == DYN_ERR_NO_SOLUTION)
+            die("%s has no critical point at sb2 = %g (ReLU and linear networks are critical only at sb2 = 0)",
+                dyn_act_name(act), sb2);
+        check(s, "solving for the critical point");
+        printf("{\"act\": \"%s\", \"sb2\": ", dyn_act_name(act));
+        jnum(stdout, sb2);
+        printf(", \"sw2_crit\": ");
+        jnum(stdout, sw2);
+        printf(", \"q_star\": ");
+        jnum(stdout, q);
+        printf("}\n");
+    }
+    free(mf);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ meanfield phase */
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return 1e3 * (double)t.tv_sec + 1e-6 * (double)t.tv_nsec;
+}
+
+static int cmd_phase(int argc, char **argv)
+{
+    opt o[] = {ACT_OPT,
+               {"field", "xi_c", "q_star, c_star, chi1, chi_c, xi_q, xi_c, xi_grad or phase", 0, 0},
+               {"sw2", "0.5:4", "weight variance range MIN:MAX (columns)", 0, 0},
+               {"sb2", "0:0.3", "bias variance range MIN:MAX (rows, top row = MAX)", 0, 0},
+               {"size", "256x256", "grid size COLUMNSxROWS", 0, 0},
+               {"png", NULL, "write the figure (heatmap, critical line, colorbar) to this PNG", 0, 0},
+               {"png-size", "960x720", "PNG size in px", 0, 0},
+               {"csv", NULL, "write the grid as CSV: columns sw2,sb2,<field>", 0, 0},
+               {"npy", NULL, "write the grid as NPY: float32, shape (rows, columns), row 0 = top (sb2 MAX)", 0, 0},
+               {"cmap", "viridis", "colormap: viridis, rdbu or greys", 0, 0},
+               {"vmin", NULL, "lower end of the colour scale (default: 1st percentile)", 0, 0},
+               {"vmax", NULL, "upper end of the colour scale (default: 99th percentile)", 0, 0},
+               {"scale", "auto", "colour scale: linear, log, or auto (log for the depth scales xi_c, xi_q)", 0, 0},
+               {"title", NULL, "figure title (default: the field and activation)", 0, 0},
+               ORDER_OPT,
+               {0}};
+    cmd c = {"dynlens meanfield phase [--act A] [--field F] [--sw2 MIN:MAX] [--sb2 MIN:MAX] [--size WxH]\n"
+             "                        [--png FILE] [--csv FILE] [--npy FILE] [...]",
+             "An order/chaos phase diagram: one field over a (sigma_w^2, sigma_b^2) grid, with the critical line.\n"
+             "Prints a JSON summary (ranges, size, min, max, time); writes the grid and the figure on request.",
+             o};
+    parse_opts(&c, argc, argv);
+    dyn_act act = get_act(&c);
+    dyn_mf_field field;
+    if (dyn_mf_field_parse(get(&c, "field"), &field) != DYN_OK)
+        die("--field: unknown field '%s'; choose one of q_star, c_star, chi1, chi_c, xi_q, xi_c, xi_grad, phase",
+            get(&c, "field"));
+    dyn_mf_grid_desc g = {field, 0, 0, 0, 0, 0, 0, 0, 0};
+    get_range(&c, "sw2", &g.sw2_min, &g.sw2_max);
+    get_range(&c, "sb2", &g.sb2_min, &g.sb2_max);
+    check_sw2(g.sw2_min);
+    check_sw2(g.sw2_max);
+    check_sb2(g.sb2_min);
+    check_sb2(g.sb2_max);
+    get_size(&c, "size", &g.nx, &g.ny, DYN_MF_MAX_GRID);
+    dyn_cmap cmap;
+    if (dyn_cmap_parse(get(&c, "cmap"), &cmap) != DYN_OK)
+        die("--cmap: unknown colormap '%s'; choose viridis, rdbu or greys", get(&c, "cmap"));
+    png_opts png = get_png(&c);
+    double vmin = get(&c, "vmin") ? get_num(&c, "vmin") : DNAN, vmax = get(&c, "vmax") ? get_num(&c, "vmax") : DNAN;
+    if (!isnan(vmin) && !isnan(vmax) && !(vmax > vmin)) die("--vmin must be below --vmax");
+    const char *scale = get(&c, "scale");
+    if (strcmp(scale, "linear") && strcmp(scale, "log") && strcmp(scale, "auto"))
+        die("--scale: unknown scale '%s'; choose linear, log or auto", scale);
+    int log_scale = strcmp(scale, "log") == 0 ||
+                    (strcmp(scale, "auto") == 0 && (field == DYN_MF_XI_C || field == DYN_MF_XI_Q));
+    if (log_scale && !isnan(vmin) && !(vmin > 0.0)) die("--vmin must be positive with a log scale");
+
+    dyn_mf *mf = make_mf(act, get_order(&c));
+    size_t n = (size_t)g.nx * g.ny;
+    float *grid = xmalloc(n * sizeof *grid, "the grid");
+    double t0 = now_ms();
+    check(dyn_mf_grid(mf, &g, grid, n), "computing the grid");
+    double ms = now_ms() - t0;
+    double lo = DINF, hi = -DINF;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(grid[i])) lo = fmin(lo, grid[i]), hi = fmax(hi, grid[i]);
+
+    const char *fname = dyn_mf_field_name(field);
+    if (get(&c, "csv")) {
+        outfile f;
+        out_open(&f, get(&c, "csv"));
+        fprintf(f.f, "# dynlens %s meanfield phase: act=%s field=%s sw2=%.17g:%.17g sb2=%.17g:%.17g size=%dx%d order=%d\n",
+                VERSION, dyn_act_name(act), fname, g.sw2_min, g.sw2_max, g.sb2_min, g.sb2_max, g.nx, g.ny, mf->order);
+        fprintf(f.f, "# rows top first (sb2 from max to min), columns sw2 from min to max; empty = undefined\n");
+        fprintf(f.f, "sw2,sb2,%s\n", fname);
+        for (int r = 0; r < g.ny; r++) {
+            double sb2 = g.ny == 1 ? g.sb2_min : g.sb2_max - (g.sb2_max - g.sb2_min) * r / (g.ny - 1);
+            for (int col = 0; col < g.nx; col++) {
+                double sw2 = g.nx == 1 ? g.sw2_min : g.sw2_min + (g.sw2_max - g.sw2_min) * col / (g.nx - 1);
+                float v = grid[(size_t)r * g.nx + col];
+                fprintf(f.f, "%.17g,%.17g,", sw2, sb2);
+                if (isnan(v)) fputc('\n', f.f);
+                else if (isinf(v)) fprintf(f.f, "%s\n", v > 0 ? "inf" : "-inf");
+                else fprintf(f.f, "%.9g\n", (double)v);
+            }
+        }
+        out_close(&f);
+    }
+    if (get(&c, "npy")) write_npy(get(&c, "npy"), grid, g.ny, g.nx);
+    if (png.path) {
+        size_t font_len;
+        uint8_t *font = load_font(&font_len);
+        int nl = g.ny < 2 ? 2 : g.ny;
+        double *lx = xmalloc(sizeof(double) * nl, "the critical line"), *ly = xmalloc(sizeof(double) * nl, "the critical line");
+        int have_line = g.sb2_max > g.sb2_min && dyn_mf_critical_line(mf, g.sb2_min, g.sb2_max, nl, lx) == DYN_OK;
+        for (int i = 0; i < nl; i++) ly[i] = g.sb2_min + (g.sb2_max - g.sb2_min) * i / (nl - 1);
+        if (field == DYN_MF_PHASE) /* unbounded networks in grey; ordered blue, chaotic red */
+            for (size_t i = 0; i < n; i++)
+                if (grid[i] == (float)DYN_PHASE_UNBOUNDED) grid[i] = DNAN;
+        char title[160];
+        if (get(&c, "title")) snprintf(title, sizeof title, "%s", get(&c, "title"));
+        else if (field == DYN_MF_PHASE) snprintf(title, sizeof title, "Order and chaos in %s networks", dyn_act_name(act));
+        else snprintf(title, sizeof title, "%s for %s networks", FIELD_LABEL[field], dyn_act_name(act));
+        if (!get(&c, "title") && strchr(title, '(')) { /* drop the unit from the title */
+            char *p = strstr(title, " (");
+            char *q = p ? strchr(p, ')') : NULL;
+            if (p && q) memmove(p, q + 1, strlen(q + 1) + 1);
+        }
+        dyn_fig_desc d = {png.width, png.height, font, font_len, title, "σ_w^2", "σ_b^2", FIELD_LABEL[field],
+                          g.sw2_min, g.nx > 1 ? g.sw2_max : 0, g.sb2_min, g.ny > 1 ? g.sb2_max : 0,
+                          field == DYN_MF_PHASE ? DYN_CMAP_RDBU : cmap,
+                          field == DYN_MF_PHASE ? 0.0 : vmin, field == DYN_MF_PHASE ? 1.0 : vmax, log_scale, 0, 0};
+        dyn_fig_line line = {lx, ly, nl, {255, 255, 255, 255}, 0, 1, "χ_1 = 1 (edge of chaos)"};
+        size_t sb = dyn_fig_scratch_bytes(&d, n);
+        size_t pix = (size_t)4 * png.width * png.height;
+        void *scratch = xmalloc(sb, "figure scratch");
+        uint8_t *rgba = xmalloc(pix, "the figure");
+        check(dyn_fig_heatmap(&d, grid, g.nx, g.ny, &line, have_line ? 1 : 0, rgba, pix, scratch, sb, NULL),
+              "drawing the figure");
+        write_png(png.path, rgba, png.width, png.height);
+        free(rgba);
+        free(scratch);
+        free(lx);
+        free(ly);
+        free(font);
+    }
+    printf("{\"act\": \"%s\", \"field\": \"%s\", \"sw2\": [%.17g, %.17g], \"sb2\": [%.17g, %.17g], "
+           "\"nx\": %d, \"ny\": %d, \"order\": %d, \"min\": ",
+           dyn_act_name(act), fname, g.sw2_min, g.sw2_max, g.sb2_min, g.sb2_max, g.nx, g.ny, mf->order);
+    jnum(stdout, isfinite(lo) ? lo : DNAN);
+    printf(", \"max\": ");
+    jnum(stdout, isfinite(hi) ? hi : DNAN);
+    printf(", \"ms\": %.3f}\n", ms);
+    free(grid);
+    free(mf);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ meanfield trajectory and simulate */
+
+static int cmd_trajectory(int argc, char **argv)
+{
+    opt o[] = {ACT_OPT,
+               {"sw2", "1.5", "weight variance", 0, 0},
+               {"sb2", "0.05", "bias variance", 0, 0},
+               {"q0", "1", "input length q^0 (both inputs)", 0, 0},
+               {"c0", "0.5", "input correlation c^0", 0, 0},
+               {"depth", "30", "layers", 0, 0},
+               ORDER_OPT,
+               {0}};
+    cmd c = {"dynlens meanfield trajectory [--act A] [--sw2 X] [--sb2 Y] [--q0 Q] [--c0 C] [--depth L]",
+             "Iterates the length and correlation maps from (q0, c0): JSON arrays q, c and one_minus_c per layer.",
+             o};
+    parse_opts(&c, argc, argv);
+    dyn_act act = get_act(&c);
+    double sw2 = get_num(&c, "sw2"), sb2 = get_num(&c, "sb2"), q0 = get_num(&c, "q0"), c0 = get_num(&c, "c0");
+    check_sw2(sw2);
+    check_sb2(sb2);
+    if (!(q0 > 0.0) || q0 > 1e6) die("--q0: %g is out of range (0, 1e6]", q0);
+    if (c0 < -1.0 || c0 > 1.0) die("--c0: %g is out of range [-1, 1]", c0);
+    int L = (int)get_int(&c, "depth", 0, DYN_MF_MAX_DEPTH);
+    dyn_mf *mf = make_mf(act, get_order(&c));
+    double *q = xmalloc(sizeof(double) * (L + 1), "q"), *cc = xmalloc(sizeof(double) * (L + 1), "c"),
+           *e = xmalloc(sizeof(double) * (L + 1), "1 - c");
+    check(dyn_mf_trajectory(mf, sw2, sb2, q0, c0, L, q, cc, e), "iterating the maps");
+    printf("{\"act\": \"%s\", \"sw2\": %.17g, \"sb2\": %.17g, \"q\": ", dyn_act_name(act), sw2, sb2);
+    jarr(stdout, q, L + 1);
+    printf(", \"c\": ");
+    jarr(stdout, cc, L + 1);
+    printf(", \"one_minus_c\": ");
+    jarr(stdout, e, L + 1);
+    printf("}\n");
+    free(q);
+    free(cc);
+    free(e);
+    free(mf);
+    return 0;
+}
+
+static int cmd_simulate(int argc, char **argv)
+{
+    opt o[] = {ACT_OPT,
+               {"sw2", "2", "weight variance", 0, 0},
+               {"sb2", "0.05", "bias variance", 0, 0},
+               {"width", "500", "units per layer N", 0, 0},
+               {"depth", "30", "layers L", 0, 0},
+               {"seeds", "8", "independent networks", 0, 0},
+               {"seed", "1", "random seed (a non-negative integer)", 0, 0},
+               {"q0", "1", "input length q^0 (both inputs)", 0, 0},
+               {"c0", "0.5", "input correlation c^0", 0, 0},
+               {"csv", NULL, "write the table as CSV", 0, 0},
+               {"png", NULL, "write a figure of c^l and q^l: theory and simulation (mean +- 2 s.e.)", 0, 0},
+               {"png-size", "960x720", "PNG size in px", 0, 0},
+               {"json", NULL, "print JSON instead of a table", 1, 0},
+               ORDER_OPT,
+               {0}};
+    cmd c = {"dynlens meanfield simulate [--act A] [--sw2 X] [--sb2 Y] [--width N] [--depth L] [--seeds S] ...",
+             "Pushes two inputs through real random networks (Gaussian weights, seeded) and prints, per layer,\n"
+             "the mean-field theory next to the simulation (mean and standard error over the networks).",
+             o};
+    parse_opts(&c, argc, argv);
+    dyn_act act = get_act(&c);
+    double sw2 = get_num(&c, "sw2"), sb2 = get_num(&c, "sb2"), q0 = get_num(&c, "q0"), c0 = get_num(&c, "c0");
+    check_sw2(sw2);
+    check_sb2(sb2);
+    if (!(q0 > 0.0) || q0 > 1e6) die("--q0: %g is out of range (0, 1e6]", q0);
+    if (c0 < -1.0 || c0 > 1.0) die("--c0: %g is out of range [-1, 1]", c0);
+    int N = (int)get_int(&c, "width", 2, DYN_MF_MAX_WIDTH), L = (int)get_int(&c, "depth", 0, DYN_MF_MAX_DEPTH);
+    int S = (int)get_int(&c, "seeds", 1, DYN_MF_MAX_SEEDS);
+    long seed = get_int(&c, "seed", 0, 0x7fffffffL);
+    png_opts png = get_png(&c);
+    if ((double)N * N * L * S > 2e11) die("--width/--depth/--seeds: N^2 L S = %.3g is too much work (limit 2e11)", (double)N * N * L * S);
+    dyn_mf *mf = make_mf(act, get_order(&c));
+    size_t k = (size_t)L + 1, ns = dyn_mf_sim_scratch_doubles(N);
+    double *buf = xmalloc(sizeof(double) * (7 * k + ns), "the simulation");
+    double *qt = buf, *ct = qt + k, *qm = ct + k, *qse = qm + k, *cm = qse + k, *cse = cm + k, *lay = cse + k, *scratch = lay + k;
+    check(dyn_mf_trajectory(mf, sw2, sb2, q0, c0, L, qt, ct, NULL), "iterating the maps");
+    dyn_mf_sim_desc d = {act, N, L, S, (uint64_t)seed, sw2, sb2, q0, c0};
+    check(dyn_mf_simulate(&d, scratch, ns, qm, qse, cm, cse, NULL), "simulating the networks");
+    dyn_mf_point p;
+    check(dyn_mf_solve(mf, sw2, sb2, &p), "solving the mean-field equations");
+    if (get(&c, "json")) {
+        printf("{\"act\": \"%s\", \"sw2\": %.17g, \"sb2\": %.17g, \"width\": %d, \"seeds\": %d, \"seed\": %ld, "
+               "\"xi_c\": ", dyn_act_name(act), sw2, sb2, N, S, seed);
+        jnum(stdout, p.xi_c);
+        const char *names[] = {"q_theory", "q_sim", "q_se", "c_theory", "c_sim", "c_se"};
+        double *arrs[] = {qt, qm, qse, ct, cm, cse};
+        for (int i = 0; i < 6; i++) {
+            printf(", \"%s\": ", names[i]);
+            jarr(stdout, arrs[i], L + 1);
+        }
+        printf("}\n");
+    } else {
+        printf("# %s, sw2 = %g, sb2 = %g, width %d, %d networks (seed %ld); xi_c = %.4g, 6 xi_c = %.4g layers\n",
+               dyn_act_name(act), sw2, sb2, N, S, seed, p.xi_c, p.depth_trainable);
+        printf("%5s  %12s %12s %10s  %12s %12s %10s\n", "layer", "q_theory", "q_sim", "q_se", "c_theory", "c_sim", "c_se");
+        for (int l = 0; l <= L; l++)
+            printf("%5d  %12.6f %12.6f %10.2e  %12.6f %12.6f %10.2e\n", l, qt[l], qm[l], qse[l], ct[l], cm[l], cse[l]);
+    }
+    if (get(&c, "csv")) {
+        outfile f;
+        out_open(&f, get(&c, "csv"));
+        fprintf(f.f, "# dynlens %s meanfield simulate: act=%s sw2=%.17g sb2=%.17g width=%d depth=%d seeds=%d seed=%ld q0=%.17g c0=%.17g\n",
+                VERSION, dyn_act_name(act), sw2, sb2, N, L, S, seed, q0, c0);
+        fprintf(f.f, "layer,q_theory,q_sim,q_se,c_theory,c_sim,c_se\n");
+        for (int l = 0; l <= L; l++)
+            fprintf(f.f, "%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", l, qt[l], qm[l], qse[l], ct[l], cm[l], cse[l]);
+        out_close(&f);
+    }
+    if (png.path) {
+        size_t font_len;
+        uint8_t *font = load_font(&font_len);
+        double *lo = xmalloc(sizeof(double) * 2 * k, "the band"), *hi = lo + k;
+        for (size_t l = 0; l < k; l++) {
+            lay[l] = (double)l;
+            lo[l] = cm[l] - 2.0 * cse[l];
+            hi[l] = cm[l] + 2.0 * cse[l];
+        }
+        double mx[2] = {p.depth_trainable, p.depth_trainable}, my[2] = {-DINF, DINF};
+        char title[160], lab_sim[96];
+        snprintf(title, sizeof title, "Correlation vs depth: %s, σ_w^2 = %g, σ_b^2 = %g", dyn_act_name(act), sw2, sb2);
+        snprintf(lab_sim, sizeof lab_sim, "simulation, N = %d (mean ± 2 s.e., %d nets)", N, S);
+        dyn_fig_series s[3] = {
+            {lay, ct, NULL, NULL, (int)k, {31, 119, 180, 255}, 0, 0, 0, "mean-field theory"},
+            {lay, cm, lo, hi, (int)k, {214, 39, 40, 255}, 0, 1, 0, lab_sim},
+            {mx, my, NULL, NULL, 2, {90, 90, 90, 255}, 1.5, 0, 1, "trainable depth 6 ξ_c"},
+        };
+        int nser = isfinite(p.depth_trainable) && p.depth_trainable <= L ? 3 : 2;
+        dyn_fig_desc fd = {png.width, png.height, font, font_len, title, "layer l", "correlation c^l", NULL,
+                           0, (double)L, DNAN, DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 0};
+        size_t sb = dyn_fig_scratch_bytes(&fd, 0), pix = (size_t)4 * png.width * png.height;
+        void *sc = xmalloc(sb, "figure scratch");
+        uint8_t *rgba = xmalloc(pix, "the figure");
+        check(dyn_fig_plot(&fd, s, nser, rgba, pix, sc, sb, NULL), "drawing the figure");
+        write_png(png.path, rgba, png.width, png.height);
+        free(rgba);
+        free(sc);
+        free(lo);
+        free(font);
+    }
+    free(buf);
+    free(mf);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+static const char *const TOP_HELP =
+    "dynlens " VERSION " - deep networks as dynamical systems\n\n"
+    "usage: dynlens meanfield <command> [options]   (each command has --help)\n\n"
+    "meanfield commands (signal propagation in deep random networks, Poole et al. 2016, Schoenholz et al. 2017):\n"
+    "  point       fixed points q*, c*, chi_1, chi_c and depth scales of one network (JSON)\n"
+    "  critical    the critical sigma_w^2 (edge of chaos) for a sigma_b^2, or the whole line (JSON)\n"
+    "  phase       an order/chaos phase diagram over (sigma_w^2, sigma_b^2): PNG, CSV, NPY\n"
+    "  trajectory  q^l and c^l layer by layer from given inputs (JSON)\n"
+    "  simulate    the same measured in real random networks of finite width, next to the theory\n\n"
+    "Variances, not standard deviations: W_ij ~ N(0, sigma_w^2 / N), b_i ~ N(0, sigma_b^2).\n"
+    "Errors print one line on stderr and exit with status 2.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        fputs(TOP_HELP, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("dynlens %s\n", VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "meanfield") != 0) die("unknown command '%s'; try: dynlens --help", argv[1]);
+    if (argc < 3 || strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
+        fputs(TOP_HELP, argc < 3 ? stderr : stdout);
+        return argc < 3 ? 2 : 0;
+    }
+    struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"point", cmd_point}, {"critical", cmd_critical}, {"phase", cmd_phase},
+                {"trajectory", cmd_trajectory}, {"simulate", cmd_simulate}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(argv[2], cmds[i].name) == 0) return cmds[i].fn(argc - 3, argv + 3);
+    die("unknown meanfield command '%s'; choose point, critical, phase, trajectory or simulate", argv[2]);
+    return 2;
+}

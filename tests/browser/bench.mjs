@@ -1,0 +1,114 @@
+// bench.mjs - WebAssembly timings for `make bench`, printed next to the native ones: the 256x256 xi_c grid in
+// node and in headless Chromium (one worker and all workers), a 128x128 redraw, page load to the first drawn
+// heatmap, and the size of the .wasm.
+//
+//   node tests/browser/bench.mjs --dist dist --native build/bench_meanfield --out build
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { startServer } from './static-server.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const opt = (n, d) => (args.indexOf(`--${n}`) >= 0 ? args[args.indexOf(`--${n}`) + 1] : d);
+const DIST = resolve(opt('dist', join(root, 'dist')));
+const NATIVE = resolve(opt('native', join(root, 'build/bench_meanfield')));
+const OUT = resolve(opt('out', join(root, 'build')));
+const REPS = 7;
+const GRID = { act: 'tanh', field: 'xi_c', sw2: [0.5, 4], sb2: [0, 0.3] };
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const rows = [];
+const row = (what, ms, note = '') => {
+  rows.push({ what, ms, note });
+  console.log(`  ${what.padEnd(52)} ${typeof ms === 'number' ? `${ms.toFixed(1).padStart(8)} ms` : String(ms).padStart(11)}  ${note}`);
+};
+
+console.log('== native (build/bench_meanfield) ==');
+if (existsSync(NATIVE)) {
+  try {
+    process.stdout.write(execFileSync(NATIVE, [], { encoding: 'utf8' }));
+  } catch (e) {
+    console.log(`  (bench_meanfield failed: ${e.message})`);
+  }
+} else console.log(`  (not built: ${NATIVE})`);
+
+console.log('== WebAssembly ==');
+const wasm = join(DIST, 'wasm/dynlens-core.wasm');
+const size = statSync(wasm).size;
+row('.wasm size', `${(size / 1024).toFixed(1)} KiB`, `${(gzipSync(readFileSync(wasm)).length / 1024).toFixed(1)} KiB gzipped`);
+
+// node: one instance, the whole grid in one call
+const { createDynlens } = await import(pathToFileURL(join(DIST, 'wasm/dynlens.js')).href);
+const dl = await createDynlens();
+for (const n of [128, 256]) {
+  dl.grid({ ...GRID, nx: n, ny: n });
+  const t = [];
+  for (let k = 0; k < REPS; k++) {
+    const t0 = performance.now();
+    dl.grid({ ...GRID, nx: n, ny: n });
+    t.push(performance.now() - t0);
+  }
+  row(`node ${n}x${n} xi_c grid (one instance)`, median(t), `median of ${REPS}`);
+}
+dl.dispose();
+
+// Chromium: the worker pool from a page on a loopback server
+const { chromium } = await import(join(root, 'node_modules/playwright-core/index.mjs'));
+const server = await startServer(DIST, 0);
+const profile = mkdtempSync(join(tmpdir(), 'dynlens-bench-'));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic'],
+  viewport: { width: 1280, height: 1000 },
+});
+try {
+  const page = await ctx.newPage();
+  await page.route(`${server.url}bench.html`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title>' }));
+  await page.goto(`${server.url}bench.html`);
+  const res = await page.evaluate(async ({ GRID, REPS }) => {
+    const { createPool } = await import('./wasm/pool.js');
+    const out = { cores: navigator.hardwareConcurrency };
+    const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    for (const size of [1, navigator.hardwareConcurrency]) {
+      const pool = await createPool({ size });
+      for (const n of [128, 256]) {
+        await pool.grid({ ...GRID, nx: n, ny: n }, null, { progressive: false });
+        const t = [];
+        for (let k = 0; k < REPS; k++) {
+          const t0 = performance.now();
+          await pool.grid({ ...GRID, nx: n, ny: n }, null, { progressive: false });
+          t.push(performance.now() - t0);
+        }
+        out[`w${size}_${n}`] = med(t);
+      }
+      out[`mode${size}`] = pool.mode;
+      pool.dispose();
+    }
+    return out;
+  }, { GRID, REPS });
+  row('chromium 256x256 xi_c grid, 1 worker', res.w1_256, res.mode1);
+  row(`chromium 256x256 xi_c grid, ${res.cores} workers`, res[`w${res.cores}_256`], res[`mode${res.cores}`]);
+  row('chromium 128x128 redraw, 1 worker', res.w1_128);
+  row(`chromium 128x128 redraw, ${res.cores} workers`, res[`w${res.cores}_128`]);
+  // Page load to the first drawn heatmap (the coarse 64x64), and to the full 256x256 one.
+  const loads = [];
+  for (let k = 0; k < 3; k++) {
+    const p = await ctx.newPage();
+    await p.goto(`${server.url}#act=tanh&field=xi_c&sw2=1.5&sb2=0.05&res=256`);
+    await p.waitForFunction(() => window.dynlensPage && window.dynlensPage.timings().full !== null, null, { timeout: 30000 });
+    loads.push(await p.evaluate(() => window.dynlensPage.timings()));
+    await p.close();
+  }
+  row('page load to first drawn heatmap (64x64 coarse)', median(loads.map((l) => l.first)), 'ms since navigation start');
+  row('page load to full 256x256 heatmap', median(loads.map((l) => l.full)));
+} finally {
+  await ctx.close();
+  await server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+writeFileSync(join(OUT, 'bench_wasm.json'), `${JSON.stringify(rows, null, 1)}\n`);
+console.log(`(also written to ${join(OUT, 'bench_wasm.json')})`);

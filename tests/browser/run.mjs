@@ -1,0 +1,354 @@
+// run.mjs - browser tests: serve dist/ on a free loopback port, drive Debian's Chromium headless with
+// playwright-core, and check the page, the embed example and the no-worker fallback.
+//
+//   node tests/browser/run.mjs [page|embed|noworkers|all] --dist dist --cli build/dynlens --out build/browser
+//
+// Prints one "ok"/"not ok" line per check and "N passed, M failed"; exits 1 if any check failed.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './static-server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const suite = args.find((a) => !a.startsWith('--') && !args[args.indexOf(a) - 1]?.startsWith('--')) || 'all';
+const DIST = resolve(opt('dist', join(root, 'dist')));
+const CLI = resolve(opt('cli', join(root, 'build/dynlens')));
+const OUT = resolve(opt('out', join(root, 'build/browser')));
+const CHROMIUM = opt('chromium', process.env.DYN_CHROMIUM || '/usr/bin/chromium');
+
+let passed = 0;
+let failed = 0;
+function ok(cond, name, detail = '') {
+  if (cond) {
+    passed++;
+    console.log(`ok - ${name}`);
+  } else {
+    failed++;
+    console.log(`not ok - ${name}${detail ? `: ${detail}` : ''}`);
+  }
+  return cond;
+}
+const relErr = (a, b) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+
+async function loadPlaywright() {
+  try {
+    return await import(join(root, 'node_modules/playwright-core/index.mjs'));
+  } catch (e) {
+    console.log(`not ok - playwright-core is not installed (run make deps): ${e.message}`);
+    process.exit(1);
+  }
+}
+
+async function withBrowser(fn) {
+  const { chromium } = await loadPlaywright();
+  if (!existsSync(CHROMIUM)) {
+    console.log(`not ok - no Chromium at ${CHROMIUM} (run make deps)`);
+    process.exit(1);
+  }
+  if (!existsSync(join(DIST, 'index.html'))) {
+    console.log(`not ok - no site at ${DIST} (run make dist)`);
+    process.exit(1);
+  }
+  mkdirSync(OUT, { recursive: true });
+  const profile = mkdtempSync(join(tmpdir(), 'dynlens-chromium-'));
+  const server = await startServer(DIST, 0);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    viewport: { width: 1280, height: 1000 },
+    acceptDownloads: true,
+  });
+  // No request may leave loopback: the site must be self-contained.
+  const foreign = [];
+  await context.route('**/*', (route) => {
+    const u = new URL(route.request().url());
+    if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:') return route.continue();
+    foreign.push(u.href);
+    return route.abort();
+  });
+  try {
+    await fn(context, server.url, foreign);
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+function watch(page) {
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  return errors;
+}
+
+async function idle(page, timeout = 30000) {
+  await page.waitForFunction(() => window.dynlensPage && window.dynlensPage.idle(), null, { timeout });
+  // A second look after a frame: a redraw may have queued more work.
+  await page.waitForTimeout(50);
+  await page.waitForFunction(() => window.dynlensPage.idle(), null, { timeout });
+}
+
+// The native core's numbers for (act, sw2, sb2), from the CLI; null when the CLI is not built.
+function nativePoint(act, sw2, sb2) {
+  if (!existsSync(CLI)) return null;
+  const out = execFileSync(CLI, ['meanfield', 'point', '--act', act, '--sw2', String(sw2), '--sb2', String(sb2)],
+    { encoding: 'utf8' });
+  // Non-finite numbers may be printed as bare inf/nan, which JSON has no words for.
+  return JSON.parse(out.replace(/(?<=[:\[,]\s*)[-+]?(inf(inity)?|nan)\b/gi, 'null'));
+}
+
+async function canvasColours(page, selector) {
+  return page.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let k = 0; k < d.length; k += 4 * 37) seen.add((d[k] << 16) | (d[k + 1] << 8) | d[k + 2]);
+    return seen.size;
+  }, selector);
+}
+
+// Compares grid values at chosen pixels with the native CLI (or, without it, with nothing: reported).
+async function checkValues(page, label) {
+  const n = await page.evaluate(() => window.dynlensPage.numbers('phase'));
+  ok(n && n.stage === 'full' && n.values.length === n.nx * n.ny, `${label}: full-resolution grid drawn`,
+    n ? `stage ${n.stage}` : 'no numbers');
+  if (!n) return;
+  const picks = [[0, 0], [n.ny - 1, 0], [n.ny >> 1, n.nx >> 3], [n.ny >> 2, (3 * n.nx) >> 2], [n.ny - 1, n.nx - 1],
+    [(3 * n.ny) >> 2, n.nx >> 1]];
+  let worst = 0;
+  let where = '';
+  let compared = 0;
+  for (const [i, j] of picks) {
+    const sw2 = n.sw2[0] + (j * (n.sw2[1] - n.sw2[0])) / (n.nx - 1);
+    const sb2 = n.sb2[1] - (i * (n.sb2[1] - n.sb2[0])) / (n.ny - 1);
+    const v = n.values[i * n.nx + j];
+    // The hover readout at that pixel reports the same grid point and value.
+    const p = await page.evaluate(([a, b]) => window.dynlensPage.pixelOf(a, b), [i, j]);
+    await page.mouse.move(p.x, p.y);
+    const text = await page.textContent('#fig-phase .readout');
+    ok(/=/.test(text) && text.includes(n.field === 'xi_c' ? 'ξ' : ''), `${label}: hover readout at (${i}, ${j})`, text);
+    const nat = nativePoint(n.act, sw2, sb2);
+    if (!nat) continue;
+    compared++;
+    let want = nat[n.field];
+    if (n.field === 'phase' && typeof want === 'string') want = ['ordered', 'chaotic', 'unbounded'].indexOf(want);
+    const e = Number.isFinite(want) || Number.isFinite(v) ? relErr(v, want) : 0;
+    if (e > worst) {
+      worst = e;
+      where = `(${i}, ${j}) sw2=${sw2} sb2=${sb2}: page ${v}, native ${want}`;
+    }
+  }
+  if (compared) ok(worst < 1e-6, `${label}: ${compared} pixels match the native CLI to 1e-6 relative (worst ${worst.toExponential(2)})`, where);
+  else console.log(`# ${label}: native CLI ${CLI} not built; pixel values not compared with it`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+async function testPage(context, url, foreign) {
+  const page = await context.newPage();
+  const errors = watch(page);
+  const t0 = Date.now();
+  await page.goto(`${url}#act=tanh&field=xi_c&sw2=1.5&sb2=0.05&res=256`);
+  await idle(page);
+  console.log(`# page load to full heatmap: ${Date.now() - t0} ms`);
+  const eng = await page.evaluate(() => window.dynlensPage.engine);
+  ok(eng.mode === 'workers' && eng.workers >= 1, 'computes in Web Workers', JSON.stringify(eng));
+  ok(await canvasColours(page, '#fig-phase canvas') > 40, 'phase diagram canvas is drawn (many colours)');
+  for (const f of ['length', 'corr', 'depth']) {
+    ok(await canvasColours(page, `#fig-${f} canvas`) > 8, `${f} panel canvas is drawn`);
+  }
+  await checkValues(page, 'xi_c tanh');
+
+  // The selected network's numbers against the native core.
+  const sel = await page.evaluate(() => window.dynlensPage.selected());
+  const nat = nativePoint('tanh', 1.5, 0.05);
+  if (nat) {
+    const keys = ['q_star', 'chi1', 'xi_c', 'depth_trainable'];
+    const worst = Math.max(...keys.map((k) => relErr(sel[k], nat[k])));
+    ok(worst < 1e-9 && sel.phase === nat.phase, `selected network numbers equal the native CLI (worst ${worst.toExponential(2)})`);
+  }
+
+  // Clicking a point in the chaotic phase selects it and updates every linked panel.
+  const before = await page.evaluate(() => window.dynlensPage.numbers('depth'));
+  const n = await page.evaluate(() => window.dynlensPage.numbers('phase'));
+  const ci = n.ny >> 2;
+  const cj = n.nx - 20;
+  const p = await page.evaluate(([a, b]) => window.dynlensPage.pixelOf(a, b), [ci, cj]);
+  await page.mouse.click(p.x, p.y);
+  await idle(page);
+  const st = await page.evaluate(() => window.dynlensPage.state());
+  const wantSw2 = n.sw2[0] + (cj * (n.sw2[1] - n.sw2[0])) / (n.nx - 1);
+  ok(Math.abs(st.sw2 - wantSw2) < (n.sw2[1] - n.sw2[0]) / n.nx, 'click selects the clicked σw²', `${st.sw2} vs ${wantSw2}`);
+  const after = {
+    length: await page.evaluate(() => window.dynlensPage.numbers('length')),
+    corr: await page.evaluate(() => window.dynlensPage.numbers('corr')),
+    depth: await page.evaluate(() => window.dynlensPage.numbers('depth')),
+    sel: await page.evaluate(() => window.dynlensPage.selected()),
+  };
+  ok(after.sel.phase === 'chaotic' && after.sel.sw2 === st.sw2, 'selected-network panel follows the click', JSON.stringify(after.sel));
+  ok(after.length.point.sw2 === st.sw2 && after.corr.point.sw2 === st.sw2 && after.depth.point.sw2 === st.sw2,
+    'length, correlation and depth panels follow the click');
+  ok(after.corr.point.c_star < 1 && Math.abs(after.corr.cobweb_c.at(-1) - after.corr.point.c_star) < 1e-2,
+    'correlation cobweb converges to c* < 1 in the chaotic phase');
+  ok(after.depth.sim && after.depth.sim.c_mean.length === after.depth.depth + 1 &&
+    before.depth_trainable !== after.depth.depth_trainable, 'depth panel has a simulation and a new trainable depth');
+  const cli = nativePoint('tanh', st.sw2, st.sb2);
+  if (cli) ok(relErr(after.sel.c_star, cli.c_star) < 1e-9, 'c* of the clicked network equals the native CLI');
+  // Simulation and theory agree within the band (a loose, width-256 check at layer 10).
+  const d = after.depth;
+  const l = Math.min(10, d.depth);
+  ok(Math.abs(d.sim.c_mean[l] - d.c_theory[l]) < 4 * d.sim.c_se[l] + 0.03, 'finite-width simulation follows the theory',
+    `layer ${l}: sim ${d.sim.c_mean[l]} ± ${d.sim.c_se[l]}, theory ${d.c_theory[l]}`);
+
+  // Keyboard: the heatmap takes focus and the arrow keys move the selection.
+  await page.focus('#fig-phase canvas');
+  await page.keyboard.press('ArrowLeft');
+  await idle(page);
+  const st2 = await page.evaluate(() => window.dynlensPage.state());
+  ok(st2.sw2 < st.sw2, 'ArrowLeft on the focused heatmap lowers σw²', `${st2.sw2} vs ${st.sw2}`);
+  // Controls: change the field and activation from the keyboard-accessible selects.
+  await page.selectOption('#field', 'chi1');
+  await page.selectOption('#act', 'erf');
+  await page.fill('#sw2min', '0.8');
+  await page.dispatchEvent('#sw2min', 'change');
+  await idle(page);
+  const labelled = await page.evaluate(() => [...document.querySelectorAll('#controls select, #controls input')]
+    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.id));
+  ok(labelled.length === 0, 'every control has a label', labelled.join(', '));
+  await checkValues(page, 'chi1 erf');
+  await page.screenshot({ path: join(OUT, 'page-chi1-erf.png'), fullPage: true });
+
+  // URL round trip: a fresh tab on the same link shows the same state and the same numbers.
+  const link = page.url();
+  const s1 = await page.evaluate(() => window.dynlensPage.state());
+  const v1 = await page.evaluate(() => window.dynlensPage.numbers('phase'));
+  const page2 = await context.newPage();
+  const errors2 = watch(page2);
+  await page2.goto(link);
+  await idle(page2);
+  const s2 = await page2.evaluate(() => window.dynlensPage.state());
+  const v2 = await page2.evaluate(() => window.dynlensPage.numbers('phase'));
+  ok(JSON.stringify(s1) === JSON.stringify(s2), 'the link reproduces the state', `${JSON.stringify(s1)} vs ${JSON.stringify(s2)}`);
+  ok(v1.values.every((x, k) => Object.is(x, v2.values[k])) && v1.colour.vmin === v2.colour.vmin,
+    'the link reproduces the drawn numbers and colour range');
+  ok(page2.url() === link, 'the hash is stable (canonical) on reload');
+
+  // CSV export: the header records every parameter.
+  const [dl] = await Promise.all([page2.waitForEvent('download'), page2.click('#fig-phase [data-export=csv]')]);
+  const csv = readFileSync(await dl.path(), 'utf8');
+  const head = csv.split('\n').filter((x) => x.startsWith('#')).join('\n');
+  ok(['act=erf', 'field=chi1', 'sw2r=0.8:4', 'sb2r=0:0.3', 'res=256', 'width=', 'seed=', 'link:'].every((k) => head.includes(k)) &&
+    csv.split('\n').filter((x) => /^[0-9]/.test(x)).length === 256 * 256, 'CSV export: header with every parameter and 65536 rows');
+  const [dp] = await Promise.all([page2.waitForEvent('download'), page2.click('#fig-depth [data-export=png]')]);
+  const png = readFileSync(await dp.path());
+  ok(png.length > 5000 && png.slice(1, 4).toString() === 'PNG', 'PNG export of the depth figure');
+  ok(errors2.length === 0, 'no console errors in the reopened link', errors2.join(' | '));
+  await page2.close();
+
+  // A bad value in the hash: default plus a visible notice.
+  const page3 = await context.newPage();
+  const errors3 = watch(page3);
+  await page3.goto(`${url}#act=softsign&sw2=-2&sb2=0.1&sw2r=4:1&bogus=1`);
+  await idle(page3);
+  const s3 = await page3.evaluate(() => window.dynlensPage.state());
+  const notice = await page3.textContent('#notice');
+  ok(await page3.isVisible('#notice'), 'bad hash values show a notice');
+  ok(s3.act === 'tanh' && s3.sw2 === 1.5 && s3.sb2 === 0.1 && s3.sw2r.join(':') === '0.5:4',
+    'bad hash values fall back to their defaults, good ones are kept', JSON.stringify(s3));
+  ok(['act=softsign', 'sw2=-2', 'sw2r=4:1', 'bogus'].every((k) => notice.includes(k)), 'the notice names every bad value', notice);
+  ok(!page3.url().includes('softsign'), 'the hash is rewritten with the defaults');
+  await page3.screenshot({ path: join(OUT, 'page-bad-hash.png') });
+  ok(errors3.length === 0, 'no console errors with a bad hash', errors3.join(' | '));
+  await page3.close();
+
+  // A phone-sized screen: one column, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${url}#act=tanh&field=xi_c&sw2=1.5&sb2=0.05&res=128`);
+  await idle(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  ok(overflow <= 0, 'narrow screen: no horizontal overflow', `${overflow}px`);
+  await page.screenshot({ path: join(OUT, 'page-narrow.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.goto(`${url}#act=tanh&field=xi_c&sw2=1.5&sb2=0.05&res=256`);
+  await idle(page);
+  await page.screenshot({ path: join(OUT, 'page.png'), fullPage: true });
+  ok(errors.length === 0, 'no console errors on the page', errors.join(' | '));
+  ok(foreign.length === 0, 'no request to any host but the local server', foreign.join(', '));
+  await page.close();
+}
+
+async function testEmbed(context, url, foreign) {
+  const page = await context.newPage();
+  const errors = watch(page);
+  await page.goto(`${url}embed-example.html`);
+  await page.waitForFunction(() => window.dynlensEmbed, null, { timeout: 30000 });
+  const n = await page.evaluate(() => window.dynlensEmbed.numbers());
+  ok(n.field === 'xi_c' && n.nx === 128 && n.values.length === 128 * 128, 'embed API: mount draws the requested grid');
+  await page.click('#api-toggle');
+  await page.waitForFunction(() => window.dynlensEmbed.numbers().field === 'chi1' &&
+    window.dynlensEmbed.numbers().stage === 'full', null, { timeout: 30000 });
+  ok((await page.textContent('#api-out')).startsWith('chi1'), 'embed API: set() changes the field and numbers() reads it back');
+  const nat = nativePoint('tanh', 0.5, 0.3);
+  const m = await page.evaluate(() => window.dynlensEmbed.numbers());
+  if (nat) ok(relErr(m.values[0], nat.chi1) < 1e-6, 'embed API: numbers() match the native CLI', `${m.values[0]} vs ${nat.chi1}`);
+  const bad = await page.evaluate(() => window.dynlensEmbed.set({ act: 'nope' }).then(() => '', (e) => e.message));
+  ok(/activation/.test(bad), 'embed API: a bad parameter throws a descriptive Error', bad);
+  // The iframe shows the phase diagram only.
+  const frame = page.frame({ url: /index\.html/ });
+  await frame.waitForFunction(() => window.dynlensPage && window.dynlensPage.idle(), null, { timeout: 30000 });
+  const vis = await frame.evaluate(() => ['#fig-phase', '#fig-depth', '#controls', 'header.site', '.intro']
+    .map((s) => { const e = document.querySelector(s); return !!(e && e.offsetParent !== null); }));
+  ok(vis[0] && !vis.slice(1).some(Boolean), 'iframe with fig=phase shows the phase diagram and nothing else', JSON.stringify(vis));
+  ok(await frame.evaluate(() => window.dynlensPage.numbers('phase').field) === 'chi1', 'iframe takes its settings from the hash');
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(OUT, 'embed-example.png'), fullPage: true });
+  ok(errors.length === 0, 'no console errors on the embed example', errors.join(' | '));
+  ok(foreign.length === 0, 'embed example: no request to another host', foreign.join(', '));
+  await page.close();
+}
+
+async function testNoWorkers(context, url) {
+  const page = await context.newPage();
+  const errors = watch(page);
+  await page.addInitScript(() => { delete window.Worker; });
+  await page.goto(`${url}#act=tanh&field=xi_c&sw2=1.5&sb2=0.05&res=128&width=64&seeds=4&depth=40`);
+  await idle(page, 60000);
+  const eng = await page.evaluate(() => window.dynlensPage.engine);
+  ok(eng.mode === 'inline' && /unavailable/.test(eng.fallbackReason), 'without Workers the page computes in the page', JSON.stringify(eng));
+  ok(await canvasColours(page, '#fig-phase canvas') > 40, 'without Workers the heatmap is drawn');
+  await checkValues(page, 'no workers');
+  const dep = await page.evaluate(() => window.dynlensPage.numbers('depth'));
+  ok(dep && dep.sim && dep.sim.c_mean.length === 41, 'without Workers the simulation runs');
+  await page.screenshot({ path: join(OUT, 'page-no-workers.png'), fullPage: true });
+  ok(errors.length === 0, 'no console errors without Workers', errors.join(' | '));
+  await page.close();
+}
+
+const SUITES = { page: testPage, embed: testEmbed, noworkers: testNoWorkers };
+const chosen = suite === 'all' ? Object.keys(SUITES) : [suite];
+if (!chosen.every((s) => SUITES[s])) {
+  console.log(`unknown suite ${suite}; use ${Object.keys(SUITES).join(', ')} or all`);
+  process.exit(2);
+}
+const t0 = Date.now();
+try {
+  await withBrowser(async (context, url, foreign) => {
+    for (const s of chosen) await SUITES[s](context, url, foreign);
+  });
+} catch (e) {
+  ok(false, 'the browser run finished', e.stack || e.message);
+}
+console.log(`# screenshots in ${OUT}; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

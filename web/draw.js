@@ -1,0 +1,171 @@
+// draw.js - canvas helpers shared by every figure: fonts, nice axis ticks, number formats and typeset labels
+// such as "σ_w^2" (subscript and superscript stacked, as in print).
+
+export const FONT = '"Helvetica Neue", Helvetica, Arial, "DejaVu Sans", sans-serif';
+export const INK = '#1d1d1f';
+export const MUTED = '#5f6368';
+export const GRID = '#e6e6e6';
+
+export function font(px, style = '') {
+  return `${style} ${px}px ${FONT}`.trim();
+}
+
+/** A canvas sized to cssW x cssH CSS pixels at the device pixel ratio; returns its 2-D context (CSS units). */
+export function sizeCanvas(canvas, cssW, cssH) {
+  const dpr = Math.min(3, (typeof window !== 'undefined' && window.devicePixelRatio) || 1);
+  canvas.width = Math.round(cssW * dpr);
+  canvas.height = Math.round(cssH * dpr);
+  canvas.style.width = `${cssW}px`;
+  canvas.style.height = `${cssH}px`;
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+/** About n "nice" ticks (1, 2, 5 x 10^k) covering [a, b]. */
+export function niceTicks(a, b, n = 5) {
+  if (!(isFinite(a) && isFinite(b)) || a === b) return [a];
+  const lo = Math.min(a, b);
+  const hi = Math.max(a, b);
+  const raw = (hi - lo) / Math.max(1, n);
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const m = raw / p;
+  const step = (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p;
+  const out = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  }
+  return out;
+}
+
+/** Ticks for a log axis: powers of ten, with 2 and 5 in between when the range is short. */
+export function logTicks(a, b) {
+  const lo = Math.log10(Math.min(a, b));
+  const hi = Math.log10(Math.max(a, b));
+  const out = [];
+  const mult = hi - lo < 1.2 ? [1, 2, 3, 5] : hi - lo < 2.5 ? [1, 2, 5] : [1];
+  const stride = Math.max(1, Math.ceil((hi - lo) / 6));
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+    if (mult.length === 1 && e % stride !== 0) continue;
+    for (const m of mult) {
+      const v = m * Math.pow(10, e);
+      const lv = Math.log10(v);
+      if (lv >= lo - 1e-9 && lv <= hi + 1e-9) out.push(v);
+    }
+  }
+  if (out.length < 2) return [Math.min(a, b), Math.max(a, b)];
+  return out;
+}
+
+/** A short, readable number: 0.05, 1.5, 2.3e+4, 1.2e-5. */
+export function fmt(v, digits = 3) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (v === Infinity) return '∞';
+  if (v === -Infinity) return '−∞';
+  const a = Math.abs(v);
+  let s;
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) s = v.toExponential(Math.max(0, digits - 1)).replace('e+', 'e');
+  else s = String(Number(v.toPrecision(digits)));
+  return s.replace('-', '−');
+}
+
+/** A tick label: no more digits than the step needs. */
+export function tickLabel(v, step) {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-3) return fmt(v, 2);
+  const d = step > 0 ? Math.max(0, -Math.floor(Math.log10(step) + 1e-9)) : 2;
+  return v.toFixed(Math.min(6, d)).replace('-', '−');
+}
+
+// Typeset labels: "σ_w^2", "q^{l-1}", "c^*", "ξ_c". A base character followed by _x/^x (or _{..}/^{..});
+// a subscript and a superscript on the same base are stacked.
+function parseRich(text) {
+  const runs = [];
+  let i = 0;
+  const group = () => {
+    if (text[i] === '{') {
+      const j = text.indexOf('}', i);
+      const g = text.slice(i + 1, j < 0 ? text.length : j);
+      i = j < 0 ? text.length : j + 1;
+      return g;
+    }
+    const ch = text[i];
+    i += 1;
+    return ch;
+  };
+  while (i < text.length) {
+    const c = text[i];
+    if ((c === '_' || c === '^') && runs.length) {
+      i += 1;
+      const last = runs[runs.length - 1];
+      if (c === '_') last.sub = group();
+      else last.sup = group();
+      continue;
+    }
+    let j = i + 1;
+    while (j < text.length && text[j] !== '_' && text[j] !== '^') j++;
+    // Only the last character of a plain run carries scripts: split it off.
+    if (j < text.length && j - i > 1) {
+      runs.push({ t: text.slice(i, j - 1) });
+      runs.push({ t: text[j - 1] });
+    } else runs.push({ t: text.slice(i, j) });
+    i = j;
+  }
+  return runs;
+}
+
+export function richWidth(ctx, text, px) {
+  let w = 0;
+  for (const r of parseRich(text)) {
+    ctx.font = font(px);
+    w += ctx.measureText(r.t).width;
+    ctx.font = font(px * 0.7);
+    const s = Math.max(r.sub ? ctx.measureText(r.sub).width : 0, r.sup ? ctx.measureText(r.sup).width : 0);
+    w += s ? s + 1 : 0;
+  }
+  return w;
+}
+
+/** Draws typeset text with its baseline at y; align 'left' | 'center' | 'right'. */
+export function drawRich(ctx, text, x, y, px, align = 'left', color = INK) {
+  const w = richWidth(ctx, text, px);
+  let cx = align === 'center' ? x - w / 2 : align === 'right' ? x - w : x;
+  ctx.save();
+  ctx.fillStyle = color;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'alphabetic';
+  for (const r of parseRich(text)) {
+    ctx.font = font(px);
+    ctx.fillText(r.t, cx, y);
+    cx += ctx.measureText(r.t).width;
+    if (r.sub || r.sup) {
+      ctx.font = font(px * 0.7);
+      let sw = 0;
+      if (r.sup) {
+        ctx.fillText(r.sup, cx + 0.5, y - px * 0.42);
+        sw = ctx.measureText(r.sup).width;
+      }
+      if (r.sub) {
+        ctx.fillText(r.sub, cx + 0.5, y + px * 0.28);
+        sw = Math.max(sw, ctx.measureText(r.sub).width);
+      }
+      cx += sw + 1;
+    }
+  }
+  ctx.restore();
+  return w;
+}
+
+/** The same notation as HTML (for labels and readouts outside the canvas). */
+export function richHTML(text) {
+  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return parseRich(text).map((r) => {
+    let h = esc(r.t);
+    if (r.sub && r.sup) {
+      h += `<span class="ss"><sup>${esc(r.sup)}</sup><sub>${esc(r.sub)}</sub></span>`;
+    } else if (r.sup) h += `<sup>${esc(r.sup)}</sup>`;
+    else if (r.sub) h += `<sub>${esc(r.sub)}</sub>`;
+    return h;
+  }).join('');
+}

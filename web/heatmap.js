@@ -1,0 +1,346 @@
+// heatmap.js - the one heatmap component every demo shares: a canvas with the image, axes, ticks, typeset
+// titles, a colorbar (or a legend of categories), line overlays, a selection marker, a hover readout, and
+// mouse, touch and keyboard selection. It only draws: values and colours come from the caller (the WASM core).
+import { drawRich, fmt, font, INK, logTicks, MUTED, niceTicks, richHTML, sizeCanvas, tickLabel } from './draw.js';
+
+const M = { left: 66, right: 104, top: 34, bottom: 54 };
+
+export class Heatmap {
+  /**
+   * @param {HTMLElement} container  the heatmap fills its width
+   * @param {object} opts  label (accessible name), onSelect({x, y}), onHover(info|null), aspect (h / w)
+   */
+  constructor(container, opts = {}) {
+    this.opts = opts;
+    this.root = document.createElement('div');
+    this.root.className = 'heatmap';
+    this.canvas = document.createElement('canvas');
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', opts.label || 'heatmap');
+    this.readout = document.createElement('div');
+    this.readout.className = 'readout';
+    this.readout.setAttribute('aria-live', 'polite');
+    this.readout.innerHTML = '&nbsp;';
+    this.root.append(this.canvas, this.readout);
+    container.append(this.root);
+    this.data = null;
+    this.marker = null;
+    this.image = document.createElement('canvas'); // nx x ny pixels, scaled up when drawn
+    this.cssW = 0;
+    this.cssH = 0;
+    this.bind();
+    this.ro = new ResizeObserver(() => this.resize());
+    this.ro.observe(this.root);
+    this.resize();
+  }
+
+  bind() {
+    const c = this.canvas;
+    c.addEventListener('pointermove', (e) => this.hover(this.dataAt(e.offsetX, e.offsetY)));
+    c.addEventListener('pointerleave', () => this.hover(null));
+    c.addEventListener('click', (e) => {
+      const d = this.dataAt(e.offsetX, e.offsetY);
+      if (d && this.opts.onSelect) this.opts.onSelect({ x: d.x, y: d.y });
+    });
+    // Keyboard: arrows move the selection one cell (Shift: ten), so the figure is usable without a mouse.
+    c.addEventListener('keydown', (e) => {
+      if (!this.data || !this.marker) return;
+      const k = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[e.key];
+      if (!k) return;
+      e.preventDefault();
+      const d = this.data;
+      const n = e.shiftKey ? 10 : 1;
+      const dx = (d.x[1] - d.x[0]) / (d.nx - 1);
+      const dy = (d.y[1] - d.y[0]) / (d.ny - 1);
+      const clamp = (v, a, b) => Math.min(b, Math.max(a, v));
+      const x = clamp(this.marker.x + k[0] * n * dx, d.x[0], d.x[1]);
+      const y = clamp(this.marker.y + k[1] * n * dy, d.y[0], d.y[1]);
+      if (this.opts.onSelect) this.opts.onSelect({ x: round(x), y: round(y) });
+    });
+  }
+
+  resize() {
+    const w = Math.max(280, Math.floor(this.root.clientWidth));
+    const aspect = this.opts.aspect || 0.72;
+    const maxH = this.opts.maxHeight ? this.opts.maxHeight() : 620;
+    const h = Math.round(Math.min(Math.max(240, w * aspect), maxH));
+    if (w === this.cssW && h === this.cssH) return;
+    this.cssW = w;
+    this.cssH = h;
+    this.draw();
+  }
+
+  /** The plot rectangle in CSS pixels. */
+  rect() {
+    const narrow = this.cssW < 420;
+    const m = narrow ? { ...M, right: 86, left: 58 } : M;
+    return { x: m.left, y: m.top, w: this.cssW - m.left - m.right, h: this.cssH - m.top - m.bottom };
+  }
+
+  /**
+   * d: { values (Float32Array nx*ny, top row first), rgba (Uint8ClampedArray), nx, ny, x: [min, max],
+   *      y: [min, max], xLabel, yLabel, title, valueLabel, scale: {vmin, vmax, log, ramp (rgba of 256 colours)}
+   *      or categories: [{name, rgba}], overlays: [{xs, ys, color, dash, width, label}], format(v) }
+   */
+  set(d) {
+    this.data = d;
+    this.image.width = d.nx;
+    this.image.height = d.ny;
+    const ictx = this.image.getContext('2d');
+    ictx.putImageData(new ImageData(d.rgba, d.nx, d.ny), 0, 0);
+    this.draw();
+  }
+
+  setMarker(m) {
+    this.marker = m;
+    this.draw();
+  }
+
+  /** Data coordinates and the drawn value under CSS pixel (px, py), or null outside the plot. */
+  dataAt(px, py) {
+    const d = this.data;
+    if (!d) return null;
+    const r = this.rect();
+    const u = (px - r.x) / r.w;
+    const v = (py - r.y) / r.h;
+    if (u < 0 || u > 1 || v < 0 || v > 1) return null;
+    // Cell centres sit at the grid points: column j covers [j - 1/2, j + 1/2] / (nx - 1) of the width.
+    const j = Math.min(d.nx - 1, Math.max(0, Math.round(u * (d.nx - 1))));
+    const i = Math.min(d.ny - 1, Math.max(0, Math.round(v * (d.ny - 1))));
+    const x = d.x[0] + (u * (d.x[1] - d.x[0]));
+    const y = d.y[1] - (v * (d.y[1] - d.y[0]));
+    const gx = d.x[0] + (j * (d.x[1] - d.x[0])) / (d.nx - 1);
+    const gy = d.y[1] - (i * (d.y[1] - d.y[0])) / (d.ny - 1);
+    return { x, y, i, j, gridX: gx, gridY: gy, value: d.values[i * d.nx + j] };
+  }
+
+  /** The CSS pixel of grid point (row i, column j): the inverse of dataAt. */
+  pixelOf(i, j) {
+    const d = this.data;
+    const r = this.rect();
+    return { x: r.x + (j / (d.nx - 1)) * r.w, y: r.y + (i / (d.ny - 1)) * r.h };
+  }
+
+  hover(info) {
+    const d = this.data;
+    if (!info || !d) {
+      this.readout.innerHTML = this.opts.idleText || 'Move over the map to read values; click to select a network.';
+    } else {
+      const v = d.categories ? (d.categories[Math.round(info.value)] || {}).name || '—' : (d.format || fmt)(info.value);
+      this.readout.innerHTML = `${richHTML(d.xLabel)} = ${fmt(info.gridX, 4)}, ${richHTML(d.yLabel)} = ` +
+        `${fmt(info.gridY, 4)}: <b>${richHTML(d.valueLabel || '')} = ${v}</b>`;
+    }
+    if (this.opts.onHover) this.opts.onHover(info);
+  }
+
+  toX(x) {
+    const r = this.rect();
+    const d = this.data;
+    return r.x + ((x - d.x[0]) / (d.x[1] - d.x[0])) * r.w;
+  }
+  toY(y) {
+    const r = this.rect();
+    const d = this.data;
+    return r.y + ((d.y[1] - y) / (d.y[1] - d.y[0])) * r.h;
+  }
+
+  draw() {
+    if (!this.cssW) return;
+    const ctx = sizeCanvas(this.canvas, this.cssW, this.cssH);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, this.cssW, this.cssH);
+    const d = this.data;
+    const r = this.rect();
+    if (!d) {
+      ctx.fillStyle = MUTED;
+      ctx.font = font(14);
+      ctx.textAlign = 'center';
+      ctx.fillText('computing…', r.x + r.w / 2, r.y + r.h / 2);
+      return;
+    }
+    if (d.title) drawRich(ctx, d.title, r.x, 20, 15, 'left', INK);
+    // The grid points are the cell centres, so the image extends half a cell beyond the first and last ones.
+    const hx = r.w / (d.nx - 1) / 2;
+    const hy = r.h / (d.ny - 1) / 2;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(r.x, r.y, r.w, r.h);
+    ctx.clip();
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.image, r.x - hx, r.y - hy, r.w + 2 * hx, r.h + 2 * hy);
+    for (const o of d.overlays || []) this.drawOverlay(ctx, o);
+    if (this.marker) {
+      const mx = this.toX(this.marker.x);
+      const my = this.toY(this.marker.y);
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = '#fff';
+      ctx.beginPath();
+      ctx.arc(mx, my, 6, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = '#000';
+      ctx.stroke();
+    }
+    ctx.restore();
+    ctx.strokeStyle = '#444';
+    ctx.lineWidth = 1;
+    ctx.strokeRect(r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
+    this.drawAxes(ctx, r, d);
+    if (d.categories) this.drawLegend(ctx, r, d);
+    else if (d.scale) this.drawColorbar(ctx, r, d);
+    if (this.readout.innerHTML === '&nbsp;') this.hover(null);
+  }
+
+  drawOverlay(ctx, o) {
+    ctx.save();
+    ctx.lineWidth = o.width || 2;
+    ctx.setLineDash(o.dash || []);
+    ctx.strokeStyle = o.color || '#fff';
+    ctx.fillStyle = o.color || '#fff';
+    let pen = false;
+    let drawn = 0;
+    let lone = null;
+    ctx.beginPath();
+    for (let k = 0; k < o.xs.length; k++) {
+      const x = o.xs[k];
+      const y = o.ys[k];
+      if (!(isFinite(x) && isFinite(y))) {
+        pen = false;
+        continue;
+      }
+      const px = this.toX(x);
+      const py = this.toY(y);
+      if (pen) ctx.lineTo(px, py);
+      else {
+        ctx.moveTo(px, py);
+        lone = [px, py];
+      }
+      pen = true;
+      drawn++;
+    }
+    if (o.halo) {
+      ctx.save();
+      ctx.setLineDash([]);
+      ctx.strokeStyle = o.halo;
+      ctx.lineWidth = (o.width || 2) + 2.5;
+      ctx.stroke();
+      ctx.restore();
+    }
+    ctx.stroke();
+    // A critical "line" that is a single point (ReLU, linear: only at sb2 = 0) is shown as a dot.
+    if (drawn === 1 && lone) {
+      ctx.beginPath();
+      ctx.arc(lone[0], lone[1], 5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    ctx.restore();
+  }
+
+  drawAxes(ctx, r, d) {
+    ctx.fillStyle = INK;
+    ctx.strokeStyle = '#444';
+    ctx.font = font(12);
+    const nxt = Math.max(3, Math.floor(r.w / 80));
+    const xt = niceTicks(d.x[0], d.x[1], nxt);
+    const xstep = xt.length > 1 ? xt[1] - xt[0] : 1;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const v of xt) {
+      const x = this.toX(v);
+      if (x < r.x - 0.5 || x > r.x + r.w + 0.5) continue;
+      ctx.beginPath();
+      ctx.moveTo(x, r.y + r.h);
+      ctx.lineTo(x, r.y + r.h + 5);
+      ctx.stroke();
+      ctx.fillText(tickLabel(v, xstep), x, r.y + r.h + 7);
+    }
+    const yt = niceTicks(d.y[0], d.y[1], Math.max(3, Math.floor(r.h / 60)));
+    const ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const v of yt) {
+      const y = this.toY(v);
+      if (y < r.y - 0.5 || y > r.y + r.h + 0.5) continue;
+      ctx.beginPath();
+      ctx.moveTo(r.x - 5, y);
+      ctx.lineTo(r.x, y);
+      ctx.stroke();
+      ctx.fillText(tickLabel(v, ystep), r.x - 7, y);
+    }
+    drawRich(ctx, d.xLabel, r.x + r.w / 2, r.y + r.h + 42, 15, 'center');
+    ctx.save();
+    ctx.translate(r.x - 46, r.y + r.h / 2);
+    ctx.rotate(-Math.PI / 2);
+    drawRich(ctx, d.yLabel, 0, 0, 15, 'center');
+    ctx.restore();
+  }
+
+  drawColorbar(ctx, r, d) {
+    const s = d.scale;
+    const bx = r.x + r.w + 14;
+    const bw = 14;
+    const ramp = s.ramp; // 256 colours, low to high
+    const n = ramp.length / 4;
+    for (let k = 0; k < n; k++) {
+      const y0 = r.y + r.h - ((k + 1) / n) * r.h;
+      ctx.fillStyle = `rgb(${ramp[4 * k]},${ramp[4 * k + 1]},${ramp[4 * k + 2]})`;
+      ctx.fillRect(bx, y0, bw, r.h / n + 0.6);
+    }
+    ctx.strokeStyle = '#444';
+    ctx.strokeRect(bx + 0.5, r.y + 0.5, bw - 1, r.h - 1);
+    const pos = (v) => (s.log
+      ? (Math.log(v) - Math.log(s.vmin)) / (Math.log(s.vmax) - Math.log(s.vmin))
+      : (v - s.vmin) / (s.vmax - s.vmin));
+    const ticks = s.log ? logTicks(s.vmin, s.vmax) : niceTicks(s.vmin, s.vmax, Math.max(3, Math.floor(r.h / 50)));
+    const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
+    ctx.fillStyle = INK;
+    ctx.font = font(11);
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    for (const v of ticks) {
+      const t = pos(v);
+      if (!(t >= -1e-6 && t <= 1 + 1e-6)) continue;
+      const y = r.y + r.h - t * r.h;
+      ctx.beginPath();
+      ctx.moveTo(bx + bw, y);
+      ctx.lineTo(bx + bw + 4, y);
+      ctx.stroke();
+      ctx.fillText(s.log ? fmt(v, 2) : tickLabel(v, step), bx + bw + 6, y);
+    }
+    ctx.save();
+    ctx.translate(this.cssW - 10, r.y + r.h / 2);
+    ctx.rotate(-Math.PI / 2);
+    drawRich(ctx, (d.valueLabel || '') + (s.log ? ' (log scale)' : ''), 0, 0, 13, 'center', MUTED);
+    ctx.restore();
+  }
+
+  drawLegend(ctx, r, d) {
+    const bx = r.x + r.w + 12;
+    ctx.font = font(12);
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'left';
+    d.categories.forEach((c, k) => {
+      const y = r.y + 10 + k * 24;
+      ctx.fillStyle = `rgb(${c.rgba[0]},${c.rgba[1]},${c.rgba[2]})`;
+      ctx.fillRect(bx, y - 7, 14, 14);
+      ctx.strokeStyle = '#444';
+      ctx.strokeRect(bx + 0.5, y - 6.5, 13, 13);
+      ctx.fillStyle = INK;
+      ctx.fillText(c.name, bx + 19, y);
+    });
+  }
+
+  toDataURL() {
+    return this.canvas.toDataURL('image/png');
+  }
+
+  destroy() {
+    this.ro.disconnect();
+    this.root.remove();
+  }
+}
+
+function round(v) {
+  return Number(v.toPrecision(6));
+}

@@ -1,0 +1,218 @@
+// plot.js - a small line-plot component (axes, ticks, typeset titles, lines, bands, points, markers, legend)
+// for the linked panels; like the heatmap it only draws what it is given.
+import { drawRich, fmt, font, GRID, INK, MUTED, niceTicks, sizeCanvas, tickLabel } from './draw.js';
+
+export class Plot {
+  constructor(container, opts = {}) {
+    this.opts = opts;
+    this.root = document.createElement('div');
+    this.root.className = 'plot';
+    this.canvas = document.createElement('canvas');
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', opts.label || 'plot');
+    this.root.append(this.canvas);
+    container.append(this.root);
+    this.spec = null;
+    this.cssW = 0;
+    this.ro = new ResizeObserver(() => this.resize());
+    this.ro.observe(this.root);
+    this.resize();
+  }
+
+  resize() {
+    const w = Math.max(260, Math.floor(this.root.clientWidth));
+    if (w === this.cssW) return;
+    this.cssW = w;
+    this.cssH = Math.round(Math.min(Math.max(220, w * (this.opts.aspect || 0.78)), 420));
+    this.draw();
+  }
+
+  /**
+   * spec: { title, x: {min, max, label}, y: {min, max, label}, series: [
+   *   {type: 'line', xs, ys, color, width, dash, label} | {type: 'band', xs, lo, hi, color, label}
+   *   | {type: 'points', xs, ys, color, r, label} | {type: 'vline', x, color, dash, label}
+   *   | {type: 'hline', y, color, dash, label} ], note }
+   */
+  set(spec) {
+    this.spec = spec;
+    this.draw();
+  }
+
+  rect() {
+    return { x: 58, y: 32, w: this.cssW - 58 - 14, h: this.cssH - 32 - 50 };
+  }
+
+  draw() {
+    if (!this.cssW) return;
+    const ctx = sizeCanvas(this.canvas, this.cssW, this.cssH);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, this.cssW, this.cssH);
+    const s = this.spec;
+    const r = this.rect();
+    if (!s) {
+      ctx.fillStyle = MUTED;
+      ctx.font = font(13);
+      ctx.textAlign = 'center';
+      ctx.fillText(this.opts.idleText || 'click the phase diagram to select a network', r.x + r.w / 2, r.y + r.h / 2);
+      return;
+    }
+    const X = (v) => r.x + ((v - s.x.min) / (s.x.max - s.x.min)) * r.w;
+    const Y = (v) => r.y + ((s.y.max - v) / (s.y.max - s.y.min)) * r.h;
+    if (s.title) drawRich(ctx, s.title, r.x, 20, 14, 'left');
+    // grid and ticks
+    const xt = niceTicks(s.x.min, s.x.max, Math.max(3, Math.floor(r.w / 70)));
+    const yt = niceTicks(s.y.min, s.y.max, Math.max(3, Math.floor(r.h / 45)));
+    const xs = xt.length > 1 ? xt[1] - xt[0] : 1;
+    const ys = yt.length > 1 ? yt[1] - yt[0] : 1;
+    ctx.strokeStyle = GRID;
+    ctx.lineWidth = 1;
+    ctx.font = font(11);
+    ctx.fillStyle = INK;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const v of xt) {
+      const x = Math.round(X(v)) + 0.5;
+      if (x < r.x - 1 || x > r.x + r.w + 1) continue;
+      ctx.beginPath();
+      ctx.moveTo(x, r.y);
+      ctx.lineTo(x, r.y + r.h);
+      ctx.stroke();
+      ctx.fillText(tickLabel(v, xs), x, r.y + r.h + 6);
+    }
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const v of yt) {
+      const y = Math.round(Y(v)) + 0.5;
+      if (y < r.y - 1 || y > r.y + r.h + 1) continue;
+      ctx.beginPath();
+      ctx.moveTo(r.x, y);
+      ctx.lineTo(r.x + r.w, y);
+      ctx.stroke();
+      ctx.fillText(tickLabel(v, ys), r.x - 6, y);
+    }
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(r.x, r.y, r.w, r.h);
+    ctx.clip();
+    for (const ser of s.series) this.drawSeries(ctx, ser, X, Y, r);
+    ctx.restore();
+    ctx.strokeStyle = '#444';
+    ctx.strokeRect(r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
+    drawRich(ctx, s.x.label, r.x + r.w / 2, r.y + r.h + 38, 14, 'center');
+    ctx.save();
+    ctx.translate(16, r.y + r.h / 2);
+    ctx.rotate(-Math.PI / 2);
+    drawRich(ctx, s.y.label, 0, 0, 14, 'center');
+    ctx.restore();
+    this.drawLegend(ctx, s, r);
+  }
+
+  drawSeries(ctx, ser, X, Y, r) {
+    ctx.save();
+    ctx.strokeStyle = ser.color || INK;
+    ctx.fillStyle = ser.color || INK;
+    ctx.lineWidth = ser.width || 1.8;
+    ctx.setLineDash(ser.dash || []);
+    ctx.globalAlpha = ser.alpha === undefined ? 1 : ser.alpha;
+    if (ser.type === 'line') {
+      ctx.beginPath();
+      let pen = false;
+      for (let k = 0; k < ser.xs.length; k++) {
+        const x = ser.xs[k];
+        const y = ser.ys[k];
+        if (!(isFinite(x) && isFinite(y))) {
+          pen = false;
+          continue;
+        }
+        if (pen) ctx.lineTo(X(x), Y(y));
+        else ctx.moveTo(X(x), Y(y));
+        pen = true;
+      }
+      ctx.stroke();
+    } else if (ser.type === 'band') {
+      ctx.beginPath();
+      for (let k = 0; k < ser.xs.length; k++) ctx.lineTo(X(ser.xs[k]), Y(ser.hi[k]));
+      for (let k = ser.xs.length - 1; k >= 0; k--) ctx.lineTo(X(ser.xs[k]), Y(ser.lo[k]));
+      ctx.closePath();
+      ctx.fill();
+    } else if (ser.type === 'points') {
+      for (let k = 0; k < ser.xs.length; k++) {
+        if (!(isFinite(ser.xs[k]) && isFinite(ser.ys[k]))) continue;
+        ctx.beginPath();
+        ctx.arc(X(ser.xs[k]), Y(ser.ys[k]), ser.r || 3, 0, 2 * Math.PI);
+        ctx.fill();
+        if (ser.stroke) {
+          ctx.strokeStyle = ser.stroke;
+          ctx.lineWidth = 1.5;
+          ctx.stroke();
+        }
+      }
+    } else if (ser.type === 'vline' && isFinite(ser.x)) {
+      const x = X(ser.x);
+      ctx.beginPath();
+      ctx.moveTo(x, r.y);
+      ctx.lineTo(x, r.y + r.h);
+      ctx.stroke();
+      if (ser.text) {
+        ctx.globalAlpha = 1;
+        const left = x > r.x + r.w - 110;
+        drawRich(ctx, ser.text, left ? x - 5 : x + 5, r.y + 32, 12, left ? 'right' : 'left', ser.color);
+      }
+    } else if (ser.type === 'hline' && isFinite(ser.y)) {
+      const y = Y(ser.y);
+      ctx.beginPath();
+      ctx.moveTo(r.x, y);
+      ctx.lineTo(r.x + r.w, y);
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  drawLegend(ctx, s, r) {
+    const items = s.series.filter((x) => x.label);
+    if (!items.length && !s.note) return;
+    // The legend sits under the title line, right-aligned, one entry per row.
+    ctx.font = font(11);
+    const widths = items.map((it) => ctx.measureText(it.label.replace(/[_^{}]/g, '')).width + 30);
+    const w = Math.max(0, ...widths) + 8;
+    const x0 = r.x + r.w - w - 6;
+    let y = r.y + 8;
+    if (s.legendPos === 'bottom') y = r.y + r.h - 8 - items.length * 16;
+    ctx.fillStyle = 'rgba(255,255,255,0.85)';
+    if (items.length) ctx.fillRect(x0 - 2, y - 4, w + 4, items.length * 16 + 4);
+    for (const it of items) {
+      ctx.save();
+      ctx.strokeStyle = it.color || INK;
+      ctx.fillStyle = it.color || INK;
+      ctx.lineWidth = it.type === 'band' ? 8 : it.width || 1.8;
+      ctx.globalAlpha = it.type === 'band' ? 0.35 : 1;
+      ctx.setLineDash(it.dash || []);
+      ctx.beginPath();
+      if (it.type === 'points') {
+        ctx.arc(x0 + 12, y + 6, 3.5, 0, 2 * Math.PI);
+        ctx.fill();
+      } else {
+        ctx.moveTo(x0 + 2, y + 6);
+        ctx.lineTo(x0 + 22, y + 6);
+        ctx.stroke();
+      }
+      ctx.restore();
+      drawRich(ctx, it.label, x0 + 28, y + 10, 11, 'left', INK);
+      y += 16;
+    }
+    if (s.note) {
+      drawRich(ctx, s.note, r.x + 6, s.legendPos === 'bottom' ? r.y + 16 : r.y + r.h - 8, 11, 'left', MUTED);
+    }
+  }
+
+  toDataURL() {
+    return this.canvas.toDataURL('image/png');
+  }
+
+  destroy() {
+    this.ro.disconnect();
+    this.root.remove();
+  }
+}
+
+export { fmt };
