@@ -736,18 +736,20 @@ static const char *const TOP_HELP =
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-        fputs(TOP_HELP, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) die("missing command; usage: dynlens meanfield <command> [options] (try: dynlens --help)");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        fputs(TOP_HELP, stdout);
+        return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("dynlens %s\n", VERSION);
         return 0;
     }
     if (strcmp(argv[1], "meanfield") != 0) die("unknown command '%s'; try: dynlens --help", argv[1]);
-    if (argc < 3 || strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
-        fputs(TOP_HELP, argc < 3 ? stderr : stdout);
-        return argc < 3 ? 2 : 0;
+    if (argc < 3) die("missing meanfield command: point, critical, phase, trajectory or simulate (try --help)");
+    if (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
+        fputs(TOP_HELP, stdout);
+        return 0;
     }
     struct {
         const char *name;
