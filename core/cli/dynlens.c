@@ -214,12 +214,23 @@ static int get_order(const cmd *c)
 
 /* ------------------------------------------------------------------ output */
 
+/* The shortest text that reads back as the same double: 0.05, not 0.050000000000000003. b: 32 chars. */
+static const char *shortest(double v, char *b)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(b, 32, "%.*g", prec, v);
+        if (strtod(b, NULL) == v) break;
+    }
+    return b;
+}
+
 /* JSON numbers: NaN -> null; +-inf -> +-1e999, which JSON's grammar allows and parsers read as infinity */
 static void jnum(FILE *f, double v)
 {
+    char b[32];
     if (isnan(v)) fputs("null", f);
     else if (isinf(v)) fputs(v > 0 ? "1e999" : "-1e999", f);
-    else fprintf(f, "%.17g", v);
+    else fputs(shortest(v, b), f);
 }
 
 static void jarr(FILE *f, const double *v, int n)
@@ -506,8 +517,10 @@ static int cmd_phase(int argc, char **argv)
     if (get(&c, "csv")) {
         outfile f;
         out_open(&f, get(&c, "csv"));
-        fprintf(f.f, "# dynlens %s meanfield phase: act=%s field=%s sw2=%.17g:%.17g sb2=%.17g:%.17g size=%dx%d order=%d\n",
-                VERSION, dyn_act_name(act), fname, g.sw2_min, g.sw2_max, g.sb2_min, g.sb2_max, g.nx, g.ny, mf->order);
+        char r0[32], r1[32], r2[32], r3[32];
+        fprintf(f.f, "# dynlens %s meanfield phase: act=%s field=%s sw2=%s:%s sb2=%s:%s size=%dx%d order=%d\n", VERSION,
+                dyn_act_name(act), fname, shortest(g.sw2_min, r0), shortest(g.sw2_max, r1), shortest(g.sb2_min, r2),
+                shortest(g.sb2_max, r3), g.nx, g.ny, mf->order);
         fprintf(f.f, "# rows top first (sb2 from max to min), columns sw2 from min to max; empty = undefined\n");
         fprintf(f.f, "sw2,sb2,%s\n", fname);
         for (int r = 0; r < g.ny; r++) {
@@ -515,7 +528,8 @@ static int cmd_phase(int argc, char **argv)
             for (int col = 0; col < g.nx; col++) {
                 double sw2 = g.nx == 1 ? g.sw2_min : g.sw2_min + (g.sw2_max - g.sw2_min) * col / (g.nx - 1);
                 float v = grid[(size_t)r * g.nx + col];
-                fprintf(f.f, "%.17g,%.17g,", sw2, sb2);
+                char b1[32], b2[32];
+                fprintf(f.f, "%s,%s,", shortest(sw2, b1), shortest(sb2, b2));
                 if (isnan(v)) fputc('\n', f.f);
                 else if (isinf(v)) fprintf(f.f, "%s\n", v > 0 ? "inf" : "-inf");
                 else fprintf(f.f, "%.9g\n", (double)v);
@@ -561,9 +575,12 @@ static int cmd_phase(int argc, char **argv)
         free(ly);
         free(font);
     }
-    printf("{\"act\": \"%s\", \"field\": \"%s\", \"sw2\": [%.17g, %.17g], \"sb2\": [%.17g, %.17g], "
-           "\"nx\": %d, \"ny\": %d, \"order\": %d, \"min\": ",
-           dyn_act_name(act), fname, g.sw2_min, g.sw2_max, g.sb2_min, g.sb2_max, g.nx, g.ny, mf->order);
+    double ranges[4] = {g.sw2_min, g.sw2_max, g.sb2_min, g.sb2_max};
+    printf("{\"act\": \"%s\", \"field\": \"%s\", \"sw2\": ", dyn_act_name(act), fname);
+    jarr(stdout, ranges, 2);
+    printf(", \"sb2\": ");
+    jarr(stdout, ranges + 2, 2);
+    printf(", \"nx\": %d, \"ny\": %d, \"order\": %d, \"min\": ", g.nx, g.ny, mf->order);
     jnum(stdout, isfinite(lo) ? lo : DNAN);
     printf(", \"max\": ");
     jnum(stdout, isfinite(hi) ? hi : DNAN);
@@ -600,7 +617,11 @@ static int cmd_trajectory(int argc, char **argv)
     double *q = xmalloc(sizeof(double) * (L + 1), "q"), *cc = xmalloc(sizeof(double) * (L + 1), "c"),
            *e = xmalloc(sizeof(double) * (L + 1), "1 - c");
     check(dyn_mf_trajectory(mf, sw2, sb2, q0, c0, L, q, cc, e), "iterating the maps");
-    printf("{\"act\": \"%s\", \"sw2\": %.17g, \"sb2\": %.17g, \"q\": ", dyn_act_name(act), sw2, sb2);
+    printf("{\"act\": \"%s\", \"sw2\": ", dyn_act_name(act));
+    jnum(stdout, sw2);
+    printf(", \"sb2\": ");
+    jnum(stdout, sb2);
+    printf(", \"q\": ");
     jarr(stdout, q, L + 1);
     printf(", \"c\": ");
     jarr(stdout, cc, L + 1);
@@ -657,8 +678,11 @@ static int cmd_simulate(int argc, char **argv)
     dyn_mf_point p;
     check(dyn_mf_solve(mf, sw2, sb2, &p), "solving the mean-field equations");
     if (get(&c, "json")) {
-        printf("{\"act\": \"%s\", \"sw2\": %.17g, \"sb2\": %.17g, \"width\": %d, \"seeds\": %d, \"seed\": %ld, "
-               "\"xi_c\": ", dyn_act_name(act), sw2, sb2, N, S, seed);
+        printf("{\"act\": \"%s\", \"sw2\": ", dyn_act_name(act));
+        jnum(stdout, sw2);
+        printf(", \"sb2\": ");
+        jnum(stdout, sb2);
+        printf(", \"width\": %d, \"seeds\": %d, \"seed\": %ld, \"xi_c\": ", N, S, seed);
         jnum(stdout, p.xi_c);
         const char *names[] = {"q_theory", "q_sim", "q_se", "c_theory", "c_sim", "c_se"};
         double *arrs[] = {qt, qm, qse, ct, cm, cse};
@@ -677,8 +701,10 @@ static int cmd_simulate(int argc, char **argv)
     if (get(&c, "csv")) {
         outfile f;
         out_open(&f, get(&c, "csv"));
-        fprintf(f.f, "# dynlens %s meanfield simulate: act=%s sw2=%.17g sb2=%.17g width=%d depth=%d seeds=%d seed=%ld q0=%.17g c0=%.17g\n",
-                VERSION, dyn_act_name(act), sw2, sb2, N, L, S, seed, q0, c0);
+        char r0[32], r1[32], r2[32], r3[32];
+        fprintf(f.f, "# dynlens %s meanfield simulate: act=%s sw2=%s sb2=%s width=%d depth=%d seeds=%d seed=%ld q0=%s c0=%s\n",
+                VERSION, dyn_act_name(act), shortest(sw2, r0), shortest(sb2, r1), N, L, S, seed, shortest(q0, r2),
+                shortest(c0, r3));
         fprintf(f.f, "layer,q_theory,q_sim,q_se,c_theory,c_sim,c_se\n");
         for (int l = 0; l <= L; l++)
             fprintf(f.f, "%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", l, qt[l], qm[l], qse[l], ct[l], cm[l], cse[l]);
