@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "colormap.h"
 #include "figure.h"
 #include "status.h"
@@ -23,21 +24,12 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #endif
 #include <stb_image_write.h>
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#include <stb_image.h>
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                                                       \
-    do {                                                                                                       \
-        if (!(cond)) {                                                                                         \
-            failures++;                                                                                        \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                             \
-            printf(__VA_ARGS__);                                                                               \
-            printf("\n");                                                                                      \
-        }                                                                                                      \
-    } while (0)
 
 /* CIE L* (D65) of an sRGB colour */
 static double lstar(const uint8_t *c)
@@ -224,11 +216,17 @@ static int border_white(const uint8_t *p, int w, int h)
     return 1;
 }
 
+/* Writes the PNG for people to look at, then decodes it with stb_image: the file must hold exactly our pixels. */
 static void save_png(const char *dir, const char *name, const uint8_t *p, int w, int h)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (!stbi_write_png(path, w, h, 4, p, w * 4)) printf("note: could not write %s\n", path);
+    CHECK(stbi_write_png(path, w, h, 4, p, w * 4), "could not write %s", path);
+    int rw = 0, rh = 0, rc = 0;
+    uint8_t *back = stbi_load(path, &rw, &rh, &rc, 4);
+    CHECK(back && rw == w && rh == h, "%s does not decode as a %dx%d PNG", path, w, h);
+    if (back) CHECK(memcmp(back, p, (size_t)4 * w * h) == 0, "%s decodes to different pixels", path);
+    stbi_image_free(back);
 }
 
 static int same_px(const uint8_t *a, const uint8_t *b) { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2]; }
@@ -572,7 +570,5 @@ int main(int argc, char **argv)
         test_nasty(font, font_len);
         free(font);
     }
-    if (failures) printf("%d check(s) failed\n", failures);
-    else printf("all figure checks passed\n");
-    return failures ? 1 : 0;
+    return check_summary("test_figure");
 }

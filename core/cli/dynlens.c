@@ -195,6 +195,26 @@ static void check_sb2(double sb2)
         die("--sb2: %g is out of range: the bias variance must be in [0, %g]", sb2, DYN_MF_MAX_PARAM);
 }
 
+/* the two inputs' statistics, shared by trajectory and simulate */
+static void get_inputs(const cmd *c, double *q0, double *c0)
+{
+    *q0 = get_num(c, "q0");
+    *c0 = get_num(c, "c0");
+    if (!(*q0 > 0.0) || *q0 > 1e6) die("--q0: %g is out of range (0, 1e6]", *q0);
+    if (*c0 < -1.0 || *c0 > 1.0) die("--c0: %g is out of range [-1, 1]", *c0);
+}
+
+/* --act, --sw2 and --sb2 */
+static dyn_act get_network(const cmd *c, double *sw2, double *sb2)
+{
+    dyn_act act = get_act(c);
+    *sw2 = get_num(c, "sw2");
+    *sb2 = get_num(c, "sb2");
+    check_sw2(*sw2);
+    check_sb2(*sb2);
+    return act;
+}
+
 /* ------------------------------------------------------------------ the core, set up */
 
 static dyn_mf *make_mf(dyn_act act, int order)
@@ -366,6 +386,7 @@ static void print_point(const char *act, const dyn_mf_point *p)
 
 #define ORDER_OPT {"order", "0", "Gauss-Hermite order of the 2-D rule, 16..2048 (0: 512)", 0, 0}
 #define ACT_OPT {"act", "tanh", "activation: tanh, relu, hard_tanh, erf, linear, sigmoid, swish", 0, 0}
+#define INPUT_OPTS {"q0", "1", "input length q^0 (both inputs)", 0, 0}, {"c0", "0.5", "input correlation c^0", 0, 0}
 
 static int cmd_point(int argc, char **argv)
 {
@@ -380,10 +401,8 @@ static int cmd_point(int argc, char **argv)
              "Infinite depth scales are written 1e999 (valid JSON, read as infinity); undefined ones null.",
              o};
     parse_opts(&c, argc, argv);
-    dyn_act act = get_act(&c);
-    double sw2 = get_num(&c, "sw2"), sb2 = get_num(&c, "sb2");
-    check_sw2(sw2);
-    check_sb2(sb2);
+    double sw2, sb2;
+    dyn_act act = get_network(&c, &sw2, &sb2);
     dyn_mf *mf = make_mf(act, get_order(&c));
     dyn_mf_point p;
     check(dyn_mf_solve(mf, sw2, sb2, &p), "solving the mean-field equations");
@@ -597,8 +616,7 @@ static int cmd_trajectory(int argc, char **argv)
     opt o[] = {ACT_OPT,
                {"sw2", "1.5", "weight variance", 0, 0},
                {"sb2", "0.05", "bias variance", 0, 0},
-               {"q0", "1", "input length q^0 (both inputs)", 0, 0},
-               {"c0", "0.5", "input correlation c^0", 0, 0},
+               INPUT_OPTS,
                {"depth", "30", "layers", 0, 0},
                ORDER_OPT,
                {0}};
@@ -606,12 +624,9 @@ static int cmd_trajectory(int argc, char **argv)
              "Iterates the length and correlation maps from (q0, c0): JSON arrays q, c and one_minus_c per layer.",
              o};
     parse_opts(&c, argc, argv);
-    dyn_act act = get_act(&c);
-    double sw2 = get_num(&c, "sw2"), sb2 = get_num(&c, "sb2"), q0 = get_num(&c, "q0"), c0 = get_num(&c, "c0");
-    check_sw2(sw2);
-    check_sb2(sb2);
-    if (!(q0 > 0.0) || q0 > 1e6) die("--q0: %g is out of range (0, 1e6]", q0);
-    if (c0 < -1.0 || c0 > 1.0) die("--c0: %g is out of range [-1, 1]", c0);
+    double sw2, sb2, q0, c0;
+    dyn_act act = get_network(&c, &sw2, &sb2);
+    get_inputs(&c, &q0, &c0);
     int L = (int)get_int(&c, "depth", 0, DYN_MF_MAX_DEPTH);
     dyn_mf *mf = make_mf(act, get_order(&c));
     double *q = xmalloc(sizeof(double) * (L + 1), "q"), *cc = xmalloc(sizeof(double) * (L + 1), "c"),
@@ -644,8 +659,7 @@ static int cmd_simulate(int argc, char **argv)
                {"depth", "30", "layers L", 0, 0},
                {"seeds", "8", "independent networks", 0, 0},
                {"seed", "1", "random seed (a non-negative integer)", 0, 0},
-               {"q0", "1", "input length q^0 (both inputs)", 0, 0},
-               {"c0", "0.5", "input correlation c^0", 0, 0},
+               INPUT_OPTS,
                {"csv", NULL, "write the table as CSV", 0, 0},
                {"png", NULL, "write a figure of c^l and q^l: theory and simulation (mean +- 2 s.e.)", 0, 0},
                {"png-size", "960x720", "PNG size in px", 0, 0},
@@ -657,12 +671,9 @@ static int cmd_simulate(int argc, char **argv)
              "the mean-field theory next to the simulation (mean and standard error over the networks).",
              o};
     parse_opts(&c, argc, argv);
-    dyn_act act = get_act(&c);
-    double sw2 = get_num(&c, "sw2"), sb2 = get_num(&c, "sb2"), q0 = get_num(&c, "q0"), c0 = get_num(&c, "c0");
-    check_sw2(sw2);
-    check_sb2(sb2);
-    if (!(q0 > 0.0) || q0 > 1e6) die("--q0: %g is out of range (0, 1e6]", q0);
-    if (c0 < -1.0 || c0 > 1.0) die("--c0: %g is out of range [-1, 1]", c0);
+    double sw2, sb2, q0, c0;
+    dyn_act act = get_network(&c, &sw2, &sb2);
+    get_inputs(&c, &q0, &c0);
     int N = (int)get_int(&c, "width", 2, DYN_MF_MAX_WIDTH), L = (int)get_int(&c, "depth", 0, DYN_MF_MAX_DEPTH);
     int S = (int)get_int(&c, "seeds", 1, DYN_MF_MAX_SEEDS);
     long seed = get_int(&c, "seed", 0, 0x7fffffffL);
