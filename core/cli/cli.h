@@ -1,0 +1,76 @@
+/* cli.h - what the CLI's command files share: errors, options, output helpers (not part of the core). */
+#ifndef DYN_CLI_H
+#define DYN_CLI_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "act.h"
+#include "status.h"
+
+#ifndef DYN_DEFAULT_FONT
+#define DYN_DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#endif
+#define VERSION "0.1.0"
+#define DNAN ((double)NAN)
+#define DINF ((double)INFINITY)
+
+/* One option of a command: "--name value", "--name=value", or "--name" alone for a flag. A NULL value is unset. */
+typedef struct opt {
+    const char *name, *value, *help;
+    int is_flag; /* takes no value */
+    int seen;
+} opt;
+
+typedef struct cmd {
+    const char *usage, *summary;
+    opt *opts;
+} cmd;
+
+typedef struct outfile {
+    FILE *f;
+    char tmp[4096];
+    const char *path;
+} outfile;
+
+typedef struct png_opts {
+    const char *path;
+    int width, height;
+} png_opts;
+
+
+/* errors: each prints "dynlens: <message>" as one line on stderr and exits with status 2 */
+void die(const char *fmt, ...);
+void *xmalloc(size_t n, const char *what);       /* malloc or die naming what it was for */
+void check(dyn_status s, const char *what);      /* die with the core's message unless s is DYN_OK */
+
+/* options: parse_opts handles --help (prints print_help and exits 0) and rejects unknown options */
+void print_help(const cmd *c);
+void parse_opts(const cmd *c, int argc, char **argv);
+const char *get(const cmd *c, const char *name); /* the value, or NULL when unset */
+double num(const char *name, const char *s);     /* a finite number or die */
+double get_num(const cmd *c, const char *name);
+long get_int(const cmd *c, const char *name, long lo, long hi);
+void get_range(const cmd *c, const char *name, double *lo, double *hi);       /* "MIN:MAX", MIN < MAX */
+void get_size(const cmd *c, const char *name, int *nx, int *ny, int maxside); /* "WxH" */
+dyn_act get_act(const cmd *c);                   /* --act, with the list of names in the error */
+png_opts get_png(const cmd *c);                  /* --png and --png-size */
+
+/* output: JSON numbers (NaN -> null, +-inf -> +-1e999), files written whole or not at all */
+const char *shortest(double v, char *b);         /* shortest round-trip text; b holds 32 chars */
+void jnum(FILE *f, double v);
+void jarr(FILE *f, const double *v, int n);
+void out_open(outfile *o, const char *path);
+void out_close(outfile *o);
+void write_npy(const char *path, const float *v, int ny, int nx); /* float32, shape (ny, nx) */
+void write_png(const char *path, const uint8_t *rgba, int w, int h);
+uint8_t *load_font(size_t *len);                 /* $DYNLENS_FONT or DYN_DEFAULT_FONT; caller frees */
+double now_ms(void);
+
+/* Command families: "dynlens meanfield ..." */
+int cli_meanfield(int argc, char **argv);
+extern const char CLI_MEANFIELD_HELP[];
+
+#endif

@@ -1,0 +1,297 @@
+/* util.c - the CLI's shared plumbing: one-line errors, option parsing, JSON numbers, whole-or-nothing files, PNG. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "cli.h"
+#include "figure.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#pragma GCC diagnostic ignored "-Wdouble-promotion"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#endif
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include <stb_image_write.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+/* ------------------------------------------------------------------ errors: one line on stderr, exit 2 */
+
+void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("dynlens: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+void *xmalloc(size_t n, const char *what)
+{
+    void *p = n ? malloc(n) : NULL;
+    if (!p) die("cannot allocate %zu bytes for %s", n, what);
+    return p;
+}
+
+void check(dyn_status s, const char *what)
+{
+    if (s != DYN_OK) die("%s: %s", what, dyn_status_str(s));
+}
+
+/* ------------------------------------------------------------------ options: --name value or --name=value */
+
+
+
+void print_help(const cmd *c)
+{
+    printf("usage: %s\n\n%s\n\noptions:\n", c->usage, c->summary);
+    for (opt *o = c->opts; o->name; o++)
+        printf("  --%-12s %s%s%s%s\n", o->name, o->help, o->value && !o->is_flag ? " (default " : "",
+               o->value && !o->is_flag ? o->value : "", o->value && !o->is_flag ? ")" : "");
+    printf("  --%-12s %s\n", "help", "show this help");
+}
+
+void parse_opts(const cmd *c, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_help(c);
+            exit(0);
+        }
+        if (strncmp(a, "--", 2) != 0) die("unexpected argument '%s' (see --help)", a);
+        const char *eq = strchr(a + 2, '=');
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        opt *o = c->opts;
+        while (o->name && !(strlen(o->name) == len && strncmp(o->name, a + 2, len) == 0)) o++;
+        if (!o->name) die("unknown option '%.*s' (see --help)", (int)(len + 2), a);
+        o->seen = 1;
+        if (o->is_flag) {
+            if (eq) die("option --%s takes no value", o->name);
+            o->value = "1";
+        } else if (eq) {
+            o->value = eq + 1;
+        } else {
+            if (i + 1 >= argc) die("option --%s needs a value", o->name);
+            o->value = argv[++i];
+        }
+    }
+}
+
+const char *get(const cmd *c, const char *name)
+{
+    for (opt *o = c->opts; o->name; o++)
+        if (strcmp(o->name, name) == 0) return o->value;
+    return NULL;
+}
+
+double num(const char *name, const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE) die("--%s: '%s' is not a number", name, s);
+    if (!isfinite(v)) die("--%s: '%s' is not a finite number", name, s);
+    return v;
+}
+
+double get_num(const cmd *c, const char *name) { return num(name, get(c, name)); }
+
+long get_int(const cmd *c, const char *name, long lo, long hi)
+{
+    const char *s = get(c, name);
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno) die("--%s: '%s' is not an integer", name, s);
+    if (v < lo || v > hi) die("--%s: %ld is out of range [%ld, %ld]", name, v, lo, hi);
+    return v;
+}
+
+/* "a:b" with a < b (or a <= b when allow_equal) */
+void get_range(const cmd *c, const char *name, double *lo, double *hi)
+{
+    const char *s = get(c, name), *colon = strchr(s, ':');
+    if (!colon) die("--%s: '%s' is not a range; write MIN:MAX, e.g. 0.5:4", name, s);
+    char a[64], b[64];
+    size_t la = (size_t)(colon - s);
+    if (la == 0 || la >= sizeof a || strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof b)
+        die("--%s: '%s' is not a range; write MIN:MAX, e.g. 0.5:4", name, s);
+    memcpy(a, s, la);
+    a[la] = 0;
+    strcpy(b, colon + 1);
+    *lo = num(name, a);
+    *hi = num(name, b);
+    if (!(*hi > *lo)) die("--%s: the range %s is empty; MIN must be below MAX", name, s);
+}
+
+void get_size(const cmd *c, const char *name, int *nx, int *ny, int maxside)
+{
+    const char *s = get(c, name);
+    char *end;
+    long x = strtol(s, &end, 10), y = 0;
+    if (end == s || (*end != 'x' && *end != 'X')) die("--%s: '%s' is not a size; write WIDTHxHEIGHT, e.g. 256x256", name, s);
+    const char *t = end + 1;
+    y = strtol(t, &end, 10);
+    if (end == t || *end) die("--%s: '%s' is not a size; write WIDTHxHEIGHT, e.g. 256x256", name, s);
+    if (x < 1 || y < 1 || x > maxside || y > maxside)
+        die("--%s: %ldx%ld is out of range: each side must be 1..%d", name, x, y, maxside);
+    *nx = (int)x;
+    *ny = (int)y;
+}
+
+dyn_act get_act(const cmd *c)
+{
+    dyn_act a;
+    const char *s = get(c, "act");
+    if (dyn_act_parse(s, &a) != DYN_OK) {
+        char list[256] = "";
+        for (int i = 0; i < DYN_ACT_COUNT; i++) {
+            strcat(list, i ? ", " : "");
+            strcat(list, dyn_act_name((dyn_act)i));
+        }
+        die("--act: unknown activation '%s'; choose one of %s", s, list);
+    }
+    return a;
+}
+
+
+
+
+
+/* ------------------------------------------------------------------ output */
+
+/* The shortest text that reads back as the same double: 0.05, not 0.050000000000000003. b: 32 chars. */
+const char *shortest(double v, char *b)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(b, 32, "%.*g", prec, v);
+        if (strtod(b, NULL) == v) break;
+    }
+    return b;
+}
+
+/* JSON numbers: NaN -> null; +-inf -> +-1e999, which JSON's grammar allows and parsers read as infinity */
+void jnum(FILE *f, double v)
+{
+    char b[32];
+    if (isnan(v)) fputs("null", f);
+    else if (isinf(v)) fputs(v > 0 ? "1e999" : "-1e999", f);
+    else fputs(shortest(v, b), f);
+}
+
+void jarr(FILE *f, const double *v, int n)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        if (i) fputs(", ", f);
+        jnum(f, v[i]);
+    }
+    fputc(']', f);
+}
+
+/* Files are written next to their destination and renamed into place, so a failure leaves no half file. */
+
+void out_open(outfile *o, const char *path)
+{
+    if (strlen(path) + 16 > sizeof o->tmp) die("output path too long: %s", path);
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp%ld", path, (long)time(NULL));
+    o->path = path;
+    o->f = fopen(o->tmp, "wb");
+    if (!o->f) die("cannot write %s: %s", path, strerror(errno));
+}
+
+void out_close(outfile *o)
+{
+    int bad = ferror(o->f);
+    if (fclose(o->f) != 0 || bad) {
+        remove(o->tmp);
+        die("cannot write %s: %s", o->path, strerror(errno));
+    }
+    if (rename(o->tmp, o->path) != 0) {
+        remove(o->tmp);
+        die("cannot write %s: %s", o->path, strerror(errno));
+    }
+}
+
+void write_npy(const char *path, const float *v, int ny, int nx)
+{
+    outfile o;
+    out_open(&o, path);
+    char hdr[128];
+    int n = snprintf(hdr, sizeof hdr, "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", ny, nx);
+    int total = 10 + n + 1, pad = (64 - total % 64) % 64; /* header padded to a multiple of 64 bytes */
+    unsigned short hlen = (unsigned short)(n + pad + 1);
+    fwrite("\x93NUMPY\x01\x00", 1, 8, o.f);
+    fputc(hlen & 0xff, o.f);
+    fputc(hlen >> 8, o.f);
+    fwrite(hdr, 1, (size_t)n, o.f);
+    for (int i = 0; i < pad; i++) fputc(' ', o.f);
+    fputc('\n', o.f);
+    for (size_t i = 0; i < (size_t)nx * ny; i++) { /* little-endian float32, whatever the host */
+        unsigned char b[4];
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        for (int k = 0; k < 4; k++) b[k] = (unsigned char)(u >> (8 * k));
+        fwrite(b, 1, 4, o.f);
+    }
+    out_close(&o);
+}
+
+static void png_sink(void *ctx, void *data, int size) { fwrite(data, 1, (size_t)size, (FILE *)ctx); }
+
+void write_png(const char *path, const uint8_t *rgba, int w, int h)
+{
+    outfile o;
+    out_open(&o, path);
+    if (!stbi_write_png_to_func(png_sink, o.f, w, h, 4, rgba, 4 * w)) {
+        fclose(o.f);
+        remove(o.tmp);
+        die("cannot encode %s", path);
+    }
+    out_close(&o);
+}
+
+uint8_t *load_font(size_t *len)
+{
+    const char *path = getenv("DYNLENS_FONT");
+    if (!path || !*path) path = DYN_DEFAULT_FONT;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("cannot read the font %s (%s): install Debian's fonts-dejavu-core or set DYNLENS_FONT to a .ttf",
+            path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n <= 0) die("cannot read the font %s", path);
+    uint8_t *buf = xmalloc((size_t)n, "the font");
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) die("cannot read the font %s", path);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+
+png_opts get_png(const cmd *c)
+{
+    png_opts p = {get(c, "png"), 960, 720};
+    if (get(c, "png-size")) get_size(c, "png-size", &p.width, &p.height, DYN_FIG_MAX_SIDE);
+    if (p.width < DYN_FIG_MIN_SIDE || p.height < DYN_FIG_MIN_SIDE)
+        die("--png-size: each side must be at least %d px", DYN_FIG_MIN_SIDE);
+    return p;
+}
+
+double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return 1e3 * (double)t.tv_sec + 1e-6 * (double)t.tv_nsec;
+}
