@@ -49,8 +49,9 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -E '^browser'
 
+# every native benchmark program (tests/bench/*.c), then the WebAssembly ones (bench-web)
 bench: native
-	$(BUILD)/bench_meanfield
+	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b ==" && "$$b" || true; done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,8 +1,8 @@
 #!/bin/sh
-# cli.sh - the CLI's promises: JSON keys, files it writes, --help everywhere, and exit status 2 with one line on
-# stderr for every bad argument (run by ctest as: sh cli.sh build/dynlens build/).
+# cli_meanfield.sh - the meanfield CLI's promises: JSON keys, files it writes, --help everywhere, and exit status 2
+# with one line on stderr for every bad argument (ctest runs: sh cli_meanfield.sh build/dynlens build/).
 bin=$1
-out=${2:-.}/cli-test
+out=${2:-.}/cli-meanfield
 rm -rf "$out" && mkdir -p "$out"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
@@ -107,5 +107,5 @@ DYNLENS_FONT=/nonexistent.ttf "$bin" meanfield phase --size 4x4 --png "$out/nofo
 [ $? -eq 2 ] && grep -q fonts-dejavu-core "$out/stderr" && [ ! -e "$out/nofont.png" ] && ok || bad "missing font"
 ls "$out" | grep -q '\.tmp' && bad "temporary files left in $out" || ok
 
-echo "cli: $pass passed, $fail failed"
+echo "cli_meanfield: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
