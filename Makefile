@@ -49,9 +49,10 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -E '^browser'
 
-# every native benchmark program (tests/bench/*.c), then the WebAssembly ones (bench-web)
+# every native benchmark program (tests/bench/*.c), then the WebAssembly timings (bench-web)
 bench: native
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b ==" && "$$b" || true; done
+	@$(MAKE) --no-print-directory bench-web
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
@@ -121,9 +122,8 @@ serve: dist
 # The browser tests are ctest tests (names start with "browser"); they need the site and playwright-core.
 test-native: dist
 
-bench: bench-web
 bench-web: dist native
-	node tests/browser/bench.mjs --dist $(DIST) --native $(BUILD)/bench_meanfield --out $(BUILD)
+	node tests/browser/bench.mjs --dist $(DIST) --cli $(BUILD)/dynlens --out $(BUILD)
 
 clean: clean-web
 clean-web:

@@ -411,14 +411,15 @@ static int desc_ok(const dyn_mf_desc *d)
     return (int)d->act >= 0 && d->act < DYN_ACT_COUNT && n >= DYN_MF_MIN_ORDER && n <= DYN_MF_MAX_ORDER;
 }
 
-/* The 1-D rule is finer than the 2-D one: it costs little and d(q) = E[phi'^2] needs it at large q. */
-static int order_1d(int n) { return 4 * n < DYN_QUAD_MAX_ORDER ? 4 * n : DYN_QUAD_MAX_ORDER; }
+/* The 1-D rule is finer than the 2-D one: it costs little, and d(q) = E[phi'^2] needs it at large q
+ * (at q* ~ 16, 2n nodes give chi_1 to ~1e-7, the 2-D rule's accuracy there). */
+static int order_1d(int n) { return 2 * n < DYN_QUAD_MAX_ORDER ? 2 * n : DYN_QUAD_MAX_ORDER; }
 
 /* doubles: z, w (order each), z1, w1 (order_1d each), gl x, w, tq, tv, tdv, td, tr, and the build scratch
- * (Mehler: a_k and three rows; Gauss-Hermite: two rows of order_1d) */
+ * (Mehler: a_k and three rows, then the theta cosine table; Gauss-Hermite: two rows of order_1d) */
 static size_t workspace_doubles(int n)
 {
-    size_t nq = (size_t)NPANEL * PN, n1 = (size_t)order_1d(n), build = ((size_t)n / 2 + 1) + 3 * (size_t)n;
+    size_t nq = (size_t)NPANEL * PN, n1 = (size_t)order_1d(n), build = ((size_t)n / 2 + 1) + 3 * (size_t)n + NTH * NTH;
     if (build < 2 * n1) build = 2 * n1;
     return 2 * (size_t)n + 2 * n1 + 2 * NGL + 4 * nq + nq * NTH + build;
 }
@@ -429,14 +430,21 @@ size_t dyn_mf_workspace_bytes(const dyn_mf_desc *d)
     return workspace_doubles(order_of(d)) * sizeof(double);
 }
 
-/* Chebyshev coefficients c[m * cs] of the n values f[j * fs] at the first-kind nodes cos((2j+1) pi / (2n)) */
-static void cheb_fit(const double *f, int n, int fs, double *c, int cs)
+/* Chebyshev coefficients c[m * cs] of the n values f[j * fs] at the first-kind nodes cos((2j+1) pi / (2n)),
+ * with cosm[m * n + j] = cos(pi m (2j+1) / (2n)) precomputed by cheb_cosines */
+static void cheb_fit(const double *f, int n, int fs, double *c, int cs, const double *cosm)
 {
     for (int m = 0; m < n; m++) {
         double s = 0.0;
-        for (int j = 0; j < n; j++) s += f[j * fs] * cos(PI * m * (2 * j + 1) / (2.0 * n));
+        for (int j = 0; j < n; j++) s += f[j * fs] * cosm[m * n + j];
         c[m * cs] = (m == 0 ? 1.0 : 2.0) * s / n;
     }
+}
+
+static void cheb_cosines(int n, double *cosm)
+{
+    for (int m = 0; m < n; m++)
+        for (int j = 0; j < n; j++) cosm[m * n + j] = cos(PI * m * (2 * j + 1) / (2.0 * n));
 }
 
 /* r(q, theta_j) for activations without closed forms, from Mehler's formula:
@@ -511,7 +519,10 @@ dyn_status dyn_mf_init(dyn_mf *mf, const dyn_mf_desc *d, void *mem, size_t bytes
     exact_vd(mf, Q_TINY, mf->vd0);
     if (fabs(dyn_act_phi(d->act, 0.0)) == 0.0) mf->vd0[0] = 0.0; /* v(0+) is exactly phi(0)^2 */
 
-    double theta[NTH], rv[NTH];
+    double theta[NTH], rv[NTH], cos_q[PN * PN];
+    double *cos_t = scratch + ((size_t)n / 2 + 1) + 3 * (size_t)n; /* after the Mehler rows */
+    cheb_cosines(NTH, cos_t);
+    cheb_cosines(PN, cos_q);
     for (int j = 0; j < NTH; j++) theta[j] = 0.5 * PI * (1.0 + cos(PI * (2 * j + 1) / (2.0 * NTH)));
     for (int pnl = 0; pnl < NPANEL; pnl++) {
         double lo = EDGE[pnl], hi = EDGE[pnl + 1];
@@ -527,18 +538,18 @@ dyn_status dyn_mf_init(dyn_mf *mf, const dyn_mf_desc *d, void *mem, size_t bytes
                 for (int j = 0; j < NTH; j++) rv[j] = mf->k->r(&mf->gl, q, theta[j]);
             else
                 mehler_r(mf, q, vd[2], scratch, theta, rv);
-            cheb_fit(rv, NTH, 1, cr + k * NTH, 1);
+            cheb_fit(rv, NTH, 1, cr + k * NTH, 1, cos_t);
         }
         /* along q: the theta coefficients, and v, dv, d, become Chebyshev series in the panel's variable */
         for (int m = 0; m < NTH; m++) {
             double col[PN];
             for (int k = 0; k < PN; k++) col[k] = cr[k * NTH + m];
-            cheb_fit(col, PN, 1, cr + m, NTH);
+            cheb_fit(col, PN, 1, cr + m, NTH, cos_q);
         }
         double tmp[PN];
-        memcpy(tmp, cv, sizeof tmp), cheb_fit(tmp, PN, 1, cv, 1);
-        memcpy(tmp, cdv, sizeof tmp), cheb_fit(tmp, PN, 1, cdv, 1);
-        memcpy(tmp, cd, sizeof tmp), cheb_fit(tmp, PN, 1, cd, 1);
+        memcpy(tmp, cv, sizeof tmp), cheb_fit(tmp, PN, 1, cv, 1, cos_q);
+        memcpy(tmp, cdv, sizeof tmp), cheb_fit(tmp, PN, 1, cdv, 1, cos_q);
+        memcpy(tmp, cd, sizeof tmp), cheb_fit(tmp, PN, 1, cd, 1, cos_q);
     }
     mf->nq = (int)nq;
     mf->tq = tq;

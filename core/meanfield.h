@@ -66,7 +66,7 @@ typedef enum dyn_phase {
 
 typedef struct dyn_mf_desc {
     dyn_act act;
-    int order; /* Gauss-Hermite order of the exact path's 2-D rule; 0 means 512. The 1-D rule has 4x. */
+    int order; /* Gauss-Hermite order of the exact path's 2-D rule; 0 means 512. The 1-D rule has 2x. */
 } dyn_mf_desc;
 
 /* Opaque in spirit: fill it with dyn_mf_init and treat it as read-only; it points into the caller's memory,
@@ -77,7 +77,7 @@ typedef struct dyn_mf {
     int order;                /* Gauss-Hermite nodes of the 2-D rule (per dimension) */
     int i0, i1;               /* nodes [i0, i1) carry non-negligible weight */
     const double *z, *w;      /* nodes and weights of E over N(0, 1), ascending */
-    int order_1d, j0, j1;     /* the 1-D rule: 4 x order nodes (at most 4096), the same way */
+    int order_1d, j0, j1;     /* the 1-D rule: 2 x order nodes (at most 4096), the same way */
     const double *z1, *w1;
     dyn_quad_rule gl;         /* Gauss-Legendre rule on [-1, 1] for kernels that need one */
     int nq;                   /* q nodes of the tables: Chebyshev nodes on panels in q */

@@ -1,6 +1,6 @@
 // pool.js - a pool of Web Workers (one dynlens module instance each) that splits grids into row tiles,
-// refines progressively (coarse 64x64 first) and cancels superseded requests; computes in the page if
-// Workers are unavailable.
+// refines progressively (coarse 64x64 first, computed in the page while the workers start) and cancels
+// superseded requests; computes in the page if Workers are unavailable.
 //
 //   const pool = await createPool();                         // size: navigator.hardwareConcurrency
 //   const frame = await pool.grid({act, field, sw2, sb2, nx, ny}, (f) => draw(f));   // f.stage 'coarse'|'full'
@@ -90,39 +90,60 @@ class InlineExecutor {
   }
 }
 
+/**
+ * The pool is usable as soon as the module is compiled: until the workers have started, an in-page instance
+ * (pool.local) takes the light tasks (the coarse grid, points, maps) so a first picture appears at once; the
+ * heavy ones (full-resolution tiles, simulations) wait for the workers. pool.ready resolves when the workers
+ * are up or the pool has fallen back to computing everything in the page (pool.mode 'workers' or 'inline').
+ */
 export async function createPool(opts = {}) {
   const hc = (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 2;
   const size = Math.max(1, Math.min(opts.size || hc, 16));
   const wasmModule = await compileDynlensWasm(opts.wasmUrl);
-  let executors = [];
-  let mode = 'inline';
-  let fallbackReason = '';
   const canUseWorkers = opts.workers !== false && typeof Worker === 'function';
-  if (!canUseWorkers) fallbackReason = opts.workers === false ? 'workers disabled' : 'Web Workers unavailable';
-  if (canUseWorkers) {
-    try {
-      executors = await Promise.all(Array.from({ length: size }, () => WorkerExecutor.start(wasmModule)));
-      mode = 'workers';
-    } catch (err) {
-      executors.forEach((x) => x.dispose());
-      executors = [];
-      fallbackReason = String(err.message || err);
-    }
-  }
-  if (!executors.length) executors = [new InlineExecutor(await createDynlens({ wasmModule }))];
-  const pool = new Pool(executors, mode, fallbackReason);
+  const starting = canUseWorkers ? Promise.allSettled(Array.from({ length: size }, () => WorkerExecutor.start(wasmModule))) : null;
+  const local = await createDynlens({ wasmModule });
+  const pool = new Pool(new InlineExecutor(local), starting ? 'starting' : 'inline',
+    starting ? '' : opts.workers === false ? 'workers disabled' : 'Web Workers unavailable');
   pool.wasmModule = wasmModule; // compiled once; reuse it for more instances in the page
+  pool.local = local; // the in-page instance, also for light synchronous calls (colormaps)
+  pool.ready = starting ? starting.then((results) => {
+    const ok = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+    const bad = results.find((r) => r.status === 'rejected');
+    if (bad) {
+      ok.forEach((x) => x.dispose());
+      pool.settle([], String(bad.reason && bad.reason.message || bad.reason));
+    } else pool.settle(ok, '');
+  }) : Promise.resolve();
   return pool;
 }
 
 class Pool {
-  constructor(executors, mode, fallbackReason) {
-    this.executors = executors;
+  constructor(inline, mode, fallbackReason) {
+    this.inline = inline;
+    this.executors = [inline];
     this.mode = mode;
     this.fallbackReason = fallbackReason;
-    this.size = executors.length;
+    this.size = 1;
     this.queue = [];
     this.generation = new Map(); // channel -> latest request number
+  }
+
+  // The workers have started (or failed to: an empty list): hand the queue to them, or keep computing in the page.
+  settle(workers, reason) {
+    if (this.disposed) {
+      workers.forEach((x) => x.dispose());
+      return;
+    }
+    if (workers.length) {
+      this.executors = workers;
+      this.mode = 'workers';
+    } else {
+      this.mode = 'inline';
+      this.fallbackReason = reason;
+    }
+    this.size = this.executors.length;
+    this.pump();
   }
 
   // Starts a new request on a channel: every queued task of older requests there is cancelled.
@@ -143,9 +164,9 @@ class Pool {
   }
 
   // Lower priority numbers run first (grid tiles 0, ordinary calls 1, long simulations 2); FIFO within one.
-  task(method, args, channel, g, priority = 1) {
+  task(method, args, channel, g, priority = 1, heavy = false) {
     return new Promise((resolve, reject) => {
-      const t = { method, args, channel, g, resolve, reject, priority };
+      const t = { method, args, channel, g, resolve, reject, priority, heavy };
       let k = this.queue.length;
       while (k > 0 && this.queue[k - 1].priority > priority) k--;
       this.queue.splice(k, 0, t);
@@ -156,7 +177,10 @@ class Pool {
   pump() {
     for (const ex of this.executors) {
       if (ex.busy || !this.queue.length) continue;
-      const t = this.queue.shift();
+      // While the workers start, the page takes only light work, so it never freezes.
+      const k = this.mode === 'starting' ? this.queue.findIndex((x) => !x.heavy) : 0;
+      if (k < 0) continue;
+      const t = this.queue.splice(k, 1)[0];
       ex.busy = true;
       ex.run(t.method, t.args).then(
         (r) => (this.current(t.channel, t.g) ? t.resolve(r) : t.reject(new CancelledError())),
@@ -173,12 +197,13 @@ class Pool {
     const ch = channel || `once:${Math.random()}`;
     const g = channel ? this.open(ch) : 1;
     if (!channel) this.generation.set(ch, 1);
-    return this.task(method, args, ch, g, priority ?? (method === 'simulate' ? 2 : 1)).finally(() => {
+    const heavy = method === 'simulate';
+    return this.task(method, args, ch, g, priority ?? (heavy ? 2 : 1), heavy).finally(() => {
       if (!channel) this.generation.delete(ch);
     });
   }
 
-  async tiles(req, g, channel) {
+  async tiles(req, g, channel, heavy) {
     const { nx, ny } = req;
     // About four tiles per worker balances the load without paying much per-message overhead.
     const nTiles = Math.min(ny, Math.max(1, this.size * 4));
@@ -186,7 +211,7 @@ class Pool {
     const jobs = [];
     for (let r = 0; r < ny; r += rowsPer) {
       const rowEnd = Math.min(ny, r + rowsPer);
-      jobs.push(this.task('grid', [{ ...req, rowBegin: r, rowEnd }], channel, g, 0)
+      jobs.push(this.task('grid', [{ ...req, rowBegin: r, rowEnd }], channel, g, 0, heavy)
         .then((v) => ({ r, v })));
     }
     const parts = await Promise.all(jobs);
@@ -209,7 +234,7 @@ class Pool {
     let first = null;
     for (const s of stages) {
       const r = { ...req, nx: s.nx, ny: s.ny };
-      const values = await this.tiles(r, g, channel);
+      const values = await this.tiles(r, g, channel, s.stage === 'full' && s.nx * s.ny > COARSE * COARSE);
       if (!this.current(channel, g)) throw new CancelledError();
       frame = { ...r, values, stage: s.stage, ms: now() - t0, mode: this.mode, workers: this.size };
       if (!first) first = frame.ms;
@@ -220,9 +245,11 @@ class Pool {
   }
 
   dispose() {
+    this.disposed = true;
     for (const t of this.queue) t.reject(new CancelledError());
     this.queue = [];
-    this.executors.forEach((x) => x.dispose());
+    this.executors.forEach((x) => x !== this.inline && x.dispose());
+    this.inline.dispose();
     this.executors = [];
   }
 }

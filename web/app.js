@@ -107,6 +107,7 @@ async function main() {
       setState({ [k]: v }, k === 'width' || k === 'seeds' || k === 'depth' ? 200 : 0);
     });
   }
+  on('dlog', 'change', (e) => setState({ dlog: e.target.checked ? '1' : '0' }));
   on('seed', 'change', (e) => {
     const v = num(e.target);
     if (check(v, { ...sch.seed, kind: 'int' }, 'seed')) setState({ seed: v });
@@ -200,6 +201,7 @@ async function main() {
       $(`${k}-out`).textContent = `= ${formatValue(state[k], sch[k])}`;
     }
     $('seed').value = state.seed;
+    $('dlog').checked = state.dlog === '1';
   }
 
   function render() {
@@ -222,6 +224,7 @@ async function main() {
   }
 
   let selGen = 0;
+  let selPoint = null; // kept as an object: JSON (a data attribute) would turn infinite depth scales into null
   async function updateSelected() {
     const g = ++selGen;
     try {
@@ -233,7 +236,7 @@ async function main() {
       ];
       $('sel-numbers').innerHTML = `<div><dt>phase</dt><dd class="phase-${pt.phase}">${pt.phase}</dd></div>` +
         rows.map(([k, v]) => `<div><dt>${richHTML(k)}</dt><dd>${fmt(v, 5)}</dd></div>`).join('');
-      $('sel-numbers').dataset.point = JSON.stringify(pt);
+      selPoint = pt;
       const explain = {
         ordered: `Ordered: χ₁ = ${fmt(pt.chi1, 3)} < 1, so two different inputs become more alike layer after layer ` +
           `(c → 1). Differences fade over about ξ_c = ${fmt(pt.xi_c, 3)} layers; deeper than ~${fmt(pt.depth_trainable, 3)} ` +
@@ -242,7 +245,7 @@ async function main() {
           `at c* = ${fmt(pt.c_star, 3)}. Inputs are scrambled within about ξ_c = ${fmt(pt.xi_c, 3)} layers, and gradients explode.`,
         unbounded: 'Unbounded: this activation grows too fast for these variances; the length q^l grows without limit and there is no fixed point.',
       };
-      $('sel-text').textContent = explain[pt.phase] || '';
+      $('sel-text').innerHTML = richHTML(explain[pt.phase] || '');
     } catch (err) {
       if (!err.cancelled) $('sel-text').textContent = `Error: ${err.message}`;
     }
@@ -274,7 +277,9 @@ async function main() {
 
   // ---- the test and embedding hook -------------------------------------------------------------------------
   window.dynlensPage = {
-    engine: { mode: engine.pool.mode, workers: engine.pool.size, fallbackReason: engine.pool.fallbackReason },
+    get engine() {
+      return { mode: engine.pool.mode, workers: engine.pool.size, fallbackReason: engine.pool.fallbackReason };
+    },
     state: () => JSON.parse(JSON.stringify(state)),
     setState: (patch) => setState(patch),
     numbers: (name) => {
@@ -293,7 +298,7 @@ async function main() {
     },
     csv: (name) => figures[name].csv(csvHeader(name)),
     timings: () => ({ ...figures.phase.timings }),
-    selected: () => JSON.parse($('sel-numbers').dataset.point || 'null'),
+    selected: () => (selPoint ? { ...selPoint } : null),
   };
   window.addEventListener('resize', () => figures.phase.hm.resize());
   history.replaceState(null, '', toHash(state, sch));

@@ -42,6 +42,8 @@ export function niceTicks(a, b, n = 5) {
 export function logTicks(a, b) {
   const lo = Math.log10(Math.min(a, b));
   const hi = Math.log10(Math.max(a, b));
+  // Less than a factor of five: 1-2-5 steps would leave one tick or none, so use evenly spaced ones.
+  if (hi - lo < 0.7) return niceTicks(a, b, 5).filter((v) => v > 0);
   const out = [];
   const mult = hi - lo < 1.2 ? [1, 2, 3, 5] : hi - lo < 2.5 ? [1, 2, 5] : [1];
   const stride = Math.max(1, Math.ceil((hi - lo) / 6));

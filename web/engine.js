@@ -1,6 +1,5 @@
 // engine.js - the page's one connection to the WASM core: a worker pool for the heavy work and one in-page
 // instance for the light, synchronous calls (colormaps, colour ranges). Shared by all figures on a page.
-import { createDynlens } from './wasm/dynlens.js';
 import { createPool, isCancelled } from './wasm/pool.js';
 
 let enginePromise = null;
@@ -10,7 +9,7 @@ export function getEngine(opts = {}) {
   if (!enginePromise) {
     enginePromise = (async () => {
       const pool = await createPool({ workers: opts.workers });
-      const dl = await createDynlens({ wasmModule: pool.wasmModule });
+      const dl = pool.local;
       return { pool, dl, activations: dl.activations, fields: dl.fields, colormaps: dl.colormaps, phases: dl.phases };
     })();
   }

@@ -412,6 +412,10 @@ export class DepthFigure {
   }
 
   update(st) {
+    if (st.dlog !== this.dlog) {
+      this.dlog = st.dlog;
+      this.draw();
+    }
     const tkey = JSON.stringify([st.act, st.sw2, st.sb2, st.q0, st.c0, st.depth]);
     const skey = JSON.stringify([tkey, st.width, st.seeds, st.seed]);
     const pool = this.engine.pool;
@@ -422,7 +426,7 @@ export class DepthFigure {
       this.work.track((async () => {
         const pt = await pool.call('point', [st.act, st.sw2, st.sb2], ch);
         const tr = await pool.call('trajectory', [st.act, st.sw2, st.sb2, st.q0, st.c0, st.depth], ch);
-        this.theory = { st, pt, q: Array.from(tr.q), c: Array.from(tr.c) };
+        this.theory = { st, pt, q: Array.from(tr.q), c: Array.from(tr.c), e: Array.from(tr.e) };
         this.draw();
       })()).catch((e) => showError(this, e));
     }
@@ -449,9 +453,69 @@ export class DepthFigure {
   }
 
   draw() {
+    if (this.dlog === '1') this.drawLog();
+    else this.drawLinear();
+  }
+
+  // The trainable-depth marker (or a note saying where it is) shared by both views.
+  depthMark(series, pt, L) {
+    const dt = pt.depth_trainable;
+    if (Number.isFinite(dt) && dt > 0) {
+      if (dt <= L) series.push({ type: 'vline', x: dt, color: C_MARK, dash: [6, 4], width: 1.6, text: `6ξ_c = ${fmt(dt, 3)}` });
+      else return `trainable depth 6ξ_c = ${fmt(dt, 3)} lies beyond L = ${L}`;
+    } else if (dt === Infinity) return 'at the critical line ξ_c = ∞: correlations propagate to any depth';
+    return '';
+  }
+
+  // 1 - c^l on a log axis: the core's e (full relative precision) for the theory, 1 - c where positive for the
+  // simulation. In the ordered phase the theory is a straight line falling by a factor e every ξ_c layers.
+  drawLog() {
     const th = this.theory;
     if (!th) return;
-    const { st, pt } = th;
+    const { pt } = th;
+    const L = th.e.length - 1;
+    const ls = linspace(0, L, L + 1);
+    const gap = (c) => Array.from(c, (v) => 1 - v);
+    const series = [];
+    const s = this.sim && this.sim.st.depth === L ? this.sim : null;
+    const pos = th.e.filter((v) => v > 0);
+    let ymin = Math.max(1e-30, Math.min(...pos, 1) / 3);
+    let ymax = Math.max(...pos, 1e-30) * 3;
+    if (s) {
+      const S = s.st.seeds;
+      for (let k = 0; k < S; k++) {
+        series.push({ type: 'line', xs: ls, ys: gap(s.cEach.slice(k * (L + 1), (k + 1) * (L + 1))),
+          color: C_SIM, width: 0.8, alpha: 0.28, label: k === 0 ? `${S} networks, N = ${s.st.width}` : undefined });
+      }
+      const mean = gap(s.cMean);
+      const simPos = mean.filter((v) => v > 0);
+      if (simPos.length) {
+        ymax = Math.max(ymax, ...simPos.map((v) => v * 1.5));
+        ymin = Math.max(1e-30, Math.min(ymin, ...simPos.map((v) => v / 1.5)));
+      }
+      series.push({ type: 'line', xs: ls, ys: mean, color: C_SIM, width: 1.6, label: 'simulation mean (where c < 1)' });
+    }
+    ymax = Math.min(ymax, 3);
+    if (!(ymin < ymax)) ymin = ymax / 1e3;
+    series.push({ type: 'line', xs: ls, ys: th.e, color: C_THEORY, width: 2.4, label: 'mean-field theory' });
+    if (Number.isFinite(pt.c_star) && pt.c_star < 1) {
+      series.push({ type: 'hline', y: 1 - pt.c_star, color: C_MARK, dash: [3, 3], width: 1, label: '1 − c^*' });
+    }
+    const note = this.depthMark(series, pt, L);
+    this.plot.set({
+      title: `1 − c^l vs depth (log)  ·  ${pt.phase}, ξ_c = ${fmt(pt.xi_c, 4)}`,
+      x: { min: 0, max: L, label: 'layer l' },
+      y: { min: ymin, max: ymax, log: true, label: '1 − c^l' },
+      series,
+      legendPos: 'top',
+      note: [this.simNote, note].filter(Boolean).join('  ·  '),
+    });
+  }
+
+  drawLinear() {
+    const th = this.theory;
+    if (!th) return;
+    const { pt } = th;
     const L = th.c.length - 1;
     const ls = linspace(0, L, L + 1);
     const series = [];
@@ -471,12 +535,7 @@ export class DepthFigure {
     }
     series.push({ type: 'line', xs: ls, ys: th.c, color: C_THEORY, width: 2.4, label: 'mean-field theory' });
     if (Number.isFinite(pt.c_star)) series.push({ type: 'hline', y: pt.c_star, color: C_MARK, dash: [3, 3], width: 1 });
-    const dt = pt.depth_trainable;
-    let mark = '';
-    if (Number.isFinite(dt) && dt > 0) {
-      if (dt <= L) series.push({ type: 'vline', x: dt, color: C_MARK, dash: [6, 4], width: 1.6, text: `6ξ_c = ${fmt(dt, 3)}` });
-      else mark = `trainable depth 6ξ_c = ${fmt(dt, 3)} lies beyond L = ${L}`;
-    } else if (dt === Infinity) mark = 'at the critical line ξ_c = ∞: correlations propagate to any depth';
+    const mark = this.depthMark(series, pt, L);
     this.plot.set({
       title: `Correlation vs depth  ·  ${pt.phase}, χ_1 = ${fmt(pt.chi1, 4)}, ξ_c = ${fmt(pt.xi_c, 4)}`,
       x: { min: 0, max: L, label: 'layer l' },
@@ -492,7 +551,8 @@ export class DepthFigure {
     const t = this.theory;
     const s = this.sim;
     return {
-      figure: 'depth', point: t.pt, depth: t.c.length - 1, c_theory: t.c, q_theory: t.q,
+      figure: 'depth', point: t.pt, depth: t.c.length - 1, c_theory: t.c, q_theory: t.q, e_theory: t.e,
+      view: this.dlog === '1' ? 'log 1-c' : 'c',
       depth_trainable: t.pt.depth_trainable,
       sim: s && { width: s.st.width, seeds: s.st.seeds, seed: s.st.seed, c_mean: Array.from(s.cMean),
         c_se: Array.from(s.cSe), q_mean: Array.from(s.qMean), q_se: Array.from(s.qSe) },
@@ -506,9 +566,9 @@ export class DepthFigure {
     const lines = [...header, `# depth_trainable=${t.pt.depth_trainable} xi_c=${t.pt.xi_c} c_star=${t.pt.c_star}`,
       s ? `# simulation: width=${s.st.width} seeds=${s.st.seeds} seed=${s.st.seed}; band = mean ± 2 standard errors`
         : '# simulation: none',
-      `l,c_theory,q_theory${s ? ',c_sim_mean,c_sim_se,q_sim_mean,q_sim_se' : ''}`];
+      `l,c_theory,one_minus_c_theory,q_theory${s ? ',c_sim_mean,c_sim_se,q_sim_mean,q_sim_se' : ''}`];
     for (let l = 0; l < t.c.length; l++) {
-      const row = [l, t.c[l], t.q[l]];
+      const row = [l, t.c[l], t.e[l], t.q[l]];
       if (s) row.push(s.cMean[l], s.cSe[l], s.qMean[l], s.qSe[l]);
       lines.push(row.join(','));
     }

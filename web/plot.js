@@ -1,6 +1,6 @@
 // plot.js - a small line-plot component (axes, ticks, typeset titles, lines, bands, points, markers, legend)
 // for the linked panels; like the heatmap it only draws what it is given.
-import { drawRich, fmt, font, GRID, INK, MUTED, niceTicks, sizeCanvas, tickLabel } from './draw.js';
+import { drawRich, fmt, font, GRID, INK, logTicks, MUTED, niceTicks, richWidth, sizeCanvas, tickLabel } from './draw.js';
 
 export class Plot {
   constructor(container, opts = {}) {
@@ -57,11 +57,17 @@ export class Plot {
       return;
     }
     const X = (v) => r.x + ((v - s.x.min) / (s.x.max - s.x.min)) * r.w;
-    const Y = (v) => r.y + ((s.y.max - v) / (s.y.max - s.y.min)) * r.h;
-    if (s.title) drawRich(ctx, s.title, r.x, 20, 14, 'left');
+    // y.log: a logarithmic axis; values <= 0 map to NaN, which breaks a line.
+    const ly = s.y.log ? (v) => (v > 0 ? Math.log10(v) : NaN) : (v) => v;
+    const Y = (v) => r.y + ((ly(s.y.max) - ly(v)) / (ly(s.y.max) - ly(s.y.min))) * r.h;
+    if (s.title) {
+      // A long title on a narrow screen shrinks to fit rather than run off the canvas.
+      const fit = Math.max(10, Math.min(14, (14 * (this.cssW - r.x - 4)) / richWidth(ctx, s.title, 14)));
+      drawRich(ctx, s.title, r.x, 20, fit, 'left');
+    }
     // grid and ticks
     const xt = niceTicks(s.x.min, s.x.max, Math.max(3, Math.floor(r.w / 70)));
-    const yt = niceTicks(s.y.min, s.y.max, Math.max(3, Math.floor(r.h / 45)));
+    const yt = s.y.log ? logTicks(s.y.min, s.y.max) : niceTicks(s.y.min, s.y.max, Math.max(3, Math.floor(r.h / 45)));
     const xs = xt.length > 1 ? xt[1] - xt[0] : 1;
     const ys = yt.length > 1 ? yt[1] - yt[0] : 1;
     ctx.strokeStyle = GRID;
@@ -88,7 +94,7 @@ export class Plot {
       ctx.moveTo(r.x, y);
       ctx.lineTo(r.x + r.w, y);
       ctx.stroke();
-      ctx.fillText(tickLabel(v, ys), r.x - 6, y);
+      ctx.fillText(s.y.log ? fmt(v, 1) : tickLabel(v, ys), r.x - 6, y);
     }
     ctx.save();
     ctx.beginPath();
@@ -118,14 +124,14 @@ export class Plot {
       ctx.beginPath();
       let pen = false;
       for (let k = 0; k < ser.xs.length; k++) {
-        const x = ser.xs[k];
-        const y = ser.ys[k];
+        const x = X(ser.xs[k]);
+        const y = Y(ser.ys[k]);
         if (!(isFinite(x) && isFinite(y))) {
           pen = false;
           continue;
         }
-        if (pen) ctx.lineTo(X(x), Y(y));
-        else ctx.moveTo(X(x), Y(y));
+        if (pen) ctx.lineTo(x, y);
+        else ctx.moveTo(x, y);
         pen = true;
       }
       ctx.stroke();
@@ -137,7 +143,7 @@ export class Plot {
       ctx.fill();
     } else if (ser.type === 'points') {
       for (let k = 0; k < ser.xs.length; k++) {
-        if (!(isFinite(ser.xs[k]) && isFinite(ser.ys[k]))) continue;
+        if (!(isFinite(X(ser.xs[k])) && isFinite(Y(ser.ys[k])))) continue;
         ctx.beginPath();
         ctx.arc(X(ser.xs[k]), Y(ser.ys[k]), ser.r || 3, 0, 2 * Math.PI);
         ctx.fill();
@@ -158,7 +164,7 @@ export class Plot {
         const left = x > r.x + r.w - 110;
         drawRich(ctx, ser.text, left ? x - 5 : x + 5, r.y + 32, 12, left ? 'right' : 'left', ser.color);
       }
-    } else if (ser.type === 'hline' && isFinite(ser.y)) {
+    } else if (ser.type === 'hline' && isFinite(Y(ser.y))) {
       const y = Y(ser.y);
       ctx.beginPath();
       ctx.moveTo(r.x, y);
@@ -201,7 +207,16 @@ export class Plot {
       y += 16;
     }
     if (s.note) {
-      drawRich(ctx, s.note, r.x + 6, s.legendPos === 'bottom' ? r.y + 16 : r.y + r.h - 8, 11, 'left', MUTED);
+      // The note goes in the corner away from the curves' usual place: bottom left beside a bottom legend (or
+      // above it when there is no room beside it), else bottom left; on a white box so lines do not cross it.
+      const nw = richWidth(ctx, s.note, 11);
+      const legTop = r.y + r.h - 12 - items.length * 16;
+      const beside = s.legendPos !== 'bottom' || !items.length || r.x + 6 + nw + 8 < x0;
+      const nx = beside ? r.x + 6 : Math.max(r.x + 6, r.x + r.w - nw - 8);
+      const ny = beside ? r.y + r.h - 8 : legTop - 8;
+      ctx.fillStyle = 'rgba(255,255,255,0.85)';
+      ctx.fillRect(nx - 3, ny - 12, nw + 6, 17);
+      drawRich(ctx, s.note, nx, ny, 11, 'left', MUTED);
     }
   }
 

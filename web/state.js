@@ -24,6 +24,7 @@ export function schema(names) {
     q0: { kind: 'num', min: 0, minOpen: true, max: 100, def: 1, what: 'input length q⁰' },
     c0: { kind: 'num', min: -1, max: 1, def: 0.5, what: 'input correlation c⁰' },
     seed: { kind: 'int', min: 1, max: 4294967295, def: 1, what: 'random seed' },
+    dlog: { kind: 'enum', values: ['0', '1'], def: '0', what: 'log view of 1 − c in the depth panel' },
     fig: { kind: 'enum', values: ['', ...FIGURES], def: '', what: 'single-figure option' },
   };
 }

@@ -2,9 +2,11 @@
 // node and in headless Chromium (one worker and all workers), a 128x128 redraw, page load to the first drawn
 // heatmap, and the size of the .wasm.
 //
-//   node tests/browser/bench.mjs --dist dist --native build/bench_meanfield --out build
+//   node tests/browser/bench.mjs --dist dist --cli build/dynlens --out build
+// The native side of each ratio is the same grid computed by the native CLI in the same run (the full native
+// benchmarks are build/bench_*, which `make bench` runs first).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,7 +17,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const opt = (n, d) => (args.indexOf(`--${n}`) >= 0 ? args[args.indexOf(`--${n}`) + 1] : d);
 const DIST = resolve(opt('dist', join(root, 'dist')));
-const NATIVE = resolve(opt('native', join(root, 'build/bench_meanfield')));
+const CLI = resolve(opt('cli', join(root, 'build/dynlens')));
 const OUT = resolve(opt('out', join(root, 'build')));
 const REPS = 7;
 const GRID = { act: 'tanh', field: 'xi_c', sw2: [0.5, 4], sb2: [0, 0.3] };
@@ -26,14 +28,18 @@ const row = (what, ms, note = '') => {
   console.log(`  ${what.padEnd(52)} ${typeof ms === 'number' ? `${ms.toFixed(1).padStart(8)} ms` : String(ms).padStart(11)}  ${note}`);
 };
 
-console.log('== native (build/bench_meanfield) ==');
-if (existsSync(NATIVE)) {
-  try {
-    process.stdout.write(execFileSync(NATIVE, [], { encoding: 'utf8' }));
-  } catch (e) {
-    console.log(`  (bench_meanfield failed: ${e.message})`);
+// native: the CLI reports the time of the grid computation alone ("ms" in its JSON)
+const native = {};
+for (const n of [128, 256]) {
+  const t = [];
+  for (let k = 0; k < REPS; k++) {
+    const out = execFileSync(CLI, ['meanfield', 'phase', '--act', GRID.act, '--field', GRID.field,
+      '--sw2', GRID.sw2.join(':'), '--sb2', GRID.sb2.join(':'), '--size', `${n}x${n}`], { encoding: 'utf8' });
+    t.push(JSON.parse(out).ms);
   }
-} else console.log(`  (not built: ${NATIVE})`);
+  native[n] = median(t);
+}
+const vsNative = (ms, n) => `${(ms / native[n]).toFixed(2)}x native (${native[n].toFixed(1)} ms, same run)`;
 
 console.log('== WebAssembly ==');
 const wasm = join(DIST, 'wasm/dynlens-core.wasm');
@@ -51,7 +57,7 @@ for (const n of [128, 256]) {
     dl.grid({ ...GRID, nx: n, ny: n });
     t.push(performance.now() - t0);
   }
-  row(`node ${n}x${n} xi_c grid (one instance)`, median(t), `median of ${REPS}`);
+  row(`node ${n}x${n} xi_c grid (one instance)`, median(t), `median of ${REPS}; ${vsNative(median(t), n)}`);
 }
 dl.dispose();
 
@@ -75,6 +81,7 @@ try {
     const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
     for (const size of [1, navigator.hardwareConcurrency]) {
       const pool = await createPool({ size });
+      await pool.ready; // time the workers, not the in-page start-up
       for (const n of [128, 256]) {
         await pool.grid({ ...GRID, nx: n, ny: n }, null, { progressive: false });
         const t = [];
@@ -90,9 +97,9 @@ try {
     }
     return out;
   }, { GRID, REPS });
-  row('chromium 256x256 xi_c grid, 1 worker', res.w1_256, res.mode1);
+  row('chromium 256x256 xi_c grid, 1 worker', res.w1_256, `${res.mode1}; ${vsNative(res.w1_256, 256)}`);
   row(`chromium 256x256 xi_c grid, ${res.cores} workers`, res[`w${res.cores}_256`], res[`mode${res.cores}`]);
-  row('chromium 128x128 redraw, 1 worker', res.w1_128);
+  row('chromium 128x128 redraw, 1 worker', res.w1_128, vsNative(res.w1_128, 128));
   row(`chromium 128x128 redraw, ${res.cores} workers`, res[`w${res.cores}_128`]);
   // Page load to the first drawn heatmap (the coarse 64x64), and to the full 256x256 one.
   const loads = [];

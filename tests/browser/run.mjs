@@ -36,7 +36,6 @@ function ok(cond, name, detail = '') {
   }
   return cond;
 }
-const relErr = (a, b) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 
 async function loadPlaywright() {
   try {
@@ -100,13 +99,46 @@ async function idle(page, timeout = 30000) {
   await page.waitForFunction(() => window.dynlensPage.idle(), null, { timeout });
 }
 
-// The native core's numbers for (act, sw2, sb2), from the CLI; null when the CLI is not built.
+// The native core's numbers for (act, sw2, sb2), from the CLI (null when it is not built). The CLI writes
+// infinite values as 1e999, which JSON.parse reads as Infinity, and undefined ones as null.
 function nativePoint(act, sw2, sb2) {
   if (!existsSync(CLI)) return null;
-  const out = execFileSync(CLI, ['meanfield', 'point', '--act', act, '--sw2', String(sw2), '--sb2', String(sb2)],
-    { encoding: 'utf8' });
-  // Non-finite numbers may be printed as bare inf/nan, which JSON has no words for.
-  return JSON.parse(out.replace(/(?<=[:\[,]\s*)[-+]?(inf(inity)?|nan)\b/gi, 'null'));
+  return JSON.parse(execFileSync(CLI, ['meanfield', 'point', '--act', act, '--sw2', String(sw2), '--sb2', String(sb2)],
+    { encoding: 'utf8' }));
+}
+
+// How far a page number is from the native one: 0 when they agree exactly (including the same infinity, or
+// "undefined" as NaN/null on both sides), Infinity when one is finite and the other not or the infinities differ,
+// else the relative error, relative to at least `floor` (1 for correlations, which live in [-1, 1] and are often
+// exactly 0, so that 1e-14 against 2e-15 is not a "huge" relative error). NaN never passes silently.
+function numDiff(page, want, floor = 0) {
+  const undef = (v) => v === null || v === undefined || Number.isNaN(v);
+  if (undef(want) || undef(page)) return undef(want) && undef(page) ? 0 : Infinity;
+  if (!Number.isFinite(want) || !Number.isFinite(page)) return Object.is(page, want) ? 0 : Infinity;
+  return Math.abs(page - want) / Math.max(Math.abs(want), floor) || 0;
+}
+
+// The comparison itself must be able to fail: a small self-test, run once per suite.
+function checkComparator() {
+  const bad = [[1, 1 + 2e-6, 1e-6], [Infinity, 1e300, 1e-6], [NaN, 1, 1e-6], [1, null, 1e-6], [Infinity, -Infinity, 1e-6],
+    [0.5, 0.5000001, 1e-9]].filter(([a, b, t]) => numDiff(a, b) <= t);
+  const good = [[1, 1 + 5e-7, 1e-6], [Infinity, Infinity, 0], [NaN, null, 0], [0, 0, 0], [1e-300, 1e-300, 0]].filter(([a, b, t]) => !(numDiff(a, b) <= t));
+  ok(!bad.length && !good.length, 'the native comparison detects disagreements (self-test)', JSON.stringify({ bad, good }));
+}
+
+// Worst disagreement of the page's point (every key the CLI prints) with the CLI's: {worst, where}.
+const POINT_KEYS = ['q_star', 'c_star', 'chi1', 'chi_c', 'chi_q', 'xi_q', 'xi_c', 'xi_grad', 'depth_trainable'];
+function comparePoint(pt, nat) {
+  let worst = pt.phase === nat.phase ? 0 : Infinity;
+  let where = pt.phase === nat.phase ? '' : `phase: page ${pt.phase}, native ${nat.phase}`;
+  for (const k of POINT_KEYS) {
+    const e = numDiff(pt[k], nat[k], k === 'c_star' ? 1 : 0);
+    if (!(e <= worst)) {
+      worst = e;
+      where = `${k}: page ${pt[k]}, native ${nat[k]}`;
+    }
+  }
+  return { worst, where };
 }
 
 async function canvasColours(page, selector) {
@@ -119,7 +151,9 @@ async function canvasColours(page, selector) {
   }, selector);
 }
 
-// Compares grid values at chosen pixels with the native CLI (or, without it, with nothing: reported).
+// Compares grid values at chosen pixels with the native CLI to 1e-6 relative (the grid uses the core's tables;
+// the CLI the exact solver): six spread-out pixels, whose hover readouts are also checked, and the pixels just
+// either side of the critical line, where the depth scales diverge and errors are amplified most.
 async function checkValues(page, label) {
   const n = await page.evaluate(() => window.dynlensPage.numbers('phase'));
   ok(n && n.stage === 'full' && n.values.length === n.nx * n.ny, `${label}: full-resolution grid drawn`,
@@ -127,31 +161,42 @@ async function checkValues(page, label) {
   if (!n) return;
   const picks = [[0, 0], [n.ny - 1, 0], [n.ny >> 1, n.nx >> 3], [n.ny >> 2, (3 * n.nx) >> 2], [n.ny - 1, n.nx - 1],
     [(3 * n.ny) >> 2, n.nx >> 1]];
-  let worst = 0;
-  let where = '';
-  let compared = 0;
   for (const [i, j] of picks) {
-    const sw2 = n.sw2[0] + (j * (n.sw2[1] - n.sw2[0])) / (n.nx - 1);
-    const sb2 = n.sb2[1] - (i * (n.sb2[1] - n.sb2[0])) / (n.ny - 1);
-    const v = n.values[i * n.nx + j];
-    // The hover readout at that pixel reports the same grid point and value.
+    // The hover readout at that pixel reports the same grid point.
     const p = await page.evaluate(([a, b]) => window.dynlensPage.pixelOf(a, b), [i, j]);
     await page.mouse.move(p.x, p.y);
     const text = await page.textContent('#fig-phase .readout');
     ok(/=/.test(text) && text.includes(n.field === 'xi_c' ? 'ξ' : ''), `${label}: hover readout at (${i}, ${j})`, text);
+  }
+  const cl = n.criticalLine;
+  for (const i of [n.ny >> 3, n.ny >> 1]) {
+    // criticalLine runs bottom (sb2 min) to top; row i counts from the top.
+    const k = Math.round(((n.ny - 1 - i) / (n.ny - 1)) * (cl.sw2.length - 1));
+    const jc = ((cl.sw2[k] - n.sw2[0]) / (n.sw2[1] - n.sw2[0])) * (n.nx - 1);
+    if (Number.isFinite(jc) && jc >= 1 && jc < n.nx - 1) picks.push([i, Math.floor(jc)], [i, Math.ceil(jc)]);
+  }
+  if (!existsSync(CLI)) {
+    ok(false, `${label}: native CLI ${CLI} is built (needed to compare numbers)`);
+    return;
+  }
+  let worst = 0;
+  let where = '';
+  for (const [i, j] of picks) {
+    const sw2 = n.sw2[0] + (j * (n.sw2[1] - n.sw2[0])) / (n.nx - 1);
+    const sb2 = n.sb2[1] - (i * (n.sb2[1] - n.sb2[0])) / (n.ny - 1);
+    const v = n.values[i * n.nx + j];
     const nat = nativePoint(n.act, sw2, sb2);
-    if (!nat) continue;
-    compared++;
     let want = nat[n.field];
-    if (n.field === 'phase' && typeof want === 'string') want = ['ordered', 'chaotic', 'unbounded'].indexOf(want);
-    const e = Number.isFinite(want) || Number.isFinite(v) ? relErr(v, want) : 0;
-    if (e > worst) {
+    if (n.field === 'phase') want = ['ordered', 'chaotic', 'unbounded'].indexOf(want);
+    // meanfield.h: a grid has NaN wherever the network is unbounded, where the point solver reports q* = inf.
+    if (nat.phase === 'unbounded' && n.field !== 'phase') want = null;
+    const e = numDiff(v, want, n.field === 'c_star' ? 1 : 0);
+    if (!(e <= worst)) {
       worst = e;
-      where = `(${i}, ${j}) sw2=${sw2} sb2=${sb2}: page ${v}, native ${want}`;
+      where = `--act ${n.act} --sw2 ${sw2} --sb2 ${sb2} (pixel ${i}, ${j}): page ${v}, native ${want}`;
     }
   }
-  if (compared) ok(worst < 1e-6, `${label}: ${compared} pixels match the native CLI to 1e-6 relative (worst ${worst.toExponential(2)})`, where);
-  else console.log(`# ${label}: native CLI ${CLI} not built; pixel values not compared with it`);
+  ok(worst <= 1e-6, `${label}: ${picks.length} pixels match the native CLI to 1e-6 relative (worst ${worst.toExponential(2)})`, where);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -170,14 +215,11 @@ async function testPage(context, url, foreign) {
   }
   await checkValues(page, 'xi_c tanh');
 
-  // The selected network's numbers against the native core.
+  // The selected network's numbers (the exact solver, in WASM) against the native CLI's: every key, to 1e-12.
+  checkComparator();
   const sel = await page.evaluate(() => window.dynlensPage.selected());
-  const nat = nativePoint('tanh', 1.5, 0.05);
-  if (nat) {
-    const keys = ['q_star', 'chi1', 'xi_c', 'depth_trainable'];
-    const worst = Math.max(...keys.map((k) => relErr(sel[k], nat[k])));
-    ok(worst < 1e-9 && sel.phase === nat.phase, `selected network numbers equal the native CLI (worst ${worst.toExponential(2)})`);
-  }
+  const cmp = comparePoint(sel, nativePoint('tanh', 1.5, 0.05));
+  ok(cmp.worst <= 1e-12, `selected network numbers equal the native CLI (worst ${cmp.worst.toExponential(2)})`, cmp.where);
 
   // Clicking a point in the chaotic phase selects it and updates every linked panel.
   const before = await page.evaluate(() => window.dynlensPage.numbers('depth'));
@@ -203,8 +245,8 @@ async function testPage(context, url, foreign) {
     'correlation cobweb converges to c* < 1 in the chaotic phase');
   ok(after.depth.sim && after.depth.sim.c_mean.length === after.depth.depth + 1 &&
     before.depth_trainable !== after.depth.depth_trainable, 'depth panel has a simulation and a new trainable depth');
-  const cli = nativePoint('tanh', st.sw2, st.sb2);
-  if (cli) ok(relErr(after.sel.c_star, cli.c_star) < 1e-9, 'c* of the clicked network equals the native CLI');
+  const cmp2 = comparePoint(after.sel, nativePoint('tanh', st.sw2, st.sb2));
+  ok(cmp2.worst <= 1e-12, `the clicked network's numbers equal the native CLI (worst ${cmp2.worst.toExponential(2)})`, cmp2.where);
   // Simulation and theory agree within the band (a loose, width-256 check at layer 10).
   const d = after.depth;
   const l = Math.min(10, d.depth);
@@ -272,6 +314,13 @@ async function testPage(context, url, foreign) {
   ok(errors3.length === 0, 'no console errors with a bad hash', errors3.join(' | '));
   await page3.close();
 
+  // More fields against the native CLI: infinite and undefined values (ReLU is unbounded for σw² > 2).
+  for (const [act, field] of [['relu', 'q_star'], ['tanh', 'xi_q'], ['tanh', 'c_star']]) {
+    await page.evaluate((p) => window.dynlensPage.setState(p), { act, field, res: '128', sw2r: [0.5, 4], vr: null });
+    await idle(page);
+    await checkValues(page, `${field} ${act}`);
+  }
+
   // A phone-sized screen: one column, nothing wider than the screen.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${url}#act=tanh&field=xi_c&sw2=1.5&sb2=0.05&res=128`);
@@ -283,6 +332,13 @@ async function testPage(context, url, foreign) {
   await page.goto(`${url}#act=tanh&field=xi_c&sw2=1.5&sb2=0.05&res=256`);
   await idle(page);
   await page.screenshot({ path: join(OUT, 'page.png'), fullPage: true });
+  // The log view of 1 - c^l: the core's e, which keeps full precision where c^l rounds to 1.
+  await page.click('#dlog');
+  await idle(page);
+  const lg = await page.evaluate(() => window.dynlensPage.numbers('depth'));
+  ok(lg.view === 'log 1-c' && page.url().includes('dlog=1') && lg.e_theory.every((e, l) => e > 0 &&
+    Math.abs(e - (1 - lg.c_theory[l])) <= 1e-12), 'log view of 1 − c^l: in the link, and e = 1 − c from the core');
+  await page.locator('#fig-depth').screenshot({ path: join(OUT, 'page-depth-log.png') });
   ok(errors.length === 0, 'no console errors on the page', errors.join(' | '));
   ok(foreign.length === 0, 'no request to any host but the local server', foreign.join(', '));
   await page.close();
@@ -301,7 +357,7 @@ async function testEmbed(context, url, foreign) {
   ok((await page.textContent('#api-out')).startsWith('chi1'), 'embed API: set() changes the field and numbers() reads it back');
   const nat = nativePoint('tanh', 0.5, 0.3);
   const m = await page.evaluate(() => window.dynlensEmbed.numbers());
-  if (nat) ok(relErr(m.values[0], nat.chi1) < 1e-6, 'embed API: numbers() match the native CLI', `${m.values[0]} vs ${nat.chi1}`);
+  ok(numDiff(m.values[0], nat.chi1) <= 1e-6, 'embed API: numbers() match the native CLI', `${m.values[0]} vs ${nat.chi1}`);
   const bad = await page.evaluate(() => window.dynlensEmbed.set({ act: 'nope' }).then(() => '', (e) => e.message));
   ok(/activation/.test(bad), 'embed API: a bad parameter throws a descriptive Error', bad);
   // The iframe shows the phase diagram only.
