@@ -1,14 +1,31 @@
-// dynlens.js - loads the WebAssembly core and wraps its dynw_* exports in a small JS API (browser, worker, node).
+// dynlens.js - loads the WebAssembly core and composes the per-module JS APIs (wasm/dynlens-<module>.js) into one.
 //
 //   const dl = await createDynlens();          // or createDynlens({ wasmModule }) with a compiled module
 //   dl.point('tanh', 1.5, 0.05)                 // {q_star, c_star, chi1, ..., phase: 'chaotic'}
 //   dl.grid({ act, field, sw2: [a, b], sb2: [c, d], nx, ny, rowBegin, rowEnd })  -> Float32Array
 //   dl.dispose()
 //
+// Each core module has one JS file, wasm/dynlens-<module>.js, matching its section of wasm/dynw.c. It default-
+// exports a descriptor { name, init(dl), dispose(dl), methods: {name(...args) {...}}, heavy: [names] }: init
+// reads the module's name lists from the core into dl, every method becomes dl.<method> (called with this = dl,
+// so it can use the helpers below), and every method may run in a worker (REMOTE_METHODS). `heavy` names the
+// long-running methods the pool keeps off the page while workers start. To add a module, write its file and add
+// it to MODULES below: nothing else in wasm/ changes.
+//
 // Every C status other than DYN_OK becomes a thrown DynlensError whose message is dyn_status_str's text plus
 // the call and its arguments. Views over WASM memory are taken afresh after every call that may grow memory
 // (a malloc), because growth detaches the old ArrayBuffer. Every malloc is freed in a finally block.
 import createDynlensCore from './dynlens-core.mjs';
+import act from './dynlens-act.js';
+import colormap from './dynlens-colormap.js';
+import meanfield from './dynlens-meanfield.js';
+
+/** The core modules this build exposes, one descriptor per wasm/dynlens-<module>.js (one per dynw.c section). */
+export const MODULES = [
+  act,
+  colormap,
+  meanfield,
+];
 
 export class DynlensError extends Error {
   constructor(message, status) {
@@ -55,26 +72,18 @@ export async function createDynlens(opts = {}) {
   return new Dynlens(core, wasmModule);
 }
 
-const POINT_KEYS = ['sw2', 'sb2', 'q_star', 'c_star', 'chi1', 'chi_c', 'chi_q', 'xi_q', 'xi_c', 'xi_grad',
-  'depth_trainable', 'phase'];
-
-function nameList(core, count, name) {
-  const out = [];
-  const n = count();
-  for (let i = 0; i < n; i++) out.push(core.UTF8ToString(name(i)));
-  return out;
-}
-
 export class Dynlens {
   constructor(core, wasmModule) {
     this.core = core;
     this.wasmModule = wasmModule;
-    this.handles = new Map(); // activation index -> dynw_mf*; initialised once, kept for the instance's life
-    this.activations = nameList(core, core._dynw_act_count, core._dynw_act_name);
-    this.fields = nameList(core, core._dynw_field_count, core._dynw_field_name);
-    this.colormaps = nameList(core, core._dynw_cmap_count, core._dynw_cmap_name);
-    this.phases = [0, 1, 2].map((p) => core.UTF8ToString(core._dynw_phase_name(p)));
     this.disposed = false;
+    for (const m of MODULES) {
+      for (const [name, fn] of Object.entries(m.methods || {})) {
+        if (name in this) throw new Error(`dynlens: module ${m.name} redefines method "${name}"`);
+        this[name] = fn.bind(this);
+      }
+    }
+    for (const m of MODULES) if (m.init) m.init(this);
   }
 
   // --- helpers -------------------------------------------------------------------------------------------
@@ -87,9 +96,25 @@ export class Dynlens {
   statusString(status) {
     return this.core.UTF8ToString(this.core._dynw_status_str(status));
   }
+  /** A DynlensError to throw, for a module's own argument checks: `throw this.error('bad size', -4)`. */
+  error(message, status) {
+    return new DynlensError(message, status);
+  }
   alive() {
     if (this.disposed) throw new DynlensError('this dynlens instance was disposed', -101);
   }
+  /** The C string at ptr. */
+  str(ptr) {
+    return this.core.UTF8ToString(ptr);
+  }
+  /** [name(0), ..., name(count() - 1)] from a pair of dynw_*_count / dynw_*_name exports. */
+  names(count, name) {
+    const out = [];
+    const n = count();
+    for (let i = 0; i < n; i++) out.push(this.core.UTF8ToString(name(i)));
+    return out;
+  }
+  /** The index of name (or an in-range index) in list; a DynlensError naming every allowed value otherwise. */
   index(list, name, what) {
     if (typeof name === 'number' && Number.isInteger(name) && name >= 0 && name < list.length) return name;
     const i = list.indexOf(String(name));
@@ -114,156 +139,18 @@ export class Dynlens {
   f64(ptr, n) { return new Float64Array(this.core.HEAPF64.buffer, ptr, n); }
   f32(ptr, n) { return new Float32Array(this.core.HEAPF32.buffer, ptr, n); }
   u8(ptr, n) { return new Uint8Array(this.core.HEAPU8.buffer, ptr, n); }
-
-  mf(act) {
-    this.alive();
-    const a = this.index(this.activations, act, 'activation');
-    let h = this.handles.get(a);
-    if (h) return h;
-    h = this.withBuffers([4], ([out]) => {
-      this.check(this.core._dynw_mf_create(a, 0, out), `initialising mean field for ${this.activations[a]}`);
-      return this.core.HEAPU32[out >> 2];
-    });
-    this.handles.set(a, h);
-    return h;
-  }
-
-  // --- the API ---------------------------------------------------------------------------------------------
-  /** Everything dyn_mf_point computes, by name; phase as its name ("ordered", "chaotic", "unbounded"). */
-  point(act, sw2, sb2) {
-    const h = this.mf(act);
-    return this.withBuffers([8 * POINT_KEYS.length], ([out]) => {
-      this.check(this.core._dynw_point(h, sw2, sb2, out), `point act=${act} sw2=${sw2} sb2=${sb2}`);
-      const v = this.f64(out, POINT_KEYS.length);
-      const r = {};
-      POINT_KEYS.forEach((k, i) => { r[k] = v[i]; });
-      r.phase = this.phases[r.phase];
-      r.act = this.activations[this.index(this.activations, act, 'activation')];
-      return r;
-    });
-  }
-
-  /** {sw2, q_star} on the critical line at bias variance sb2. */
-  critical(act, sb2) {
-    const h = this.mf(act);
-    return this.withBuffers([16], ([out]) => {
-      this.check(this.core._dynw_critical(h, sb2, out), `critical act=${act} sb2=${sb2}`);
-      const v = this.f64(out, 2);
-      return { sw2: v[0], q_star: v[1] };
-    });
-  }
-
-  /** Float64Array of n critical sw2 values at sb2 evenly spaced over [sb2Min, sb2Max] (NaN where none). */
-  criticalLine(act, sb2Min, sb2Max, n) {
-    const h = this.mf(act);
-    return this.withBuffers([8 * n], ([out]) => {
-      this.check(this.core._dynw_critical_line(h, sb2Min, sb2Max, n, out),
-        `critical line act=${act} sb2=${sb2Min}:${sb2Max} n=${n}`);
-      return Float64Array.from(this.f64(out, n));
-    });
-  }
-
-  /** Rows [rowBegin, rowEnd) of the nx x ny grid of one field; top row = sb2 max. */
-  grid({ act, field, sw2, sb2, nx, ny, rowBegin = 0, rowEnd = ny }) {
-    const h = this.mf(act);
-    const f = this.index(this.fields, field, 'field');
-    const rows = rowEnd - rowBegin;
-    if (!(Number.isInteger(nx) && Number.isInteger(ny) && rows > 0 && nx > 0)) {
-      throw new DynlensError(`bad grid size nx=${nx} ny=${ny} rows ${rowBegin}..${rowEnd}`, -4);
-    }
-    const n = nx * rows;
-    return this.withBuffers([4 * n], ([out]) => {
-      this.check(this.core._dynw_grid(h, f, sw2[0], sw2[1], sb2[0], sb2[1], nx, ny, rowBegin, rowEnd, out, n),
-        `grid act=${act} field=${field} sw2=${sw2[0]}:${sw2[1]} sb2=${sb2[0]}:${sb2[1]} size=${nx}x${ny} ` +
-        `rows=${rowBegin}:${rowEnd}`);
-      return Float32Array.from(this.f32(out, n));
-    });
-  }
-
-  /** {q, c, e}: Float64Arrays of depth + 1 values from q0, c0; e = 1 - c at full relative precision. */
-  trajectory(act, sw2, sb2, q0, c0, depth) {
-    const h = this.mf(act);
-    const n = depth + 1;
-    return this.withBuffers([8 * n, 8 * n, 8 * n], ([q, c, e]) => {
-      this.check(this.core._dynw_trajectory(h, sw2, sb2, q0, c0, depth, q, c, e),
-        `trajectory act=${act} sw2=${sw2} sb2=${sb2} q0=${q0} c0=${c0} depth=${depth}`);
-      return { q: Float64Array.from(this.f64(q, n)), c: Float64Array.from(this.f64(c, n)),
-        e: Float64Array.from(this.f64(e, n)) };
-    });
-  }
-
-  /** One step of the length map at each of qIn and of the correlation map (inputs of length qC) at each cIn. */
-  maps(act, sw2, sb2, qIn, qC, cIn) {
-    const h = this.mf(act);
-    const nq = qIn.length;
-    const nc = cIn.length;
-    return this.withBuffers([8 * nq, 8 * nq, 8 * nc, 8 * nc], ([qi, qo, ci, co]) => {
-      this.f64(qi, nq).set(qIn);
-      this.f64(ci, nc).set(cIn);
-      this.check(this.core._dynw_maps(h, sw2, sb2, qi, nq, qo, qC, ci, nc, co),
-        `maps act=${act} sw2=${sw2} sb2=${sb2} q=${qC}`);
-      return { q: Float64Array.from(this.f64(qo, nq)), c: Float64Array.from(this.f64(co, nc)) };
-    });
-  }
-
-  /** Finite-width random networks: per-layer mean and standard error of q and c, and c per network. */
-  simulate({ act, width, depth, seeds, seed = 1, sw2, sb2, q0 = 1, c0 = 0.5, each = true }) {
-    this.alive();
-    const a = this.index(this.activations, act, 'activation');
-    const n = depth + 1;
-    const scratchLen = this.core._dynw_sim_scratch_doubles(width);
-    if (scratchLen <= 0) throw new DynlensError(`a size or count was zero, negative or over its limit (width=${width})`, -4);
-    const eachLen = each ? seeds * n : 0;
-    const lo = seed >>> 0;
-    const hi = Math.floor(seed / 4294967296) >>> 0;
-    return this.withBuffers([8 * scratchLen, 8 * n, 8 * n, 8 * n, 8 * n, 8 * eachLen],
-      ([scr, qm, qs, cm, cs, ce]) => {
-        this.check(this.core._dynw_simulate(a, width, depth, seeds, lo, hi, sw2, sb2, q0, c0, scr, scratchLen,
-          qm, qs, cm, cs, each ? ce : 0),
-        `simulate act=${act} width=${width} depth=${depth} seeds=${seeds} sw2=${sw2} sb2=${sb2} q0=${q0} c0=${c0}`);
-        return {
-          qMean: Float64Array.from(this.f64(qm, n)), qSe: Float64Array.from(this.f64(qs, n)),
-          cMean: Float64Array.from(this.f64(cm, n)), cSe: Float64Array.from(this.f64(cs, n)),
-          cEach: each ? Float64Array.from(this.f64(ce, eachLen)) : null,
-        };
-      });
-  }
-
-  /** RGBA bytes (Uint8ClampedArray, ready for ImageData) of values through a core colormap. */
-  colormap(cmap, values, vmin, vmax, logScale = false) {
-    this.alive();
-    const c = this.index(this.colormaps, cmap, 'colormap');
-    const n = values.length;
-    return this.withBuffers([4 * n, 4 * n], ([v, rgba]) => {
-      this.f32(v, n).set(values);
-      this.check(this.core._dynw_cmap_apply(c, v, n, vmin, vmax, logScale ? 1 : 0, rgba),
-        `colormap ${this.colormaps[c]} range=${vmin}:${vmax}${logScale ? ' log' : ''}`);
-      return new Uint8ClampedArray(this.u8(rgba, 4 * n));
-    });
-  }
-
-  /** {vmin, vmax, ok}: the core's robust colour range (1st..99th percentile); ok false when no value is usable. */
-  autoRange(values, logScale = false) {
-    this.alive();
-    const n = values.length;
-    return this.withBuffers([4 * n, 4 * n, 16], ([v, scr, out]) => {
-      this.f32(v, n).set(values);
-      const s = this.core._dynw_cmap_auto_range(v, n, logScale ? 1 : 0, out, scr);
-      const r = this.f64(out, 2);
-      if (s !== 0 && s !== -2) this.check(s, `auto range of ${n} values`);
-      return { vmin: r[0], vmax: r[1], ok: s === 0 };
-    });
-  }
+  i32(ptr, n) { return new Int32Array(this.core.HEAP32.buffer, ptr, n); }
+  u32(ptr, n) { return new Uint32Array(this.core.HEAPU32.buffer, ptr, n); }
 
   /** Frees every buffer this instance malloc'd; the instance cannot be used afterwards. */
   dispose() {
     if (this.disposed) return;
-    for (const h of this.handles.values()) this.core._dynw_mf_destroy(h);
-    this.handles.clear();
+    for (const m of [...MODULES].reverse()) if (m.dispose) m.dispose(this);
     this.disposed = true;
   }
 }
 
 /** The methods a worker may be asked to run (wasm/worker.js and the in-page fallback use this list). */
-export const REMOTE_METHODS = ['point', 'critical', 'criticalLine', 'grid', 'trajectory', 'maps', 'simulate',
-  'colormap', 'autoRange'];
+export const REMOTE_METHODS = MODULES.flatMap((m) => Object.keys(m.methods || {}));
+/** Long-running methods: the pool runs them in workers only (or in the page once it has fallen back). */
+export const HEAVY_METHODS = MODULES.flatMap((m) => m.heavy || []);

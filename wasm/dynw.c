@@ -1,15 +1,76 @@
-/* dynw.c - the WebAssembly adapter: the dynw_* functions wasm/dynlens.js calls, each a thin wrapper over core/. */
+/* dynw.c - the WebAssembly adapter: the dynw_* functions wasm/dynlens-<module>.js call, thin wrappers over core/. */
+/*
+ * One section per core module, in this order: status, act, colormap, meanfield, then the sections reserved for
+ * the demos being written (landscape: net/data/landscape/render3d; posterior: linalg/posterior). A section holds
+ * its own #include, an index, the prototypes (these functions are called only from JavaScript, so no header
+ * declares them) and the definitions. Its JavaScript side is wasm/dynlens-<module>.js, named in the section
+ * header. Conventions every section follows:
+ *   - every function returns a dyn_status unless its index line says otherwise;
+ *   - outputs go to caller-owned buffers that the JS side mallocs, reads and frees (withBuffers);
+ *   - sizes are int (emcc 3.1.6 without BigInt passes no 64-bit integer to JS: split a uint64_t seed into two
+ *     uint32_t halves, as dynw_simulate does); a negative size is DYN_ERR_SIZE, an enum out of range DYN_ERR_RANGE;
+ *   - a core struct that must outlive one call (a workspace) lives in a malloc'd handle with _create/_destroy.
+ */
 #include <emscripten/emscripten.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "act.h"
-#include "colormap.h"
-#include "meanfield.h"
 #include "status.h"
 
-/* Index (every function returns a dyn_status unless it says otherwise; outputs go to caller-owned buffers
- * that wasm/dynlens.js mallocs, reads and frees)
+/* ==== status (core/status.h) -> wasm/dynlens.js ============================================================
+ *   dynw_status_str                     dyn_status_str: the message every thrown DynlensError carries
+ */
+const char *dynw_status_str(int s);
+
+EMSCRIPTEN_KEEPALIVE const char *dynw_status_str(int s) { return dyn_status_str((dyn_status)s); }
+
+/* ==== act (core/act.h) -> wasm/dynlens-act.js ===============================================================
+ *   dynw_act_count, dynw_act_name, dynw_act_bounded   the activations by index (so JS keeps no copy)
+ */
+#include "act.h"
+
+int dynw_act_count(void);
+const char *dynw_act_name(int a);
+int dynw_act_bounded(int a);
+
+EMSCRIPTEN_KEEPALIVE int dynw_act_count(void) { return DYN_ACT_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_act_name(int a) { return dyn_act_name((dyn_act)a); }
+EMSCRIPTEN_KEEPALIVE int dynw_act_bounded(int a) { return dyn_act_bounded((dyn_act)a); }
+
+/* ==== colormap (core/colormap.h) -> wasm/dynlens-colormap.js ================================================
+ *   dynw_cmap_count, dynw_cmap_name     the colormaps by index
+ *   dynw_cmap_apply                     values -> RGBA through a core colormap (the canvas and the CLI's PNG agree)
+ *   dynw_cmap_auto_range                the robust colour range (1st..99th percentile)
+ */
+#include "colormap.h"
+
+int dynw_cmap_count(void);
+const char *dynw_cmap_name(int c);
+int dynw_cmap_apply(int cmap, const float *v, int n, double vmin, double vmax, int log_scale, uint8_t *rgba);
+int dynw_cmap_auto_range(const float *v, int n, int log_scale, double *out, float *scratch);
+
+EMSCRIPTEN_KEEPALIVE int dynw_cmap_count(void) { return DYN_CMAP_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_cmap_name(int c) { return dyn_cmap_name((dyn_cmap)c); }
+
+/* rgba: 4 n bytes. NaN values get the colormap's "no data" colour. */
+EMSCRIPTEN_KEEPALIVE int dynw_cmap_apply(int cmap, const float *v, int n, double vmin, double vmax, int log_scale,
+                                         uint8_t *rgba)
+{
+    if (cmap < 0 || cmap >= DYN_CMAP_COUNT) return DYN_ERR_RANGE;
+    if (n < 0) return DYN_ERR_SIZE;
+    return dyn_cmap_apply((dyn_cmap)cmap, v, (size_t)n, vmin, vmax, log_scale, rgba);
+}
+
+/* out: vmin, vmax; scratch: n floats. */
+EMSCRIPTEN_KEEPALIVE int dynw_cmap_auto_range(const float *v, int n, int log_scale, double *out, float *scratch)
+{
+    if (n < 0) return DYN_ERR_SIZE;
+    if (!out) return DYN_ERR_NULL;
+    return dyn_cmap_auto_range(v, (size_t)n, log_scale, &out[0], &out[1], scratch);
+}
+
+/* ==== meanfield (core/meanfield.h) -> wasm/dynlens-meanfield.js =============================================
+ *   dynw_field_count, dynw_field_name, dynw_phase_name, dynw_point_doubles   names and sizes (JS keeps no copy)
  *   dynw_mf_create / dynw_mf_destroy    a dyn_mf and its workspace, malloc'd once per activation and instance
  *   dynw_point                          dyn_mf_solve into DYNW_POINT_DOUBLES doubles
  *   dynw_critical, dynw_critical_line   the critical sw2 (chi_1 = 1) at one or at n sb2 values
@@ -17,12 +78,9 @@
  *   dynw_trajectory                     q^l, c^l and 1 - c^l for l = 0..depth
  *   dynw_maps                           one step of the length map at n q values and of the correlation map at
  *                                       n c values (the curves the cobweb panels draw)
- *   dynw_sim_scratch_doubles, dynw_simulate   finite-width random networks (seed split into two 32-bit halves
- *                                       because emcc 3.1.6 without BigInt cannot pass a uint64_t to JS)
- *   dynw_cmap_apply, dynw_cmap_auto_range, dynw_cmap_parse   the core colormaps
- *   dynw_*_name / dynw_*_count          names of activations, fields, phases and colormaps (so JS keeps no copy)
- *   dynw_status_str                     dyn_status_str
+ *   dynw_sim_scratch_doubles, dynw_simulate   finite-width random networks (seed split into two 32-bit halves)
  */
+#include "meanfield.h"
 
 #define DYNW_POINT_DOUBLES 12
 
@@ -31,11 +89,6 @@ typedef struct dynw_mf {
     void *mem; /* the workspace dyn_mf points into */
 } dynw_mf;
 
-/* Prototypes: these functions are called only from JavaScript, so no header declares them. */
-const char *dynw_status_str(int s);
-int dynw_act_count(void);
-const char *dynw_act_name(int a);
-int dynw_act_bounded(int a);
 int dynw_field_count(void);
 const char *dynw_field_name(int f);
 const char *dynw_phase_name(int p);
@@ -55,16 +108,7 @@ int dynw_sim_scratch_doubles(int width);
 int dynw_simulate(int act, int width, int depth, int seeds, uint32_t seed_lo, uint32_t seed_hi, double sw2,
                   double sb2, double q0, double c0, double *scratch, int scratch_len, double *q_mean, double *q_se,
                   double *c_mean, double *c_se, double *c_each);
-int dynw_cmap_count(void);
-const char *dynw_cmap_name(int c);
-int dynw_cmap_apply(int cmap, const float *v, int n, double vmin, double vmax, int log_scale, uint8_t *rgba);
-int dynw_cmap_auto_range(const float *v, int n, int log_scale, double *out, float *scratch);
 
-EMSCRIPTEN_KEEPALIVE const char *dynw_status_str(int s) { return dyn_status_str((dyn_status)s); }
-
-EMSCRIPTEN_KEEPALIVE int dynw_act_count(void) { return DYN_ACT_COUNT; }
-EMSCRIPTEN_KEEPALIVE const char *dynw_act_name(int a) { return dyn_act_name((dyn_act)a); }
-EMSCRIPTEN_KEEPALIVE int dynw_act_bounded(int a) { return dyn_act_bounded((dyn_act)a); }
 EMSCRIPTEN_KEEPALIVE int dynw_field_count(void) { return DYN_MF_FIELD_COUNT; }
 EMSCRIPTEN_KEEPALIVE const char *dynw_field_name(int f) { return dyn_mf_field_name((dyn_mf_field)f); }
 EMSCRIPTEN_KEEPALIVE const char *dynw_phase_name(int p) { return dyn_mf_phase_name((dyn_phase)p); }
@@ -208,22 +252,11 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
     return dyn_mf_simulate(&d, scratch, (size_t)scratch_len, q_mean, q_se, c_mean, c_se, c_each);
 }
 
-EMSCRIPTEN_KEEPALIVE int dynw_cmap_count(void) { return DYN_CMAP_COUNT; }
-EMSCRIPTEN_KEEPALIVE const char *dynw_cmap_name(int c) { return dyn_cmap_name((dyn_cmap)c); }
+/* ==== landscape (core/net.h, data.h, landscape.h, render3d.h) -> wasm/dynlens-landscape.js ==================
+ * Reserved for the loss-landscape demo (issue 4): its #includes, index, prototypes and functions go here.
+ */
 
-/* rgba: 4 n bytes. NaN values get the colormap's "no data" colour. */
-EMSCRIPTEN_KEEPALIVE int dynw_cmap_apply(int cmap, const float *v, int n, double vmin, double vmax, int log_scale,
-                                         uint8_t *rgba)
-{
-    if (cmap < 0 || cmap >= DYN_CMAP_COUNT) return DYN_ERR_RANGE;
-    if (n < 0) return DYN_ERR_SIZE;
-    return dyn_cmap_apply((dyn_cmap)cmap, v, (size_t)n, vmin, vmax, log_scale, rgba);
-}
 
-/* out: vmin, vmax; scratch: n floats. */
-EMSCRIPTEN_KEEPALIVE int dynw_cmap_auto_range(const float *v, int n, int log_scale, double *out, float *scratch)
-{
-    if (n < 0) return DYN_ERR_SIZE;
-    if (!out) return DYN_ERR_NULL;
-    return dyn_cmap_auto_range(v, (size_t)n, log_scale, &out[0], &out[1], scratch);
-}
+/* ==== posterior (core/linalg.h, posterior.h) -> wasm/dynlens-posterior.js ===================================
+ * Reserved for the SGD-as-Bayesian-inference demo (issue 5): its #includes, index, prototypes and functions go here.
+ */

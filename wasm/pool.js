@@ -6,9 +6,13 @@
 //   const frame = await pool.grid({act, field, sw2, sb2, nx, ny}, (f) => draw(f));   // f.stage 'coarse'|'full'
 //   const pt = await pool.call('point', ['tanh', 1.5, 0.05]);
 //   pool.call('simulate', [desc], {channel: 'sim'})          // a newer call on 'sim' cancels this one
+//   pool.grid(req, onFrame, {method: 'slice'})               // any row-tiled grid method (see grid() below)
+//
+// The pool knows no core module: pool.call runs any method in REMOTE_METHODS (every method of every
+// wasm/dynlens-<module>.js), and the module's `heavy` list decides which ones wait for the workers.
 //
 // A cancelled request rejects with a CancelledError (check with isCancelled(err)); the page ignores those.
-import { compileDynlensWasm, createDynlens, DynlensError, REMOTE_METHODS } from './dynlens.js';
+import { compileDynlensWasm, createDynlens, DynlensError, HEAVY_METHODS, REMOTE_METHODS } from './dynlens.js';
 
 export const COARSE = 64;
 
@@ -194,16 +198,19 @@ class Pool {
 
   /** Runs one core method in a worker. With a channel, a later call on the same channel cancels this one. */
   call(method, args, { channel, priority } = {}) {
+    if (!REMOTE_METHODS.includes(method)) {
+      return Promise.reject(new Error(`unknown method ${method}; known: ${REMOTE_METHODS.join(', ')}`));
+    }
     const ch = channel || `once:${Math.random()}`;
     const g = channel ? this.open(ch) : 1;
     if (!channel) this.generation.set(ch, 1);
-    const heavy = method === 'simulate';
+    const heavy = HEAVY_METHODS.includes(method);
     return this.task(method, args, ch, g, priority ?? (heavy ? 2 : 1), heavy).finally(() => {
       if (!channel) this.generation.delete(ch);
     });
   }
 
-  async tiles(req, g, channel, heavy) {
+  async tiles(method, req, g, channel, heavy) {
     const { nx, ny } = req;
     // About four tiles per worker balances the load without paying much per-message overhead.
     const nTiles = Math.min(ny, Math.max(1, this.size * 4));
@@ -211,7 +218,7 @@ class Pool {
     const jobs = [];
     for (let r = 0; r < ny; r += rowsPer) {
       const rowEnd = Math.min(ny, r + rowsPer);
-      jobs.push(this.task('grid', [{ ...req, rowBegin: r, rowEnd }], channel, g, 0, heavy)
+      jobs.push(this.task(method, [{ ...req, rowBegin: r, rowEnd }], channel, g, 0, heavy)
         .then((v) => ({ r, v })));
     }
     const parts = await Promise.all(jobs);
@@ -221,10 +228,12 @@ class Pool {
   }
 
   /**
-   * A phase-diagram grid, progressively: onFrame gets the 64x64 coarse grid first (when the request is finer),
-   * then the full one. Resolves with the full frame; rejects with CancelledError if a newer request came.
+   * A grid, progressively: onFrame gets the 64x64 coarse grid first (when the request is finer), then the full
+   * one. Resolves with the full frame; rejects with CancelledError if a newer request came. `method` (default
+   * the mean-field 'grid') is any remote method taking {...req, nx, ny, rowBegin, rowEnd} and returning the
+   * Float32Array of rows [rowBegin, rowEnd), top row first: the pool splits it into row tiles over the workers.
    */
-  async grid(req, onFrame, { channel = 'grid', progressive = true } = {}) {
+  async grid(req, onFrame, { channel = 'grid', progressive = true, method = 'grid' } = {}) {
     const g = this.open(channel);
     const t0 = now();
     const stages = [];
@@ -234,7 +243,7 @@ class Pool {
     let first = null;
     for (const s of stages) {
       const r = { ...req, nx: s.nx, ny: s.ny };
-      const values = await this.tiles(r, g, channel, s.stage === 'full' && s.nx * s.ny > COARSE * COARSE);
+      const values = await this.tiles(method, r, g, channel, s.stage === 'full' && s.nx * s.ny > COARSE * COARSE);
       if (!this.current(channel, g)) throw new CancelledError();
       frame = { ...r, values, stage: s.stage, ms: now() - t0, mode: this.mode, workers: this.size };
       if (!first) first = frame.ms;

@@ -1,14 +1,16 @@
-// worker.js - a Web Worker (module type) holding one dynlens module instance; runs one pool task at a time.
+// worker.js - a Web Worker (module type) holding one dynlens module instance; runs one pool task at a time: any
+// method of any wasm/dynlens-<module>.js (REMOTE_METHODS), so adding a module changes nothing here.
 import { createDynlens, REMOTE_METHODS } from './dynlens.js';
 
 let dl = null;
 
+// The typed arrays of a result (itself, or its own properties one level down) move to the page without a copy.
 function transferables(result) {
-  const list = [];
-  const add = (v) => { if (ArrayBuffer.isView(v)) list.push(v.buffer); };
+  const set = new Set();
+  const add = (v) => { if (ArrayBuffer.isView(v)) set.add(v.buffer); };
   if (ArrayBuffer.isView(result)) add(result);
   else if (result && typeof result === 'object') Object.values(result).forEach(add);
-  return list;
+  return [...set];
 }
 
 self.onmessage = async (e) => {

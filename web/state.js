@@ -1,32 +1,27 @@
-// state.js - the page's whole state as URL-hash text and back; every value is checked, and a bad one is
-// replaced by its default with a message saying what was wrong (the page shows these as a notice).
+// state.js - the page's whole state as URL-hash text and back, for any demo: demo=<name> picks the demo, whose
+// schema (web/demos/<name>/index.js) checks its own keys; a bad value is replaced by its default with a message
+// saying what was wrong (the page shows these as a notice). Nothing here knows a particular demo.
 
-export const DEMOS = ['signal', 'landscape', 'sgd', 'control'];
-export const FIGURES = ['phase', 'length', 'corr', 'depth'];
-
-/** The schema; names is {activations, fields, colormaps} from the core, so no list is duplicated here. */
-export function schema(names) {
+/**
+ * The schema of one demo's links: demo= first, then the demo's own keys (from its module's schema()), then the
+ * generic fig= (the iframe option that shows one of the demo's figures alone). Key order is the hash's order.
+ * A schema entry is {kind: 'enum'|'num'|'int'|'range', what (the words a notice uses), def, and values (enum),
+ * min, max, minOpen (num, int, range) or allowAuto (range: "auto" means null)}.
+ */
+export function linkSchema(demoNames, demo, own = {}, figures = []) {
   return {
-    demo: { kind: 'enum', values: DEMOS, def: 'signal', what: 'demo' },
-    act: { kind: 'enum', values: names.activations, def: 'tanh', what: 'activation' },
-    field: { kind: 'enum', values: names.fields, def: 'xi_c', what: 'field' },
-    sw2: { kind: 'num', min: 0, minOpen: true, max: 1000, def: 1.5, what: 'weight variance σw²' },
-    sb2: { kind: 'num', min: 0, max: 1000, def: 0.05, what: 'bias variance σb²' },
-    sw2r: { kind: 'range', min: 0, minOpen: true, max: 1000, def: [0.5, 4], what: 'σw² axis range' },
-    sb2r: { kind: 'range', min: 0, max: 1000, def: [0, 0.3], what: 'σb² axis range' },
-    res: { kind: 'enum', values: ['64', '128', '256', '512'], def: '256', what: 'resolution' },
-    scale: { kind: 'enum', values: ['auto', 'linear', 'log'], def: 'auto', what: 'colour scale' },
-    cmap: { kind: 'enum', values: ['auto', ...names.colormaps], def: 'auto', what: 'colormap' },
-    vr: { kind: 'range', min: -1e30, max: 1e30, def: null, allowAuto: true, what: 'colour range' },
-    width: { kind: 'int', min: 8, max: 2048, def: 128, what: 'simulated width N' },
-    seeds: { kind: 'int', min: 2, max: 64, def: 8, what: 'number of random networks' },
-    depth: { kind: 'int', min: 5, max: 1000, def: 100, what: 'depth L' },
-    q0: { kind: 'num', min: 0, minOpen: true, max: 100, def: 1, what: 'input length q⁰' },
-    c0: { kind: 'num', min: -1, max: 1, def: 0.5, what: 'input correlation c⁰' },
-    seed: { kind: 'int', min: 1, max: 4294967295, def: 1, what: 'random seed' },
-    dlog: { kind: 'enum', values: ['0', '1'], def: '0', what: 'log view of 1 − c in the depth panel' },
-    fig: { kind: 'enum', values: ['', ...FIGURES], def: '', what: 'single-figure option' },
+    demo: { kind: 'enum', values: demoNames, def: demo, what: 'demo' },
+    ...own,
+    fig: { kind: 'enum', values: ['', ...figures], def: '', what: 'single-figure option' },
   };
+}
+
+/** Which demo a link asks for: {demo, notices}. No demo= means def; an unknown one means def with a notice. */
+export function demoOfHash(hash, demoNames, def) {
+  const raw = new URLSearchParams((hash || '').replace(/^#/, '')).get('demo');
+  if (raw === null) return { demo: def, notices: [] };
+  if (demoNames.includes(raw)) return { demo: raw, notices: [] };
+  return { demo: def, notices: [`The link's demo “demo=${raw}” is not valid (one of ${demoNames.join(', ')}); using the default ${def}.`] };
 }
 
 function describe(s) {
@@ -66,17 +61,21 @@ export function defaults(sch) {
   return out;
 }
 
-/** Parses "#a=1&b=2". Returns {state, notices: [string]}; unknown keys and bad values produce notices. */
-export function parseHash(hash, sch) {
+/**
+ * Parses "#a=1&b=2". Returns {state, notices: [string]}; unknown keys and bad values produce notices.
+ * opts.skip: keys read elsewhere (demo, by demoOfHash); opts.quiet: no notice for unknown keys (a placeholder).
+ */
+export function parseHash(hash, sch, opts = {}) {
   const state = defaults(sch);
   const notices = [];
   const text = (hash || '').replace(/^#/, '');
   if (!text) return { state, notices };
   const params = new URLSearchParams(text);
   for (const [k, raw] of params) {
+    if (opts.skip && opts.skip.includes(k)) continue;
     const s = sch[k];
     if (!s) {
-      notices.push(`Ignored unknown setting “${k}” in the link.`);
+      if (!opts.quiet) notices.push(`Ignored unknown setting “${k}” in the link.`);
       continue;
     }
     const r = parseValue(raw, s);
@@ -107,4 +106,28 @@ export function toHash(state, sch) {
     parts.push(`${k}=${encodeURIComponent(formatValue(state[k], s)).replace(/%3A/g, ':')}`);
   }
   return `#${parts.join('&')}`;
+}
+
+/** True when number v is allowed by a num/int schema entry (for a demo's number inputs). */
+export function allowed(v, s) {
+  return inRange(v, s) && (s.kind !== 'int' || Number.isInteger(v));
+}
+
+/** "≥ 0 and ≤ 1000"-style words for a schema entry, for a status line next to the controls. */
+export const allowedText = describe;
+
+/**
+ * A patch of JS values ({sw2: 2, sw2r: [0.5, 4], vr: null}) checked by the same code that checks links: the
+ * parsed values, or an Error that names each bad key and what is allowed (the embed API throws it).
+ */
+export function parsePatch(patch, sch) {
+  const text = Object.entries(patch).map(([k, v]) => {
+    if (!sch[k]) throw new Error(`dynlens: unknown parameter "${k}"; known: ${Object.keys(sch).join(', ')}`);
+    return `${encodeURIComponent(k)}=${encodeURIComponent(v === null ? 'auto' : Array.isArray(v) ? v.join(':') : String(v))}`;
+  }).join('&');
+  const r = parseHash(text, sch);
+  if (r.notices.length) throw new Error(`dynlens: ${r.notices.join(' ')}`);
+  const out = {};
+  for (const k of Object.keys(patch)) out[k] = r.state[k];
+  return out;
 }

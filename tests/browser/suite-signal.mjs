@@ -1,129 +1,13 @@
-// run.mjs - browser tests: serve dist/ on a free loopback port, drive Debian's Chromium headless with
-// playwright-core, and check the page, the embed example and the no-worker fallback.
-//
-//   node tests/browser/run.mjs [page|embed|noworkers|all] --dist dist --cli build/dynlens --out build/browser
-//
-// Prints one "ok"/"not ok" line per check and "N passed, M failed"; exits 1 if any check failed.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer } from './static-server.mjs';
+// suite-signal.mjs - browser checks of the signal-propagation demo: the page (heatmap values against the native
+// CLI, linked panels, keyboard, URL round trip, bad hash, export, narrow screen), the embed example and the
+// page without Web Workers. Run by ctest as browser_signal; see harness.mjs for running it by hand.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { canvasColours, checkComparator, cli, CLI, idle, numDiff, ok, OUT, runSuite, watch } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
-const suite = args.find((a) => !a.startsWith('--') && !args[args.indexOf(a) - 1]?.startsWith('--')) || 'all';
-const DIST = resolve(opt('dist', join(root, 'dist')));
-const CLI = resolve(opt('cli', join(root, 'build/dynlens')));
-const OUT = resolve(opt('out', join(root, 'build/browser')));
-const CHROMIUM = opt('chromium', process.env.DYN_CHROMIUM || '/usr/bin/chromium');
-
-let passed = 0;
-let failed = 0;
-function ok(cond, name, detail = '') {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${name}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${name}${detail ? `: ${detail}` : ''}`);
-  }
-  return cond;
-}
-
-async function loadPlaywright() {
-  try {
-    return await import(join(root, 'node_modules/playwright-core/index.mjs'));
-  } catch (e) {
-    console.log(`not ok - playwright-core is not installed (run make deps): ${e.message}`);
-    process.exit(1);
-  }
-}
-
-async function withBrowser(fn) {
-  const { chromium } = await loadPlaywright();
-  if (!existsSync(CHROMIUM)) {
-    console.log(`not ok - no Chromium at ${CHROMIUM} (run make deps)`);
-    process.exit(1);
-  }
-  if (!existsSync(join(DIST, 'index.html'))) {
-    console.log(`not ok - no site at ${DIST} (run make dist)`);
-    process.exit(1);
-  }
-  mkdirSync(OUT, { recursive: true });
-  const profile = mkdtempSync(join(tmpdir(), 'dynlens-chromium-'));
-  const server = await startServer(DIST, 0);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    viewport: { width: 1280, height: 1000 },
-    acceptDownloads: true,
-  });
-  // No request may leave loopback: the site must be self-contained.
-  const foreign = [];
-  await context.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:') return route.continue();
-    foreign.push(u.href);
-    return route.abort();
-  });
-  try {
-    await fn(context, server.url, foreign);
-  } finally {
-    await context.close();
-    await server.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-function watch(page) {
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  return errors;
-}
-
-async function idle(page, timeout = 30000) {
-  await page.waitForFunction(() => window.dynlensPage && window.dynlensPage.idle(), null, { timeout });
-  // A second look after a frame: a redraw may have queued more work.
-  await page.waitForTimeout(50);
-  await page.waitForFunction(() => window.dynlensPage.idle(), null, { timeout });
-}
-
-// The native core's numbers for (act, sw2, sb2), from the CLI (null when it is not built). The CLI writes
-// infinite values as 1e999, which JSON.parse reads as Infinity, and undefined ones as null.
+// The native core's numbers for (act, sw2, sb2), from the CLI (null when it is not built).
 function nativePoint(act, sw2, sb2) {
-  if (!existsSync(CLI)) return null;
-  return JSON.parse(execFileSync(CLI, ['meanfield', 'point', '--act', act, '--sw2', String(sw2), '--sb2', String(sb2)],
-    { encoding: 'utf8' }));
-}
-
-// How far a page number is from the native one: 0 when they agree exactly (including the same infinity, or
-// "undefined" as NaN/null on both sides), Infinity when one is finite and the other not or the infinities differ,
-// else the relative error, relative to at least `floor` (1 for correlations, which live in [-1, 1] and are often
-// exactly 0, so that 1e-14 against 2e-15 is not a "huge" relative error). NaN never passes silently.
-function numDiff(page, want, floor = 0) {
-  const undef = (v) => v === null || v === undefined || Number.isNaN(v);
-  if (undef(want) || undef(page)) return undef(want) && undef(page) ? 0 : Infinity;
-  if (!Number.isFinite(want) || !Number.isFinite(page)) return Object.is(page, want) ? 0 : Infinity;
-  return Math.abs(page - want) / Math.max(Math.abs(want), floor) || 0;
-}
-
-// The comparison itself must be able to fail: a small self-test, run once per suite.
-function checkComparator() {
-  const bad = [[1, 1 + 2e-6, 1e-6], [Infinity, 1e300, 1e-6], [NaN, 1, 1e-6], [1, null, 1e-6], [Infinity, -Infinity, 1e-6],
-    [0.5, 0.5000001, 1e-9]].filter(([a, b, t]) => numDiff(a, b) <= t);
-  const good = [[1, 1 + 5e-7, 1e-6], [Infinity, Infinity, 0], [NaN, null, 0], [0, 0, 0], [1e-300, 1e-300, 0]].filter(([a, b, t]) => !(numDiff(a, b) <= t));
-  ok(!bad.length && !good.length, 'the native comparison detects disagreements (self-test)', JSON.stringify({ bad, good }));
+  return cli(['meanfield', 'point', '--act', act, '--sw2', String(sw2), '--sb2', String(sb2)]);
 }
 
 // Worst disagreement of the page's point (every key the CLI prints) with the CLI's: {worst, where}.
@@ -139,16 +23,6 @@ function comparePoint(pt, nat) {
     }
   }
   return { worst, where };
-}
-
-async function canvasColours(page, selector) {
-  return page.evaluate((sel) => {
-    const c = document.querySelector(sel);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    const seen = new Set();
-    for (let k = 0; k < d.length; k += 4 * 37) seen.add((d[k] << 16) | (d[k + 1] << 8) | d[k + 2]);
-    return seen.size;
-  }, selector);
 }
 
 // Compares grid values at chosen pixels with the native CLI to 1e-6 relative (the grid uses the core's tables;
@@ -200,7 +74,7 @@ async function checkValues(page, label) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-async function testPage(context, url, foreign) {
+async function testPage({ context, url, foreign }) {
   const page = await context.newPage();
   const errors = watch(page);
   const t0 = Date.now();
@@ -344,7 +218,7 @@ async function testPage(context, url, foreign) {
   await page.close();
 }
 
-async function testEmbed(context, url, foreign) {
+async function testEmbed({ context, url, foreign }) {
   const page = await context.newPage();
   const errors = watch(page);
   await page.goto(`${url}embed-example.html`);
@@ -374,7 +248,7 @@ async function testEmbed(context, url, foreign) {
   await page.close();
 }
 
-async function testNoWorkers(context, url) {
+async function testNoWorkers({ context, url }) {
   const page = await context.newPage();
   const errors = watch(page);
   await page.addInitScript(() => { delete window.Worker; });
@@ -391,20 +265,4 @@ async function testNoWorkers(context, url) {
   await page.close();
 }
 
-const SUITES = { page: testPage, embed: testEmbed, noworkers: testNoWorkers };
-const chosen = suite === 'all' ? Object.keys(SUITES) : [suite];
-if (!chosen.every((s) => SUITES[s])) {
-  console.log(`unknown suite ${suite}; use ${Object.keys(SUITES).join(', ')} or all`);
-  process.exit(2);
-}
-const t0 = Date.now();
-try {
-  await withBrowser(async (context, url, foreign) => {
-    for (const s of chosen) await SUITES[s](context, url, foreign);
-  });
-} catch (e) {
-  ok(false, 'the browser run finished', e.stack || e.message);
-}
-console.log(`# screenshots in ${OUT}; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await runSuite('signal', { page: testPage, embed: testEmbed, noworkers: testNoWorkers });

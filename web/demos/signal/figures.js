@@ -1,10 +1,10 @@
 // figures.js - the signal-propagation figures: the phase diagram (the shared Heatmap) and three linked panels
 // (length map with its cobweb, correlation map, correlation versus depth). Each computes through the engine,
 // draws, and can give back exactly the numbers it drew (numbers()), a PNG and a CSV.
-import { fmt } from './draw.js';
-import { Heatmap } from './heatmap.js';
-import { Plot } from './plot.js';
-import { isCancelled } from './engine.js';
+import { fmt } from '../../draw.js';
+import { colourGrid, figureFrame as frame, linspace, showError, Work } from '../../figure.js';
+import { Heatmap } from '../../heatmap.js';
+import { Plot } from '../../plot.js';
 
 // How each core field is named and coloured by default (presentation only; the values come from the core).
 export const FIELD_INFO = {
@@ -22,49 +22,6 @@ export const SB2 = 'σ_b^2';
 const C_THEORY = '#1f4e9c';
 const C_SIM = '#d1495b';
 const C_MARK = '#2a9d5c';
-
-function linspace(a, b, n) {
-  return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
-}
-
-// Counts a figure's work in flight, so a test (or an embedding page) can wait until everything is drawn.
-class Work {
-  constructor() {
-    this.n = 0;
-    this.waiters = [];
-  }
-  track(p) {
-    this.n++;
-    return p.finally(() => {
-      this.n--;
-      if (!this.n) this.waiters.splice(0).forEach((f) => f());
-    });
-  }
-  idle() {
-    return this.n === 0;
-  }
-  settled() {
-    return this.n === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
-  }
-}
-
-function showError(fig, err) {
-  if (isCancelled(err)) return;
-  fig.errorBox.hidden = false;
-  fig.errorBox.textContent = `Error: ${err.message || err}`;
-  console.warn('dynlens:', err);
-}
-
-function frame(el, cls) {
-  const box = document.createElement('div');
-  box.className = `figure-body ${cls}`;
-  const err = document.createElement('p');
-  err.className = 'fig-error';
-  err.setAttribute('role', 'alert');
-  err.hidden = true;
-  el.append(box, err);
-  return { box, err };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 export class PhaseFigure {
@@ -116,47 +73,9 @@ export class PhaseFigure {
 
   /** Colours the current frame through the core's colormap with the chosen or automatic range. */
   colour(st, f) {
-    const dl = this.engine.dl;
     const info = FIELD_INFO[f.field] || {};
-    if (info.categorical) {
-      const names = this.engine.phases;
-      const cmap = st.cmap === 'auto' ? 'viridis' : st.cmap;
-      const cat = dl.colormap(cmap, Float32Array.from(names.map((_, k) => k)), 0, names.length - 1);
-      return {
-        rgba: dl.colormap(cmap, f.values, 0, names.length - 1),
-        categories: names.map((name, k) => ({ name, rgba: cat.slice(4 * k, 4 * k + 4) })),
-        cmap, vmin: 0, vmax: names.length - 1, log: false,
-      };
-    }
-    const log = st.scale === 'auto' ? info.scale === 'log' : st.scale === 'log';
-    const cmap = st.cmap === 'auto' ? info.cmap || 'viridis' : st.cmap;
-    let vmin;
-    let vmax;
-    if (st.vr && (!log || st.vr[0] > 0)) [vmin, vmax] = st.vr;
-    else {
-      const r = dl.autoRange(f.values, log);
-      vmin = r.vmin;
-      vmax = r.vmax;
-      // A diverging map is centred on the value that separates the phases (chi = 1, xi_grad = 0).
-      if (info.center !== undefined && st.cmap === 'auto') {
-        if (log) {
-          const m = Math.max(vmax / info.center, info.center / vmin, 1.01);
-          vmin = info.center / m;
-          vmax = info.center * m;
-        } else {
-          const m = Math.max(Math.abs(vmax - info.center), Math.abs(vmin - info.center), 1e-9);
-          vmin = info.center - m;
-          vmax = info.center + m;
-        }
-      }
-    }
-    const t = linspace(0, 1, 256);
-    const rampVals = Float32Array.from(t.map((u) => (log ? vmin * Math.pow(vmax / vmin, u) : vmin + u * (vmax - vmin))));
-    return {
-      rgba: dl.colormap(cmap, f.values, vmin, vmax, log),
-      ramp: dl.colormap(cmap, rampVals, vmin, vmax, log),
-      cmap, vmin, vmax, log,
-    };
+    return colourGrid(this.engine.dl, f.values, { scale: st.scale, cmap: st.cmap, vr: st.vr, info,
+      categories: info.categorical ? this.engine.phases : null });
   }
 
   redraw() {

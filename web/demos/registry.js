@@ -1,0 +1,65 @@
+// registry.js - the one list of demos: tab order and label, the demo= value in the URL hash, the figures a link
+// (fig=NAME) or the embed API (mount(el, {figure})) may ask for, and the module loaded when the tab is opened.
+//
+// A demo without a module is an honest placeholder: its tab says "soon" and its panel shows `soon` (HTML).
+// Registering a demo = giving its entry `module` and `figures` (and deleting `soon`); see web/demos/README.md.
+// The demo's own hash keys live in its module's schema(), so the hash is demo=<name> plus that demo's keys.
+// Figure names are global (the embed API finds the demo by figure), so they must differ between demos.
+
+export const DEMOS = [
+  {
+    name: 'signal',
+    label: 'Signal propagation',
+    module: './signal/index.js',
+    figures: ['phase', 'length', 'corr', 'depth'],
+  },
+  {
+    name: 'landscape',
+    label: 'Loss landscapes',
+    module: null,
+    figures: [],
+    soon: `<h2>Loss landscapes: not built yet</h2>
+  <p>Planned: the loss L(θ* + a d<sub>1</sub> + b d<sub>2</sub>) over a plane of filter-normalised random
+  directions, PCA directions of the training path and Hessian eigen-directions, for nets with and without skip
+  connections (Li et al. 2018; Goodfellow et al. 2015). It will use the same heatmap as the phase diagram.
+  Nothing is computed here yet.</p>`,
+  },
+  {
+    name: 'sgd',
+    label: 'SGD as Bayesian inference',
+    module: null,
+    figures: [],
+    soon: `<h2>SGD as Bayesian inference: not built yet</h2>
+  <p>Planned: constant-step SGD as an Ornstein–Uhlenbeck process near a minimum, its stationary covariance from
+  the Lyapunov equation, and SGLD, compared with the exact posterior of models that have one (Mandt, Hoffman and
+  Blei 2017; Welling and Teh 2011). Nothing is computed here yet.</p>`,
+  },
+  {
+    name: 'control',
+    label: 'Training as optimal control',
+    module: null,
+    figures: [],
+    soon: `<h2>Training as optimal control: not built yet</h2>
+  <p>Planned: layers as time, weights as the control, backpropagation as the co-state equation of Pontryagin's
+  maximum principle, and training by the method of successive approximations (Li, Chen, Tai and E 2018; E 2017).
+  Nothing is computed here yet.</p>`,
+  },
+];
+
+/** The demo a link without demo= shows (links from before demo= existed are all signal-propagation links). */
+export const DEFAULT_DEMO = 'signal';
+
+export const demoNames = () => DEMOS.map((d) => d.name);
+export const findDemo = (name) => DEMOS.find((d) => d.name === name) || null;
+/** The demo that draws a figure, or null. */
+export const demoOfFigure = (figure) => DEMOS.find((d) => d.figures.includes(figure)) || null;
+export const allFigures = () => DEMOS.flatMap((d) => d.figures);
+
+const loaded = new Map();
+/** The demo's module (imported once, on first use); null for a placeholder. */
+export function loadDemo(name) {
+  const d = findDemo(name);
+  if (!d || !d.module) return Promise.resolve(null);
+  if (!loaded.has(name)) loaded.set(name, import(new URL(d.module, import.meta.url).href));
+  return loaded.get(name);
+}

@@ -1,0 +1,108 @@
+// figure.js - what every demo's figures share: work tracking (so tests and embedding pages can wait until a
+// figure is drawn), the figure frame with its error line, and the colouring of a grid through the core's
+// colormaps (colour scale, robust range, diverging maps centred on a value, categories) for the Heatmap.
+//
+// A figure class, in any demo: new Fig(engine, hostElement, {onSelect}) with
+//   update(state)   draw for this state (the demo's URL-hash state); cheap when nothing it uses changed
+//   work            a Work: work.idle(), await work.settled()
+//   numbers()       exactly the numbers it drew (plain JSON-able object, with `figure: NAME`), or null
+//   csv(header)     its numbers as CSV text, header lines (an array of "# ..." strings) first
+//   png()           a data: URL of its canvas (Heatmap and Plot have toDataURL())
+// onSelect(patch), if the figure is clickable, receives a state patch ({sw2, sb2} for the phase diagram).
+import { isCancelled } from './engine.js';
+
+export function linspace(a, b, n) {
+  return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
+}
+
+// Counts a figure's work in flight, so a test (or an embedding page) can wait until everything is drawn.
+export class Work {
+  constructor() {
+    this.n = 0;
+    this.waiters = [];
+  }
+  track(p) {
+    this.n++;
+    return p.finally(() => {
+      this.n--;
+      if (!this.n) this.waiters.splice(0).forEach((f) => f());
+    });
+  }
+  idle() {
+    return this.n === 0;
+  }
+  settled() {
+    return this.n === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+}
+
+/** Shows err in the figure's error line (a cancelled request is not an error). */
+export function showError(fig, err) {
+  if (isCancelled(err)) return;
+  fig.errorBox.hidden = false;
+  fig.errorBox.textContent = `Error: ${err.message || err}`;
+  console.warn('dynlens:', err);
+}
+
+/** The body of a figure inside el: {box (draw here), err (the error line: fig.errorBox)}. */
+export function figureFrame(el, cls) {
+  const box = document.createElement('div');
+  box.className = `figure-body ${cls}`;
+  const err = document.createElement('p');
+  err.className = 'fig-error';
+  err.setAttribute('role', 'alert');
+  err.hidden = true;
+  el.append(box, err);
+  return { box, err };
+}
+
+/**
+ * Colours grid values through the core: returns {rgba, ramp (256 colours for the colorbar), cmap, vmin, vmax,
+ * log} or, for categories, {rgba, categories: [{name, rgba}], ...}; pass rgba/ramp/categories to Heatmap.set.
+ *   dl        engine.dl (the in-page instance: colormaps are light and synchronous)
+ *   values    Float32Array
+ *   opts      scale: 'auto'|'linear'|'log', cmap: 'auto'|name, vr: [min, max] or null (automatic range),
+ *             info: {scale, cmap, center} the defaults for 'auto' (center: the value a diverging map is centred
+ *             on when the range is automatic), categories: [names] (values are 0..n-1 indices)
+ */
+export function colourGrid(dl, values, { scale = 'auto', cmap = 'auto', vr = null, info = {}, categories = null } = {}) {
+  if (categories) {
+    const c = cmap === 'auto' ? 'viridis' : cmap;
+    const top = categories.length - 1;
+    const cat = dl.colormap(c, Float32Array.from(categories.map((_, k) => k)), 0, top);
+    return {
+      rgba: dl.colormap(c, values, 0, top),
+      categories: categories.map((name, k) => ({ name, rgba: cat.slice(4 * k, 4 * k + 4) })),
+      cmap: c, vmin: 0, vmax: top, log: false,
+    };
+  }
+  const log = scale === 'auto' ? info.scale === 'log' : scale === 'log';
+  const c = cmap === 'auto' ? info.cmap || 'viridis' : cmap;
+  let vmin;
+  let vmax;
+  if (vr && (!log || vr[0] > 0)) [vmin, vmax] = vr;
+  else {
+    const r = dl.autoRange(values, log);
+    vmin = r.vmin;
+    vmax = r.vmax;
+    // A diverging map is centred on the value that separates two regimes (chi = 1, xi_grad = 0).
+    if (info.center !== undefined && cmap === 'auto') {
+      if (log) {
+        const m = Math.max(vmax / info.center, info.center / vmin, 1.01);
+        vmin = info.center / m;
+        vmax = info.center * m;
+      } else {
+        const m = Math.max(Math.abs(vmax - info.center), Math.abs(vmin - info.center), 1e-9);
+        vmin = info.center - m;
+        vmax = info.center + m;
+      }
+    }
+  }
+  const t = linspace(0, 1, 256);
+  const rampVals = Float32Array.from(t.map((u) => (log ? vmin * Math.pow(vmax / vmin, u) : vmin + u * (vmax - vmin))));
+  return {
+    rgba: dl.colormap(c, values, vmin, vmax, log),
+    ramp: dl.colormap(c, rampVals, vmin, vmax, log),
+    cmap: c, vmin, vmax, log,
+  };
+}
