@@ -66,8 +66,12 @@ EMCC ?= emcc
 DIST ?= dist
 PORT ?= 8000
 WASM_DIR := $(BUILD)/wasm
-# figure.c draws PNG figures for the CLI (stb_truetype); the page draws on canvas, so it stays out of the .wasm.
-WASM_CORE := $(filter-out core/figure.c,$(wildcard core/*.c))
+# Every core/*.c goes into the .wasm except the native-only files listed here, each with its reason (a new core
+# file is built automatically; one that does not compile with emcc stops the build, naming the file):
+#   figure.c  draws PNG figures for the CLI (stb_truetype, a font file); the page draws on canvas.
+WASM_NATIVE_ONLY := core/figure.c
+WASM_CORE := $(filter-out $(WASM_NATIVE_ONLY),$(wildcard core/*.c))
+WASM_CORE_OBJ := $(patsubst core/%.c,$(WASM_DIR)/core/%.o,$(WASM_CORE))
 WASM_JS := $(wildcard wasm/*.js)
 WASM_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wdouble-promotion
 # -isystem only at a folder of links to cglm and stb: -I/usr/include would pull glibc headers into the WASM build.
@@ -100,12 +104,19 @@ $(WASM_DIR)/include/.links:
 	ln -sfn /usr/include/stb $(WASM_DIR)/include/stb
 	touch $@
 
-# The adapter is held to -Werror; the core is held to it by the native gcc build (clang warns a little differently).
+# Warnings are errors here too: clang (emcc) catches a few that gcc does not (e.g. float->double promotions).
 $(WASM_DIR)/dynw.o: wasm/dynw.c $(wildcard core/*.h) $(WASM_DIR)/include/.links
 	$(EMENV) $(EMCC) $(WASM_CFLAGS) $(WASM_WARN) -Werror -c $< -o $@
 
-$(WASM_DIR)/dynlens-core.mjs: $(WASM_DIR)/dynw.o $(WASM_CORE) $(wildcard core/*.h)
-	$(EMENV) $(EMCC) $(WASM_CFLAGS) $(WASM_WARN) $(WASM_CORE) $(WASM_DIR)/dynw.o $(WASM_LDFLAGS) -o $@
+# One object per core file: an error names its file, make -j compiles them in parallel, and a stale object of a
+# deleted file is never linked (the link takes exactly the objects of the files that exist now).
+$(WASM_DIR)/core/%.o: core/%.c $(wildcard core/*.h) $(WASM_DIR)/include/.links
+	@mkdir -p $(@D)
+	$(EMENV) $(EMCC) $(WASM_CFLAGS) $(WASM_WARN) -Werror -c $< -o $@
+
+$(WASM_DIR)/dynlens-core.mjs: $(WASM_DIR)/dynw.o $(WASM_CORE_OBJ)
+	@for f in $(WASM_NATIVE_ONLY); do [ -f "$$f" ] || { echo "Makefile: WASM_NATIVE_ONLY names $$f, which does not exist"; exit 1; }; done
+	$(EMENV) $(EMCC) $(WASM_CORE_OBJ) $(WASM_DIR)/dynw.o $(WASM_LDFLAGS) -o $@
 
 wasm: $(WASM_DIR)/dynlens-core.mjs $(WASM_JS)
 	cp $(WASM_JS) $(WASM_DIR)/

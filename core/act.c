@@ -9,18 +9,23 @@
 /* ---- phi and phi' ---- */
 static double tanh_f(double x) { return tanh(x); }
 static double tanh_d(double x) { double t = tanh(x); return 1.0 - t * t; }
+static double tanh_d2(double x) { double t = tanh(x); return -2.0 * t * (1.0 - t * t); }
+static double zero_d2(double x) { (void)x; return 0.0; } /* piecewise linear: phi'' is 0 off the kinks */
 static double relu_f(double x) { return x > 0.0 ? x : 0.0; }
 static double relu_d(double x) { return x >= 0.0 ? 1.0 : 0.0; }
 static double htanh_f(double x) { return x > 1.0 ? 1.0 : (x < -1.0 ? -1.0 : x); }
 static double htanh_d(double x) { return (x >= -1.0 && x < 1.0) ? 1.0 : 0.0; }
 static double erf_f(double x) { return erf(x); }
 static double erf_d(double x) { return 1.1283791670955126 * exp(-x * x); } /* 2/sqrt(pi) */
+static double erf_d2(double x) { return -2.0 * x * erf_d(x); }
 static double lin_f(double x) { return x; }
 static double lin_d(double x) { (void)x; return 1.0; }
 static double sigm(double x) { return x >= 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
 static double sigm_d(double x) { double s = sigm(x); return s * (1.0 - s); }
+static double sigm_d2(double x) { double s = sigm(x); return s * (1.0 - s) * (1.0 - 2.0 * s); }
 static double swish_f(double x) { return x * sigm(x); }
 static double swish_d(double x) { double s = sigm(x); return s + x * s * (1.0 - s); }
+static double swish_d2(double x) { double s = sigm(x), ds = s * (1.0 - s); return 2.0 * ds + x * ds * (1.0 - 2.0 * s); }
 
 /* ---- Gaussian helpers ---- */
 static double npdf(double x) { return 0.3989422804014327 * exp(-0.5 * x * x); }
@@ -172,19 +177,20 @@ typedef struct act_row {
     const char *name;
     double (*f)(double);
     double (*df)(double);
+    double (*d2f)(double);
     int bounded;
     dyn_act_kernels k;
 } act_row;
 
 static const act_row ROWS[DYN_ACT_COUNT] = {
-    [DYN_ACT_TANH] = {"tanh", tanh_f, tanh_d, 1, {0}},
-    [DYN_ACT_RELU] = {"relu", relu_f, relu_d, 0,
+    [DYN_ACT_TANH] = {"tanh", tanh_f, tanh_d, tanh_d2, 1, {0}},
+    [DYN_ACT_RELU] = {"relu", relu_f, relu_d, zero_d2, 0,
                       {relu_v, relu_half, relu_half, relu_r, relu_cp}},
-    [DYN_ACT_HARD_TANH] = {"hard_tanh", htanh_f, htanh_d, 1, {ht_v, ht_dv, ht_d, ht_r, ht_cp}},
-    [DYN_ACT_ERF] = {"erf", erf_f, erf_d, 1, {erf_v, erf_dv, erf_dd, erf_r, erf_cp}},
-    [DYN_ACT_LINEAR] = {"linear", lin_f, lin_d, 0, {lin_v, lin_one, lin_one, lin_one2, lin_one2}},
-    [DYN_ACT_SIGMOID] = {"sigmoid", sigm, sigm_d, 1, {0}},
-    [DYN_ACT_SWISH] = {"swish", swish_f, swish_d, 0, {0}},
+    [DYN_ACT_HARD_TANH] = {"hard_tanh", htanh_f, htanh_d, zero_d2, 1, {ht_v, ht_dv, ht_d, ht_r, ht_cp}},
+    [DYN_ACT_ERF] = {"erf", erf_f, erf_d, erf_d2, 1, {erf_v, erf_dv, erf_dd, erf_r, erf_cp}},
+    [DYN_ACT_LINEAR] = {"linear", lin_f, lin_d, zero_d2, 0, {lin_v, lin_one, lin_one, lin_one2, lin_one2}},
+    [DYN_ACT_SIGMOID] = {"sigmoid", sigm, sigm_d, sigm_d2, 1, {0}},
+    [DYN_ACT_SWISH] = {"swish", swish_f, swish_d, swish_d2, 0, {0}},
 };
 
 static int valid(dyn_act a) { return (int)a >= 0 && a < DYN_ACT_COUNT; }
@@ -204,5 +210,6 @@ dyn_status dyn_act_parse(const char *name, dyn_act *out)
 
 double dyn_act_phi(dyn_act a, double x) { return valid(a) ? ROWS[a].f(x) : (double)NAN; }
 double dyn_act_dphi(dyn_act a, double x) { return valid(a) ? ROWS[a].df(x) : (double)NAN; }
+double dyn_act_d2phi(dyn_act a, double x) { return valid(a) ? ROWS[a].d2f(x) : (double)NAN; }
 int dyn_act_bounded(dyn_act a) { return valid(a) ? ROWS[a].bounded : 0; }
 const dyn_act_kernels *dyn_act_kernels_of(dyn_act a) { return valid(a) ? &ROWS[a].k : NULL; }

@@ -11,6 +11,7 @@
  *   dyn_act_parse      name -> enum; DYN_ERR_UNKNOWN_NAME for an unknown name
  *   dyn_act_phi        phi(x)
  *   dyn_act_dphi       phi'(x) (the right derivative at a kink)
+ *   dyn_act_d2phi      phi''(x) (0 at a kink: Hessian-vector products of networks use it)
  *   dyn_act_kernels    the closed-form Gaussian kernels an activation has, or NULL (then quadrature is used)
  *
  * Adding an activation: one enum value here and one row in the table in act.c.
@@ -49,6 +50,7 @@ const char *dyn_act_name(dyn_act a);
 dyn_status dyn_act_parse(const char *name, dyn_act *out);
 double dyn_act_phi(dyn_act a, double x);
 double dyn_act_dphi(dyn_act a, double x);
+double dyn_act_d2phi(dyn_act a, double x);
 const dyn_act_kernels *dyn_act_kernels_of(dyn_act a);
 /* 1 when |phi(x)| is bounded (tanh, hard_tanh, erf, sigmoid), so the length map always has a fixed point. */
 int dyn_act_bounded(dyn_act a);

@@ -72,5 +72,9 @@ double now_ms(void);
 /* Command families: "dynlens meanfield ..." */
 int cli_meanfield(int argc, char **argv);
 extern const char CLI_MEANFIELD_HELP[];
+int cli_posterior(int, char **);
+extern const char CLI_POSTERIOR_HELP[];
+int cli_landscape(int, char **);
+extern const char CLI_LANDSCAPE_HELP[];
 
 #endif

@@ -16,6 +16,8 @@ static const struct {
     const char *help;
 } FAMILIES[] = {
     {"meanfield", cli_meanfield, CLI_MEANFIELD_HELP},
+    {"posterior", cli_posterior, CLI_POSTERIOR_HELP},
+    {"landscape", cli_landscape, CLI_LANDSCAPE_HELP},
 };
 #define NFAM (sizeof FAMILIES / sizeof FAMILIES[0])
 

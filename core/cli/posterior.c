@@ -1,0 +1,669 @@
+/* posterior.c - "dynlens posterior ...": SGD as approximate Bayesian inference, over the core's posterior module. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+#include "colormap.h"
+#include "figure.h"
+#include "linalg.h"
+#include "posterior.h"
+
+const char CLI_POSTERIOR_HELP[] =
+    "posterior commands (SGD as approximate Bayesian inference, Mandt et al. 2017, Welling and Teh 2011):\n"
+    "  run         run a sampler (sgd, sgd-precond, sgld, momentum) on a model with an exact posterior and\n"
+    "              compare its iterates with the posterior and the Lyapunov predictions (JSON, CSV, PNG)\n"
+    "  kl          KL(predicted stationary Gaussian || posterior) against the step eps, with eps* (JSON, PNG)\n"
+    "Models: linreg (any D, exact), logistic (D = 2, exact on a grid), mixture (Welling-Teh's two modes).\n";
+
+/* ------------------------------------------------------------------ data: CSV or synthetic */
+
+typedef struct dataset {
+    dyn_post_model m;
+    double *x, *y;
+    char source[160];
+} dataset;
+
+/* a field is a number when strtod eats all of it but surrounding blanks */
+static int parse_field(const char *s, size_t len, double *v)
+{
+    char buf[128];
+    while (len && (*s == ' ' || *s == '\t')) s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r')) len--;
+    if (len == 0 || len >= sizeof buf) return 0;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    char *end;
+    errno = 0;
+    *v = strtod(buf, &end);
+    return *end == 0 && errno != ERANGE && isfinite(*v);
+}
+
+/* Reads a numeric CSV: '#' lines and blank lines are skipped; a first line with no numbers at all is a header.
+ * Every row must have the same number of fields. Dies with the line number on anything else. */
+static double *read_csv(const char *path, long *rows, int *cols)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) die("--data: cannot read %s: %s", path, strerror(errno));
+    size_t cap = 1 << 12, len = 0;
+    char *text = xmalloc(cap, "the data file");
+    size_t got;
+    while ((got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (cap - len - 1 == 0) {
+            if (cap > ((size_t)1 << 31)) die("--data: %s is larger than 2 GB", path);
+            char *t = realloc(text, cap * 2);
+            if (!t) die("cannot allocate %zu bytes for the data file", cap * 2);
+            text = t;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    text[len] = 0;
+    if (strlen(text) != len) die("--data: %s is not a text file (it contains a NUL byte)", path);
+    long n = 0, vcap = 1024;
+    int c = -1, first = 1;
+    double *v = xmalloc(sizeof(double) * (size_t)vcap, "the data");
+    long lineno = 0, nv = 0;
+    for (char *p = text; *p;) {
+        char *eol = strchr(p, '\n');
+        size_t ll = eol ? (size_t)(eol - p) : strlen(p);
+        lineno++;
+        char *line = p;
+        p = eol ? eol + 1 : p + ll;
+        size_t k = 0;
+        while (k < ll && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
+        if (k == ll || line[k] == '#') continue;
+        int fields = 1;
+        for (size_t i = 0; i < ll; i++) fields += line[i] == ',';
+        /* header: the first non-comment line, with no field a number */
+        if (first) {
+            first = 0;
+            int numbers = 0;
+            const char *s = line;
+            for (int fi = 0; fi < fields; fi++) {
+                const char *e = memchr(s, ',', (size_t)(line + ll - s));
+                size_t fl = e ? (size_t)(e - s) : (size_t)(line + ll - s);
+                double tmp;
+                numbers += parse_field(s, fl, &tmp);
+                s = e ? e + 1 : s + fl;
+            }
+            if (numbers == 0) {
+                c = fields;
+                continue;
+            }
+        }
+        if (c < 0) c = fields;
+        if (fields != c) die("--data: %s line %ld has %d fields, the rows before it %d", path, lineno, fields, c);
+        if (nv + c > vcap) {
+            vcap = 2 * vcap + c;
+            double *t = realloc(v, sizeof(double) * (size_t)vcap);
+            if (!t) die("cannot allocate memory for the data");
+            v = t;
+        }
+        const char *s = line;
+        for (int fi = 0; fi < fields; fi++) {
+            const char *e = memchr(s, ',', (size_t)(line + ll - s));
+            size_t fl = e ? (size_t)(e - s) : (size_t)(line + ll - s);
+            if (!parse_field(s, fl, &v[nv]))
+                die("--data: %s line %ld field %d: '%.*s' is not a finite number", path, lineno, fi + 1,
+                    (int)(fl > 40 ? 40 : fl), s);
+            nv++;
+            s = e ? e + 1 : s + fl;
+        }
+        n++;
+        if (n > DYN_POST_MAX_N) die("--data: %s has more than %d rows", path, DYN_POST_MAX_N);
+    }
+    free(text);
+    if (n == 0) die("--data: %s has no data rows", path);
+    *rows = n;
+    *cols = c;
+    return v;
+}
+
+#define MODEL_OPTS                                                                                               \
+    {"model", "linreg", "linreg, logistic or mixture", 0, 0},                                                   \
+        {"data", NULL, "CSV file, last column the target (logistic: 0/1; mixture: one column of observations)", 0, 0}, \
+        {"synthetic", NULL, "N: synthetic data of N examples (default when no --data: 1000 linreg, 100 otherwise)", 0, 0}, \
+        {"dim", "2", "D for synthetic linreg data (1..64); logistic and mixture are 2-D", 0, 0},               \
+        {"intercept", NULL, "prepend a column of ones to the CSV's features", 1, 0},                           \
+        {"noise-var", NULL, "linreg noise variance (default 1); mixture component variance (default 2)", 0, 0}, \
+        {"prior-var", NULL, "prior variance of each coordinate (default 1; mixture: theta1's, 10)", 0, 0},      \
+        {"seed", "1", "seed of the synthetic data; the sampler uses a stream derived from it", 0, 0}
+
+static dyn_post_kind get_model(const cmd *c)
+{
+    dyn_post_kind k;
+    if (dyn_post_model_parse(get(c, "model"), &k) != DYN_OK)
+        die("--model: unknown model '%s'; choose linreg, logistic or mixture", get(c, "model"));
+    return k;
+}
+
+static double positive(const cmd *c, const char *name, const char *what)
+{
+    double v = get_num(c, name);
+    if (!(v > 0.0)) die("--%s: %g is not allowed: the %s must be positive", name, v, what);
+    return v;
+}
+
+static void load_data(const cmd *c, dataset *ds)
+{
+    memset(ds, 0, sizeof *ds);
+    dyn_post_kind k = get_model(c);
+    ds->m.kind = k;
+    if (get(c, "noise-var")) ds->m.noise_var = positive(c, "noise-var", "noise variance");
+    if (get(c, "prior-var")) ds->m.prior_var = positive(c, "prior-var", "prior variance");
+    long seed = get_int(c, "seed", 0, 0x7fffffffL);
+    if (get(c, "data") && get(c, "synthetic")) die("give either --data or --synthetic, not both");
+    if (get(c, "data")) {
+        long rows;
+        int cols;
+        const char *path = get(c, "data");
+        double *v = read_csv(path, &rows, &cols);
+        int icpt = get(c, "intercept") != NULL;
+        if (k == DYN_POST_MIXTURE) {
+            if (cols != 1) die("--data: the mixture model takes one column of observations; %s has %d", path, cols);
+            if (icpt) die("--intercept: the mixture model has no features");
+            ds->x = v;
+            ds->m.d = 2;
+        } else {
+            int d = cols - 1 + icpt;
+            if (cols < 2 && !icpt) die("--data: %s needs at least one feature column and the target", path);
+            if (d > DYN_POST_MAX_D) die("--data: %d features; at most %d are supported", d, DYN_POST_MAX_D);
+            if (k == DYN_POST_LOGISTIC && d != 2)
+                die("--data: logistic regression is computed exactly on a 2-D grid, so it needs exactly 2 features "
+                    "(%s gives %d%s)", path, d, icpt ? " with the intercept" : "; --intercept adds a column of ones");
+            ds->x = xmalloc(sizeof(double) * (size_t)rows * d, "the features");
+            ds->y = xmalloc(sizeof(double) * (size_t)rows, "the targets");
+            for (long i = 0; i < rows; i++) {
+                if (icpt) ds->x[i * d] = 1.0;
+                for (int j = 0; j < cols - 1; j++) ds->x[i * d + icpt + j] = v[i * cols + j];
+                ds->y[i] = v[i * cols + cols - 1];
+            }
+            free(v);
+            ds->m.d = d;
+        }
+        ds->m.n = (int)rows;
+        snprintf(ds->source, sizeof ds->source, "%s", path);
+    } else {
+        if (get(c, "intercept")) die("--intercept applies to --data only (synthetic logistic data has one)");
+        long n = get(c, "synthetic") ? get_int(c, "synthetic", 1, 1000000) : (k == DYN_POST_LINREG ? 1000 : 100);
+        int d = k == DYN_POST_LINREG ? (int)get_int(c, "dim", 1, DYN_POST_MAX_D) : 2;
+        if (k != DYN_POST_LINREG && get(c, "dim") && strcmp(get(c, "dim"), "2") != 0)
+            die("--dim: the %s model is 2-D", dyn_post_model_name(k));
+        ds->m.n = (int)n;
+        ds->m.d = d;
+        ds->x = xmalloc(sizeof(double) * (size_t)n * d, "the features");
+        ds->y = xmalloc(sizeof(double) * (size_t)n, "the targets");
+        check(dyn_post_synthesize(&ds->m, (uint64_t)seed, ds->x, (size_t)n * d, ds->y, (size_t)n, NULL),
+              "making synthetic data");
+        snprintf(ds->source, sizeof ds->source, "synthetic (seed %ld)", seed);
+    }
+    ds->m.x = ds->x;
+    ds->m.y = k == DYN_POST_MIXTURE ? NULL : ds->y;
+    long bad_i;
+    dyn_status s = dyn_post_model_check(&ds->m, &bad_i);
+    if (s == DYN_ERR_RANGE && k == DYN_POST_LOGISTIC && bad_i >= 0)
+        die("--data: example %ld has label %g; logistic regression needs labels 0 or 1", bad_i + 1, ds->y[bad_i]);
+    check(s, "the data");
+}
+
+/* theta*, A, BB^T and the exact posterior's mean and covariance */
+typedef struct theory {
+    int d;
+    double *mode, *a, *bb, *pmean, *pcov, *scr;
+    size_t scr_len;
+    const char *post_method;
+    dyn_post_box box; /* the quadrature window (2-D models) */
+    double log_z;
+} theory;
+
+static void compute_theory(const dataset *ds, theory *t)
+{
+    int d = ds->m.d;
+    t->d = d;
+    t->scr_len = dyn_post_scratch_doubles(d);
+    double *buf = xmalloc(sizeof(double) * (3 * (size_t)d + 3 * (size_t)d * d + t->scr_len), "the theory");
+    t->mode = buf;
+    t->pmean = buf + d;
+    t->a = buf + 2 * d;
+    t->bb = t->a + (size_t)d * d;
+    t->pcov = t->bb + (size_t)d * d;
+    t->scr = t->pcov + (size_t)d * d;
+    int col;
+    dyn_status s = dyn_post_check_design(&ds->m, &col, t->scr, t->scr_len);
+    if (s == DYN_ERR_NO_SOLUTION)
+        die("the design matrix is singular: feature column %d is (to 12 digits) a linear combination of the columns "
+            "before it%s, so X^T X has no Cholesky factor and the data say nothing along that direction; drop it",
+            col + 1, ds->m.n < d ? " (there are fewer examples than features)" : "");
+    check(s, "checking the design");
+    s = dyn_post_optimum(&ds->m, NULL, t->mode, t->a, t->bb, t->scr, t->scr_len);
+    if (s == DYN_ERR_NO_CONVERGE)
+        die("no posterior mode found in 200 Newton steps (separable logistic data with a very vague prior?)");
+    check(s, "finding the posterior mode");
+    if (ds->m.kind == DYN_POST_LINREG) {
+        check(dyn_post_linreg_exact(&ds->m, t->pmean, t->pcov, t->scr, t->scr_len), "the exact posterior");
+        t->post_method = "closed form (conjugate Gaussian)";
+    }
+    if (d == 2) {
+        check(dyn_post_box_auto(&ds->m, t->mode, t->a, 10, &t->box), "the quadrature window");
+        if (ds->m.kind != DYN_POST_LINREG) {
+            check(dyn_post_moments2d(&ds->m, &t->box, 0, 0, &t->log_z, t->pmean, t->pcov), "the posterior's moments");
+            t->post_method = "2-D Gauss-Legendre quadrature (16 x 16 panels of 16 x 16 nodes over mode +- 10 sd)";
+        } else {
+            check(dyn_post_moments2d(&ds->m, &t->box, 0, 0, &t->log_z, NULL, NULL), "the normaliser");
+        }
+    }
+}
+
+static void jmat(FILE *f, const double *a, int d)
+{
+    fputc('[', f);
+    for (int i = 0; i < d; i++) {
+        if (i) fputs(", ", f);
+        jarr(f, a + (size_t)i * d, d);
+    }
+    fputc(']', f);
+}
+
+static void jkey(const char *k) { printf(", \"%s\": ", k); }
+
+static dyn_post_sampler_kind get_sampler(const cmd *c)
+{
+    dyn_post_sampler_kind k;
+    if (dyn_post_sampler_parse(get(c, "sampler"), &k) != DYN_OK)
+        die("--sampler: unknown sampler '%s'; choose sgd, sgd-precond, sgld or momentum", get(c, "sampler"));
+    return k;
+}
+
+static int get_batch(const cmd *c, long n)
+{
+    long s = get_int(c, "batch", 1, 0x7fffffffL);
+    if (s > n) die("--batch: S = %ld exceeds the number of examples N = %ld", s, n);
+    return (int)s;
+}
+
+/* the largest eigenvalue of A (for step-size advice in messages) */
+static double lam_max(const theory *t)
+{
+    double *w = t->scr, *rest = w + t->d;
+    if (dyn_la_sym_eig(t->d, t->a, w, NULL, rest, t->scr_len - (size_t)t->d) != DYN_OK) return DNAN;
+    return w[t->d - 1];
+}
+
+/* ------------------------------------------------------------------ figure */
+
+static void draw_figure(const png_opts *png, const dataset *ds, const theory *t, const double *samples, long count,
+                        const double *smean, const double *scov, const double *pred, const char *title)
+{
+    int d = t->d;
+    double pm[2] = {t->pmean[0], t->pmean[1]}, pc[4] = {t->pcov[0], t->pcov[1], t->pcov[d], t->pcov[d + 1]};
+    double sc2[4] = {scov[0], scov[1], scov[d], scov[d + 1]}, sm[2] = {smean[0], smean[1]};
+    double pr2[4] = {0}, md[2] = {t->mode[0], t->mode[1]};
+    int have_pred = pred && !isnan(pred[0]);
+    if (have_pred) pr2[0] = pred[0], pr2[1] = pred[1], pr2[2] = pred[d], pr2[3] = pred[d + 1];
+    /* the window: the posterior (+-4 sd, both mixture modes), the predicted 3-sd ellipse and the bulk of the samples */
+    dyn_post_box b;
+    if (ds->m.kind == DYN_POST_MIXTURE) {
+        check(dyn_post_box_auto(&ds->m, t->mode, t->a, 4, &b), "the figure window");
+    } else {
+        b.x0 = pm[0] - 4 * sqrt(pc[0]), b.x1 = pm[0] + 4 * sqrt(pc[0]);
+        b.y0 = pm[1] - 4 * sqrt(pc[3]), b.y1 = pm[1] + 4 * sqrt(pc[3]);
+    }
+    if (have_pred) {
+        b.x0 = fmin(b.x0, md[0] - 3 * sqrt(pr2[0])), b.x1 = fmax(b.x1, md[0] + 3 * sqrt(pr2[0]));
+        b.y0 = fmin(b.y0, md[1] - 3 * sqrt(pr2[3])), b.y1 = fmax(b.y1, md[1] + 3 * sqrt(pr2[3]));
+    }
+    b.x0 = fmin(b.x0, sm[0] - 3 * sqrt(sc2[0])), b.x1 = fmax(b.x1, sm[0] + 3 * sqrt(sc2[0]));
+    b.y0 = fmin(b.y0, sm[1] - 3 * sqrt(sc2[3])), b.y1 = fmax(b.y1, sm[1] + 3 * sqrt(sc2[3]));
+    enum { G = 240 };
+    float *grid = xmalloc(sizeof(float) * G * G, "the density grid");
+    if (d == 2) check(dyn_post_density_grid(&ds->m, &b, t->log_z, G, G, 0, 0, grid, G * G), "the density grid");
+    else check(dyn_post_gauss_grid(pm, pc, &b, G, G, 0, 0, grid, G * G), "the density grid");
+    /* the samples as dots (zero-length segments with round caps), at most 3000 of them */
+    long shown = count < 3000 ? count : 3000;
+    double *px = xmalloc(sizeof(double) * 3 * (size_t)shown, "the dots"), *py = xmalloc(sizeof(double) * 3 * (size_t)shown, "the dots");
+    for (long i = 0; i < shown; i++) {
+        long s = shown == count ? i : (long)((double)i * count / shown);
+        px[3 * i] = px[3 * i + 1] = samples[(size_t)s * d];
+        py[3 * i] = py[3 * i + 1] = samples[(size_t)s * d + 1];
+        px[3 * i + 2] = py[3 * i + 2] = DNAN;
+    }
+    enum { NE = 181 };
+    float e1[2 * NE], e2[2 * NE], e3[2 * NE];
+    double ex[3][NE], ey[3][NE];
+    check(dyn_post_ellipse(sm, sc2, 2.0, NE, e1, NULL), "the sample ellipse");
+    check(dyn_post_ellipse(pm, pc, 2.0, NE, e3, NULL), "the posterior ellipse");
+    if (have_pred) check(dyn_post_ellipse(md, pr2, 2.0, NE, e2, NULL), "the predicted ellipse");
+    for (int k = 0; k < NE; k++) {
+        ex[0][k] = (double)e1[2 * k], ey[0][k] = (double)e1[2 * k + 1];
+        ex[1][k] = have_pred ? (double)e2[2 * k] : DNAN, ey[1][k] = have_pred ? (double)e2[2 * k + 1] : DNAN;
+        ex[2][k] = (double)e3[2 * k], ey[2][k] = (double)e3[2 * k + 1];
+    }
+    double dot = 0.0045 * (png->width < png->height ? png->width : png->height);
+    dyn_fig_line lines[4] = {
+        {px, py, (int)(3 * shown), {255, 255, 255, 150}, dot, 0, "iterates"},
+        {ex[2], ey[2], NE, {255, 255, 255, 255}, 0, 1, "posterior, 2 sd"},
+        {ex[1], ey[1], have_pred ? NE : 0, {255, 127, 14, 255}, 0, 0, have_pred ? "predicted (discrete Lyapunov), 2 sd" : NULL},
+        {ex[0], ey[0], NE, {214, 39, 40, 255}, 0, 1, "iterates' covariance, 2 sd"},
+    };
+    size_t font_len;
+    uint8_t *font = load_font(&font_len);
+    dyn_fig_desc fd = {png->width, png->height, font, font_len, title, "θ_1", "θ_2",
+                       d == 2 ? "posterior density p(θ | data)" : "marginal posterior density of (θ_1, θ_2)",
+                       b.x0, b.x1, b.y0, b.y1, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 0};
+    size_t sb = dyn_fig_scratch_bytes(&fd, (size_t)G * G), pix = (size_t)4 * png->width * png->height;
+    void *scratch = xmalloc(sb, "figure scratch");
+    uint8_t *rgba = xmalloc(pix, "the figure");
+    check(dyn_fig_heatmap(&fd, grid, G, G, lines, 4, rgba, pix, scratch, sb, NULL), "drawing the figure");
+    write_png(png->path, rgba, png->width, png->height);
+    free(rgba);
+    free(scratch);
+    free(font);
+    free(px);
+    free(py);
+    free(grid);
+}
+
+/* ------------------------------------------------------------------ posterior run */
+
+static const char *const SAMPLER_TITLE[DYN_POST_SAMPLER_COUNT] = {"Constant-step SGD", "Preconditioned SGD (H*)",
+                                                                  "SGLD", "Momentum SGD"};
+static const char *const MODEL_TITLE[DYN_POST_KIND_COUNT] = {"linear-regression", "logistic-regression",
+                                                             "two-mode mixture"};
+
+static int cmd_run(int argc, char **argv)
+{
+    opt o[] = {MODEL_OPTS,
+               {"sampler", "sgd", "sgd, sgd-precond (Mandt's optimal H*), sgld or momentum", 0, 0},
+               {"eps", "auto", "step; auto: eps* for sgd/momentum/sgd-precond, 0.02/(N lam_max(A)) for sgld", 0, 0},
+               {"batch", "10", "minibatch size S (1..N)", 0, 0},
+               {"batching", "iid", "iid (fresh, with replacement: the theory's noise) or epoch (reshuffled)", 0, 0},
+               {"steps", "100000", "steps after the burn-in", 0, 0},
+               {"burn-in", "1000", "steps discarded first", 0, 0},
+               {"thin", "10", "keep every k-th iterate", 0, 0},
+               {"momentum", "0.9", "mu for --sampler momentum, in (0, 1)", 0, 0},
+               {"sgld-b", "1", "SGLD schedule eps_t = eps (b + t)^-gamma: b", 0, 0},
+               {"sgld-gamma", "0", "SGLD schedule decay gamma in [0, 1] (0: constant step)", 0, 0},
+               {"start", NULL, "starting point theta_0 as x1,x2,... (default: the posterior mode)", 0, 0},
+               {"csv", NULL, "write the kept iterates as CSV: step,theta_1,...,theta_D", 0, 0},
+               {"png", NULL, "write a figure: posterior density, iterates, ellipses (coordinates 1 and 2)", 0, 0},
+               {"png-size", "960x720", "PNG size in px", 0, 0},
+               {"title", NULL, "figure title", 0, 0},
+               {0}};
+    cmd c = {"dynlens posterior run [--model M] [--data FILE | --synthetic N] [--sampler S] [--eps E] [--batch S]\n"
+             "                      [--steps T] [--burn-in B] [--thin K] [--seed N] [--csv FILE] [--png FILE] [...]",
+             "Runs a stochastic-gradient sampler on a model whose posterior is known exactly and prints one JSON object:\n"
+             "the posterior (post_mean, post_cov), theta* with A (hessian) and BB^T (grad_cov), the Lyapunov predictions\n"
+             "(pred_cov_continuous: A S + S A = (eps/S) BB^T; pred_cov_discrete: A S + S A - eps A S A = (eps/S) BB^T;\n"
+             "pred_cov_exact: linreg with i.i.d. batches, multiplicative noise included), eps_star, the iterates'\n"
+             "sample_mean, sample_cov and its Monte Carlo standard errors, kl = KL(N(sample) || N(posterior)), w2, ess.\n"
+             "Matrices are arrays of rows. Conventions: L = (1/N) sum_i l_i with the prior folded in, posterior exp(-N L).",
+             o};
+    parse_opts(&c, argc, argv);
+    dataset ds;
+    load_data(&c, &ds);
+    dyn_post_sampler_kind sk = get_sampler(&c);
+    int S = get_batch(&c, ds.m.n);
+    const char *bt = get(&c, "batching");
+    dyn_post_batching batching = DYN_POST_BATCH_IID;
+    if (strcmp(bt, "epoch") == 0) batching = DYN_POST_BATCH_EPOCH;
+    else if (strcmp(bt, "iid") != 0) die("--batching: unknown batching '%s'; choose iid or epoch", bt);
+    long steps = get_int(&c, "steps", 1, 100000000L), burn = get_int(&c, "burn-in", 0, 100000000L);
+    int thin = (int)get_int(&c, "thin", 1, 100000000L);
+    long keep = steps / thin;
+    if (keep < 4) die("--steps/--thin: only %ld iterates would be kept; at least 4 are needed", keep);
+    if ((double)keep * ds.m.d > 2e8) die("--steps/--thin: %ld iterates of %d numbers is too many (limit 2e8 numbers)", keep, ds.m.d);
+    double mu = get_num(&c, "momentum");
+    if (sk == DYN_POST_MOMENTUM && !(mu > 0.0 && mu < 1.0)) die("--momentum: %g is out of range (0, 1)", mu);
+    double sgb = get_num(&c, "sgld-b"), sgg = get_num(&c, "sgld-gamma");
+    if (sgb < 0.0) die("--sgld-b: %g must be >= 0", sgb);
+    if (sgg < 0.0 || sgg > 1.0) die("--sgld-gamma: %g is out of range [0, 1]", sgg);
+    png_opts png = get_png(&c);
+    int d = ds.m.d;
+    double *start = NULL;
+    if (get(&c, "start")) {
+        start = xmalloc(sizeof(double) * d, "the start");
+        const char *s = get(&c, "start");
+        for (int j = 0; j < d; j++) {
+            const char *e = strchr(s, ',');
+            size_t l = e ? (size_t)(e - s) : strlen(s);
+            if (!parse_field(s, l, &start[j]) || (j < d - 1 && !e) || (j == d - 1 && e))
+                die("--start: '%s' is not %d comma-separated numbers", get(&c, "start"), d);
+            s = e ? e + 1 : s + l;
+        }
+    }
+
+    theory t;
+    compute_theory(&ds, &t);
+    double lmax = lam_max(&t), eps;
+    if (strcmp(get(&c, "eps"), "auto") == 0) {
+        if (sk == DYN_POST_SGLD) eps = 0.02 / ((double)ds.m.n * lmax);
+        else check(dyn_post_eps_star(d, ds.m.n, S, t.bb, &eps), "eps*");
+    } else {
+        eps = get_num(&c, "eps");
+        if (!(eps > 0.0)) die("--eps: %g is not allowed: the step must be positive", eps);
+    }
+    double eps_star = DNAN;
+    dyn_post_eps_star(d, ds.m.n, S, t.bb, &eps_star);
+    size_t dd = (size_t)d * d;
+    double *h = NULL;
+    if (sk == DYN_POST_SGD_PRECOND) {
+        h = xmalloc(sizeof(double) * dd, "H*");
+        dyn_status s = dyn_post_precond_opt(d, ds.m.n, S, eps, t.bb, h, t.scr, t.scr_len);
+        if (s == DYN_ERR_NO_SOLUTION) die("the gradient covariance BB^T is singular: Mandt's preconditioner does not exist");
+        check(s, "the preconditioner");
+    }
+    uint64_t seed = (uint64_t)get_int(&c, "seed", 0, 0x7fffffffL) ^ 0x9E3779B97F4A7C15ULL;
+    dyn_post_sampler_desc sd = {sk, eps, S, batching, mu, sgb, sgg, h, start ? start : t.mode, seed};
+    /* predictions */
+    double *pc = xmalloc(sizeof(double) * 3 * dd, "predictions"), *pd = pc + dd, *pe = pd + dd;
+    for (size_t k = 0; k < 3 * dd; k++) pc[k] = DNAN;
+    if (!(sk == DYN_POST_SGLD && sgg > 0.0)) dyn_post_stationary(&sd, d, ds.m.n, t.a, t.bb, pc, pd, t.scr, t.scr_len);
+    int have_exact = ds.m.kind == DYN_POST_LINREG && (sk == DYN_POST_SGD || (sk == DYN_POST_SGLD && sgg == 0.0)) &&
+                     batching == DYN_POST_BATCH_IID &&
+                     dyn_post_linreg_sgd_exact(&ds.m, &sd, t.mode, t.a, t.bb, pe, t.scr, t.scr_len) == DYN_OK;
+    if (!have_exact)
+        for (size_t k = 0; k < dd; k++) pe[k] = DNAN;
+    /* run */
+    size_t bytes = dyn_post_sampler_bytes(&ds.m, &sd);
+    void *mem = xmalloc(bytes, "the sampler");
+    dyn_post_sampler smp;
+    check(dyn_post_sampler_init(&smp, &ds.m, &sd, mem, bytes), "setting up the sampler");
+    double t0 = now_ms();
+    dyn_status s = dyn_post_sampler_run(&smp, burn, 1, NULL, 0, NULL);
+    long count = 0;
+    double *samples = xmalloc(sizeof(double) * (size_t)keep * d, "the iterates");
+    if (s == DYN_OK) s = dyn_post_sampler_run(&smp, steps, thin, samples, (size_t)keep * d, &count);
+    double ms = now_ms() - t0;
+    if (s == DYN_ERR_NO_CONVERGE) {
+        double el = (sk == DYN_POST_SGLD ? eps * ds.m.n / 2 : eps) * lmax;
+        die("the iterates diverged after %lld steps: the step is too large for the curvature (%s lam_max(A) = %.3g; "
+            "SGD is stable only below 2%s)", smp.t, sk == DYN_POST_SGLD ? "eps N/2 x" : "eps x", el,
+            sk == DYN_POST_MOMENTUM ? " (1 + mu)" : "");
+    }
+    check(s, "running the sampler");
+    /* diagnostics */
+    double *smean = xmalloc(sizeof(double) * (2 * d + 2 * dd + (size_t)count), "diagnostics");
+    double *scov = smean + d, *sse = scov + dd, *ess = sse + dd, *zs = ess + d;
+    check(dyn_post_moments(samples, count, d, smean, scov), "the sample moments");
+    check(dyn_post_cov_se(samples, count, d, smean, sse, zs, (size_t)count), "standard errors");
+    double tau0 = DNAN;
+    for (int j = 0; j < d; j++) dyn_post_ess(samples + j, count, d, &ess[j], j == 0 ? &tau0 : NULL);
+    double kl = DNAN, w2 = DNAN, klp = DNAN;
+    if (dyn_la_gauss_kl(d, smean, scov, t.pmean, t.pcov, &kl, t.scr, t.scr_len) != DYN_OK) kl = DNAN;
+    if (dyn_la_gauss_w2(d, smean, scov, t.pmean, t.pcov, &w2, t.scr, t.scr_len) != DYN_OK) w2 = DNAN;
+    if (!isnan(pd[0]) && dyn_la_gauss_kl(d, t.mode, pd, t.pmean, t.pcov, &klp, t.scr, t.scr_len) != DYN_OK) klp = DNAN;
+    int nl = count - 1 < 50 ? (int)count - 1 : 50;
+    double acf[51];
+    dyn_post_autocorr(samples, count, d, nl, acf);
+
+    if (get(&c, "csv")) {
+        outfile f;
+        out_open(&f, get(&c, "csv"));
+        char b1[32];
+        fprintf(f.f, "# dynlens %s posterior run: model=%s data=%s sampler=%s eps=%s batch=%d batching=%s thin=%d\n",
+                VERSION, dyn_post_model_name(ds.m.kind), ds.source, dyn_post_sampler_name(sk), shortest(eps, b1), S, bt,
+                thin);
+        fprintf(f.f, "step");
+        for (int j = 0; j < d; j++) fprintf(f.f, ",theta_%d", j + 1);
+        fputc('\n', f.f);
+        for (long i = 0; i < count; i++) {
+            fprintf(f.f, "%ld", burn + (i + 1) * thin);
+            for (int j = 0; j < d; j++) fprintf(f.f, ",%s", shortest(samples[(size_t)i * d + j], b1));
+            fputc('\n', f.f);
+        }
+        out_close(&f);
+    }
+    if (png.path) {
+        if (d < 2) die("--png: the figure shows two coordinates; this model has D = 1");
+        char title[200];
+        if (get(&c, "title")) snprintf(title, sizeof title, "%s", get(&c, "title"));
+        else
+            snprintf(title, sizeof title, "%s (ε = %.3g, S = %d) on the %s posterior%s", SAMPLER_TITLE[sk], eps, S,
+                     MODEL_TITLE[ds.m.kind], d > 2 ? " (θ_1, θ_2 of D = " : "");
+        if (!get(&c, "title") && d > 2) {
+            size_t l = strlen(title);
+            snprintf(title + l, sizeof title - l, "%d)", d);
+        }
+        draw_figure(&png, &ds, &t, samples, count, smean, scov, isnan(pd[0]) ? NULL : pd, title);
+    }
+
+    printf("{\"model\": \"%s\", \"data\": \"%s\", \"n\": %d, \"d\": %d, \"sampler\": \"%s\", \"eps\": ",
+           dyn_post_model_name(ds.m.kind), ds.source, ds.m.n, d, dyn_post_sampler_name(sk));
+    jnum(stdout, eps);
+    printf(", \"batch\": %d, \"batching\": \"%s\", \"steps\": %ld, \"burn_in\": %ld, \"thin\": %d, \"samples\": %ld",
+           S, bt, steps, burn, thin, count);
+    if (sk == DYN_POST_MOMENTUM) jkey("momentum"), jnum(stdout, mu);
+    if (sk == DYN_POST_SGLD) jkey("sgld_b"), jnum(stdout, sgb), jkey("sgld_gamma"), jnum(stdout, sgg);
+    printf(", \"posterior_method\": \"%s\"", t.post_method);
+    jkey("post_mean"), jarr(stdout, t.pmean, d);
+    jkey("post_cov"), jmat(stdout, t.pcov, d);
+    jkey("mode"), jarr(stdout, t.mode, d);
+    jkey("hessian"), jmat(stdout, t.a, d);
+    jkey("grad_cov"), jmat(stdout, t.bb, d);
+    jkey("eps_star"), jnum(stdout, eps_star);
+    jkey("eps_lam_max"), jnum(stdout, eps * lmax * (sk == DYN_POST_SGLD ? ds.m.n / 2.0 : 1.0));
+    if (h) jkey("precond"), jmat(stdout, h, d);
+    jkey("pred_cov_continuous"), jmat(stdout, pc, d);
+    jkey("pred_cov_discrete"), jmat(stdout, pd, d);
+    jkey("pred_cov_exact"), jmat(stdout, pe, d);
+    jkey("sample_mean"), jarr(stdout, smean, d);
+    jkey("sample_cov"), jmat(stdout, scov, d);
+    jkey("sample_cov_se"), jmat(stdout, sse, d);
+    jkey("kl"), jnum(stdout, kl);
+    jkey("kl_pred_discrete"), jnum(stdout, klp);
+    jkey("w2"), jnum(stdout, w2);
+    jkey("ess"), jarr(stdout, ess, d);
+    jkey("tau"), jnum(stdout, tau0);
+    jkey("acf"), jarr(stdout, acf, nl + 1);
+    printf(", \"ms\": %.3f}\n", ms);
+    free(smean);
+    free(samples);
+    free(mem);
+    free(pc);
+    free(h);
+    free(start);
+    free(t.mode);
+    free(ds.x);
+    free(ds.y);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ posterior kl */
+
+static int cmd_kl(int argc, char **argv)
+{
+    opt o[] = {MODEL_OPTS,
+               {"sampler", "sgd", "sgd, sgd-precond (H*(eps) at each eps), sgld or momentum", 0, 0},
+               {"batch", "10", "minibatch size S", 0, 0},
+               {"momentum", "0.9", "mu for --sampler momentum", 0, 0},
+               {"eps-range", NULL, "MIN:MAX of the step (default eps*/30 : 30 eps*), log-spaced", 0, 0},
+               {"n", "61", "points on the curve (2..2000)", 0, 0},
+               {"png", NULL, "write the curve as a figure", 0, 0},
+               {"png-size", "960x720", "PNG size in px", 0, 0},
+               {0}};
+    cmd c = {"dynlens posterior kl [--model M] [--data FILE | --synthetic N] [--sampler S] [--batch S] [--eps-range A:B]",
+             "KL(N(theta*, Sigma(eps)) || posterior's Gaussian (exact mean and covariance)) against the step eps, for the\n"
+             "continuous- and discrete-time stationary covariances Sigma(eps); null where no stationary law exists.\n"
+             "Prints JSON {eps, kl_continuous, kl_discrete, eps_star, eps_max (stability: 2 / lam_max(A))}.",
+             o};
+    parse_opts(&c, argc, argv);
+    dataset ds;
+    load_data(&c, &ds);
+    dyn_post_sampler_kind sk = get_sampler(&c);
+    int S = get_batch(&c, ds.m.n), d = ds.m.d, n = (int)get_int(&c, "n", 2, 2000);
+    double mu = get_num(&c, "momentum");
+    if (sk == DYN_POST_MOMENTUM && !(mu > 0.0 && mu < 1.0)) die("--momentum: %g is out of range (0, 1)", mu);
+    png_opts png = get_png(&c);
+    theory t;
+    compute_theory(&ds, &t);
+    double es, lo, hi;
+    check(dyn_post_eps_star(d, ds.m.n, S, t.bb, &es), "eps*");
+    if (get(&c, "eps-range")) {
+        get_range(&c, "eps-range", &lo, &hi);
+        if (!(lo > 0.0)) die("--eps-range: %g is not allowed: steps must be positive", lo);
+    } else {
+        lo = es / 30, hi = es * 30;
+    }
+    double *eps = xmalloc(sizeof(double) * 3 * n, "the curve"), *kc = eps + n, *kd = kc + n;
+    for (int k = 0; k < n; k++) eps[k] = lo * pow(hi / lo, (double)k / (n - 1));
+    dyn_post_sampler_desc sd = {sk, 1.0, S, DYN_POST_BATCH_IID, mu, 0, 0, NULL, NULL, 0};
+    check(dyn_post_kl_curve(&sd, d, ds.m.n, t.mode, t.a, t.bb, t.pmean, t.pcov, eps, n, kc, kd, t.scr, t.scr_len),
+          "the KL curve");
+    double lmax = lam_max(&t), emax = 2.0 / lmax;
+    if (sk == DYN_POST_SGLD) emax = 4.0 / (lmax * ds.m.n);
+    if (sk == DYN_POST_MOMENTUM) emax = 2.0 * (1.0 + mu) / lmax;
+    if (png.path) {
+        double *lx = xmalloc(sizeof(double) * n, "the curve");
+        for (int k = 0; k < n; k++) lx[k] = log10(eps[k]);
+        double mx[2] = {log10(es), log10(es)}, my[2] = {-DINF, DINF};
+        char title[160], lab[64];
+        snprintf(title, sizeof title, "KL(stationary ‖ posterior) for %s, S = %d (%s, N = %d)", dyn_post_sampler_name(sk), S,
+                 dyn_post_model_name(ds.m.kind), ds.m.n);
+        snprintf(lab, sizeof lab, "ε* = %.3g (Mandt et al.)", es);
+        dyn_fig_series ser[3] = {
+            {lx, kc, NULL, NULL, n, {31, 119, 180, 255}, 0, 0, 0, "continuous Lyapunov"},
+            {lx, kd, NULL, NULL, n, {214, 39, 40, 255}, 0, 0, 0, "discrete (exact for the linearised SGD)"},
+            {mx, my, NULL, NULL, 2, {90, 90, 90, 255}, 1.5, 0, 1, lab},
+        };
+        size_t font_len;
+        uint8_t *font = load_font(&font_len);
+        dyn_fig_desc fd = {png.width, png.height, font, font_len, title, "log_{10} ε", "KL (nats)", NULL,
+                           DNAN, DNAN, DNAN, DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
+        size_t sb = dyn_fig_scratch_bytes(&fd, 0), pix = (size_t)4 * png.width * png.height;
+        void *sc = xmalloc(sb, "figure scratch");
+        uint8_t *rgba = xmalloc(pix, "the figure");
+        check(dyn_fig_plot(&fd, ser, 3, rgba, pix, sc, sb, NULL), "drawing the figure");
+        write_png(png.path, rgba, png.width, png.height);
+        free(rgba);
+        free(sc);
+        free(font);
+        free(lx);
+    }
+    printf("{\"model\": \"%s\", \"data\": \"%s\", \"n\": %d, \"d\": %d, \"sampler\": \"%s\", \"batch\": %d",
+           dyn_post_model_name(ds.m.kind), ds.source, ds.m.n, d, dyn_post_sampler_name(sk), S);
+    jkey("eps_star"), jnum(stdout, es);
+    jkey("eps_max"), jnum(stdout, emax);
+    jkey("eps"), jarr(stdout, eps, n);
+    jkey("kl_continuous"), jarr(stdout, kc, n);
+    jkey("kl_discrete"), jarr(stdout, kd, n);
+    printf("}\n");
+    free(eps);
+    free(t.mode);
+    free(ds.x);
+    free(ds.y);
+    return 0;
+}
+
+int cli_posterior(int argc, char **argv)
+{
+    if (argc < 1) die("missing posterior command: run or kl (try --help)");
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(CLI_POSTERIOR_HELP, stdout);
+        return 0;
+    }
+    if (strcmp(argv[0], "run") == 0) return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[0], "kl") == 0) return cmd_kl(argc - 1, argv + 1);
+    die("unknown posterior command '%s'; choose run or kl", argv[0]);
+    return 2;
+}

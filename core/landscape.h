@@ -1,0 +1,124 @@
+/* landscape.h - loss landscapes: random, PCA and Hessian directions; 1-D and 2-D slices; sharpness; path projection. */
+#ifndef DYN_LANDSCAPE_H
+#define DYN_LANDSCAPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data.h"
+#include "net.h"
+#include "status.h"
+
+/* Index
+ *   dyn_dirnorm                   filter (per output unit, Li et al. 2018), layer, or no normalisation
+ *   dyn_ls_random_dirs            ndir Gaussian directions, normalised against theta
+ *   dyn_ls_normalize              normalise any direction against theta (in place)
+ *   dyn_ls_pca_scratch_doubles, dyn_ls_pca   top-k principal directions of a training path and their variance
+ *   dyn_ls_project                coordinates (a, b) of path points in the plane center + a d1 + b d2
+ *   dyn_ls_hess_desc              Lanczos options (zero = default)
+ *   dyn_ls_hessian_scratch_doubles, dyn_ls_hessian   top eigenvalues (sharpness) and eigenvectors of the
+ *                                 Hessian of the loss by Lanczos on exact Hessian-vector products
+ *   dyn_ls_slice_desc             the grid: ranges, size, a band of rows (zero = default)
+ *   dyn_ls_slice_scratch_doubles, dyn_ls_slice   loss and accuracy on a 2-D (or 1-D) grid
+ *   dyn_dirnorm_name/parse        "filter", "layer", "none"
+ *
+ * The slice: grid point (row i, column j) holds L(center + a_j d1 + b_i d2), the data loss of dyn_net_eval (no
+ * weight decay), with a_j = a_min + (a_max - a_min) j / (nx - 1) (columns left to right) and
+ * b_i = b_max - (b_max - b_min) i / (ny - 1) (row 0 on top = b_max). A 1-D slice is ny = 1 and d2 = NULL.
+ * Interpolation between two solutions (Goodfellow et al. 2015) is the 1-D slice with center = theta_A,
+ * d1 = theta_B - theta_A: a = 0 is theta_A, a = 1 is theta_B.
+ *
+ * Reproducing a value in numpy from theta (P,), dirs (2, P), X (n, d), y (n,) and the layout in net.h:
+ *   t = theta + a * dirs[0] + b * dirs[1]; h = X
+ *   for each hidden layer l: a_l = h @ W_l(t).T + b_l(t); h = phi(a_l) + (h if skip_l else 0)
+ *   z = h @ W_out(t).T + b_out(t); xent: mean(logsumexp(z, 1) - z[arange(n), y]); mse: mean(0.5 sum((z - t)^2, 1))
+ *
+ * How the slice is fast: the first layer's pre-activations are affine in (a, b),
+ *   X W1(a, b)^T + b1(a, b) = (X W1^T + b1) + a (X D1^T + db1) + b (X E1^T + eb1),
+ * so the three n x n_1 terms are computed once per call and each grid point costs two axpys there instead of a
+ * product with the n x n_0 data; deeper layers are blocked matrix products over 64 examples at a time with the
+ * grid point's weights (center + a d1 + b d2) formed once per grid point, already transposed.
+ */
+
+#define DYN_LS_MAX_PATH 512  /* training-path snapshots for PCA (the eigenproblem is T x T) */
+#define DYN_LS_MAX_GRID 4096 /* slice columns and rows */
+#define DYN_LS_MAX_EIG 8     /* Hessian eigenpairs */
+#define DYN_LS_MAX_LANCZOS 200
+
+typedef enum dyn_dirnorm {
+    DYN_DIRNORM_FILTER = 0, /* each output unit's incoming weights (a row of W^l) rescaled to that row's norm in
+                             * theta; biases zeroed (Li et al. 2018, "filter-wise normalisation") */
+    DYN_DIRNORM_LAYER = 1,  /* each W^l rescaled to the Frobenius norm of theta's W^l; biases zeroed */
+    DYN_DIRNORM_NONE = 2,   /* the raw N(0, 1) draw, biases included */
+    DYN_DIRNORM_COUNT
+} dyn_dirnorm;
+
+/* dirs: ndir x P (row d = direction d), ndir 1..8, drawn from one dyn_rng stream seeded with seed, in the flat
+ * order, then normalised with dyn_ls_normalize. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_RANGE (norm),
+ * DYN_ERR_SIZE (ndir), DYN_ERR_BUFFER (dirs_len < ndir P). */
+dyn_status dyn_ls_random_dirs(const dyn_net *net, const double *theta, dyn_dirnorm norm, uint64_t seed, int ndir,
+                              double *dirs, size_t dirs_len);
+/* In place. A zero row (or layer) of dir stays zero. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_RANGE. */
+dyn_status dyn_ls_normalize(const dyn_net *net, const double *theta, dyn_dirnorm norm, double *dir);
+
+/* PCA of a training path (Li et al. 2018): M = rows path_t - center (t = 0..T-1), center = the final point
+ * (NULL: path row T-1). Not centred on the path's mean, so the plane through center holds the path's
+ * displacements. dirs: k x P, orthonormal, the top-k right singular vectors of M, sign chosen so that the
+ * start, path_0, has a coordinate <= 0 (training moves in +a, +b). var_frac: k values, the fraction of
+ * sum_t |path_t - center|^2 that each captures (sigma_k^2 / sum sigma^2). T in 2..DYN_LS_MAX_PATH, k in 1..3.
+ * Cost: T^2 P / 2 for the Gram matrix plus a Jacobi eigen-solve of T x T.
+ * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_BUFFER, DYN_ERR_NAN, DYN_ERR_NO_SOLUTION (the path does
+ * not span k dimensions: the k-th captures under 1e-12 of the variance, i.e. rounding noise). */
+size_t dyn_ls_pca_scratch_doubles(int T);
+dyn_status dyn_ls_pca(const double *path, int T, size_t P, const double *center, int k, double *dirs,
+                      double *var_frac, double *scratch, size_t scratch_len);
+
+/* ab: 2 T values, (a_t, b_t) minimising |path_t - center - a d1 - b d2| (exact coordinates when the path lies
+ * in the plane, e.g. orthonormal PCA directions give a = <path_t - center, d1>). d2 NULL: 1-D, b_t = 0.
+ * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_NO_SOLUTION (d1, d2 parallel or zero). */
+dyn_status dyn_ls_project(const double *path, int T, size_t P, const double *center, const double *d1,
+                          const double *d2, double *ab);
+
+typedef struct dyn_ls_hess_desc {
+    int k;        /* eigenpairs wanted, 1..DYN_LS_MAX_EIG; 0 -> 2 */
+    int steps;    /* Lanczos steps (Hessian-vector products), k..DYN_LS_MAX_LANCZOS; 0 -> 40 (capped at P) */
+    uint64_t seed;/* the starting vector */
+} dyn_ls_hess_desc;
+
+typedef struct dyn_ls_hess_result {
+    double eval[DYN_LS_MAX_EIG];  /* the k largest Ritz values, descending: eval[0] is the sharpness */
+    double resid[DYN_LS_MAX_EIG]; /* |H v - lambda v| of each Ritz pair (a bound on its eigenvalue error) */
+    double lambda_min;            /* the smallest Ritz value (negative: a direction of negative curvature) */
+    int steps;                    /* steps taken (fewer than asked when an invariant subspace was found) */
+} dyn_ls_hess_result;
+
+/* Lanczos with full reorthogonalisation on H v from dyn_net_hvp (exact, Pearlmutter's R-op) over all examples
+ * of data. evecs (may be NULL): k x P unit eigenvector estimates. Cost: steps HVPs (each ~2 gradients) and
+ * steps^2 P for the reorthogonalisation. scratch: dyn_ls_hessian_scratch_doubles(net, n, d) doubles (about
+ * (steps + 2) P plus an HVP's scratch). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_RANGE, DYN_ERR_BUFFER,
+ * DYN_ERR_NAN (a non-finite HVP). */
+size_t dyn_ls_hessian_scratch_doubles(const dyn_net *net, int n, const dyn_ls_hess_desc *d);
+dyn_status dyn_ls_hessian(const dyn_net *net, const double *theta, const dyn_data *data, const dyn_ls_hess_desc *d,
+                          dyn_ls_hess_result *res, double *evecs, size_t evecs_len, double *scratch,
+                          size_t scratch_len);
+
+typedef struct dyn_ls_slice_desc {
+    double a_min, a_max;      /* columns; both 0 -> -1, 1 */
+    double b_min, b_max;      /* rows (top = b_max); both 0 -> -1, 1; ignored (b = 0) for a 1-D slice */
+    int nx, ny;               /* 0 -> 51 each; 1-D: ny = 1 */
+    int row_begin, row_end;   /* compute rows [row_begin, row_end); both 0 means all (a worker's tile) */
+} dyn_ls_slice_desc;
+
+/* loss (may be NULL), acc (may be NULL; NaN for regression): nx (row_end - row_begin) floats each, row-major,
+ * first row = row_begin. d2 NULL requires ny = 1. A point where the loss overflows gives +inf.
+ * scratch: dyn_ls_slice_scratch_doubles(net, data->n). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE
+ * (empty range; bad labels), DYN_ERR_SIZE, DYN_ERR_BUFFER. */
+size_t dyn_ls_slice_scratch_doubles(const dyn_net *net, int n);
+dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *d1, const double *d2,
+                        const dyn_data *data, const dyn_ls_slice_desc *g, float *loss, float *acc, size_t out_len,
+                        double *scratch, size_t scratch_len);
+
+const char *dyn_dirnorm_name(dyn_dirnorm n);
+dyn_status dyn_dirnorm_parse(const char *name, dyn_dirnorm *out);
+
+#endif

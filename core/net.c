@@ -1,0 +1,709 @@
+/* net.c - the fully connected network: blocked forward pass, backpropagation, Pearlmutter's R-op, optimisers. */
+#include "net.h"
+
+#include <math.h>
+#include <string.h>
+
+#define DNAN ((double)NAN)
+
+static int bad(double x) { return isnan(x) || isinf(x); }
+static int imin(int a, int b) { return a < b ? a : b; }
+
+/* ------------------------------------------------------------------ set-up */
+
+dyn_status dyn_net_init(dyn_net *net, const dyn_net_desc *d)
+{
+    if (!net || !d) return DYN_ERR_NULL;
+    if ((int)d->act < 0 || d->act >= DYN_ACT_COUNT || (int)d->loss < 0 || d->loss >= DYN_LOSS_COUNT)
+        return DYN_ERR_RANGE;
+    if (d->n_in < 1 || d->n_in > DYN_NET_MAX_IN || d->n_out < 1 || d->n_out > DYN_NET_MAX_OUT || d->depth < 0 ||
+        d->depth > DYN_NET_MAX_HIDDEN)
+        return DYN_ERR_SIZE;
+    if (d->loss == DYN_LOSS_XENT && d->n_out < 2) return DYN_ERR_RANGE;
+    memset(net, 0, sizeof *net);
+    net->depth = d->depth;
+    net->act = d->act;
+    net->loss = d->loss;
+    net->dim[0] = d->n_in;
+    for (int l = 1; l <= d->depth; l++) {
+        int w = d->widths ? d->widths[l - 1] : (d->width ? d->width : 32);
+        if (w < 1 || w > DYN_NET_MAX_WIDTH) return DYN_ERR_SIZE;
+        net->dim[l] = w;
+    }
+    net->dim[d->depth + 1] = d->n_out;
+    long off = 0;
+    int mx = 0;
+    for (int l = 1; l <= d->depth + 1; l++) {
+        net->w_off[l] = off;
+        off += (long)net->dim[l] * net->dim[l - 1];
+        net->b_off[l] = off;
+        off += net->dim[l];
+        net->skip[l] = d->skip && l >= 2 && l <= d->depth && net->dim[l] == net->dim[l - 1];
+        if (off > DYN_NET_MAX_PARAMS) return DYN_ERR_SIZE;
+    }
+    for (int l = 0; l <= d->depth + 1; l++) mx = net->dim[l] > mx ? net->dim[l] : mx;
+    net->n_params = off;
+    net->max_dim = mx;
+    return DYN_OK;
+}
+
+size_t dyn_net_param_count(const dyn_net *net) { return net ? (size_t)net->n_params : 0; }
+
+static size_t max_w(const dyn_net *net)
+{
+    size_t mw = 0;
+    for (int l = 1; l <= net->depth + 1; l++) {
+        size_t w = (size_t)net->dim[l] * net->dim[l - 1];
+        mw = w > mw ? w : mw;
+    }
+    return mw;
+}
+
+static size_t hidden_sum(const dyn_net *net)
+{
+    size_t s = 0;
+    for (int l = 1; l <= net->depth + 1; l++) s += (size_t)net->dim[l];
+    return s;
+}
+
+/* Block layout: xg (m n_in) | a^1..a^{L+1} | h^1..h^L | 4 gradient buffers (m max_dim) | WT (max W) | tmp (m) */
+size_t dyn_net_scratch_doubles(const dyn_net *net, int m)
+{
+    if (!net || m < 1 || m > DYN_NET_MAX_BATCH) return 0;
+    return (size_t)m * ((size_t)net->dim[0] + 2 * hidden_sum(net) + 4 * (size_t)net->max_dim + 1) + max_w(net);
+}
+
+size_t dyn_net_hvp_scratch_doubles(const dyn_net *net, int n)
+{
+    if (!net || n < 1) return 0;
+    int m = imin(n, DYN_NET_MAX_BATCH);
+    return 2 * dyn_net_scratch_doubles(net, m) + (size_t)net->n_params;
+}
+
+dyn_status dyn_net_init_params(const dyn_net *net, double sw2, double sb2, uint64_t seed, double *theta,
+                               size_t theta_len)
+{
+    if (!net || !theta) return DYN_ERR_NULL;
+    if (bad(sw2) || bad(sb2)) return DYN_ERR_NAN;
+    if (!(sw2 > 0.0) || sw2 > 1000.0 || sb2 < 0.0 || sb2 > 1000.0) return DYN_ERR_RANGE;
+    if (theta_len < (size_t)net->n_params) return DYN_ERR_BUFFER;
+    dyn_rng r;
+    dyn_rng_seed(&r, seed);
+    for (int l = 1; l <= net->depth + 1; l++) {
+        double sw = sqrt(sw2 / net->dim[l - 1]), sb = sqrt(sb2);
+        long nw = (long)net->dim[l] * net->dim[l - 1];
+        for (long i = 0; i < nw; i++) theta[net->w_off[l] + i] = sw * dyn_rng_normal(&r);
+        for (int i = 0; i < net->dim[l]; i++) theta[net->b_off[l] + i] = sb * dyn_rng_normal(&r);
+    }
+    return DYN_OK;
+}
+
+/* ------------------------------------------------------------------ kernels */
+
+/* WT (nin x nout) = W^T for W (nout x nin) row-major: the forward kernel then runs along contiguous outputs. */
+static void transpose(const double *W, int nout, int nin, double *WT)
+{
+    for (int j = 0; j < nout; j++)
+        for (int k = 0; k < nin; k++) WT[(size_t)k * nout + j] = W[(size_t)j * nin + k];
+}
+
+/* out[i][j] = init + sum_k H[i][k] WT[k][j], the sum taken in k order from init = b[j] (b non-NULL), out[i][j]
+ * (accumulate) or 0: the same order as the textbook per-example loop, so both give the same bits. Register
+ * blocks of 4 examples x 8 outputs keep 32 running sums in registers and reuse each loaded weight 4 times. */
+#define RB 4
+#define CB 8
+void dyn_net_dense(const double *H, int m, int nin, const double *WT, const double *b, int nout, double *out,
+                   int accumulate)
+{
+    for (int i0 = 0; i0 < m; i0 += RB) {
+        int ib = imin(RB, m - i0);
+        for (int j0 = 0; j0 < nout; j0 += CB) {
+            int jb = imin(CB, nout - j0);
+            double acc[RB][CB];
+            for (int r = 0; r < ib; r++)
+                for (int c = 0; c < jb; c++)
+                    acc[r][c] = accumulate ? out[(size_t)(i0 + r) * nout + j0 + c] : (b ? b[j0 + c] : 0.0);
+            if (ib == RB && jb == CB) {
+                const double *h0 = H + (size_t)i0 * nin, *h1 = h0 + nin, *h2 = h1 + nin, *h3 = h2 + nin;
+                for (int k = 0; k < nin; k++) {
+                    const double *w = WT + (size_t)k * nout + j0;
+                    double x0 = h0[k], x1 = h1[k], x2 = h2[k], x3 = h3[k];
+                    for (int c = 0; c < CB; c++) {
+                        acc[0][c] += x0 * w[c];
+                        acc[1][c] += x1 * w[c];
+                        acc[2][c] += x2 * w[c];
+                        acc[3][c] += x3 * w[c];
+                    }
+                }
+            } else {
+                for (int k = 0; k < nin; k++) {
+                    const double *w = WT + (size_t)k * nout + j0;
+                    for (int r = 0; r < ib; r++) {
+                        double x = H[(size_t)(i0 + r) * nin + k];
+                        for (int c = 0; c < jb; c++) acc[r][c] += x * w[c];
+                    }
+                }
+            }
+            for (int r = 0; r < ib; r++)
+                for (int c = 0; c < jb; c++) out[(size_t)(i0 + r) * nout + j0 + c] = acc[r][c];
+        }
+    }
+}
+
+/* Buffers of one block of m examples, carved from scratch in the order of dyn_net_scratch_doubles. */
+typedef struct block {
+    double *xg;
+    const double *in;                                              /* the inputs (h^0) */
+    double *a[DYN_NET_MAX_HIDDEN + 2], *h[DYN_NET_MAX_HIDDEN + 2]; /* h[0] and h[L+1] unused */
+    double *g[4];
+    double *wt;
+    double *tmp;
+} block;
+
+static void carve(const dyn_net *net, int m, double *s, block *b)
+{
+    int L = net->depth;
+    b->xg = s;
+    s += (size_t)m * net->dim[0];
+    for (int l = 1; l <= L + 1; l++) {
+        b->a[l] = s;
+        s += (size_t)m * net->dim[l];
+    }
+    for (int l = 1; l <= L + 1; l++) {
+        b->h[l] = s;
+        s += (size_t)m * net->dim[l];
+    }
+    for (int k = 0; k < 4; k++) {
+        b->g[k] = s;
+        s += (size_t)m * net->max_dim;
+    }
+    b->wt = s;
+    s += max_w(net);
+    b->tmp = s;
+}
+
+/* h^{l-1}: the inputs for l = 1 */
+static const double *hin(const block *b, int l) { return l == 1 ? b->in : b->h[l - 1]; }
+
+/* forward through all layers: a[l], h[l] for l = 1..L, outputs in a[L+1]; b->in must point at the inputs. */
+static void forward_block(const dyn_net *net, const double *theta, int m, block *b)
+{
+    int L = net->depth;
+    for (int l = 1; l <= L + 1; l++) {
+        int nin = net->dim[l - 1], nout = net->dim[l];
+        transpose(theta + net->w_off[l], nout, nin, b->wt);
+        dyn_net_dense(hin(b, l), m, nin, b->wt, theta + net->b_off[l], nout, b->a[l], 0);
+        if (l == L + 1) break;
+        size_t cnt = (size_t)m * nout;
+        for (size_t i = 0; i < cnt; i++) b->h[l][i] = dyn_act_phi(net->act, b->a[l][i]);
+        if (net->skip[l]) /* l >= 2 */
+            for (size_t i = 0; i < cnt; i++) b->h[l][i] += b->h[l - 1][i];
+    }
+}
+
+/* loss of one example's outputs z (k values) with label/target y; g (may be NULL) = dloss/dz * scale;
+ * *correct = argmax == label (classification). */
+static double loss_one(const dyn_net *net, const double *z, int k, double y, int n_class, double scale, double *g,
+                       int *correct)
+{
+    int am = 0;
+    for (int j = 1; j < k; j++)
+        if (z[j] > z[am]) am = j;
+    int lab = (int)y;
+    *correct = n_class ? am == lab : 0;
+    if (net->loss == DYN_LOSS_XENT) {
+        double mx = z[am], s = 0.0;
+        for (int j = 0; j < k; j++) s += exp(z[j] - mx);
+        double lse = mx + log(s);
+        if (g)
+            for (int j = 0; j < k; j++) g[j] = scale * (exp(z[j] - lse) - (j == lab ? 1.0 : 0.0));
+        return lse - z[lab];
+    }
+    double e = 0.0;
+    for (int j = 0; j < k; j++) {
+        double t = n_class ? (j == lab ? 1.0 : 0.0) : y, r = z[j] - t;
+        e += r * r;
+        if (g) g[j] = scale * r;
+    }
+    return 0.5 * e;
+}
+
+double dyn_net_output_loss(const dyn_net *net, const double *z, int m, const double *y, int n_class, long *correct)
+{
+    int k = net->dim[net->depth + 1], c;
+    long right = 0;
+    double sum = 0.0;
+    for (int i = 0; i < m; i++) {
+        sum += loss_one(net, z + (size_t)i * k, k, y[i], n_class, 0.0, NULL, &c);
+        right += c;
+    }
+    if (correct) *correct = right;
+    return sum;
+}
+
+static dyn_status check_data(const dyn_net *net, const dyn_data *data)
+{
+    if (!data->x || !data->y) return DYN_ERR_NULL;
+    if (data->n < 1 || data->n > DYN_DATA_MAX_N || data->d != net->dim[0]) return DYN_ERR_SIZE;
+    int k = net->dim[net->depth + 1];
+    if (data->n_class == 0) return (net->loss == DYN_LOSS_MSE && k == 1) ? DYN_OK : DYN_ERR_RANGE;
+    if (data->n_class < 2 || data->n_class > k) return DYN_ERR_RANGE;
+    return DYN_OK;
+}
+
+static int label_ok(const dyn_data *data, double y, int k)
+{
+    if (data->n_class == 0) return !bad(y);
+    return y >= 0.0 && y < k && y == floor(y);
+}
+
+/* gather the examples idx[i0 .. i0+m) (or i0.. when idx is NULL) into the block's input buffer */
+static dyn_status gather(const dyn_net *net, const dyn_data *data, const int *idx, int i0, int m, block *b,
+                         double *ys)
+{
+    int d = data->d, k = net->dim[net->depth + 1];
+    for (int i = 0; i < m; i++) {
+        int e = idx ? idx[i0 + i] : i0 + i;
+        if (e < 0 || e >= data->n) return DYN_ERR_RANGE;
+        memcpy(b->xg + (size_t)i * d, data->x + (size_t)e * d, sizeof(double) * d);
+        ys[i] = data->y[e];
+        if (!label_ok(data, ys[i], k)) return DYN_ERR_RANGE;
+    }
+    b->in = b->xg;
+    return DYN_OK;
+}
+
+/* ------------------------------------------------------------------ evaluation */
+
+dyn_status dyn_net_forward(const dyn_net *net, const double *theta, const double *x, int m, double *out,
+                           double *scratch, size_t scratch_len)
+{
+    if (!net || !theta || !x || !out || !scratch) return DYN_ERR_NULL;
+    if (m < 1 || m > DYN_NET_MAX_BATCH) return DYN_ERR_SIZE;
+    if (scratch_len < dyn_net_scratch_doubles(net, m)) return DYN_ERR_BUFFER;
+    block b;
+    carve(net, m, scratch, &b);
+    b.in = x;
+    forward_block(net, theta, m, &b);
+    memcpy(out, b.a[net->depth + 1], sizeof(double) * (size_t)m * net->dim[net->depth + 1]);
+    return DYN_OK;
+}
+
+dyn_status dyn_net_eval(const dyn_net *net, const double *theta, const dyn_data *data, double *loss, double *acc,
+                        double *scratch, size_t scratch_len)
+{
+    if (!net || !theta || !data || !loss || !scratch) return DYN_ERR_NULL;
+    dyn_status st = check_data(net, data);
+    if (st) return st;
+    int bm = imin(data->n, DYN_NET_MAX_BATCH), k = net->dim[net->depth + 1];
+    if (scratch_len < dyn_net_scratch_doubles(net, bm)) return DYN_ERR_BUFFER;
+    block b;
+    carve(net, bm, scratch, &b);
+    double sum = 0.0;
+    long right = 0;
+    for (int i0 = 0; i0 < data->n; i0 += bm) {
+        int m = imin(bm, data->n - i0);
+        if ((st = gather(net, data, NULL, i0, m, &b, b.tmp))) return st;
+        forward_block(net, theta, m, &b);
+        double part = 0.0;
+        for (int i = 0; i < m; i++) {
+            int c;
+            part += loss_one(net, b.a[net->depth + 1] + (size_t)i * k, k, b.tmp[i], data->n_class, 0.0, NULL, &c);
+            right += c;
+        }
+        sum += part;
+    }
+    *loss = sum / data->n;
+    if (acc) *acc = data->n_class ? (double)right / data->n : DNAN;
+    return DYN_OK;
+}
+
+/* backward through the block from the output gradient in g[0] (m x n_out), accumulating into grad */
+static void backward_block(const dyn_net *net, const double *theta, int m, block *b, double *grad)
+{
+    int L = net->depth;
+    double *gA = b->g[0], *gH = b->g[1], *gA2 = b->g[2], *gH2 = b->g[3];
+    for (int l = L + 1; l >= 1; l--) {
+        int nin = net->dim[l - 1], nout = net->dim[l];
+        const double *hp = hin(b, l);
+        double *gW = grad + net->w_off[l], *gb = grad + net->b_off[l];
+        for (int j = 0; j < nout; j++) {
+            double *row = gW + (size_t)j * nin, sb = 0.0;
+            for (int i = 0; i < m; i++) {
+                double g = gA[(size_t)i * nout + j];
+                const double *h = hp + (size_t)i * nin;
+                for (int k = 0; k < nin; k++) row[k] += g * h[k];
+                sb += g;
+            }
+            gb[j] += sb;
+        }
+        if (l == 1) break;
+        const double *W = theta + net->w_off[l];
+        for (int i = 0; i < m; i++) { /* dL/dh^{l-1} = W^T dL/da^l (+ dL/dh^l through the skip) */
+            double *o = gH2 + (size_t)i * nin;
+            if (net->skip[l]) memcpy(o, gH + (size_t)i * nin, sizeof(double) * nin);
+            else memset(o, 0, sizeof(double) * nin);
+            for (int j = 0; j < nout; j++) {
+                double g = gA[(size_t)i * nout + j];
+                const double *w = W + (size_t)j * nin;
+                for (int k = 0; k < nin; k++) o[k] += g * w[k];
+            }
+        }
+        size_t cnt = (size_t)m * nin;
+        for (size_t i = 0; i < cnt; i++) gA2[i] = dyn_act_dphi(net->act, b->a[l - 1][i]) * gH2[i];
+        double *t = gA; gA = gA2; gA2 = t;
+        t = gH; gH = gH2; gH2 = t;
+    }
+}
+
+dyn_status dyn_net_grad(const dyn_net *net, const double *theta, const dyn_data *data, const int *idx, int m,
+                        double *loss, double *grad, double *scratch, size_t scratch_len)
+{
+    if (!net || !theta || !data || !grad || !scratch) return DYN_ERR_NULL;
+    dyn_status st = check_data(net, data);
+    if (st) return st;
+    int total = idx ? m : data->n;
+    if (total < 1) return DYN_ERR_SIZE;
+    int bm = imin(total, DYN_NET_MAX_BATCH), k = net->dim[net->depth + 1];
+    if (scratch_len < dyn_net_scratch_doubles(net, bm)) return DYN_ERR_BUFFER;
+    block b;
+    carve(net, bm, scratch, &b);
+    memset(grad, 0, sizeof(double) * (size_t)net->n_params);
+    double sum = 0.0, scale = 1.0 / total;
+    for (int i0 = 0; i0 < total; i0 += bm) {
+        int mb = imin(bm, total - i0), c;
+        if ((st = gather(net, data, idx, i0, mb, &b, b.tmp))) return st;
+        forward_block(net, theta, mb, &b);
+        for (int i = 0; i < mb; i++)
+            sum += loss_one(net, b.a[net->depth + 1] + (size_t)i * k, k, b.tmp[i], data->n_class, scale,
+                            b.g[0] + (size_t)i * k, &c);
+        backward_block(net, theta, mb, &b, grad);
+    }
+    if (loss) *loss = sum / total;
+    return DYN_OK;
+}
+
+/* ------------------------------------------------------------------ Hessian-vector products (R-op) */
+
+dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *data, const int *idx, int m,
+                       const double *v, double *hv, double *grad, double *scratch, size_t scratch_len)
+{
+    if (!net || !theta || !data || !v || !hv || !scratch) return DYN_ERR_NULL;
+    dyn_status st = check_data(net, data);
+    if (st) return st;
+    int total = idx ? m : data->n;
+    if (total < 1) return DYN_ERR_SIZE;
+    int bm = imin(total, DYN_NET_MAX_BATCH), L = net->depth, k = net->dim[L + 1];
+    size_t one = dyn_net_scratch_doubles(net, bm), P = (size_t)net->n_params;
+    if (scratch_len < dyn_net_hvp_scratch_doubles(net, total)) return DYN_ERR_BUFFER;
+    block b, r; /* b: the values, r: their R-images (r.a = R a, r.h = R h, r.g = R of the gradients) */
+    carve(net, bm, scratch, &b);
+    carve(net, bm, scratch + one, &r);
+    double *gacc = scratch + 2 * one;
+    memset(hv, 0, sizeof(double) * P);
+    memset(gacc, 0, sizeof(double) * P);
+    double scale = 1.0 / total;
+    for (int i0 = 0; i0 < total; i0 += bm) {
+        int mb = imin(bm, total - i0), c;
+        if ((st = gather(net, data, idx, i0, mb, &b, b.tmp))) return st;
+        forward_block(net, theta, mb, &b);
+        /* R forward: Ra^l = V^l h^{l-1} + W^l Rh^{l-1} + vb^l,  Rh^l = phi'(a^l) Ra^l + s_l Rh^{l-1} */
+        for (int l = 1; l <= L + 1; l++) {
+            int nin = net->dim[l - 1], nout = net->dim[l];
+            transpose(v + net->w_off[l], nout, nin, r.wt);
+            dyn_net_dense(hin(&b, l), mb, nin, r.wt, v + net->b_off[l], nout, r.a[l], 0);
+            if (l > 1) {
+                transpose(theta + net->w_off[l], nout, nin, b.wt);
+                dyn_net_dense(r.h[l - 1], mb, nin, b.wt, NULL, nout, r.a[l], 1);
+            }
+            if (l == L + 1) break;
+            size_t cnt = (size_t)mb * nout;
+            for (size_t i = 0; i < cnt; i++) r.h[l][i] = dyn_act_dphi(net->act, b.a[l][i]) * r.a[l][i];
+            if (net->skip[l])
+                for (size_t i = 0; i < cnt; i++) r.h[l][i] += r.h[l - 1][i];
+        }
+        /* output: g = dloss/dz / n and its R-image */
+        for (int i = 0; i < mb; i++) {
+            const double *z = b.a[L + 1] + (size_t)i * k, *rz = r.a[L + 1] + (size_t)i * k;
+            double *g = b.g[0] + (size_t)i * k, *rg = r.g[0] + (size_t)i * k;
+            loss_one(net, z, k, b.tmp[i], data->n_class, scale, g, &c);
+            if (net->loss == DYN_LOSS_XENT) { /* R(p) = p (Rz - <p, Rz>) */
+                int lab = (int)b.tmp[i];
+                double pr = 0.0;
+                for (int j = 0; j < k; j++) {
+                    double p = g[j] / scale + (j == lab ? 1.0 : 0.0);
+                    rg[j] = p;
+                    pr += p * rz[j];
+                }
+                for (int j = 0; j < k; j++) rg[j] = scale * rg[j] * (rz[j] - pr);
+            } else {
+                for (int j = 0; j < k; j++) rg[j] = scale * rz[j];
+            }
+        }
+        /* R backward, alongside the ordinary backward pass */
+        double *gA = b.g[0], *gH = b.g[1], *gA2 = b.g[2], *gH2 = b.g[3];
+        double *rA = r.g[0], *rH = r.g[1], *rA2 = r.g[2], *rH2 = r.g[3];
+        for (int l = L + 1; l >= 1; l--) {
+            int nin = net->dim[l - 1], nout = net->dim[l];
+            const double *hp = hin(&b, l), *rhp = l > 1 ? r.h[l - 1] : NULL;
+            double *gW = gacc + net->w_off[l], *gb = gacc + net->b_off[l];
+            double *hW = hv + net->w_off[l], *hb = hv + net->b_off[l];
+            for (int j = 0; j < nout; j++) {
+                double *row = gW + (size_t)j * nin, *hrow = hW + (size_t)j * nin, sb = 0.0, sr = 0.0;
+                for (int i = 0; i < mb; i++) {
+                    double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
+                    const double *h = hp + (size_t)i * nin;
+                    for (int q = 0; q < nin; q++) {
+                        row[q] += g * h[q];
+                        hrow[q] += rg * h[q];
+                    }
+                    if (rhp) {
+                        const double *rh = rhp + (size_t)i * nin;
+                        for (int q = 0; q < nin; q++) hrow[q] += g * rh[q];
+                    }
+                    sb += g;
+                    sr += rg;
+                }
+                gb[j] += sb;
+                hb[j] += sr;
+            }
+            if (l == 1) break;
+            const double *W = theta + net->w_off[l], *V = v + net->w_off[l];
+            for (int i = 0; i < mb; i++) {
+                double *o = gH2 + (size_t)i * nin, *ro = rH2 + (size_t)i * nin;
+                if (net->skip[l]) {
+                    memcpy(o, gH + (size_t)i * nin, sizeof(double) * nin);
+                    memcpy(ro, rH + (size_t)i * nin, sizeof(double) * nin);
+                } else {
+                    memset(o, 0, sizeof(double) * nin);
+                    memset(ro, 0, sizeof(double) * nin);
+                }
+                for (int j = 0; j < nout; j++) {
+                    double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
+                    const double *w = W + (size_t)j * nin, *vv = V + (size_t)j * nin;
+                    for (int q = 0; q < nin; q++) {
+                        o[q] += g * w[q];
+                        ro[q] += rg * w[q] + g * vv[q];
+                    }
+                }
+            }
+            size_t cnt = (size_t)mb * nin;
+            for (size_t i = 0; i < cnt; i++) {
+                double a = b.a[l - 1][i], d1 = dyn_act_dphi(net->act, a);
+                gA2[i] = d1 * gH2[i];
+                rA2[i] = dyn_act_d2phi(net->act, a) * r.a[l - 1][i] * gH2[i] + d1 * rH2[i];
+            }
+            double *t = gA; gA = gA2; gA2 = t;
+            t = gH; gH = gH2; gH2 = t;
+            t = rA; rA = rA2; rA2 = t;
+            t = rH; rH = rH2; rH2 = t;
+        }
+    }
+    if (grad) memcpy(grad, gacc, sizeof(double) * P);
+    return DYN_OK;
+}
+
+/* ------------------------------------------------------------------ decision-boundary grid */
+
+size_t dyn_net_grid2d_scratch_doubles(const dyn_net *net, int nx, int ny)
+{
+    if (!net || nx < 1 || ny < 1) return 0;
+    int m = (int)((long)nx * ny < DYN_NET_MAX_BATCH ? (long)nx * ny : DYN_NET_MAX_BATCH);
+    return dyn_net_scratch_doubles(net, m) + 2 * (size_t)m;
+}
+
+dyn_status dyn_net_grid2d(const dyn_net *net, const double *theta, double x_min, double x_max, double y_min,
+                          double y_max, int nx, int ny, float *cls, float *conf, double *scratch,
+                          size_t scratch_len)
+{
+    if (!net || !theta || !scratch) return DYN_ERR_NULL;
+    if (bad(x_min) || bad(x_max) || bad(y_min) || bad(y_max)) return DYN_ERR_NAN;
+    if (net->dim[0] != 2 || !(x_max > x_min) || !(y_max > y_min)) return DYN_ERR_RANGE;
+    if (nx < 1 || ny < 1 || nx > 4096 || ny > 4096) return DYN_ERR_SIZE;
+    if (scratch_len < dyn_net_grid2d_scratch_doubles(net, nx, ny)) return DYN_ERR_BUFFER;
+    long total = (long)nx * ny;
+    int bm = (int)(total < DYN_NET_MAX_BATCH ? total : DYN_NET_MAX_BATCH), k = net->dim[net->depth + 1];
+    double *xs = scratch, *ns = scratch + 2 * (size_t)bm;
+    block b;
+    carve(net, bm, ns, &b);
+    for (long p0 = 0; p0 < total; p0 += bm) {
+        int m = (int)(total - p0 < bm ? total - p0 : bm);
+        for (int i = 0; i < m; i++) {
+            long p = p0 + i;
+            int row = (int)(p / nx), col = (int)(p % nx);
+            xs[2 * i] = nx == 1 ? x_min : x_min + (x_max - x_min) * col / (nx - 1);
+            xs[2 * i + 1] = ny == 1 ? y_min : y_max - (y_max - y_min) * row / (ny - 1);
+        }
+        b.in = xs;
+        forward_block(net, theta, m, &b);
+        for (int i = 0; i < m; i++) {
+            const double *o = b.a[net->depth + 1] + (size_t)i * k;
+            int am = 0;
+            for (int j = 1; j < k; j++)
+                if (o[j] > o[am]) am = j;
+            double cf;
+            if (k == 1) cf = DNAN;
+            else if (net->loss == DYN_LOSS_XENT) {
+                double e = 0.0;
+                for (int j = 0; j < k; j++) e += exp(o[j] - o[am]);
+                cf = 1.0 / e;
+            } else cf = fmin(1.0, fmax(0.0, o[am]));
+            if (cls) cls[p0 + i] = k == 1 ? (float)o[0] : (float)am;
+            if (conf) conf[p0 + i] = (float)cf;
+        }
+    }
+    return DYN_OK;
+}
+
+/* ------------------------------------------------------------------ training */
+
+static void resolve(dyn_train_desc *d)
+{
+    if (d->lr == 0.0) d->lr = d->opt == DYN_OPT_ADAM ? 0.01 : 0.1;
+    if (d->momentum == 0.0) d->momentum = 0.9;
+    if (d->beta1 == 0.0) d->beta1 = 0.9;
+    if (d->beta2 == 0.0) d->beta2 = 0.999;
+    if (d->eps == 0.0) d->eps = 1e-8;
+}
+
+static dyn_status check_train(const dyn_train_desc *d)
+{
+    if (bad(d->lr) || bad(d->momentum) || bad(d->beta1) || bad(d->beta2) || bad(d->eps) || bad(d->weight_decay))
+        return DYN_ERR_NAN;
+    if ((int)d->opt < 0 || d->opt >= DYN_OPT_COUNT) return DYN_ERR_RANGE;
+    if (!(d->lr > 0.0) || d->lr > 100.0 || d->momentum < 0.0 || d->momentum >= 1.0 || d->beta1 < 0.0 ||
+        d->beta1 >= 1.0 || d->beta2 < 0.0 || d->beta2 >= 1.0 || !(d->eps > 0.0) || d->weight_decay < 0.0 ||
+        d->weight_decay > 10.0)
+        return DYN_ERR_RANGE;
+    if (d->batch < 0) return DYN_ERR_SIZE;
+    return DYN_OK;
+}
+
+static size_t a8(size_t x) { return (x + 7u) & ~(size_t)7u; }
+
+size_t dyn_train_bytes(const dyn_net *net, const dyn_train_desc *d, int n)
+{
+    if (!net || !d || n < 1 || n > DYN_DATA_MAX_N) return 0;
+    dyn_train_desc r = *d;
+    resolve(&r);
+    if (check_train(&r)) return 0;
+    int batch = (r.batch == 0 || r.batch >= n) ? n : r.batch;
+    size_t P = (size_t)net->n_params;
+    return 4 * P * sizeof(double) + a8((size_t)n * sizeof(int)) +
+           dyn_net_scratch_doubles(net, imin(batch, DYN_NET_MAX_BATCH)) * sizeof(double);
+}
+
+dyn_status dyn_train_init(dyn_train *t, const dyn_net *net, const dyn_train_desc *d, const dyn_data *data,
+                          const double *theta0, void *mem, size_t bytes)
+{
+    if (!t || !net || !d || !data || !theta0 || !mem) return DYN_ERR_NULL;
+    dyn_train_desc r = *d;
+    resolve(&r);
+    dyn_status st = check_train(&r);
+    if (st) return st;
+    if ((st = check_data(net, data))) return st;
+    size_t need = dyn_train_bytes(net, d, data->n), P = (size_t)net->n_params;
+    if (bytes < need) return DYN_ERR_BUFFER;
+    for (size_t i = 0; i < P; i++)
+        if (bad(theta0[i])) return DYN_ERR_NAN;
+    memset(t, 0, sizeof *t);
+    t->net = *net;
+    t->d = r;
+    t->n = data->n;
+    t->batch = (r.batch == 0 || r.batch >= data->n) ? data->n : r.batch;
+    double *p = mem;
+    t->theta = p;
+    t->m1 = p + P;
+    t->m2 = p + 2 * P;
+    t->grad = p + 3 * P;
+    t->perm = (int *)(p + 4 * P);
+    t->scratch = (double *)((char *)mem + 4 * P * sizeof(double) + a8((size_t)data->n * sizeof(int)));
+    t->scratch_len = dyn_net_scratch_doubles(net, imin(t->batch, DYN_NET_MAX_BATCH));
+    memcpy(t->theta, theta0, sizeof(double) * P);
+    memset(t->m1, 0, sizeof(double) * 3 * P);
+    for (int i = 0; i < data->n; i++) t->perm[i] = i;
+    t->pos = data->n; /* the first step shuffles */
+    dyn_rng_seed(&t->rng, r.seed);
+    t->b1t = 1.0;
+    t->b2t = 1.0;
+    return DYN_OK;
+}
+
+dyn_status dyn_train_run(dyn_train *t, const dyn_data *data, int steps, double *loss_out)
+{
+    if (!t || !data) return DYN_ERR_NULL;
+    if (steps < 0 || data->n != t->n) return DYN_ERR_SIZE;
+    const dyn_net *net = &t->net;
+    size_t P = (size_t)net->n_params;
+    const dyn_train_desc *d = &t->d;
+    for (int s = 0; s < steps; s++) {
+        const int *idx = NULL;
+        if (t->batch < t->n) {
+            if (t->pos + t->batch > t->n) { /* a fresh epoch: Fisher-Yates with the run's own stream */
+                for (int i = t->n - 1; i > 0; i--) {
+                    int j = (int)(dyn_rng_u64(&t->rng) % (uint64_t)(i + 1)), x = t->perm[i];
+                    t->perm[i] = t->perm[j];
+                    t->perm[j] = x;
+                }
+                t->pos = 0;
+            }
+            idx = t->perm + t->pos;
+            t->pos += t->batch;
+        }
+        double loss;
+        dyn_status st = dyn_net_grad(net, t->theta, data, idx, t->batch, &loss, t->grad, t->scratch, t->scratch_len);
+        if (st) return st;
+        if (loss_out) loss_out[s] = loss;
+        if (bad(loss)) return DYN_ERR_NAN;
+        if (d->weight_decay > 0.0)
+            for (int l = 1; l <= net->depth + 1; l++)
+                for (long i = net->w_off[l]; i < net->b_off[l]; i++) t->grad[i] += d->weight_decay * t->theta[i];
+        double *th = t->theta, *g = t->grad, *m1 = t->m1, *m2 = t->m2, lr = d->lr;
+        if (d->opt == DYN_OPT_SGD) {
+            for (size_t i = 0; i < P; i++) th[i] -= lr * g[i];
+        } else if (d->opt == DYN_OPT_MOMENTUM) {
+            for (size_t i = 0; i < P; i++) {
+                m1[i] = d->momentum * m1[i] - lr * g[i];
+                th[i] += m1[i];
+            }
+        } else { /* Adam (Kingma and Ba 2015); beta^t kept as running products, so no pow() */
+            t->b1t *= d->beta1;
+            t->b2t *= d->beta2;
+            double c1 = 1.0 - t->b1t, c2 = 1.0 - t->b2t;
+            for (size_t i = 0; i < P; i++) {
+                m1[i] = d->beta1 * m1[i] + (1.0 - d->beta1) * g[i];
+                m2[i] = d->beta2 * m2[i] + (1.0 - d->beta2) * g[i] * g[i];
+                th[i] -= lr * (m1[i] / c1) / (sqrt(m2[i] / c2) + d->eps);
+            }
+        }
+        t->step++;
+        for (size_t i = 0; i < P; i++)
+            if (bad(th[i])) return DYN_ERR_NAN;
+    }
+    return DYN_OK;
+}
+
+/* ------------------------------------------------------------------ names */
+
+static const char *const OPT_NAMES[DYN_OPT_COUNT] = {"sgd", "momentum", "adam"};
+static const char *const LOSS_NAMES[DYN_LOSS_COUNT] = {"xent", "mse"};
+
+const char *dyn_opt_name(dyn_opt o) { return ((int)o >= 0 && o < DYN_OPT_COUNT) ? OPT_NAMES[o] : NULL; }
+const char *dyn_loss_name(dyn_loss l) { return ((int)l >= 0 && l < DYN_LOSS_COUNT) ? LOSS_NAMES[l] : NULL; }
+
+dyn_status dyn_opt_parse(const char *name, dyn_opt *out)
+{
+    if (!name || !out) return DYN_ERR_NULL;
+    for (int i = 0; i < DYN_OPT_COUNT; i++)
+        if (strcmp(name, OPT_NAMES[i]) == 0) return *out = (dyn_opt)i, DYN_OK;
+    return DYN_ERR_UNKNOWN_NAME;
+}
+
+dyn_status dyn_loss_parse(const char *name, dyn_loss *out)
+{
+    if (!name || !out) return DYN_ERR_NULL;
+    for (int i = 0; i < DYN_LOSS_COUNT; i++)
+        if (strcmp(name, LOSS_NAMES[i]) == 0) return *out = (dyn_loss)i, DYN_OK;
+    if (strcmp(name, "mse") == 0 || strcmp(name, "squared") == 0) return *out = DYN_LOSS_MSE, DYN_OK;
+    return DYN_ERR_UNKNOWN_NAME;
+}

@@ -1,0 +1,261 @@
+/* posterior_sampler.c - constant-step, preconditioned, Langevin and momentum SGD as resumable chains (posterior.h). */
+#include "posterior.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "linalg.h"
+
+static int bad(double v) { return isnan(v) || isinf(v); }
+
+static const char *const SAMPLER_NAMES[DYN_POST_SAMPLER_COUNT] = {"sgd", "sgd-precond", "sgld", "momentum"};
+
+const char *dyn_post_sampler_name(dyn_post_sampler_kind k)
+{
+    return (int)k >= 0 && k < DYN_POST_SAMPLER_COUNT ? SAMPLER_NAMES[k] : NULL;
+}
+
+dyn_status dyn_post_sampler_parse(const char *name, dyn_post_sampler_kind *out)
+{
+    if (!name || !out) return DYN_ERR_NULL;
+    for (int i = 0; i < DYN_POST_SAMPLER_COUNT; i++)
+        if (strcmp(name, SAMPLER_NAMES[i]) == 0) {
+            *out = (dyn_post_sampler_kind)i;
+            return DYN_OK;
+        }
+    return DYN_ERR_UNKNOWN_NAME;
+}
+
+static int model_d(const dyn_post_model *m) { return m->kind == DYN_POST_MIXTURE && m->d == 0 ? 2 : m->d; }
+static int batch_of(const dyn_post_model *m, const dyn_post_sampler_desc *d)
+{
+    return d->batch ? d->batch : (m->n < 10 ? m->n : 10);
+}
+
+static size_t up8(size_t b) { return (b + 7) & ~(size_t)7; }
+
+/* layout: theta, vel, grad, tmp (D each), h (D x D), idx (S ints), perm (N int32, epoch batching only) */
+static size_t layout_bytes(int d, int batch, long n, int epoch)
+{
+    return sizeof(double) * (4 * (size_t)d + (size_t)d * d) + up8(sizeof(int) * (size_t)batch) +
+           (epoch ? up8(sizeof(int32_t) * (size_t)n) : 0);
+}
+
+size_t dyn_post_sampler_bytes(const dyn_post_model *m, const dyn_post_sampler_desc *d)
+{
+    if (!m || !d) return 0;
+    if (m->n < 1 || m->n > DYN_POST_MAX_N) return 0;
+    int dim = model_d(m), b = batch_of(m, d);
+    if (dim < 1 || dim > DYN_POST_MAX_D || b < 1 || b > m->n) return 0;
+    return layout_bytes(dim, b, m->n, d->batching == DYN_POST_BATCH_EPOCH);
+}
+
+dyn_status dyn_post_sampler_init(dyn_post_sampler *s, const dyn_post_model *m, const dyn_post_sampler_desc *d,
+                                 void *mem, size_t bytes)
+{
+    if (!s || !m || !d || !mem) return DYN_ERR_NULL;
+    dyn_status st = dyn_post_model_check(m, NULL);
+    if (st) return st;
+    if ((int)d->kind < 0 || d->kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
+    if ((int)d->batching < 0 || d->batching > DYN_POST_BATCH_EPOCH) return DYN_ERR_RANGE;
+    if (bad(d->eps) || bad(d->momentum) || bad(d->sgld_b) || bad(d->sgld_gamma)) return DYN_ERR_NAN;
+    if (!(d->eps > 0.0)) return DYN_ERR_RANGE;
+    if (d->kind == DYN_POST_MOMENTUM && (d->momentum < 0.0 || d->momentum >= 1.0)) return DYN_ERR_RANGE;
+    if (d->kind == DYN_POST_SGLD && (d->sgld_b < 0.0 || d->sgld_gamma < 0.0 || d->sgld_gamma > 1.0))
+        return DYN_ERR_RANGE;
+    int dim = model_d(m), b = batch_of(m, d);
+    if (b < 1 || b > m->n) return DYN_ERR_SIZE;
+    if (d->kind == DYN_POST_SGD_PRECOND && !d->precond) return DYN_ERR_NULL;
+    size_t need = layout_bytes(dim, b, m->n, d->batching == DYN_POST_BATCH_EPOCH);
+    if (bytes < need) return DYN_ERR_BUFFER;
+    size_t dd = (size_t)dim * dim;
+    if (d->start)
+        for (int j = 0; j < dim; j++)
+            if (bad(d->start[j])) return DYN_ERR_NAN;
+    if (d->kind == DYN_POST_SGD_PRECOND) {
+        for (size_t k = 0; k < dd; k++)
+            if (bad(d->precond[k])) return DYN_ERR_NAN;
+        for (int i = 0; i < dim; i++)
+            for (int j = 0; j < i; j++) {
+                double a = d->precond[(size_t)i * dim + j], c = d->precond[(size_t)j * dim + i];
+                if (fabs(a - c) > 1e-12 * (fabs(a) + fabs(c))) return DYN_ERR_RANGE;
+            }
+    }
+    memset(s, 0, sizeof *s);
+    s->m = m;
+    s->kind = d->kind;
+    s->batching = d->batching;
+    s->d = dim;
+    s->n = m->n;
+    s->batch = b;
+    s->eps = d->eps;
+    s->momentum = d->momentum > 0.0 ? d->momentum : 0.9;
+    s->sgld_b = d->sgld_b > 0.0 ? d->sgld_b : 1.0;
+    s->sgld_gamma = d->sgld_gamma;
+    if (m->kind == DYN_POST_MIXTURE) {
+        s->noise_var = m->noise_var > 0.0 ? m->noise_var : 2.0;
+        s->prior_var = m->prior_var > 0.0 ? m->prior_var : 10.0;
+        s->prior_var2 = m->prior_var2 > 0.0 ? m->prior_var2 : 1.0;
+    } else {
+        s->noise_var = m->noise_var > 0.0 ? m->noise_var : 1.0;
+        s->prior_var = s->prior_var2 = m->prior_var > 0.0 ? m->prior_var : 1.0;
+    }
+    double *p = mem;
+    s->theta = p;
+    s->vel = p + dim;
+    s->grad = p + 2 * dim;
+    s->tmp = p + 3 * dim;
+    s->h = p + 4 * dim;
+    s->idx = (int *)(void *)(p + 4 * dim + dd);
+    s->perm = d->batching == DYN_POST_BATCH_EPOCH
+                  ? (int32_t *)(void *)((char *)s->idx + up8(sizeof(int) * (size_t)b))
+                  : NULL;
+    for (int j = 0; j < dim; j++) {
+        s->theta[j] = d->start ? d->start[j] : 0.0;
+        s->vel[j] = 0.0;
+    }
+    if (d->kind == DYN_POST_SGD_PRECOND) {
+        memcpy(s->h, d->precond, sizeof(double) * dd);
+        /* H must be positive definite, or "preconditioned" SGD climbs: factor it in place, then restore it */
+        if (dyn_la_cholesky(dim, s->h, s->h, NULL) != DYN_OK) return DYN_ERR_RANGE;
+        memcpy(s->h, d->precond, sizeof(double) * dd);
+    } else {
+        memset(s->h, 0, sizeof(double) * dd);
+    }
+    if (s->perm) {
+        for (long i = 0; i < m->n; i++) s->perm[i] = (int32_t)i;
+        s->pos = m->n; /* the first step shuffles */
+    }
+    dyn_rng_seed(&s->rng, d->seed);
+    s->t = 0;
+    return DYN_OK;
+}
+
+long dyn_post_sampler_count(const dyn_post_sampler *s, long steps, int thin)
+{
+    if (!s || steps < 0 || thin < 1) return 0;
+    return (long)((s->t + steps) / thin - s->t / thin);
+}
+
+dyn_status dyn_post_sampler_set_theta(dyn_post_sampler *s, const double *theta)
+{
+    if (!s || !theta) return DYN_ERR_NULL;
+    for (int j = 0; j < s->d; j++)
+        if (bad(theta[j])) return DYN_ERR_NAN;
+    for (int j = 0; j < s->d; j++) {
+        s->theta[j] = theta[j];
+        s->vel[j] = 0.0;
+    }
+    return DYN_OK;
+}
+
+/* uniform index in 0..n-1 from 53 random bits: a multiply instead of a 64-bit division (which cost half of a
+ * D = 2 step), bias below n / 2^53, and the same bits everywhere (IEEE products are correctly rounded) */
+static long draw_index(dyn_rng *r, long n)
+{
+    long k = (long)(dyn_rng_uniform(r) * (double)n);
+    return k < n ? k : n - 1;
+}
+
+static void draw_batch(dyn_post_sampler *s)
+{
+    int b = s->batch;
+    if (!s->perm) {
+        for (int k = 0; k < b; k++) s->idx[k] = (int)draw_index(&s->rng, s->n);
+        return;
+    }
+    if (s->pos + b > s->n) { /* a new epoch: Fisher-Yates */
+        for (long i = s->n - 1; i > 0; i--) {
+            long j = draw_index(&s->rng, i + 1);
+            int32_t t = s->perm[i];
+            s->perm[i] = s->perm[j];
+            s->perm[j] = t;
+        }
+        s->pos = 0;
+    }
+    for (int k = 0; k < b; k++) s->idx[k] = s->perm[s->pos + k];
+    s->pos += b;
+}
+
+/* the minibatch mean gradient g_S at theta, prior share included */
+static void batch_grad(dyn_post_sampler *s)
+{
+    const dyn_post_model *m = s->m;
+    int d = s->d, b = s->batch;
+    double *g = s->grad, *th = s->theta;
+    for (int j = 0; j < d; j++) g[j] = 0.0;
+    if (m->kind == DYN_POST_MIXTURE) {
+        for (int k = 0; k < b; k++) {
+            dyn_post_example_grad(m, s->idx[k], th, s->tmp);
+            for (int j = 0; j < d; j++) g[j] += s->tmp[j];
+        }
+        for (int j = 0; j < d; j++) g[j] /= b;
+        return;
+    }
+    int lin = m->kind == DYN_POST_LINREG;
+    for (int k = 0; k < b; k++) {
+        const double *xi = m->x + (size_t)s->idx[k] * d;
+        double z = 0.0;
+        for (int j = 0; j < d; j++) z += xi[j] * th[j];
+        double yi = m->y[s->idx[k]], c;
+        if (lin) c = z - yi;
+        else c = (z >= 0.0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z))) - yi;
+        for (int j = 0; j < d; j++) g[j] += c * xi[j];
+    }
+    double sc = lin ? 1.0 / (b * s->noise_var) : 1.0 / b, pr = 1.0 / ((double)s->n * s->prior_var);
+    for (int j = 0; j < d; j++) g[j] = sc * g[j] + pr * th[j];
+}
+
+dyn_status dyn_post_sampler_run(dyn_post_sampler *s, long steps, int thin, double *out, size_t out_len,
+                                long *written)
+{
+    if (written) *written = 0;
+    if (!s) return DYN_ERR_NULL;
+    if (steps < 0 || thin < 1) return DYN_ERR_SIZE;
+    int d = s->d;
+    if (out && out_len < (size_t)d * (size_t)dyn_post_sampler_count(s, steps, thin)) return DYN_ERR_BUFFER;
+    long w = 0;
+    double *th = s->theta, *g = s->grad, *v = s->vel;
+    for (long k = 0; k < steps; k++) {
+        draw_batch(s);
+        batch_grad(s);
+        switch (s->kind) {
+        case DYN_POST_SGD:
+            for (int j = 0; j < d; j++) th[j] -= s->eps * g[j];
+            break;
+        case DYN_POST_SGD_PRECOND:
+            for (int i = 0; i < d; i++) {
+                const double *hi = s->h + (size_t)i * d;
+                double a = 0.0;
+                for (int j = 0; j < d; j++) a += hi[j] * g[j];
+                s->tmp[i] = a;
+            }
+            for (int j = 0; j < d; j++) th[j] -= s->eps * s->tmp[j];
+            break;
+        case DYN_POST_SGLD: {
+            double e = s->sgld_gamma > 0.0 ? s->eps * pow(s->sgld_b + (double)s->t, -s->sgld_gamma) : s->eps;
+            double drift = 0.5 * e * (double)s->n, sd = sqrt(e);
+            for (int j = 0; j < d; j++) th[j] += -drift * g[j] + sd * dyn_rng_normal(&s->rng);
+            break;
+        }
+        default: /* DYN_POST_MOMENTUM */
+            for (int j = 0; j < d; j++) {
+                v[j] = s->momentum * v[j] - s->eps * g[j];
+                th[j] += v[j];
+            }
+            break;
+        }
+        s->t++;
+        for (int j = 0; j < d; j++)
+            if (!(fabs(th[j]) <= 1e150)) {
+                if (written) *written = w;
+                return DYN_ERR_NO_CONVERGE;
+            }
+        if (s->t % thin == 0) {
+            if (out) memcpy(out + (size_t)w * d, th, sizeof(double) * (size_t)d);
+            w++;
+        }
+    }
+    if (written) *written = out ? w : 0;
+    return DYN_OK;
+}

@@ -1,0 +1,95 @@
+#!/bin/sh
+# cli_posterior.sh - the posterior CLI's promises: JSON keys, files, --help, and exit status 2 with one line on stderr
+# (and no file left behind) for every bad input (ctest runs: sh cli_posterior.sh build/dynlens build/).
+bin=$1
+out=${2:-.}/cli-posterior
+rm -rf "$out" && mkdir -p "$out"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect_error() {
+    what=$1; shift
+    "$bin" "$@" >"$out/stdout" 2>"$out/stderr"
+    st=$?
+    lines=$(wc -l <"$out/stderr")
+    if [ "$st" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$out/stdout" ]; then ok
+    else bad "$what: status $st, $lines stderr lines: $(cat "$out/stderr")"; fi
+}
+expect_msg() { grep -q "$1" "$out/stderr" && ok || bad "message should mention '$1': $(cat "$out/stderr")"; }
+expect_keys() {
+    what=$1; json=$2; shift 2
+    for k in "$@"; do
+        case "$json" in *"\"$k\": "*) ok ;; *) bad "$what: no key $k" ;; esac
+    done
+}
+
+j=$("$bin" posterior run --steps 20000 --csv "$out/it.csv" --png "$out/run.png") || bad "run failed"
+expect_keys run "$j" post_mean post_cov mode hessian grad_cov eps_star pred_cov_continuous pred_cov_discrete \
+    pred_cov_exact sample_mean sample_cov sample_cov_se kl kl_pred_discrete w2 ess tau acf
+[ "$(head -c 8 "$out/run.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && ok || bad "run.png is not a PNG"
+[ "$(grep -vc '^#' "$out/it.csv")" -eq 2001 ] && ok || bad "it.csv: a header and 2000 iterates"
+grep -q '^step,theta_1,theta_2$' "$out/it.csv" && ok || bad "it.csv header"
+# a CSV with a header line, a comment and an intercept column; the posterior of a 1-feature model + intercept
+printf 'x,y\n# comment\n1,2.1\n2,3.9\n3,6.2\n4,7.8\n5,10.1\n' >"$out/d.csv"
+j=$("$bin" posterior run --data "$out/d.csv" --intercept --batch 2 --steps 2000 --eps 0.01) || bad "run on a CSV"
+expect_keys csv "$j" post_mean sample_cov
+for s in sgd-precond sgld momentum; do
+    j=$("$bin" posterior run --sampler $s --steps 5000) || bad "sampler $s"
+    expect_keys "$s" "$j" sample_cov pred_cov_discrete
+done
+j=$("$bin" posterior run --sampler sgld --eps 1e-4 --sgld-gamma 0.55 --steps 5000 --batching epoch) || bad "sgld schedule"
+case "$j" in *'"pred_cov_discrete": [[null'*) ok ;; *) bad "a decreasing schedule has no stationary prediction" ;; esac
+"$bin" posterior run --model logistic --steps 5000 --png "$out/log.png" >/dev/null && ok || bad "logistic"
+"$bin" posterior run --model mixture --sampler sgld --eps 0.005 --batch 1 --steps 5000 --png "$out/mix.png" >/dev/null && ok || bad "mixture"
+"$bin" posterior run --dim 6 --steps 5000 --png "$out/d6.png" >/dev/null && ok || bad "D = 6"
+j=$("$bin" posterior kl --n 5 --png "$out/kl.png") || bad "kl"
+expect_keys kl "$j" eps kl_continuous kl_discrete eps_star eps_max
+for c in run kl; do "$bin" posterior $c --help | grep -q '^usage:' && ok || bad "posterior $c --help"; done
+"$bin" posterior --help | grep -q 'run' && ok || bad "posterior --help"
+"$bin" --help | grep -q posterior && ok || bad "--help lists posterior"
+
+# bad input
+expect_error "no posterior command" posterior
+expect_error "unknown command" posterior frob
+expect_error "unknown model" posterior run --model probit
+expect_error "unknown sampler" posterior run --sampler adam
+expect_error "eps = 0" posterior run --eps 0
+expect_error "negative eps" posterior run --eps -0.1
+expect_error "noise var 0" posterior run --noise-var 0
+expect_error "negative prior var" posterior run --prior-var -1
+expect_error "S > N" posterior run --synthetic 20 --batch 50
+expect_msg "exceeds"
+expect_error "unknown batching" posterior run --batching cyclic
+expect_error "momentum 1" posterior run --sampler momentum --momentum 1
+expect_error "gamma > 1" posterior run --sampler sgld --sgld-gamma 2
+expect_error "thin too large" posterior run --steps 10 --thin 10
+expect_error "bad start" posterior run --start 1,x
+expect_error "start wrong length" posterior run --start 1,2,3
+expect_error "data and synthetic" posterior run --data "$out/d.csv" --synthetic 10
+expect_error "missing file" posterior run --data "$out/none.csv"
+printf '1,2\n3\n' >"$out/ragged.csv"
+expect_error "ragged row" posterior run --data "$out/ragged.csv"
+expect_msg "line 2"
+printf '1,2\n3,abc\n' >"$out/nan.csv"
+expect_error "non-number" posterior run --data "$out/nan.csv"
+expect_msg "line 2 field 2"
+printf '# nothing\n\n' >"$out/empty.csv"
+expect_error "empty file" posterior run --data "$out/empty.csv"
+printf '1,2,3\n2,4,1\n3,6,2\n4,8,5\n' >"$out/sing.csv"
+expect_error "singular design" posterior run --data "$out/sing.csv" --batch 2
+expect_msg "singular"
+printf '1,1,0\n2,0,1\n3,1,2\n' >"$out/lab.csv"
+expect_error "label 2" posterior run --model logistic --data "$out/lab.csv"
+expect_msg "0 or 1"
+expect_error "logistic needs 2 features" posterior run --model logistic --data "$out/d.csv"
+expect_error "mixture takes one column" posterior run --model mixture --data "$out/d.csv"
+expect_error "diverges" posterior run --eps 5 --png "$out/div.png" --csv "$out/div.csv"
+expect_msg "diverged"
+[ ! -e "$out/div.png" ] && [ ! -e "$out/div.csv" ] && ok || bad "a diverged run left a file"
+expect_error "unwritable csv" posterior run --steps 1000 --csv /nonexistent-dir/x.csv
+expect_error "kl empty range" posterior kl --eps-range 0.1:0.01
+expect_error "kl non-positive range" posterior kl --eps-range 0:0.01
+ls "$out" | grep -q '\.tmp' && bad "temporary files left in $out" || ok
+
+echo "cli_posterior: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
