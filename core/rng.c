@@ -36,6 +36,25 @@ uint64_t dyn_rng_u64(dyn_rng *r)
 
 double dyn_rng_uniform(dyn_rng *r) { return (double)(dyn_rng_u64(r) >> 11) * 0x1.0p-53; }
 
+/* 64 x 64 -> 128-bit product from 32-bit halves (portable C11, no __int128) */
+static void mul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    *lo = (mid << 32) | (p00 & 0xffffffffu);
+}
+
+uint64_t dyn_rng_below(dyn_rng *r, uint64_t n)
+{
+    if (n == 0) return 0;
+    uint64_t hi, lo, threshold = (0 - n) % n; /* 2^64 mod n */
+    do mul128(dyn_rng_u64(r), n, &hi, &lo);
+    while (lo < threshold);
+    return hi;
+}
+
 /* Natural log for x in (0, 1], from exact operations only: libm's log may differ in the last bit between
  * glibc and Emscripten's musl, which would make the normal streams differ. x = m 2^e with m in [1/sqrt2,
  * sqrt2); log m = 2 atanh(s), s = (m-1)/(m+1), |s| < 0.1716, so the odd series to s^29 is exact to 1 ulp. */

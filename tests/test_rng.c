@@ -57,5 +57,23 @@ int main(void)
         chi2 += (hist[k] - e) * (hist[k] - e) / e;
     }
     CHECK(chi2 < 26.1, "normal histogram chi-square %g", chi2);
+    /* dyn_rng_below: in range, every value hit about equally often (chi-square with 6 cells), 1 -> always 0 */
+    int cnt[7] = {0}, in_range = 1;
+    for (int i = 0; i < 70000; i++) {
+        uint64_t k = dyn_rng_below(&a, 7);
+        in_range &= k < 7;
+        if (k < 7) cnt[k]++;
+    }
+    double x2 = 0;
+    for (int k = 0; k < 7; k++) x2 += (cnt[k] - 10000.0) * (cnt[k] - 10000.0) / 10000.0;
+    CHECK(in_range, "dyn_rng_below(7) stays below 7");
+    CHECK(x2 < 22.5, "dyn_rng_below(7) is uniform (chi-square %g, 99.9%% point 22.5)", x2);
+    CHECK(dyn_rng_below(&a, 1) == 0 && dyn_rng_below(&a, 0) == 0, "dyn_rng_below(1) and (0) are 0");
+    uint64_t big = (1ull << 63) + 12345, mx = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t k = dyn_rng_below(&a, big);
+        if (k > mx) mx = k;
+    }
+    CHECK(mx < big && mx > big / 2, "dyn_rng_below(2^63 + 12345) covers its range");
     return check_summary("test_rng");
 }

@@ -13,22 +13,6 @@
 #include "net.h"
 #include "render3d.h"
 
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#pragma GCC diagnostic ignored "-Wdouble-promotion"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#endif
-/* only stb_image's inflate, for the gzip of assets/digits (no image decoding is used) */
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_NO_STDIO
-#define STBI_ONLY_PNG
-#include <stb_image.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 #ifndef DYN_ASSETS
 #define DYN_ASSETS "assets"
@@ -86,44 +70,6 @@ typedef struct run {
     const char *out;
     png_opts png;
 } run;
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) die("cannot read %s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *b = xmalloc(cap, "the file");
-    size_t k;
-    while ((k = fread(b + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            if (cap > ((size_t)1 << 31)) die("%s is too large", path);
-            cap *= 2;
-            b = realloc(b, cap);
-            if (!b) die("cannot allocate memory for %s", path);
-        }
-    }
-    if (ferror(f)) die("cannot read %s: %s", path, strerror(errno));
-    fclose(f);
-    /* gzip: 1f 8b, deflate; skip the header's optional fields, inflate the raw stream */
-    if (n >= 18 && (unsigned char)b[0] == 0x1f && (unsigned char)b[1] == 0x8b && b[2] == 8) {
-        size_t p = 10;
-        int flg = (unsigned char)b[3];
-        if (flg & 4) p += 2 + ((unsigned char)b[p] | (size_t)(unsigned char)b[p + 1] << 8);
-        if (flg & 8) while (p < n && b[p++]) {}
-        if (flg & 16) while (p < n && b[p++]) {}
-        if (flg & 2) p += 2;
-        if (p >= n) die("%s: a broken gzip header", path);
-        int outlen = 0;
-        char *u = stbi_zlib_decode_noheader_malloc(b + p, (int)(n - p), &outlen);
-        if (!u) die("%s: cannot inflate the gzip data", path);
-        free(b);
-        *len = (size_t)outlen;
-        return u;
-    }
-    *len = n;
-    return b;
-}
 
 static void load_data(const cmd *c, run *r)
 {
@@ -310,33 +256,6 @@ static const char *path_in(const run *r, const char *name)
     return b[k];
 }
 
-/* float64 NPY of 1 or 2 dimensions (rows < 0: 1-D of cols values), little-endian whatever the host */
-static void npy64(const char *path, const double *v, long rows, long cols)
-{
-    outfile o;
-    out_open(&o, path);
-    char hdr[128];
-    int n = rows < 0 ? snprintf(hdr, sizeof hdr, "{'descr': '<f8', 'fortran_order': False, 'shape': (%ld,), }", cols)
-                     : snprintf(hdr, sizeof hdr, "{'descr': '<f8', 'fortran_order': False, 'shape': (%ld, %ld), }", rows, cols);
-    int total = 10 + n + 1, pad = (64 - total % 64) % 64;
-    unsigned short hlen = (unsigned short)(n + pad + 1);
-    fwrite("\x93NUMPY\x01\x00", 1, 8, o.f);
-    fputc(hlen & 0xff, o.f);
-    fputc(hlen >> 8, o.f);
-    fwrite(hdr, 1, (size_t)n, o.f);
-    for (int i = 0; i < pad; i++) fputc(' ', o.f);
-    fputc('\n', o.f);
-    size_t cnt = (size_t)(rows < 0 ? 1 : rows) * (size_t)cols;
-    for (size_t i = 0; i < cnt; i++) {
-        unsigned char b[8];
-        uint64_t u;
-        memcpy(&u, &v[i], 8);
-        for (int k = 0; k < 8; k++) b[k] = (unsigned char)(u >> (8 * k));
-        fwrite(b, 1, 8, o.f);
-    }
-    out_close(&o);
-}
-
 static void write_net_json(const run *r)
 {
     outfile o;
@@ -405,11 +324,11 @@ static const char REPRODUCE_PY[] =
 static void write_common(const run *r)
 {
     make_dir(r->out);
-    npy64(path_in(r, "theta.npy"), r->theta, -1, (long)r->P);
-    npy64(path_in(r, "theta0.npy"), r->theta0, -1, (long)r->P);
-    npy64(path_in(r, "path.npy"), r->path, r->T, (long)r->P);
-    npy64(path_in(r, "X.npy"), r->data.x, r->data.n, r->data.d);
-    npy64(path_in(r, "y.npy"), r->data.y, -1, r->data.n);
+    write_npy_f64(path_in(r, "theta.npy"), r->theta, -1, (long)r->P);
+    write_npy_f64(path_in(r, "theta0.npy"), r->theta0, -1, (long)r->P);
+    write_npy_f64(path_in(r, "path.npy"), r->path, r->T, (long)r->P);
+    write_npy_f64(path_in(r, "X.npy"), r->data.x, r->data.n, r->data.d);
+    write_npy_f64(path_in(r, "y.npy"), r->data.y, -1, r->data.n);
     write_net_json(r);
     outfile o;
     out_open(&o, path_in(r, "history.csv"));
@@ -726,7 +645,7 @@ static int cmd_slice(int argc, char **argv)
     double ms = now_ms() - t0;
 
     write_common(&r);
-    npy64(path_in(&r, "dirs.npy"), dirs, 2, (long)P);
+    write_npy_f64(path_in(&r, "dirs.npy"), dirs, 2, (long)P);
     write_npy(path_in(&r, "grid_loss.npy"), loss, ny, nx);
     write_npy(path_in(&r, "grid_acc.npy"), acc, ny, nx);
     outfile f;
@@ -895,8 +814,8 @@ static int cmd_interp(int argc, char **argv)
     dyn_ls_slice_desc sd = {t0, t1, 0, 0, np, 1, 0, 0};
     check(dyn_ls_slice(&r.net, A, D, NULL, &r.data, &sd, loss, acc, (size_t)np, s, ns), "the interpolation");
     write_common(&r);
-    npy64(path_in(&r, "thetaA.npy"), A, -1, (long)P);
-    npy64(path_in(&r, "thetaB.npy"), B, -1, (long)P);
+    write_npy_f64(path_in(&r, "thetaA.npy"), A, -1, (long)P);
+    write_npy_f64(path_in(&r, "thetaB.npy"), B, -1, (long)P);
     outfile f;
     out_open(&f, path_in(&r, "interp.csv"));
     fprintf(f.f, "# loss and accuracy at (1 - t) thetaA + t thetaB; A = %s, B = %s\nt,loss,acc\n", la, lb);
@@ -970,7 +889,7 @@ static int cmd_hessian(int argc, char **argv)
     check(dyn_ls_hessian(&r.net, r.theta, &r.data, &hd, &res, ev, (size_t)k * r.P, s, ns), "the Hessian");
     double ms = now_ms() - t0;
     write_common(&r);
-    npy64(path_in(&r, "hess_dirs.npy"), ev, k, (long)r.P);
+    write_npy_f64(path_in(&r, "hess_dirs.npy"), ev, k, (long)r.P);
     print_train_json(&r);
     printf(", \"sharpness\": ");
     jnum(stdout, res.eval[0]);

@@ -13,10 +13,16 @@
 #pragma GCC diagnostic ignored "-Wmissing-prototypes"
 #pragma GCC diagnostic ignored "-Wdouble-promotion"
 #pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wunused-function"
 #endif
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #include <stb_image_write.h>
+#define STB_IMAGE_IMPLEMENTATION /* for its zlib inflate only (read_file's gzip) */
+#define STBI_NO_STDIO
+#define STBI_ONLY_PNG
+#include <stb_image.h>
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
@@ -222,13 +228,18 @@ void out_close(outfile *o)
     }
 }
 
-void write_npy(const char *path, const float *v, int ny, int nx)
+/* NPY version 1.0: magic, header length, a Python dict padded to 64 bytes, then little-endian data whatever
+ * the host. rows < 0 writes a 1-D array of cols values. */
+static void npy(const char *path, const void *v, int f64, long rows, long cols)
 {
     outfile o;
     out_open(&o, path);
     char hdr[128];
-    int n = snprintf(hdr, sizeof hdr, "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", ny, nx);
-    int total = 10 + n + 1, pad = (64 - total % 64) % 64; /* header padded to a multiple of 64 bytes */
+    const char *descr = f64 ? "<f8" : "<f4";
+    int n = rows < 0 ? snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%ld,), }", descr, cols)
+                     : snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%ld, %ld), }", descr,
+                                rows, cols);
+    int total = 10 + n + 1, pad = (64 - total % 64) % 64;
     unsigned short hlen = (unsigned short)(n + pad + 1);
     fwrite("\x93NUMPY\x01\x00", 1, 8, o.f);
     fputc(hlen & 0xff, o.f);
@@ -236,14 +247,62 @@ void write_npy(const char *path, const float *v, int ny, int nx)
     fwrite(hdr, 1, (size_t)n, o.f);
     for (int i = 0; i < pad; i++) fputc(' ', o.f);
     fputc('\n', o.f);
-    for (size_t i = 0; i < (size_t)nx * ny; i++) { /* little-endian float32, whatever the host */
-        unsigned char b[4];
-        uint32_t u;
-        memcpy(&u, &v[i], 4);
-        for (int k = 0; k < 4; k++) b[k] = (unsigned char)(u >> (8 * k));
-        fwrite(b, 1, 4, o.f);
+    size_t cnt = (size_t)(rows < 0 ? 1 : rows) * (size_t)cols, w = f64 ? 8 : 4;
+    for (size_t i = 0; i < cnt; i++) {
+        unsigned char b[8];
+        uint64_t bits = 0;
+        if (f64) memcpy(&bits, (const double *)v + i, 8);
+        else {
+            uint32_t b32;
+            memcpy(&b32, (const float *)v + i, 4);
+            bits = b32;
+        }
+        for (size_t k = 0; k < w; k++) b[k] = (unsigned char)(bits >> (8 * k));
+        fwrite(b, 1, w, o.f);
     }
     out_close(&o);
+}
+
+void write_npy(const char *path, const float *v, int ny, int nx) { npy(path, v, 0, ny, nx); }
+void write_npy_f64(const char *path, const double *v, long rows, long cols) { npy(path, v, 1, rows, cols); }
+
+/* The whole file in memory (gzip, e.g. assets/digits/digits.csv.gz, is inflated); dies on failure. */
+char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) die("cannot read %s: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *b = xmalloc(cap, "the file");
+    size_t k;
+    while ((k = fread(b + n, 1, cap - n, f)) > 0) {
+        n += k;
+        if (n == cap) {
+            if (cap > ((size_t)1 << 31)) die("%s is too large", path);
+            cap *= 2;
+            b = realloc(b, cap);
+            if (!b) die("cannot allocate memory for %s", path);
+        }
+    }
+    if (ferror(f)) die("cannot read %s: %s", path, strerror(errno));
+    fclose(f);
+    /* gzip: 1f 8b, deflate; skip the header's optional fields, inflate the raw stream */
+    if (n >= 18 && (unsigned char)b[0] == 0x1f && (unsigned char)b[1] == 0x8b && b[2] == 8) {
+        size_t p = 10;
+        int flg = (unsigned char)b[3];
+        if (flg & 4) p += 2 + ((unsigned char)b[p] | (size_t)(unsigned char)b[p + 1] << 8);
+        if (flg & 8) while (p < n && b[p++]) {}
+        if (flg & 16) while (p < n && b[p++]) {}
+        if (flg & 2) p += 2;
+        if (p >= n) die("%s: a broken gzip header", path);
+        int outlen = 0;
+        char *u = stbi_zlib_decode_noheader_malloc(b + p, (int)(n - p), &outlen);
+        if (!u) die("%s: cannot inflate the gzip data", path);
+        free(b);
+        *len = (size_t)outlen;
+        return u;
+    }
+    *len = n;
+    return b;
 }
 
 static void png_sink(void *ctx, void *data, int size) { fwrite(data, 1, (size_t)size, (FILE *)ctx); }
