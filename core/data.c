@@ -185,9 +185,9 @@ static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_in
     while (next_line(&c, &s, &e)) {
         if (blank(s, e)) continue;
         int nf = count_fields(s, e);
-        /* is every field a number? */
+        /* which fields are numbers? the first non-number and, for the header rule, the first number */
         const char *p = s;
-        int fi = 0, numeric = 1, badf = -1;
+        int fi = 0, numeric = 1, badf = -1, numf = -1;
         const char *bs = NULL, *be = NULL;
         double v = 0.0;
         while (1) {
@@ -196,17 +196,21 @@ static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_in
             if (!field_num(p, q, &v)) {
                 numeric = 0;
                 if (badf < 0) badf = fi, bs = p, be = q;
-            } else if (x && numeric) {
-                if (fi < nf - 1) x[(size_t)rows * (nf - 1) + fi] = v;
-                else y[rows] = classify ? (double)find_class(info->class_values, info->n_class, v) : v;
+            } else {
+                if (numf < 0) numf = fi;
+                if (x && numeric) {
+                    if (fi < nf - 1) x[(size_t)rows * (nf - 1) + fi] = v;
+                    else y[rows] = classify ? (double)find_class(info->class_values, info->n_class, v) : v;
+                }
             }
             fi++;
             if (q == e) break;
             p = q + 1;
         }
+        int first_line = first;
         if (first) {
             first = 0;
-            if (!numeric) { /* a header line */
+            if (numf < 0) { /* a header line: no field is a number */
                 fields = nf;
                 fields_line = c.line;
                 continue;
@@ -228,13 +232,29 @@ static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_in
             char qs[40];
             quote(qs, sizeof qs, bs, be);
             info->err_line = c.line;
-            snprintf(info->err, sizeof info->err, "line %d, field %d: '%s' is not a number", c.line, badf + 1, qs);
+            if (!qs[0])
+                snprintf(info->err, sizeof info->err, "line %d, field %d is empty", c.line, badf + 1);
+            else if (first_line)
+                snprintf(info->err, sizeof info->err,
+                         "line %d, field %d: '%s' is not a number, and field %d is, so this is not a header line",
+                         c.line, badf + 1, qs, numf + 1);
+            else
+                snprintf(info->err, sizeof info->err, "line %d, field %d: '%s' is not a number", c.line, badf + 1, qs);
             return DYN_ERR_RANGE;
         }
-        if (nf - 1 > DYN_DATA_MAX_D || rows >= DYN_DATA_MAX_N) {
+        if (nf - 1 > DYN_DATA_MAX_D) {
             info->err_line = c.line;
-            snprintf(info->err, sizeof info->err, "line %d: too large (at most %d rows and %d features)", c.line,
-                     DYN_DATA_MAX_N, DYN_DATA_MAX_D);
+            snprintf(info->err, sizeof info->err, "line %d: %d features, more than the %d allowed", c.line, nf - 1,
+                     DYN_DATA_MAX_D);
+            return DYN_ERR_SIZE;
+        }
+        if (rows >= DYN_DATA_MAX_N || (long long)(rows + 1) * (nf - 1) > DYN_DATA_MAX_CELLS) {
+            info->err_line = c.line;
+            if (rows >= DYN_DATA_MAX_N)
+                snprintf(info->err, sizeof info->err, "line %d: more than %d data rows", c.line, DYN_DATA_MAX_N);
+            else
+                snprintf(info->err, sizeof info->err, "line %d: more than %ld feature values (rows x features)",
+                         c.line, (long)DYN_DATA_MAX_CELLS);
             return DYN_ERR_SIZE;
         }
         if (!x && classify) { /* collect the distinct labels, kept sorted (insertion: at most 256) */
@@ -291,7 +311,7 @@ dyn_status dyn_data_csv_parse(const char *buf, size_t len, int classify, dyn_csv
     if (!info || !x || !y) return DYN_ERR_NULL;
     dyn_status st = dyn_data_csv_scan(buf, len, classify, info);
     if (st) return st;
-    if (x_len < (size_t)info->rows * info->cols || y_len < (size_t)info->rows) return DYN_ERR_BUFFER;
+    if (x_len < (size_t)info->rows * (size_t)info->cols || y_len < (size_t)info->rows) return DYN_ERR_BUFFER;
     return csv_pass(buf, len, classify, info, x, y);
 }
 

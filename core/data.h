@@ -22,6 +22,7 @@
 
 #define DYN_DATA_MAX_N 1000000
 #define DYN_DATA_MAX_D 4096
+#define DYN_DATA_MAX_CELLS (1L << 26) /* n d: the features take at most 512 MB, so byte counts stay below 2^31 */
 #define DYN_DATA_MAX_CLASS 256
 
 typedef struct dyn_data {
@@ -57,8 +58,10 @@ dyn_status dyn_toy_parse(const char *name, dyn_toy *out);
 
 /* CSV: one example per line, fields separated by commas (spaces around a field are ignored), every field a
  * number (strtod syntax: 1, -2.5, 1e-3; "nan"/"inf" are not allowed), the last field the label (classify) or
- * the target (regress). Lines that are empty or start with '#' are skipped; the first non-skipped line is a
- * header and skipped if any of its fields is not a number. Line endings \n or \r\n. Classification: the
+ * the target (regress). Lines that are empty or start with '#' are skipped. The first non-skipped line is a
+ * header (and skipped) if none of its fields is a number; a line with some numbers and a non-number is an
+ * error, also as the first line (so a first row "1.0,NA,0" is reported, never dropped as a header). A header
+ * must have as many fields as the rows. Line endings \n or \r\n. Classification: the
  * distinct label values, sorted, become the classes 0..k-1 (so labels 1, 2 or -1, 1 work); class_values
  * holds the original values. */
 typedef struct dyn_csv_info {
@@ -71,13 +74,14 @@ typedef struct dyn_csv_info {
 
 /* classify: nonzero for labels, 0 for regression targets. Returns DYN_OK, DYN_ERR_NULL, and DYN_ERR_RANGE with
  * info->err set for: an empty file ("no data rows"), a ragged row ("line L: F fields, but line K has G"), a
- * non-number ("line L, field F: 'abc' is not a number"), a single column ("line L: need at least 2 fields
- * (features, then the label)"), one class only ("all N rows have the label V: classification needs at least
- * 2 classes"), too many classes (> DYN_DATA_MAX_CLASS), DYN_ERR_SIZE for more than DYN_DATA_MAX_N rows or
- * DYN_DATA_MAX_D features. */
+ * non-number ("line L, field F: 'abc' is not a number"; on the first line ", and field G is, so this is not a
+ * header line" is added), an empty field ("line L, field F is empty"), a single column ("line L: need at least
+ * 2 fields (features, then the label)"), one class only ("all N rows have the label V: classification needs at
+ * least 2 classes"), too many classes ("line L: more than 256 distinct labels; ..."), and DYN_ERR_SIZE with
+ * info->err set for more than DYN_DATA_MAX_N rows, DYN_DATA_MAX_D features or DYN_DATA_MAX_CELLS values. */
 dyn_status dyn_data_csv_scan(const char *buf, size_t len, int classify, dyn_csv_info *info);
-/* x: rows x cols doubles, y: rows doubles, as counted by dyn_data_csv_scan (which must have succeeded on the same
- * buffer). Returns the scan's codes, and DYN_ERR_BUFFER if x_len or y_len is too small. */
+/* x: rows x cols doubles, y: rows doubles, as counted by dyn_data_csv_scan (it scans the buffer again itself).
+ * Returns the scan's codes (and messages), and DYN_ERR_BUFFER if x_len or y_len is too small. */
 dyn_status dyn_data_csv_parse(const char *buf, size_t len, int classify, dyn_csv_info *info, double *x,
                               size_t x_len, double *y, size_t y_len);
 

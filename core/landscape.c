@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "linalg.h"
+#include "net_internal.h"
 #include "rng.h"
 
 #define DNAN ((double)NAN)
@@ -19,59 +21,14 @@ static double dot(const double *a, const double *b, size_t n)
     return s;
 }
 
-/* Cyclic Jacobi for a symmetric n x n matrix A (destroyed): eigenvalues w descending, eigenvectors in the columns
- * of V (n x n row-major). Small n only (PCA Gram matrices, Lanczos tridiagonals); accurate to rounding. */
-static void jacobi(double *A, int n, double *w, double *V)
+/* a count of doubles in 64 bits, or 0 when its bytes would reach DYN_NET_MAX_BYTES (the size queries' check) */
+static size_t doubles_or_0(uint64_t n) { return n <= (uint64_t)DYN_NET_MAX_BYTES / sizeof(double) ? (size_t)n : 0; }
+
+/* Eigenpairs of the symmetric n x n matrix A by linalg's Jacobi solver, which sorts them ascending: the j-th
+ * largest is w[n - 1 - j] with eigenvector column n - 1 - j of V. scratch: dyn_la_scratch_doubles(n). */
+static dyn_status sym_eig(const double *A, int n, double *w, double *V, double *scratch)
 {
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++) V[i * n + j] = i == j;
-    for (int sweep = 0; sweep < 60; sweep++) {
-        double off = 0.0, diag = 0.0;
-        for (int i = 0; i < n; i++) {
-            diag += A[i * n + i] * A[i * n + i];
-            for (int j = i + 1; j < n; j++) off += A[i * n + j] * A[i * n + j];
-        }
-        if (off <= 1e-30 * diag || off == 0.0) break;
-        for (int p = 0; p < n; p++)
-            for (int q = p + 1; q < n; q++) {
-                double apq = A[p * n + q];
-                if (fabs(apq) < 1e-300) continue;
-                double th = (A[q * n + q] - A[p * n + p]) / (2.0 * apq);
-                double t = (th >= 0.0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1.0));
-                double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
-                for (int k = 0; k < n; k++) { /* columns p, q */
-                    double akp = A[k * n + p], akq = A[k * n + q];
-                    A[k * n + p] = c * akp - s * akq;
-                    A[k * n + q] = s * akp + c * akq;
-                }
-                for (int k = 0; k < n; k++) { /* rows p, q */
-                    double apk = A[p * n + k], aqk = A[q * n + k];
-                    A[p * n + k] = c * apk - s * aqk;
-                    A[q * n + k] = s * apk + c * aqk;
-                }
-                for (int k = 0; k < n; k++) {
-                    double vkp = V[k * n + p], vkq = V[k * n + q];
-                    V[k * n + p] = c * vkp - s * vkq;
-                    V[k * n + q] = s * vkp + c * vkq;
-                }
-            }
-    }
-    for (int i = 0; i < n; i++) w[i] = A[i * n + i];
-    for (int i = 0; i < n; i++) { /* selection sort, descending, moving columns of V along */
-        int m = i;
-        for (int j = i + 1; j < n; j++)
-            if (w[j] > w[m]) m = j;
-        if (m != i) {
-            double t = w[i];
-            w[i] = w[m];
-            w[m] = t;
-            for (int k = 0; k < n; k++) {
-                t = V[k * n + i];
-                V[k * n + i] = V[k * n + m];
-                V[k * n + m] = t;
-            }
-        }
-    }
+    return dyn_la_sym_eig(n, A, w, V, scratch, dyn_la_scratch_doubles(n));
 }
 
 /* ------------------------------------------------------------------ directions */
@@ -117,7 +74,7 @@ dyn_status dyn_ls_random_dirs(const dyn_net *net, const double *theta, dyn_dirno
 {
     if (!net || !theta || !dirs) return DYN_ERR_NULL;
     if ((int)norm < 0 || norm >= DYN_DIRNORM_COUNT) return DYN_ERR_RANGE;
-    if (ndir < 1 || ndir > 8) return DYN_ERR_SIZE;
+    if (ndir < 1 || ndir > DYN_LS_MAX_DIRS) return DYN_ERR_SIZE;
     size_t P = (size_t)net->n_params;
     if (dirs_len < (size_t)ndir * P) return DYN_ERR_BUFFER;
     dyn_rng r;
@@ -134,7 +91,7 @@ dyn_status dyn_ls_random_dirs(const dyn_net *net, const double *theta, dyn_dirno
 size_t dyn_ls_pca_scratch_doubles(int T)
 {
     if (T < 2 || T > DYN_LS_MAX_PATH) return 0;
-    return 3 * (size_t)T * T + (size_t)T;
+    return doubles_or_0(2 * (uint64_t)T * (uint64_t)T + (uint64_t)T + dyn_la_scratch_doubles(T));
 }
 
 dyn_status dyn_ls_pca(const double *path, int T, size_t P, const double *center, int k, double *dirs,
@@ -145,7 +102,7 @@ dyn_status dyn_ls_pca(const double *path, int T, size_t P, const double *center,
         return DYN_ERR_SIZE;
     if (scratch_len < dyn_ls_pca_scratch_doubles(T)) return DYN_ERR_BUFFER;
     const double *c = center ? center : path + (size_t)(T - 1) * P;
-    double *G = scratch, *V = G + (size_t)T * T, *w = V + (size_t)T * T;
+    double *G = scratch, *V = G + (size_t)T * T, *w = V + (size_t)T * T, *es = w + T;
     /* G = M M^T with M_t = path_t - c, accumulated without forming M */
     for (int s = 0; s < T; s++)
         for (int t = s; t < T; t++) {
@@ -157,13 +114,15 @@ dyn_status dyn_ls_pca(const double *path, int T, size_t P, const double *center,
         }
     double trace = 0.0;
     for (int t = 0; t < T; t++) trace += G[t * T + t];
-    jacobi(G, T, w, V);
-    if (!(trace > 0.0) || !(w[k - 1] > 1e-12 * trace)) return DYN_ERR_NO_SOLUTION; /* below: rounding noise */
+    dyn_status st = sym_eig(G, T, w, V, es);
+    if (st) return st;
+    if (!(trace > 0.0) || !(w[T - k] > 1e-12 * trace)) return DYN_ERR_NO_SOLUTION; /* below: rounding noise */
     for (int j = 0; j < k; j++) {
-        double *d = dirs + (size_t)j * P, f = 1.0 / sqrt(w[j]);
+        int col = T - 1 - j; /* the j-th largest */
+        double *d = dirs + (size_t)j * P, f = 1.0 / sqrt(w[col]);
         memset(d, 0, sizeof(double) * P);
         for (int t = 0; t < T; t++) {
-            double u = V[t * T + j] * f;
+            double u = V[t * T + col] * f;
             const double *pt = path + (size_t)t * P;
             for (size_t i = 0; i < P; i++) d[i] += u * (pt[i] - c[i]);
         }
@@ -178,7 +137,7 @@ dyn_status dyn_ls_pca(const double *path, int T, size_t P, const double *center,
         for (size_t i = 0; i < P; i++) a0 += d[i] * (path[i] - c[i]);
         if (a0 > 0.0)
             for (size_t i = 0; i < P; i++) d[i] = -d[i];
-        if (var_frac) var_frac[j] = w[j] / trace;
+        if (var_frac) var_frac[j] = w[col] / trace;
     }
     return DYN_OK;
 }
@@ -216,10 +175,13 @@ static int hess_steps(const dyn_net *net, const dyn_ls_hess_desc *d)
 
 size_t dyn_ls_hessian_scratch_doubles(const dyn_net *net, int n, const dyn_ls_hess_desc *d)
 {
-    if (!net || !d || n < 1) return 0;
+    if (!net || !d || n < 1 || d->k < 0 || d->k > DYN_LS_MAX_EIG || d->steps < 0 || d->steps > DYN_LS_MAX_LANCZOS)
+        return 0;
     int m = hess_steps(net, d);
-    size_t P = (size_t)net->n_params;
-    return (size_t)(m + 2) * P + 3 * (size_t)m * m + dyn_net_hvp_scratch_doubles(net, n);
+    size_t hs = dyn_net_hvp_scratch_doubles(net, n);
+    if (!hs) return 0;
+    uint64_t M = (uint64_t)m;
+    return doubles_or_0((M + 2) * (uint64_t)net->n_params + 2 * M * M + M + dyn_la_scratch_doubles(m) + hs);
 }
 
 dyn_status dyn_ls_hessian(const dyn_net *net, const double *theta, const dyn_data *data, const dyn_ls_hess_desc *d,
@@ -232,10 +194,12 @@ dyn_status dyn_ls_hessian(const dyn_net *net, const double *theta, const dyn_dat
     if (k > net->n_params) return DYN_ERR_SIZE;
     int m = hess_steps(net, d);
     size_t P = (size_t)net->n_params;
-    if (scratch_len < dyn_ls_hessian_scratch_doubles(net, data->n, d)) return DYN_ERR_BUFFER;
+    size_t need = dyn_ls_hessian_scratch_doubles(net, data->n, d);
+    if (!need) return DYN_ERR_SIZE;
+    if (scratch_len < need) return DYN_ERR_BUFFER;
     if (evecs && evecs_len < (size_t)k * P) return DYN_ERR_BUFFER;
     double *Q = scratch, *w = Q + (size_t)(m + 1) * P, *Tm = w + P, *S = Tm + (size_t)m * m, *ev = S + (size_t)m * m;
-    double *hs = ev + (size_t)m * m;
+    double *es = ev + m, *hs = es + dyn_la_scratch_doubles(m);
     size_t hs_len = dyn_net_hvp_scratch_doubles(net, data->n);
     double alpha[DYN_LS_MAX_LANCZOS], beta[DYN_LS_MAX_LANCZOS];
     dyn_rng r;
@@ -271,20 +235,22 @@ dyn_status dyn_ls_hessian(const dyn_net *net, const double *theta, const dyn_dat
         Tm[i * n + i] = alpha[i];
         if (i + 1 < n) Tm[i * n + i + 1] = Tm[(i + 1) * n + i] = beta[i];
     }
-    jacobi(Tm, n, ev, S);
+    dyn_status st = sym_eig(Tm, n, ev, S, es);
+    if (st) return st;
     memset(res, 0, sizeof *res);
     res->steps = n;
-    res->lambda_min = ev[n - 1];
+    res->lambda_min = ev[0]; /* ascending */
     double bl = beta[n - 1];
     for (int i = 0; i < DYN_LS_MAX_EIG; i++) res->eval[i] = res->resid[i] = DNAN;
     for (int i = 0; i < k && i < n; i++) {
-        res->eval[i] = ev[i];
-        res->resid[i] = fabs(bl * S[(n - 1) * n + i]);
+        int col = n - 1 - i; /* the i-th largest Ritz value */
+        res->eval[i] = ev[col];
+        res->resid[i] = fabs(bl * S[(n - 1) * n + col]);
         if (evecs) {
             double *e = evecs + (size_t)i * P;
             memset(e, 0, sizeof(double) * P);
             for (int j = 0; j < n; j++) {
-                double s = S[j * n + i];
+                double s = S[j * n + col];
                 const double *q = Q + (size_t)j * P;
                 for (size_t t = 0; t < P; t++) e[t] += s * q[t];
             }
@@ -301,9 +267,9 @@ dyn_status dyn_ls_hessian(const dyn_net *net, const double *theta, const dyn_dat
  * in P-sized arrays) | WT (P: the grid point's transposed weights) | two activation buffers (64 max_dim) */
 size_t dyn_ls_slice_scratch_doubles(const dyn_net *net, int n)
 {
-    if (!net || n < 1) return 0;
-    size_t P = (size_t)net->n_params;
-    return 3 * (size_t)n * net->dim[1] + 4 * P + 2 * (size_t)SLICE_BLOCK * net->max_dim;
+    if (!net || n < 1 || n > DYN_DATA_MAX_N) return 0;
+    return doubles_or_0(3 * (uint64_t)n * (uint64_t)net->dim[1] + 4 * (uint64_t)net->n_params +
+                        2 * (uint64_t)SLICE_BLOCK * (uint64_t)net->max_dim);
 }
 
 /* the three first-layer terms: C = X W^T + b for W, b taken from vector v */
@@ -354,7 +320,9 @@ dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *
         if (data->n_class ? !(y >= 0.0 && y < K && y == floor(y)) : bad(y)) return DYN_ERR_RANGE;
     }
     if ((loss || acc) && out_len < (size_t)nx * (r1 - r0)) return DYN_ERR_BUFFER;
-    if (scratch_len < dyn_ls_slice_scratch_doubles(net, n)) return DYN_ERR_BUFFER;
+    size_t need = dyn_ls_slice_scratch_doubles(net, n);
+    if (!need) return DYN_ERR_SIZE;
+    if (scratch_len < need) return DYN_ERR_BUFFER;
     size_t P = (size_t)net->n_params, cn = (size_t)n * n1;
     double *C0 = scratch, *C1 = C0 + cn, *C2 = C1 + cn, *T0 = C2 + cn, *T1 = T0 + P, *T2 = T1 + P, *WT = T2 + P;
     double *HA = WT + P, *HB = HA + (size_t)SLICE_BLOCK * net->max_dim;

@@ -38,12 +38,18 @@
  * so the three n x n_1 terms are computed once per call and each grid point costs two axpys there instead of a
  * product with the n x n_0 data; deeper layers are blocked matrix products over 64 examples at a time with the
  * grid point's weights (center + a d1 + b d2) formed once per grid point, already transposed.
+ *
+ * Sizes: as in net.h, every size query here returns 0 for invalid arguments and when the buffer would take
+ * DYN_NET_MAX_BYTES (2^31 - 1) bytes or more, and the function it sizes then returns DYN_ERR_SIZE. The large
+ * one is the Hessian's (steps + 2) P doubles: at P = DYN_NET_MAX_PARAMS (2^24) only about a dozen Lanczos steps
+ * fit; a net of 10^6 parameters takes all DYN_LS_MAX_LANCZOS. Small eigenproblems (PCA, Lanczos) use dyn_la_sym_eig (linalg.h).
  */
 
-#define DYN_LS_MAX_PATH 512  /* training-path snapshots for PCA (the eigenproblem is T x T) */
+#define DYN_LS_MAX_PATH 512  /* training-path snapshots for PCA (the T x T eigenproblem: <= DYN_LA_MAX_N) */
 #define DYN_LS_MAX_GRID 4096 /* slice columns and rows */
+#define DYN_LS_MAX_DIRS 8    /* random directions per call */
 #define DYN_LS_MAX_EIG 8     /* Hessian eigenpairs */
-#define DYN_LS_MAX_LANCZOS 200
+#define DYN_LS_MAX_LANCZOS 200 /* Lanczos steps (the tridiagonal eigenproblem: <= DYN_LA_MAX_N) */
 
 typedef enum dyn_dirnorm {
     DYN_DIRNORM_FILTER = 0, /* each output unit's incoming weights (a row of W^l) rescaled to that row's norm in
@@ -53,7 +59,7 @@ typedef enum dyn_dirnorm {
     DYN_DIRNORM_COUNT
 } dyn_dirnorm;
 
-/* dirs: ndir x P (row d = direction d), ndir 1..8, drawn from one dyn_rng stream seeded with seed, in the flat
+/* dirs: ndir x P (row d = direction d), ndir 1..DYN_LS_MAX_DIRS, drawn from one dyn_rng stream seeded with seed, in the flat
  * order, then normalised with dyn_ls_normalize. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_RANGE (norm),
  * DYN_ERR_SIZE (ndir), DYN_ERR_BUFFER (dirs_len < ndir P). */
 dyn_status dyn_ls_random_dirs(const dyn_net *net, const double *theta, dyn_dirnorm norm, uint64_t seed, int ndir,
@@ -66,9 +72,11 @@ dyn_status dyn_ls_normalize(const dyn_net *net, const double *theta, dyn_dirnorm
  * displacements. dirs: k x P, orthonormal, the top-k right singular vectors of M, sign chosen so that the
  * start, path_0, has a coordinate <= 0 (training moves in +a, +b). var_frac: k values, the fraction of
  * sum_t |path_t - center|^2 that each captures (sigma_k^2 / sum sigma^2). T in 2..DYN_LS_MAX_PATH, k in 1..3.
- * Cost: T^2 P / 2 for the Gram matrix plus a Jacobi eigen-solve of T x T.
+ * Cost: T^2 P / 2 for the Gram matrix plus a Jacobi eigen-solve of T x T (dyn_la_sym_eig).
+ * scratch: dyn_ls_pca_scratch_doubles(T) = 2 T^2 + T + dyn_la_scratch_doubles(T) (under 20 MB at T = 512).
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_BUFFER, DYN_ERR_NAN, DYN_ERR_NO_SOLUTION (the path does
- * not span k dimensions: the k-th captures under 1e-12 of the variance, i.e. rounding noise). */
+ * not span k dimensions: the k-th captures under 1e-12 of the variance, i.e. rounding noise),
+ * DYN_ERR_NO_CONVERGE (from the eigensolver; never seen). */
 size_t dyn_ls_pca_scratch_doubles(int T);
 dyn_status dyn_ls_pca(const double *path, int T, size_t P, const double *center, int k, double *dirs,
                       double *var_frac, double *scratch, size_t scratch_len);
@@ -94,9 +102,12 @@ typedef struct dyn_ls_hess_result {
 
 /* Lanczos with full reorthogonalisation on H v from dyn_net_hvp (exact, Pearlmutter's R-op) over all examples
  * of data. evecs (may be NULL): k x P unit eigenvector estimates. Cost: steps HVPs (each ~2 gradients) and
- * steps^2 P for the reorthogonalisation. scratch: dyn_ls_hessian_scratch_doubles(net, n, d) doubles (about
- * (steps + 2) P plus an HVP's scratch). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_RANGE, DYN_ERR_BUFFER,
- * DYN_ERR_NAN (a non-finite HVP). */
+ * steps^2 P for the reorthogonalisation. scratch: dyn_ls_hessian_scratch_doubles(net, n, d) doubles,
+ * (steps + 2) P + 2 steps^2 + steps + dyn_la_scratch_doubles(steps) + dyn_net_hvp_scratch_doubles(net, n), with
+ * steps = d->steps (0 -> 40) capped at P and raised to k; 0 when that reaches DYN_NET_MAX_BYTES.
+ * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE (k or steps out of range, k > P: the Hessian has only P
+ * eigenvalues, or the scratch too large to size), DYN_ERR_RANGE, DYN_ERR_BUFFER, DYN_ERR_NAN (a non-finite HVP),
+ * DYN_ERR_NO_CONVERGE (from the eigensolver; never seen). */
 size_t dyn_ls_hessian_scratch_doubles(const dyn_net *net, int n, const dyn_ls_hess_desc *d);
 dyn_status dyn_ls_hessian(const dyn_net *net, const double *theta, const dyn_data *data, const dyn_ls_hess_desc *d,
                           dyn_ls_hess_result *res, double *evecs, size_t evecs_len, double *scratch,
@@ -111,7 +122,7 @@ typedef struct dyn_ls_slice_desc {
 
 /* loss (may be NULL), acc (may be NULL; NaN for regression): nx (row_end - row_begin) floats each, row-major,
  * first row = row_begin. d2 NULL requires ny = 1. A point where the loss overflows gives +inf.
- * scratch: dyn_ls_slice_scratch_doubles(net, data->n). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE
+ * scratch: dyn_ls_slice_scratch_doubles(net, data->n) = 3 n n_1 + 4 P + 128 max_dim. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE
  * (empty range; bad labels), DYN_ERR_SIZE, DYN_ERR_BUFFER. */
 size_t dyn_ls_slice_scratch_doubles(const dyn_net *net, int n);
 dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *d1, const double *d2,

@@ -2,6 +2,7 @@
 #include "linalg.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 static int bad(double v) { return isnan(v) || isinf(v); }
@@ -16,11 +17,23 @@ static int any_bad(const double *a, size_t n)
 static int n_ok(int n) { return n >= 1 && n <= DYN_LA_MAX_N; }
 static size_t sq(int n) { return (size_t)n * (size_t)n; }
 
-size_t dyn_la_scratch_doubles(int n) { return n_ok(n) ? 6 * sq(n) + 4 * (size_t)n : 0; }
+/* Counts in 64 bits, and 0 rather than 2^31 bytes or more: exact in wasm32's 32-bit size_t whatever the limits. */
+#define DOUBLES_LIMIT ((uint64_t)1 << 28)
+
+static size_t doubles_or_0(uint64_t k) { return k < DOUBLES_LIMIT ? (size_t)k : 0; }
+
+size_t dyn_la_scratch_doubles(int n)
+{
+    if (!n_ok(n)) return 0;
+    uint64_t m = (uint64_t)n;
+    return doubles_or_0(6 * m * m + 4 * m);
+}
 
 size_t dyn_la_kron_scratch_doubles(int n)
 {
-    return n >= 1 && n <= DYN_LA_MAX_KRON_N ? sq(n) * sq(n) + sq(n) : 0;
+    if (n < 1 || n > DYN_LA_MAX_KRON_N) return 0;
+    uint64_t m2 = (uint64_t)n * (uint64_t)n;
+    return doubles_or_0(m2 * m2 + m2);
 }
 
 dyn_status dyn_la_mul(int r, int k, int c, const double *a, const double *b, double *out)
@@ -196,7 +209,7 @@ dyn_status dyn_la_sym_sqrt(int n, const double *a, double *out, double *scratch,
 {
     if (!a || !out || !scratch) return DYN_ERR_NULL;
     if (!n_ok(n)) return DYN_ERR_SIZE;
-    if (scratch_len < 3 * sq(n) + (size_t)n) return DYN_ERR_BUFFER; /* what it uses; the header promises less */
+    if (scratch_len < 3 * sq(n) + (size_t)n) return DYN_ERR_BUFFER; /* what it uses, within dyn_la_scratch_doubles */
     double *v = scratch, *w = v + sq(n), *es = w + n;
     dyn_status s = dyn_la_sym_eig(n, a, w, v, es, 2 * sq(n));
     if (s) return s;

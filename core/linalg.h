@@ -29,12 +29,14 @@
  * Nothing here allocates; the scratch is the caller's.
  */
 
-#define DYN_LA_MAX_N 64
+#define DYN_LA_MAX_N 512 /* landscape's PCA Gram (T <= 512) and Lanczos tridiagonals; scratch 6n^2+4n = 12.6 MB at 512 */
 #define DYN_LA_MAX_KRON_N 16 /* the Kronecker form is n^2 x n^2: 65536 x 8 bytes = 512 KB of scratch at 16 */
 
-/* Doubles of scratch enough for every function below at size n (4 n^2 + 4 n), except dyn_la_lyap_kron. */
+/* Doubles of scratch enough for every function below at size n (6 n^2 + 4 n), except dyn_la_lyap_kron; 0 when n is
+ * out of range. Both size queries compute in 64 bits and return 0 rather than a count of 2^31 bytes or more, so
+ * they stay exact in wasm32's 32-bit size_t whatever DYN_LA_MAX_N is (at 64: 25 K doubles). */
 size_t dyn_la_scratch_doubles(int n);
-size_t dyn_la_kron_scratch_doubles(int n); /* n^4 + n^2 */
+size_t dyn_la_kron_scratch_doubles(int n); /* n^4 + n^2; 0 when n is outside 1..DYN_LA_MAX_KRON_N */
 
 /* C (r x c) = A (r x k) B (k x c). C must not alias A or B. No validation beyond NULL; always DYN_OK or NULL. */
 dyn_status dyn_la_mul(int r, int k, int c, const double *a, const double *b, double *out);

@@ -1,5 +1,6 @@
 /* net.c - the fully connected network: blocked forward pass, backpropagation, Pearlmutter's R-op, optimisers. */
 #include "net.h"
+#include "net_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -8,6 +9,10 @@
 
 static int bad(double x) { return isnan(x) || isinf(x); }
 static int imin(int a, int b) { return a < b ? a : b; }
+
+/* a count of doubles computed in 64 bits (every operand here is far below 2^32), or 0 when its bytes would
+ * reach DYN_NET_MAX_BYTES: the size queries' overflow check, the same on 32-bit WebAssembly and natively */
+static size_t doubles_or_0(uint64_t n) { return n <= (uint64_t)DYN_NET_MAX_BYTES / sizeof(double) ? (size_t)n : 0; }
 
 /* ------------------------------------------------------------------ set-up */
 
@@ -49,20 +54,20 @@ dyn_status dyn_net_init(dyn_net *net, const dyn_net_desc *d)
 
 size_t dyn_net_param_count(const dyn_net *net) { return net ? (size_t)net->n_params : 0; }
 
-static size_t max_w(const dyn_net *net)
+static uint64_t max_w(const dyn_net *net)
 {
-    size_t mw = 0;
+    uint64_t mw = 0;
     for (int l = 1; l <= net->depth + 1; l++) {
-        size_t w = (size_t)net->dim[l] * net->dim[l - 1];
+        uint64_t w = (uint64_t)net->dim[l] * (uint64_t)net->dim[l - 1];
         mw = w > mw ? w : mw;
     }
     return mw;
 }
 
-static size_t hidden_sum(const dyn_net *net)
+static uint64_t hidden_sum(const dyn_net *net)
 {
-    size_t s = 0;
-    for (int l = 1; l <= net->depth + 1; l++) s += (size_t)net->dim[l];
+    uint64_t s = 0;
+    for (int l = 1; l <= net->depth + 1; l++) s += (uint64_t)net->dim[l];
     return s;
 }
 
@@ -70,14 +75,15 @@ static size_t hidden_sum(const dyn_net *net)
 size_t dyn_net_scratch_doubles(const dyn_net *net, int m)
 {
     if (!net || m < 1 || m > DYN_NET_MAX_BATCH) return 0;
-    return (size_t)m * ((size_t)net->dim[0] + 2 * hidden_sum(net) + 4 * (size_t)net->max_dim + 1) + max_w(net);
+    return doubles_or_0((uint64_t)m * ((uint64_t)net->dim[0] + 2 * hidden_sum(net) + 4 * (uint64_t)net->max_dim + 1) +
+                        max_w(net));
 }
 
 size_t dyn_net_hvp_scratch_doubles(const dyn_net *net, int n)
 {
     if (!net || n < 1) return 0;
-    int m = imin(n, DYN_NET_MAX_BATCH);
-    return 2 * dyn_net_scratch_doubles(net, m) + (size_t)net->n_params;
+    size_t one = dyn_net_scratch_doubles(net, imin(n, DYN_NET_MAX_BATCH));
+    return one ? doubles_or_0(2 * (uint64_t)one + (uint64_t)net->n_params) : 0;
 }
 
 dyn_status dyn_net_init_params(const dyn_net *net, double sw2, double sb2, uint64_t seed, double *theta,
@@ -280,7 +286,9 @@ dyn_status dyn_net_forward(const dyn_net *net, const double *theta, const double
 {
     if (!net || !theta || !x || !out || !scratch) return DYN_ERR_NULL;
     if (m < 1 || m > DYN_NET_MAX_BATCH) return DYN_ERR_SIZE;
-    if (scratch_len < dyn_net_scratch_doubles(net, m)) return DYN_ERR_BUFFER;
+    size_t need = dyn_net_scratch_doubles(net, m);
+    if (!need) return DYN_ERR_SIZE;
+    if (scratch_len < need) return DYN_ERR_BUFFER;
     block b;
     carve(net, m, scratch, &b);
     b.in = x;
@@ -296,7 +304,9 @@ dyn_status dyn_net_eval(const dyn_net *net, const double *theta, const dyn_data 
     dyn_status st = check_data(net, data);
     if (st) return st;
     int bm = imin(data->n, DYN_NET_MAX_BATCH), k = net->dim[net->depth + 1];
-    if (scratch_len < dyn_net_scratch_doubles(net, bm)) return DYN_ERR_BUFFER;
+    size_t need = dyn_net_scratch_doubles(net, bm);
+    if (!need) return DYN_ERR_SIZE;
+    if (scratch_len < need) return DYN_ERR_BUFFER;
     block b;
     carve(net, bm, scratch, &b);
     double sum = 0.0;
@@ -365,7 +375,9 @@ dyn_status dyn_net_grad(const dyn_net *net, const double *theta, const dyn_data 
     int total = idx ? m : data->n;
     if (total < 1) return DYN_ERR_SIZE;
     int bm = imin(total, DYN_NET_MAX_BATCH), k = net->dim[net->depth + 1];
-    if (scratch_len < dyn_net_scratch_doubles(net, bm)) return DYN_ERR_BUFFER;
+    size_t need = dyn_net_scratch_doubles(net, bm);
+    if (!need) return DYN_ERR_SIZE;
+    if (scratch_len < need) return DYN_ERR_BUFFER;
     block b;
     carve(net, bm, scratch, &b);
     memset(grad, 0, sizeof(double) * (size_t)net->n_params);
@@ -395,7 +407,9 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
     if (total < 1) return DYN_ERR_SIZE;
     int bm = imin(total, DYN_NET_MAX_BATCH), L = net->depth, k = net->dim[L + 1];
     size_t one = dyn_net_scratch_doubles(net, bm), P = (size_t)net->n_params;
-    if (scratch_len < dyn_net_hvp_scratch_doubles(net, total)) return DYN_ERR_BUFFER;
+    size_t need = dyn_net_hvp_scratch_doubles(net, total);
+    if (!need) return DYN_ERR_SIZE;
+    if (scratch_len < need) return DYN_ERR_BUFFER;
     block b, r; /* b: the values, r: their R-images (r.a = R a, r.h = R h, r.g = R of the gradients) */
     carve(net, bm, scratch, &b);
     carve(net, bm, scratch + one, &r);
@@ -507,9 +521,10 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
 
 size_t dyn_net_grid2d_scratch_doubles(const dyn_net *net, int nx, int ny)
 {
-    if (!net || nx < 1 || ny < 1) return 0;
+    if (!net || nx < 1 || ny < 1 || nx > DYN_NET_MAX_GRID2D || ny > DYN_NET_MAX_GRID2D) return 0;
     int m = (int)((long)nx * ny < DYN_NET_MAX_BATCH ? (long)nx * ny : DYN_NET_MAX_BATCH);
-    return dyn_net_scratch_doubles(net, m) + 2 * (size_t)m;
+    size_t one = dyn_net_scratch_doubles(net, m);
+    return one ? doubles_or_0((uint64_t)one + 2 * (uint64_t)m) : 0;
 }
 
 dyn_status dyn_net_grid2d(const dyn_net *net, const double *theta, double x_min, double x_max, double y_min,
@@ -519,8 +534,10 @@ dyn_status dyn_net_grid2d(const dyn_net *net, const double *theta, double x_min,
     if (!net || !theta || !scratch) return DYN_ERR_NULL;
     if (bad(x_min) || bad(x_max) || bad(y_min) || bad(y_max)) return DYN_ERR_NAN;
     if (net->dim[0] != 2 || !(x_max > x_min) || !(y_max > y_min)) return DYN_ERR_RANGE;
-    if (nx < 1 || ny < 1 || nx > 4096 || ny > 4096) return DYN_ERR_SIZE;
-    if (scratch_len < dyn_net_grid2d_scratch_doubles(net, nx, ny)) return DYN_ERR_BUFFER;
+    if (nx < 1 || ny < 1 || nx > DYN_NET_MAX_GRID2D || ny > DYN_NET_MAX_GRID2D) return DYN_ERR_SIZE;
+    size_t need = dyn_net_grid2d_scratch_doubles(net, nx, ny);
+    if (!need) return DYN_ERR_SIZE;
+    if (scratch_len < need) return DYN_ERR_BUFFER;
     long total = (long)nx * ny;
     int bm = (int)(total < DYN_NET_MAX_BATCH ? total : DYN_NET_MAX_BATCH), k = net->dim[net->depth + 1];
     double *xs = scratch, *ns = scratch + 2 * (size_t)bm;
@@ -557,12 +574,15 @@ dyn_status dyn_net_grid2d(const dyn_net *net, const double *theta, double x_min,
 
 /* ------------------------------------------------------------------ training */
 
+/* 0 -> the default; DYN_TRAIN_ZERO -> an explicit 0 (a legal value that 0 cannot express) */
+static double dflt(double v, double def) { return v == 0.0 ? def : (v == DYN_TRAIN_ZERO ? 0.0 : v); }
+
 static void resolve(dyn_train_desc *d)
 {
     if (d->lr == 0.0) d->lr = d->opt == DYN_OPT_ADAM ? 0.01 : 0.1;
-    if (d->momentum == 0.0) d->momentum = 0.9;
-    if (d->beta1 == 0.0) d->beta1 = 0.9;
-    if (d->beta2 == 0.0) d->beta2 = 0.999;
+    d->momentum = dflt(d->momentum, 0.9);
+    d->beta1 = dflt(d->beta1, 0.9);
+    d->beta2 = dflt(d->beta2, 0.999);
     if (d->eps == 0.0) d->eps = 1e-8;
 }
 
@@ -588,9 +608,10 @@ size_t dyn_train_bytes(const dyn_net *net, const dyn_train_desc *d, int n)
     resolve(&r);
     if (check_train(&r)) return 0;
     int batch = (r.batch == 0 || r.batch >= n) ? n : r.batch;
-    size_t P = (size_t)net->n_params;
-    return 4 * P * sizeof(double) + a8((size_t)n * sizeof(int)) +
-           dyn_net_scratch_doubles(net, imin(batch, DYN_NET_MAX_BATCH)) * sizeof(double);
+    size_t sd = dyn_net_scratch_doubles(net, imin(batch, DYN_NET_MAX_BATCH));
+    if (!sd) return 0;
+    uint64_t bytes = (4 * (uint64_t)net->n_params + sd) * sizeof(double) + ((uint64_t)n * sizeof(int) + 7u) / 8u * 8u;
+    return bytes < (uint64_t)DYN_NET_MAX_BYTES ? (size_t)bytes : 0;
 }
 
 dyn_status dyn_train_init(dyn_train *t, const dyn_net *net, const dyn_train_desc *d, const dyn_data *data,
@@ -603,6 +624,7 @@ dyn_status dyn_train_init(dyn_train *t, const dyn_net *net, const dyn_train_desc
     if (st) return st;
     if ((st = check_data(net, data))) return st;
     size_t need = dyn_train_bytes(net, d, data->n), P = (size_t)net->n_params;
+    if (!need) return DYN_ERR_SIZE;
     if (bytes < need) return DYN_ERR_BUFFER;
     for (size_t i = 0; i < P; i++)
         if (bad(theta0[i])) return DYN_ERR_NAN;
@@ -641,7 +663,7 @@ dyn_status dyn_train_run(dyn_train *t, const dyn_data *data, int steps, double *
         if (t->batch < t->n) {
             if (t->pos + t->batch > t->n) { /* a fresh epoch: Fisher-Yates with the run's own stream */
                 for (int i = t->n - 1; i > 0; i--) {
-                    int j = (int)(dyn_rng_u64(&t->rng) % (uint64_t)(i + 1)), x = t->perm[i];
+                    int j = (int)dyn_rng_below(&t->rng, (uint64_t)(i + 1)), x = t->perm[i];
                     t->perm[i] = t->perm[j];
                     t->perm[j] = x;
                 }
@@ -704,6 +726,5 @@ dyn_status dyn_loss_parse(const char *name, dyn_loss *out)
     if (!name || !out) return DYN_ERR_NULL;
     for (int i = 0; i < DYN_LOSS_COUNT; i++)
         if (strcmp(name, LOSS_NAMES[i]) == 0) return *out = (dyn_loss)i, DYN_OK;
-    if (strcmp(name, "mse") == 0 || strcmp(name, "squared") == 0) return *out = DYN_LOSS_MSE, DYN_OK;
     return DYN_ERR_UNKNOWN_NAME;
 }

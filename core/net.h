@@ -22,12 +22,11 @@
  *   dyn_net_hvp              the exact Hessian-vector product H v of the mean loss (Pearlmutter's R-op)
  *   dyn_net_grid2d           decision-boundary grid over the plane of a 2-input net: class and confidence
  *   dyn_net_output_loss      summed loss and correct count of m rows of outputs (the loss definition, shared)
- *   dyn_net_dense            the forward kernel out = H W^T + b in a fixed summation order (shared with landscape.c)
  *   dyn_train_desc / dyn_train   optimiser and its caller-owned, resumable state
  *   dyn_train_bytes          bytes of workspace a dyn_train needs
  *   dyn_train_init           set up training from initial parameters
  *   dyn_train_run            advance by a chunk of steps, writing the minibatch loss of each step
- *   dyn_opt_name/parse, dyn_loss_name/parse   enum <-> "sgd", "momentum", "adam"; "xent", "mse"
+ *   dyn_opt_name/parse, dyn_loss_name/parse   enum <-> "sgd", "momentum", "adam"; "xent", "mse" (exactly these)
  *
  * The network (L = depth hidden layers, n_0 = inputs, n_{L+1} = outputs, h^0 = x):
  *   a^l = W^l h^{l-1} + b^l,    h^l = phi(a^l) + s_l h^{l-1}     (l = 1..L)
@@ -47,16 +46,27 @@
  *                  the target (regression, n_out = 1). The 1/2 makes a linear model's Hessian X^T X / n.
  * Accuracy: fraction of examples with argmax z_i = y_i (classification); NaN for regression.
  *
- * Arithmetic is double precision in a fixed order (no FMA: build with -ffp-contract=off), and all randomness
- * comes from dyn_rng, so training is deterministic for a seed. Limits below.
+ * Determinism. Arithmetic is double precision in a fixed order (no FMA: build with -ffp-contract=off), and all
+ * randomness comes from dyn_rng, whose streams are the same bits on every platform. On one platform (one libm)
+ * a seed therefore gives the same bits every time. Across platforms (glibc natively, Emscripten's musl in
+ * WebAssembly) the activations and losses go through libm's tanh, exp, erf, log and cos, which may differ in
+ * the last bit; results then agree to rounding (and a long training run amplifies that, like any chaotic
+ * map), not bit for bit.
+ *
+ * Sizes. Every size query (dyn_net_param_count aside) returns 0 for invalid arguments and when the buffer
+ * would take DYN_NET_MAX_BYTES bytes or more, so byte counts fit a 32-bit signed integer (WebAssembly's
+ * 32-bit size_t, JS typed-array offsets); the compute functions then return DYN_ERR_SIZE. With the limits
+ * below one P-vector is at most 128 MB; the largest nets leave room for few of them (e.g. Lanczos steps).
  */
 
 #define DYN_NET_MAX_HIDDEN 16   /* hidden layers */
 #define DYN_NET_MAX_WIDTH 1024  /* units in a hidden layer */
 #define DYN_NET_MAX_IN 4096     /* inputs */
 #define DYN_NET_MAX_OUT 256     /* outputs (classes) */
-#define DYN_NET_MAX_PARAMS (1L << 24)
+#define DYN_NET_MAX_PARAMS (1L << 24) /* P: one P-vector of doubles is at most 128 MB */
 #define DYN_NET_MAX_BATCH 4096  /* examples per forward/backward block (larger sets are processed in blocks) */
+#define DYN_NET_MAX_GRID2D 4096 /* columns and rows of dyn_net_grid2d */
+#define DYN_NET_MAX_BYTES 0x7fffffffL /* size queries return 0 at or above this many bytes (2^31 - 1) */
 
 typedef enum dyn_loss { DYN_LOSS_XENT = 0, DYN_LOSS_MSE = 1, DYN_LOSS_COUNT } dyn_loss;
 typedef enum dyn_opt { DYN_OPT_SGD = 0, DYN_OPT_MOMENTUM = 1, DYN_OPT_ADAM = 2, DYN_OPT_COUNT } dyn_opt;
@@ -126,7 +136,7 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
 /* For a net with 2 inputs: evaluates it on an nx x ny grid over [x_min, x_max] x [y_min, y_max] (columns left to
  * right from x_min, rows top first from y_max, endpoints included). cls (may be NULL): argmax class as a float
  * (regression: the prediction). conf (may be NULL): the softmax probability of that class (xent), or the largest
- * output clamped to [0, 1] (mse classification); NaN for regression. nx, ny in 1..4096.
+ * output clamped to [0, 1] (mse classification); NaN for regression. nx, ny in 1..DYN_NET_MAX_GRID2D.
  * scratch: dyn_net_scratch_doubles(net, min(nx ny, DYN_NET_MAX_BATCH)) + 2 min(nx ny, DYN_NET_MAX_BATCH).
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE (n_in != 2, empty range), DYN_ERR_SIZE, DYN_ERR_BUFFER. */
 size_t dyn_net_grid2d_scratch_doubles(const dyn_net *net, int nx, int ny);
@@ -139,19 +149,18 @@ dyn_status dyn_net_grid2d(const dyn_net *net, const double *theta, double x_min,
  * (dyn_net_eval checks them; this does not). */
 double dyn_net_output_loss(const dyn_net *net, const double *z, int m, const double *y, int n_class, long *correct);
 
-/* out[i][j] = init + sum_k H[i][k] WT[k][j] for i < m, j < nout, the sum in increasing k from init = b[j] (b given),
- * out[i][j] (accumulate != 0) or 0. WT is W^T, nin x nout row-major. Every forward pass in dynlens goes through
- * it, so the per-example loop `s = b[j]; for k: s += W[j][k] h[k]` gives the same bits. No checks. */
-void dyn_net_dense(const double *H, int m, int nin, const double *WT, const double *b, int nout, double *out,
-                   int accumulate);
-
 /* ------------------------------------------------------------------ training */
+
+/* In dyn_train_desc 0 means "the default" (house style), but 0 is also a legal momentum, beta1 or beta2: pass
+ * DYN_TRAIN_ZERO for an explicit 0 there (e.g. momentum = DYN_TRAIN_ZERO: the heavy-ball update with mu = 0,
+ * which is plain SGD). Any other negative value is out of range. */
+#define DYN_TRAIN_ZERO (-1.0)
 
 typedef struct dyn_train_desc {
     dyn_opt opt;         /* 0 = DYN_OPT_SGD */
     double lr;           /* step size; 0 -> 0.1 (sgd, momentum) or 0.01 (adam); else in (0, 100] */
-    double momentum;     /* heavy ball (theta += v, v = mu v - lr g); 0 -> 0.9; in [0, 1) */
-    double beta1, beta2; /* Adam; 0 -> 0.9, 0.999; each in [0, 1) */
+    double momentum;     /* heavy ball (theta += v, v = mu v - lr g); 0 -> 0.9; DYN_TRAIN_ZERO -> 0; in [0, 1) */
+    double beta1, beta2; /* Adam; 0 -> 0.9, 0.999; DYN_TRAIN_ZERO -> 0; each in [0, 1) */
     double eps;          /* Adam; 0 -> 1e-8 */
     double weight_decay; /* L2 on weights (not biases): g += wd W; 0 = none; in [0, 10] */
     int batch;           /* minibatch size; 0 or >= n -> full batch */
@@ -162,7 +171,7 @@ typedef struct dyn_train_desc {
  * copy the workspace and the struct (and fix the pointers) to fork a run. */
 typedef struct dyn_train {
     dyn_net net;
-    dyn_train_desc d;    /* with defaults resolved */
+    dyn_train_desc d;    /* with defaults resolved (DYN_TRAIN_ZERO as 0) */
     double *theta;       /* P: the current parameters (read them, or write them between chunks) */
     double *m1, *m2;     /* P each: momentum velocity / Adam moments */
     double *grad;        /* P: the last gradient (with weight decay) */
@@ -177,7 +186,7 @@ typedef struct dyn_train {
     dyn_rng rng;
 } dyn_train;
 
-/* Returns 0 for an invalid descriptor or sizes. */
+/* Returns 0 for an invalid descriptor or sizes, or DYN_NET_MAX_BYTES bytes or more. */
 size_t dyn_train_bytes(const dyn_net *net, const dyn_train_desc *d, int n);
 /* theta0: P initial parameters (copied). mem: dyn_train_bytes(...) bytes, 8-byte aligned, owned by the caller.
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE, DYN_ERR_SIZE, DYN_ERR_BUFFER. */

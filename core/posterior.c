@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "linalg.h"
+#include "posterior_impl.h"
 #include "quad.h"
 
 #define DNAN ((double)NAN)
@@ -14,14 +15,10 @@ static int bad(double v) { return isnan(v) || isinf(v); }
 
 /* ------------------------------------------------------------------ defaults and validation */
 
-typedef struct params {
-    int d;
-    double s2, t2, t2b; /* noise (mixture: component) variance, prior variances */
-} params;
-
-static params get_params(const dyn_post_model *m)
+/* the only place the defaults of posterior.h are resolved (posterior_impl.h) */
+post_params post_params_of(const dyn_post_model *m)
 {
-    params p;
+    post_params p;
     p.d = m->kind == DYN_POST_MIXTURE && m->d == 0 ? 2 : m->d;
     if (m->kind == DYN_POST_MIXTURE) {
         p.s2 = m->noise_var > 0.0 ? m->noise_var : 2.0;
@@ -34,6 +31,10 @@ static params get_params(const dyn_post_model *m)
     }
     return p;
 }
+
+long post_batch_of(int batch, long n) { return batch ? batch : (n < 10 ? n : 10); }
+
+double post_momentum_of(double momentum) { return momentum != 0.0 ? momentum : 0.9; }
 
 static dyn_status check_shape(const dyn_post_model *m)
 {
@@ -52,7 +53,7 @@ dyn_status dyn_post_model_check(const dyn_post_model *m, long *bad_index)
     if (!m->x || (m->kind != DYN_POST_MIXTURE && !m->y)) return DYN_ERR_NULL;
     if (bad(m->noise_var) || bad(m->prior_var) || bad(m->prior_var2)) return DYN_ERR_NAN;
     if (m->noise_var < 0.0 || m->prior_var < 0.0 || m->prior_var2 < 0.0) return DYN_ERR_RANGE;
-    int d = get_params(m).d, per = m->kind == DYN_POST_MIXTURE ? 1 : d;
+    int d = post_params_of(m).d, per = m->kind == DYN_POST_MIXTURE ? 1 : d;
     for (long i = 0; i < m->n; i++) {
         for (int j = 0; j < per; j++)
             if (bad(m->x[(size_t)i * per + j])) {
@@ -100,7 +101,7 @@ dyn_status dyn_post_synthesize(const dyn_post_model *m, uint64_t seed, double *x
     if (s) return s;
     if (bad(m->noise_var)) return DYN_ERR_NAN;
     if (m->noise_var < 0.0) return DYN_ERR_RANGE;
-    params p = get_params(m);
+    post_params p = post_params_of(m);
     long n = m->n;
     int d = p.d, mix = m->kind == DYN_POST_MIXTURE;
     if (x_len < (size_t)n * (mix ? 1 : (size_t)d)) return DYN_ERR_BUFFER;
@@ -183,7 +184,7 @@ static mixterm mix_term(double x, double a, double b, double v)
 }
 
 /* sum_i of -log p(x_i | theta) (constants dropped) */
-static double neg_loglik(const dyn_post_model *m, const params *p, const double *th)
+static double neg_loglik(const dyn_post_model *m, const post_params *p, const double *th)
 {
     double s = 0.0;
     long n = m->n;
@@ -207,14 +208,14 @@ static double neg_loglik(const dyn_post_model *m, const params *p, const double 
     }
 }
 
-static double neg_logprior(const dyn_post_model *m, const params *p, const double *th)
+static double neg_logprior(const dyn_post_model *m, const post_params *p, const double *th)
 {
     if (m->kind == DYN_POST_MIXTURE) return 0.5 * (th[0] * th[0] / p->t2 + th[1] * th[1] / p->t2b);
     return 0.5 * dot(th, th, p->d) / p->t2;
 }
 
 /* grad of l_i into g (D), prior share included */
-static void example_grad(const dyn_post_model *m, const params *p, long i, const double *th, double *g)
+static void example_grad(const dyn_post_model *m, const post_params *p, long i, const double *th, double *g)
 {
     int d = p->d;
     double inv_n = 1.0 / (double)m->n;
@@ -231,7 +232,7 @@ static void example_grad(const dyn_post_model *m, const params *p, long i, const
 }
 
 /* Hessian of l_i added to h (D x D) */
-static void example_hess_add(const dyn_post_model *m, const params *p, long i, const double *th, double *h)
+static void example_hess_add(const dyn_post_model *m, const post_params *p, long i, const double *th, double *h)
 {
     int d = p->d;
     double inv_n = 1.0 / (double)m->n;
@@ -262,7 +263,7 @@ static void example_hess_add(const dyn_post_model *m, const params *p, long i, c
 dyn_status dyn_post_loss(const dyn_post_model *m, const double *theta, double *loss)
 {
     if (!m || !theta || !loss) return DYN_ERR_NULL;
-    params p = get_params(m);
+    post_params p = post_params_of(m);
     *loss = (neg_loglik(m, &p, theta) + neg_logprior(m, &p, theta)) / (double)m->n;
     return DYN_OK;
 }
@@ -271,7 +272,7 @@ dyn_status dyn_post_example_grad(const dyn_post_model *m, long i, const double *
 {
     if (!m || !theta || !grad) return DYN_ERR_NULL;
     if (i < 0 || i >= m->n) return DYN_ERR_RANGE;
-    params p = get_params(m);
+    post_params p = post_params_of(m);
     example_grad(m, &p, i, theta, grad);
     return DYN_OK;
 }
@@ -279,7 +280,7 @@ dyn_status dyn_post_example_grad(const dyn_post_model *m, long i, const double *
 dyn_status dyn_post_grad(const dyn_post_model *m, const double *theta, double *grad)
 {
     if (!m || !theta || !grad) return DYN_ERR_NULL;
-    params p = get_params(m);
+    post_params p = post_params_of(m);
     int d = p.d;
     double g[DYN_POST_MAX_D];
     for (int j = 0; j < d; j++) grad[j] = 0.0;
@@ -294,7 +295,7 @@ dyn_status dyn_post_grad(const dyn_post_model *m, const double *theta, double *g
 dyn_status dyn_post_hessian(const dyn_post_model *m, const double *theta, double *hess)
 {
     if (!m || !theta || !hess) return DYN_ERR_NULL;
-    params p = get_params(m);
+    post_params p = post_params_of(m);
     int d = p.d;
     memset(hess, 0, sizeof(double) * (size_t)d * d);
     for (long i = 0; i < m->n; i++) example_hess_add(m, &p, i, theta, hess);
@@ -306,7 +307,7 @@ dyn_status dyn_post_grad_cov(const dyn_post_model *m, const double *theta, doubl
                              size_t scratch_len)
 {
     if (!m || !theta || !gcov || !scratch) return DYN_ERR_NULL;
-    params p = get_params(m);
+    post_params p = post_params_of(m);
     int d = p.d;
     if (scratch_len < 2 * (size_t)d) return DYN_ERR_BUFFER;
     double *gbar = scratch, *g = scratch + d;
@@ -360,7 +361,7 @@ dyn_status dyn_post_linreg_exact(const dyn_post_model *m, double *mean, double *
     int d = m->d;
     if (scratch_len < dyn_post_scratch_doubles(d)) return DYN_ERR_BUFFER;
     if ((s = dyn_post_check_design(m, NULL, scratch, scratch_len))) return s;
-    params p = get_params(m);
+    post_params p = post_params_of(m);
     double *prec = scratch, *l = prec + (size_t)d * d, *b = l + (size_t)d * d;
     memset(prec, 0, sizeof(double) * (size_t)d * d);
     for (int j = 0; j < d; j++) b[j] = 0.0;
@@ -399,12 +400,12 @@ dyn_status dyn_post_optimum(const dyn_post_model *m, const double *start, double
     if (!m || !mode || !scratch) return DYN_ERR_NULL;
     dyn_status s = check_shape(m);
     if (s) return s;
-    params p = get_params(m);
+    post_params p = post_params_of(m);
     int d = p.d;
     size_t dd = (size_t)d * d;
     if (scratch_len < dyn_post_scratch_doubles(d)) return DYN_ERR_BUFFER;
     if (m->kind != DYN_POST_MIXTURE && (s = dyn_post_check_design(m, NULL, scratch, scratch_len))) return s;
-    double *h = scratch, *l = h + dd, *g = l + dd, *step = g + d, *trial = step + d, *rest = trial + d;
+    double *h = scratch, *l = h + dd, *g = l + dd, *step = g + d, *trial = step + d;
     if (start) {
         for (int j = 0; j < d; j++)
             if (bad(start[j])) return DYN_ERR_NAN;
@@ -427,6 +428,7 @@ dyn_status dyn_post_optimum(const dyn_post_model *m, const double *start, double
     }
     double L;
     dyn_post_loss(m, mode, &L);
+    if (bad(L)) return DYN_ERR_NO_CONVERGE;
     int done = 0;
     for (int it = 0; it < 200 && !done; it++) {
         dyn_post_grad(m, mode, g);
@@ -434,7 +436,10 @@ dyn_status dyn_post_optimum(const dyn_post_model *m, const double *start, double
         double gmax = 0.0, hmax = 0.0;
         for (int j = 0; j < d; j++) gmax = fmax(gmax, fabs(g[j]));
         for (size_t k = 0; k < dd; k++) hmax = fmax(hmax, fabs(h[k]));
-        if (gmax == 0.0) break;
+        if (gmax == 0.0) { /* exactly at a stationary point (e.g. linreg with all targets 0, started at 0) */
+            done = 1;
+            break;
+        }
         /* Levenberg damping where the Hessian is not positive definite (between the mixture's modes) */
         double mu = 0.0;
         for (int tries = 0; tries < 60; tries++) {
@@ -445,24 +450,37 @@ dyn_status dyn_post_optimum(const dyn_post_model *m, const double *start, double
         }
         for (int j = 0; j < d; j++) step[j] = -g[j];
         dyn_la_chol_solve(d, l, 1, step, step);
-        double t = 1.0, Lt = L, smax = 0.0, tmax = 0.0;
+        double nmax = 0.0, tmax = 0.0;
+        for (int j = 0; j < d; j++) {
+            nmax = fmax(nmax, fabs(step[j]));
+            tmax = fmax(tmax, fabs(mode[j]));
+        }
+        /* the stopping rule of posterior.h: an undamped Newton step below 1e-13 (1 + max |theta_j|) */
+        int tiny = mu == 0.0 && nmax <= 1e-13 * (1.0 + tmax);
+        double t = 1.0, Lt = L;
+        int found = 0;
         for (int ls = 0; ls < 60; ls++, t *= 0.5) {
             for (int j = 0; j < d; j++) trial[j] = mode[j] + t * step[j];
             dyn_post_loss(m, trial, &Lt);
-            if (Lt <= L + 1e-4 * t * dot(g, step, d) || Lt <= L) break;
+            if (Lt <= L + 1e-4 * t * dot(g, step, d) || Lt <= L) {
+                found = 1;
+                break;
+            }
         }
-        for (int j = 0; j < d; j++) {
-            smax = fmax(smax, fabs(trial[j] - mode[j]));
-            tmax = fmax(tmax, fabs(trial[j]));
+        if (!found) {
+            /* no halving lowers L: never accept an uphill point. At round-off level that is convergence. */
+            if (tiny) done = 1;
+            else return DYN_ERR_NO_CONVERGE;
+            break;
         }
+        double smax = 0.0;
+        for (int j = 0; j < d; j++) smax = fmax(smax, fabs(trial[j] - mode[j]));
         memcpy(mode, trial, sizeof(double) * (size_t)d);
         L = Lt;
-        if (t == 1.0 && mu == 0.0 && smax <= 1e-13 * (1.0 + tmax)) done = 1;
-        if (smax == 0.0) done = 1;
+        if (tiny || smax == 0.0) done = 1;
         if (bad(L)) return DYN_ERR_NO_CONVERGE;
     }
     if (!done) return DYN_ERR_NO_CONVERGE;
-    (void)rest;
     if (hess) dyn_post_hessian(m, mode, hess);
     if (gcov) dyn_post_grad_cov(m, mode, gcov, g, 2 * (size_t)d);
     return DYN_OK;
@@ -482,7 +500,7 @@ dyn_status dyn_post_box_auto(const dyn_post_model *m, const double *mode, const 
     if (!m || !mode || !hess || !box) return DYN_ERR_NULL;
     dyn_status s = check_shape(m);
     if (s) return s;
-    if (get_params(m).d != 2) return DYN_ERR_SIZE;
+    if (post_params_of(m).d != 2) return DYN_ERR_SIZE;
     if (bad(nsd) || nsd < 0.0) return DYN_ERR_RANGE;
     if (nsd == 0.0) nsd = 10.0;
     double det = hess[0] * hess[3] - hess[1] * hess[2];
@@ -505,7 +523,7 @@ dyn_status dyn_post_box_auto(const dyn_post_model *m, const double *mode, const 
 /* -N L(theta) for D = 2, with the linear-regression quadratic from sufficient statistics */
 typedef struct logpost {
     const dyn_post_model *m;
-    params p;
+    post_params p;
     int quad;               /* linreg: use the sufficient statistics */
     double xx[3], xy[2], yy;
 } logpost;
@@ -513,7 +531,7 @@ typedef struct logpost {
 static void logpost_init(logpost *lp, const dyn_post_model *m)
 {
     lp->m = m;
-    lp->p = get_params(m);
+    lp->p = post_params_of(m);
     lp->quad = m->kind == DYN_POST_LINREG;
     if (!lp->quad) return;
     double a = 0, b = 0, c = 0, u = 0, v = 0, w = 0;
@@ -542,7 +560,7 @@ dyn_status dyn_post_moments2d(const dyn_post_model *m, const dyn_post_box *box, 
     if (!m || !box) return DYN_ERR_NULL;
     dyn_status s = check_shape(m);
     if (s) return s;
-    if (get_params(m).d != 2) return DYN_ERR_SIZE;
+    if (post_params_of(m).d != 2) return DYN_ERR_SIZE;
     if (panels == 0) panels = 16;
     if (order == 0) order = 16;
     if (panels < 1 || panels > DYN_POST_MAX_PANELS || order < 2 || order > DYN_POST_MAX_ORDER) return DYN_ERR_SIZE;
@@ -603,7 +621,7 @@ dyn_status dyn_post_density_grid(const dyn_post_model *m, const dyn_post_box *bo
     if (!m || !box || !out) return DYN_ERR_NULL;
     dyn_status s = check_shape(m);
     if (s) return s;
-    if (get_params(m).d != 2) return DYN_ERR_SIZE;
+    if (post_params_of(m).d != 2) return DYN_ERR_SIZE;
     if (bad(log_z)) return DYN_ERR_NAN;
     if ((s = grid_checks(box, nx, ny, &row_begin, &row_end, out_len))) return s;
     logpost lp;

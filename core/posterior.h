@@ -47,6 +47,7 @@
  *   dyn_post_moments          sample mean and covariance of iterates
  *   dyn_post_autocorr         autocorrelation of one coordinate, lags 0..maxlag
  *   dyn_post_ess              effective sample size and integrated autocorrelation time (Geyer 1992)
+ *   dyn_post_ess_lag          the same with a chosen lag cap, saying whether the cap was reached
  *   dyn_post_cov_se           Monte Carlo standard errors of a sample covariance, from the ESS of products
  *   dyn_post_ellipse          a covariance ellipse as a closed polyline (cglm, single precision)
  *
@@ -68,6 +69,15 @@
  * theta = (0, 1) give two modes, near (0, 1) and (1, -1).
  *
  * Grids are row-major, top row first: row 0 is theta2 = y1, column 0 is theta1 = x0, endpoints included.
+ *
+ * Determinism: the RNG streams (rng.h) are identical on every platform, but the numbers computed from them pass
+ * through libm (exp, log, pow, sqrt of sums...), whose last bit may differ between glibc and Emscripten's libc. So
+ * a seed gives bit-identical results on one platform (runs, chunks, threads, Web Workers), and results that
+ * agree to rounding, not bit for bit, between a native build and the WebAssembly build.
+ *
+ * Sizes: every size query (dyn_post_sampler_bytes, dyn_post_scratch_doubles) computes in 64 bits and returns 0
+ * rather than a count of 2^31 bytes or more, so it is exact in wasm32's 32-bit size_t; within the limits below
+ * the counts are far smaller (the sampler's memory below 100 MB, the scratch about 1 MB).
  */
 
 #define DYN_POST_MAX_D 64        /* parameters */
@@ -75,6 +85,7 @@
 #define DYN_POST_MAX_GRID 4096   /* display grid side */
 #define DYN_POST_MAX_PANELS 256  /* quadrature panels per axis */
 #define DYN_POST_MAX_ORDER 64    /* Gauss-Legendre nodes per panel */
+#define DYN_POST_ESS_MAX_LAG 1000 /* dyn_post_ess sums autocovariances up to this lag (see there) */
 
 typedef enum dyn_post_kind {
     DYN_POST_LINREG = 0, /* Bayesian linear regression, known noise variance */
@@ -103,7 +114,7 @@ typedef struct dyn_post_model {
  * unknown kind). bad_index (may be NULL) receives the 0-based example of a bad number or label, else -1. */
 dyn_status dyn_post_model_check(const dyn_post_model *m, long *bad_index);
 
-/* Synthetic data, seeded (identical natively and in WASM).
+/* Synthetic data, seeded (the same random draws natively and in WASM; see the note on determinism above).
  *   linreg:   x_i ~ N(0, C) with C_jk = 0.6^|j-k| (correlated features: tilted posteriors), theta_true_j =
  *             (-1)^j (1 - j / (2D)), y_i = x_i . theta_true + N(0, noise_var)
  *   logistic: x_i0 = 1 (an intercept), the other features as for linreg; theta_true_0 = 0.5 and
@@ -129,12 +140,15 @@ dyn_status dyn_post_hessian(const dyn_post_model *m, const double *theta, double
 dyn_status dyn_post_grad_cov(const dyn_post_model *m, const double *theta, double *gcov, double *scratch,
                              size_t scratch_len);
 
-/* The mode theta* of the posterior (the minimiser of L) by damped Newton from start (D doubles; NULL -> 0 for
- * linreg/logistic; for the mixture the best point of a 64 x 64 scan around the data, so the global mode), to a
- * gradient norm of 1e-13 |A|; then hess = A and gcov = BB^T there (either may be NULL).
- * scratch: dyn_post_scratch_doubles(D). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_BUFFER, DYN_ERR_NO_CONVERGE
- * (no mode within 200 Newton steps, e.g. separable logistic data with a huge prior variance),
- * DYN_ERR_NO_SOLUTION (linreg with a singular design, see dyn_post_check_design). */
+/* The mode theta* of the posterior (the minimiser of L) by damped Newton with a backtracking line search from
+ * start (D doubles; NULL -> 0 for linreg/logistic; for the mixture the best point of a 64 x 64 scan around the
+ * data, so the global mode). It stops when the gradient is exactly 0, or when an undamped Newton step moves no
+ * coordinate by more than 1e-13 (1 + max_j |theta_j|); then hess = A and gcov = BB^T there (either may be NULL).
+ * A step that no halving (down to 2^-59) makes downhill is never taken. scratch: dyn_post_scratch_doubles(D).
+ * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN (a non-finite start), DYN_ERR_BUFFER, DYN_ERR_NO_CONVERGE (no mode
+ * within 200 Newton steps, e.g. separable logistic data with a huge prior variance; or the line search found no
+ * decrease away from the mode; or L stopped being finite), DYN_ERR_NO_SOLUTION (linreg with a singular design,
+ * see dyn_post_check_design). */
 dyn_status dyn_post_optimum(const dyn_post_model *m, const double *start, double *mode, double *hess, double *gcov,
                             double *scratch, size_t scratch_len);
 
@@ -243,22 +257,25 @@ typedef struct dyn_post_sampler {
     dyn_rng rng;
 } dyn_post_sampler;
 
-/* Bytes of memory dyn_post_sampler_init needs, or 0 if the model or descriptor is invalid. */
+/* Bytes of memory dyn_post_sampler_init needs, or 0 if the model or descriptor is invalid (or the count would reach
+ * 2^31: it never does within DYN_POST_MAX_N and DYN_POST_MAX_D, where it is below 100 MB). */
 size_t dyn_post_sampler_bytes(const dyn_post_model *m, const dyn_post_sampler_desc *d);
 /* mem: dyn_post_sampler_bytes bytes, 8-byte aligned, the caller's for as long as s is used. Copies start and
  * precond. Returns DYN_OK, DYN_ERR_NULL (also: SGD_PRECOND without precond), DYN_ERR_NAN, DYN_ERR_RANGE (eps <= 0,
- * mu outside (0, 1), b < 0, gamma outside [0, 1], H not symmetric positive definite), DYN_ERR_SIZE (S > N),
+ * mu outside (0, 1), b < 0, gamma outside [0, 1], H not symmetric positive definite), DYN_ERR_SIZE (S outside 1..N),
  * DYN_ERR_BUFFER, and dyn_post_model_check's codes. */
 dyn_status dyn_post_sampler_init(dyn_post_sampler *s, const dyn_post_model *m, const dyn_post_sampler_desc *d,
                                  void *mem, size_t bytes);
 /* Number of iterates the next `steps` steps write with thinning `thin`: the iterate after step t (t = 1, 2, ...,
  * counted over the sampler's life) is written when t is a multiple of thin. */
 long dyn_post_sampler_count(const dyn_post_sampler *s, long steps, int thin);
-/* Takes `steps` steps. out (may be NULL: burn-in) receives the written iterates, D doubles each, row after row:
- * out_len >= D * dyn_post_sampler_count(s, steps, thin). written (may be NULL) = iterates written. Because the
- * step counter, the RNG and the epoch's permutation live in s, the same seed gives the same iterates whether the
- * run is one chunk or many. If an iterate stops being finite or exceeds 1e150 in size the run stops there:
- * DYN_ERR_NO_CONVERGE ("diverged": a step too large for the curvature), written says how far it got.
+/* Takes `steps` steps. out (may be NULL: burn-in) receives the kept iterates, D doubles each, row after row:
+ * out_len >= D * dyn_post_sampler_count(s, steps, thin). written (may be NULL) = the number of iterates kept in
+ * this call, counted the same way whether out is NULL or not: dyn_post_sampler_count(s, steps, thin) on success,
+ * fewer when the run stopped early. Because the step counter, the RNG and the epoch's permutation live in s, the
+ * same seed gives the same iterates whether the run is one chunk or many (on one platform: see the note on
+ * determinism at the top). If an iterate stops being finite or exceeds 1e150 in size the run stops there:
+ * DYN_ERR_NO_CONVERGE ("diverged": a step too large for the curvature), written says how many were kept before.
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE (steps < 0, thin < 1), DYN_ERR_BUFFER, DYN_ERR_NO_CONVERGE. */
 dyn_status dyn_post_sampler_run(dyn_post_sampler *s, long steps, int thin, double *out, size_t out_len,
                                 long *written);
@@ -272,11 +289,15 @@ dyn_status dyn_post_model_parse(const char *name, dyn_post_kind *out);
 
 /* ------------------------------------------------------------------ theory: stationary covariances */
 
-/* Doubles of scratch for every theory and model function at dimension d. */
+/* Doubles of scratch for every theory and model function at dimension d (32 d^2 + 32 d), 0 if d is out of range. */
 size_t dyn_post_scratch_doubles(int d);
 
-/* eps* = 2 (S/N) D / Tr(BB^T): the constant SGD step that minimises KL(stationary || posterior) among
- * scalar steps when A and BB^T are proportional (Mandt et al. 2017, Thm. 1 and eq. 13). */
+/* eps* = 2 (S/N) D / Tr(BB^T): the constant SGD step that minimises KL(N(theta*, Sigma(eps)) || N(theta*, (N A)^{-1}))
+ * over scalar steps, Sigma(eps) the continuous-time stationary covariance (Mandt et al. 2017, Thm. 1 and eq. 13).
+ * It holds for any A and BB^T (no proportionality needed): the trace of A Sigma + Sigma A^T = (eps/S) BB^T gives
+ * tr(A Sigma) = eps tr(BB^T) / (2 S), and det Sigma = eps^D det Sigma(1), so 2 KL = eps N tr(BB^T) / (2 S)
+ * - D log eps + const, smallest at eps*. The discrete-time covariance and the exact posterior (non-Gaussian
+ * models) move the minimum a little. DYN_ERR_NO_SOLUTION when Tr(BB^T) = 0 (no gradient noise at theta*). */
 dyn_status dyn_post_eps_star(int d, long n, int batch, const double *gcov, double *eps_star);
 
 /* H* = (2 S / (eps N)) (BB^T)^{-1} (Mandt et al. 2017, Thm. 2): with it the continuous-time stationary
@@ -301,7 +322,7 @@ dyn_status dyn_post_precond_opt(int d, long n, int batch, double eps, const doub
  *                discrete    the exact stationary covariance of the heavy-ball pair (delta, v): per pair of
  *                eigen-directions of A a 4 x 4 linear system (posterior_theory.c derives it)
  * cov_cont, cov_disc: D x D each, either may be NULL. An SGLD schedule with gamma > 0 has no stationary
- * distribution: DYN_ERR_RANGE. A step too large for stability (eps lam_max >= 2 for SGD): DYN_ERR_NO_SOLUTION
+ * distribution: DYN_ERR_RANGE; so does a MOMENTUM mu outside [0, 1) (0 -> 0.9, as for the sampler). A step too large for stability (eps lam_max >= 2 for SGD): DYN_ERR_NO_SOLUTION
  * for the discrete prediction (the continuous one is still written when cov_cont is given: check both).
  * scratch: dyn_post_scratch_doubles(d). */
 dyn_status dyn_post_stationary(const dyn_post_sampler_desc *sd, int d, long n, const double *hess,
@@ -344,12 +365,19 @@ dyn_status dyn_post_autocorr(const double *x, long count, int stride, int maxlag
 /* Effective sample size count / tau with tau = -1 + 2 sum_{k} Gamma_k / gamma_0 over Geyer's initial monotone
  * sequence: Gamma_k = gamma_{2k} + gamma_{2k+1} summed while positive and made non-increasing (Geyer 1992,
  * "Practical Markov Chain Monte Carlo", Statist. Sci. 7, 473-483, sec. 3.3). ess and tau may be NULL.
- * Cost O(count x lags used). A constant series: ess = count, tau = 1. count >= 4. */
+ * The sum stops at lag DYN_POST_ESS_MAX_LAG at the latest, so the cost is O(count x min(lags used, 1000)) even
+ * on a chain that barely moves; a chain still correlated there gets tau as a LOWER bound (and ess an upper
+ * bound): dyn_post_ess_lag says when. A constant series: ess = count, tau = 1. count >= 4. */
 dyn_status dyn_post_ess(const double *x, long count, int stride, double *ess, double *tau);
+/* dyn_post_ess with the lags capped at max_lag (>= 0; 0 -> DYN_POST_ESS_MAX_LAG). capped (may be NULL) is set to
+ * 1 when the sum was cut at max_lag (tau is then a lower bound), else 0. */
+dyn_status dyn_post_ess_lag(const double *x, long count, int stride, int max_lag, double *ess, double *tau,
+                            int *capped);
 
 /* se[j*D + k] = Monte Carlo standard error of the sample covariance entry (j, k): the standard deviation of the
  * products z_t = (x_tj - m_j)(x_tk - m_k) divided by the square root of their effective sample size (dyn_post_ess
- * of z). The tests use this to set their tolerances. mean: from dyn_post_moments. scratch: count doubles. */
+ * of z, so a lower bound when that ESS was capped). The tests use this to set their tolerances. mean: from
+ * dyn_post_moments. scratch: count doubles. Cost O(D^2 count min(tau, DYN_POST_ESS_MAX_LAG)). */
 dyn_status dyn_post_cov_se(const double *samples, long count, int d, const double *mean, double *se,
                            double *scratch, size_t scratch_len);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "linalg.h"
+#include "posterior_impl.h"
 
 static int bad(double v) { return isnan(v) || isinf(v); }
 
@@ -26,28 +27,27 @@ dyn_status dyn_post_sampler_parse(const char *name, dyn_post_sampler_kind *out)
     return DYN_ERR_UNKNOWN_NAME;
 }
 
-static int model_d(const dyn_post_model *m) { return m->kind == DYN_POST_MIXTURE && m->d == 0 ? 2 : m->d; }
-static int batch_of(const dyn_post_model *m, const dyn_post_sampler_desc *d)
-{
-    return d->batch ? d->batch : (m->n < 10 ? m->n : 10);
-}
+/* Byte counts stay below 2^31 so that they are exact in a 32-bit size_t (wasm32); computed in 64 bits first. */
+#define BYTES_LIMIT ((uint64_t)1 << 31)
 
-static size_t up8(size_t b) { return (b + 7) & ~(size_t)7; }
+static uint64_t up8(uint64_t b) { return (b + 7) & ~(uint64_t)7; }
 
 /* layout: theta, vel, grad, tmp (D each), h (D x D), idx (S ints), perm (N int32, epoch batching only) */
-static size_t layout_bytes(int d, int batch, long n, int epoch)
+static uint64_t layout_bytes(int d, long batch, long n, int epoch)
 {
-    return sizeof(double) * (4 * (size_t)d + (size_t)d * d) + up8(sizeof(int) * (size_t)batch) +
-           (epoch ? up8(sizeof(int32_t) * (size_t)n) : 0);
+    return sizeof(double) * (4 * (uint64_t)d + (uint64_t)d * (uint64_t)d) + up8(sizeof(int) * (uint64_t)batch) +
+           (epoch ? up8(sizeof(int32_t) * (uint64_t)n) : 0);
 }
 
 size_t dyn_post_sampler_bytes(const dyn_post_model *m, const dyn_post_sampler_desc *d)
 {
     if (!m || !d) return 0;
     if (m->n < 1 || m->n > DYN_POST_MAX_N) return 0;
-    int dim = model_d(m), b = batch_of(m, d);
+    int dim = post_params_of(m).d;
+    long b = post_batch_of(d->batch, m->n);
     if (dim < 1 || dim > DYN_POST_MAX_D || b < 1 || b > m->n) return 0;
-    return layout_bytes(dim, b, m->n, d->batching == DYN_POST_BATCH_EPOCH);
+    uint64_t need = layout_bytes(dim, b, m->n, d->batching == DYN_POST_BATCH_EPOCH);
+    return need < BYTES_LIMIT ? (size_t)need : 0;
 }
 
 dyn_status dyn_post_sampler_init(dyn_post_sampler *s, const dyn_post_model *m, const dyn_post_sampler_desc *d,
@@ -63,11 +63,14 @@ dyn_status dyn_post_sampler_init(dyn_post_sampler *s, const dyn_post_model *m, c
     if (d->kind == DYN_POST_MOMENTUM && (d->momentum < 0.0 || d->momentum >= 1.0)) return DYN_ERR_RANGE;
     if (d->kind == DYN_POST_SGLD && (d->sgld_b < 0.0 || d->sgld_gamma < 0.0 || d->sgld_gamma > 1.0))
         return DYN_ERR_RANGE;
-    int dim = model_d(m), b = batch_of(m, d);
+    post_params pp = post_params_of(m);
+    int dim = pp.d;
+    long b = post_batch_of(d->batch, m->n);
     if (b < 1 || b > m->n) return DYN_ERR_SIZE;
     if (d->kind == DYN_POST_SGD_PRECOND && !d->precond) return DYN_ERR_NULL;
-    size_t need = layout_bytes(dim, b, m->n, d->batching == DYN_POST_BATCH_EPOCH);
-    if (bytes < need) return DYN_ERR_BUFFER;
+    uint64_t need = layout_bytes(dim, b, m->n, d->batching == DYN_POST_BATCH_EPOCH);
+    if (need >= BYTES_LIMIT) return DYN_ERR_SIZE;
+    if ((uint64_t)bytes < need) return DYN_ERR_BUFFER;
     size_t dd = (size_t)dim * dim;
     if (d->start)
         for (int j = 0; j < dim; j++)
@@ -87,19 +90,14 @@ dyn_status dyn_post_sampler_init(dyn_post_sampler *s, const dyn_post_model *m, c
     s->batching = d->batching;
     s->d = dim;
     s->n = m->n;
-    s->batch = b;
+    s->batch = (int)b;
     s->eps = d->eps;
-    s->momentum = d->momentum > 0.0 ? d->momentum : 0.9;
+    s->momentum = post_momentum_of(d->momentum);
     s->sgld_b = d->sgld_b > 0.0 ? d->sgld_b : 1.0;
     s->sgld_gamma = d->sgld_gamma;
-    if (m->kind == DYN_POST_MIXTURE) {
-        s->noise_var = m->noise_var > 0.0 ? m->noise_var : 2.0;
-        s->prior_var = m->prior_var > 0.0 ? m->prior_var : 10.0;
-        s->prior_var2 = m->prior_var2 > 0.0 ? m->prior_var2 : 1.0;
-    } else {
-        s->noise_var = m->noise_var > 0.0 ? m->noise_var : 1.0;
-        s->prior_var = s->prior_var2 = m->prior_var > 0.0 ? m->prior_var : 1.0;
-    }
+    s->noise_var = pp.s2;
+    s->prior_var = pp.t2;
+    s->prior_var2 = pp.t2b;
     double *p = mem;
     s->theta = p;
     s->vel = p + dim;
@@ -108,7 +106,7 @@ dyn_status dyn_post_sampler_init(dyn_post_sampler *s, const dyn_post_model *m, c
     s->h = p + 4 * dim;
     s->idx = (int *)(void *)(p + 4 * dim + dd);
     s->perm = d->batching == DYN_POST_BATCH_EPOCH
-                  ? (int32_t *)(void *)((char *)s->idx + up8(sizeof(int) * (size_t)b))
+                  ? (int32_t *)(void *)((char *)s->idx + (size_t)up8(sizeof(int) * (uint64_t)b))
                   : NULL;
     for (int j = 0; j < dim; j++) {
         s->theta[j] = d->start ? d->start[j] : 0.0;
@@ -149,24 +147,16 @@ dyn_status dyn_post_sampler_set_theta(dyn_post_sampler *s, const double *theta)
     return DYN_OK;
 }
 
-/* uniform index in 0..n-1 from 53 random bits: a multiply instead of a 64-bit division (which cost half of a
- * D = 2 step), bias below n / 2^53, and the same bits everywhere (IEEE products are correctly rounded) */
-static long draw_index(dyn_rng *r, long n)
-{
-    long k = (long)(dyn_rng_uniform(r) * (double)n);
-    return k < n ? k : n - 1;
-}
-
 static void draw_batch(dyn_post_sampler *s)
 {
     int b = s->batch;
     if (!s->perm) {
-        for (int k = 0; k < b; k++) s->idx[k] = (int)draw_index(&s->rng, s->n);
+        for (int k = 0; k < b; k++) s->idx[k] = (int)dyn_rng_below(&s->rng, (uint64_t)s->n);
         return;
     }
     if (s->pos + b > s->n) { /* a new epoch: Fisher-Yates */
         for (long i = s->n - 1; i > 0; i--) {
-            long j = draw_index(&s->rng, i + 1);
+            long j = (long)dyn_rng_below(&s->rng, (uint64_t)i + 1);
             int32_t t = s->perm[i];
             s->perm[i] = s->perm[j];
             s->perm[j] = t;
@@ -251,11 +241,12 @@ dyn_status dyn_post_sampler_run(dyn_post_sampler *s, long steps, int thin, doubl
                 if (written) *written = w;
                 return DYN_ERR_NO_CONVERGE;
             }
+        /* kept iterates are counted whether or not out is NULL, so written means the same on every path */
         if (s->t % thin == 0) {
             if (out) memcpy(out + (size_t)w * d, th, sizeof(double) * (size_t)d);
             w++;
         }
     }
-    if (written) *written = out ? w : 0;
+    if (written) *written = w;
     return DYN_OK;
 }

@@ -8,6 +8,7 @@
 #include <cglm/cglm.h>
 
 #include "linalg.h"
+#include "posterior_impl.h"
 
 #define DNAN ((double)NAN)
 #define PI 3.14159265358979323846
@@ -15,9 +16,14 @@
 static int bad(double v) { return isnan(v) || isinf(v); }
 static size_t sq(int d) { return (size_t)d * (size_t)d; }
 
+/* 2^31 bytes of doubles: every size query stays exact in a 32-bit size_t (wasm32) */
+#define DOUBLES_LIMIT ((uint64_t)1 << 28)
+
 size_t dyn_post_scratch_doubles(int d)
 {
-    return d >= 1 && d <= DYN_POST_MAX_D ? 32 * sq(d) + 32 * (size_t)d : 0;
+    if (d < 1 || d > DYN_POST_MAX_D) return 0;
+    uint64_t n = 32 * (uint64_t)d * (uint64_t)d + 32 * (uint64_t)d;
+    return n < DOUBLES_LIMIT ? (size_t)n : 0;
 }
 
 /* what dyn_post_stationary really uses (six D x D blocks and the linalg scratch), so callers may nest it */
@@ -61,57 +67,6 @@ dyn_status dyn_post_precond_opt(int d, long n, int batch, double eps, const doub
 
 /* ------------------------------------------------------------------ stationary covariances */
 
-/* X = V diag-solve(V^T R V) V^T for A = V diag(w) V^T: the symmetric discrete Lyapunov equation with A's
- * eigendecomposition already in hand (the exact linreg iteration reuses it every round) */
-static void lyap_eig(int d, const double *v, const double *w, double eps, const double *r, double *x, double *t1,
-                     double *t2)
-{
-    dyn_la_mul(d, d, d, r, v, t1); /* R V */
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++) {
-            double acc = 0.0;
-            for (int k = 0; k < d; k++) acc += v[(size_t)k * d + i] * t1[(size_t)k * d + j];
-            t2[(size_t)i * d + j] = acc / (w[i] + w[j] - eps * w[i] * w[j]);
-        }
-    dyn_la_mul(d, d, d, v, t2, t1); /* V X' */
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++) {
-            double acc = 0.0;
-            for (int k = 0; k < d; k++) acc += t1[(size_t)i * d + k] * v[(size_t)j * d + k];
-            x[(size_t)i * d + j] = acc;
-        }
-}
-
-/* small dense solve with partial pivoting, n <= 4; returns 0 if singular */
-static int solve_small(int n, double *a, double *b)
-{
-    for (int c = 0; c < n; c++) {
-        int p = c;
-        for (int i = c + 1; i < n; i++)
-            if (fabs(a[i * n + c]) > fabs(a[p * n + c])) p = i;
-        if (a[p * n + c] == 0.0) return 0;
-        for (int k = 0; k < n; k++) {
-            double t = a[p * n + k];
-            a[p * n + k] = a[c * n + k];
-            a[c * n + k] = t;
-        }
-        double t = b[p];
-        b[p] = b[c];
-        b[c] = t;
-        for (int i = c + 1; i < n; i++) {
-            double f = a[i * n + c] / a[c * n + c];
-            for (int k = c; k < n; k++) a[i * n + k] -= f * a[c * n + k];
-            b[i] -= f * b[c];
-        }
-    }
-    for (int i = n - 1; i >= 0; i--) {
-        double s = b[i];
-        for (int k = i + 1; k < n; k++) s -= a[i * n + k] * b[k];
-        b[i] = s / a[i * n + i];
-    }
-    return 1;
-}
-
 /* Heavy ball, linearised: v' = mu v - eps (A delta + xi), delta' = delta + v'. With z = (delta, v):
  *   z' = F z + (-eps xi, -eps xi),  F = [[I - eps A, mu I], [-eps A, mu I]],
  * so the stationary Z solves Z = F Z F^T + eps^2 [[Q, Q], [Q, Q]], Q = BB^T / S. In A's eigenbasis each pair
@@ -133,20 +88,27 @@ static dyn_status momentum_disc(int d, const double *a, const double *q, double 
             for (int k = 0; k < d; k++) acc += v[(size_t)k * d + i] * t1[(size_t)k * d + j];
             qp[(size_t)i * d + j] = acc;
         }
+    /* The pair (i, j) as one 4 x 4 discrete Lyapunov equation Z = F Z F^T + R with F = diag(F_i, F_j) (blocks) and
+     * R = eps^2 [[Q'_ii, Q'_ij], [Q'_ji, Q'_jj]] (x) 1 1^T; its off-diagonal 2 x 2 block is z_ij. With
+     * G = I - F that is G Z + Z G^T - G Z G^T = R: linalg's Kronecker solver with eps = 1. */
+    double g4[16], r4[16], z4[16], ks[4 * 4 * 4 * 4 + 4 * 4];
+    size_t ks_len = dyn_la_kron_scratch_doubles(4);
+    if (ks_len == 0 || ks_len > sizeof ks / sizeof ks[0]) return DYN_ERR_BUFFER;
     for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++) {
-            double fi[4] = {1.0 - eps * w[i], mu, -eps * w[i], mu}, fj[4] = {1.0 - eps * w[j], mu, -eps * w[j], mu};
-            double k4[16], rhs[4];
-            for (int r = 0; r < 4; r++) { /* row (a, b) = (r / 2, r % 2), column (c, e) */
-                int ra = r / 2, rb = r % 2;
-                for (int c = 0; c < 4; c++) {
-                    int ca = c / 2, cb = c % 2;
-                    k4[r * 4 + c] = (r == c) - fi[ra * 2 + ca] * fj[rb * 2 + cb];
-                }
-                rhs[r] = eps * eps * qp[(size_t)i * d + j];
+        for (int j = i; j < d; j++) {
+            const int ix[2] = {i, j};
+            memset(g4, 0, sizeof g4);
+            for (int b = 0; b < 2; b++) { /* G block b = I - [[1 - eps lam, mu], [-eps lam, mu]] */
+                double lam = w[ix[b]];
+                g4[(2 * b) * 4 + 2 * b] = eps * lam;
+                g4[(2 * b) * 4 + 2 * b + 1] = -mu;
+                g4[(2 * b + 1) * 4 + 2 * b] = eps * lam;
+                g4[(2 * b + 1) * 4 + 2 * b + 1] = 1.0 - mu;
             }
-            if (!solve_small(4, k4, rhs)) return DYN_ERR_NO_SOLUTION;
-            zp[(size_t)i * d + j] = rhs[0]; /* the (delta, delta) entry */
+            for (int r = 0; r < 4; r++)
+                for (int c = 0; c < 4; c++) r4[r * 4 + c] = eps * eps * qp[(size_t)ix[r / 2] * d + ix[c / 2]];
+            if ((s = dyn_la_lyap_kron(4, g4, 1.0, r4, z4, ks, ks_len))) return s;
+            zp[(size_t)i * d + j] = zp[(size_t)j * d + i] = z4[0 * 4 + 2]; /* (delta_i, delta_j) */
         }
     dyn_la_mul(d, d, d, v, zp, t1);
     for (int i = 0; i < d; i++)
@@ -183,14 +145,16 @@ dyn_status dyn_post_stationary(const dyn_post_sampler_desc *sd, int d, long n, c
     if ((int)sd->kind < 0 || sd->kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
     if (bad(sd->eps) || bad(sd->momentum) || any_bad(hess, sq(d)) || any_bad(gcov, sq(d))) return DYN_ERR_NAN;
     if (!(sd->eps > 0.0)) return DYN_ERR_RANGE;
-    int S = sd->batch ? sd->batch : (n < 10 ? (int)n : 10);
+    /* as dyn_post_sampler_init: a momentum outside [0, 1) is an error, never silently the default */
+    if (sd->kind == DYN_POST_MOMENTUM && (sd->momentum < 0.0 || sd->momentum >= 1.0)) return DYN_ERR_RANGE;
+    long S = post_batch_of(sd->batch, n);
     if (S < 1 || S > n) return DYN_ERR_SIZE;
     fill_nan(cov_cont, sq(d));
     fill_nan(cov_disc, sq(d));
     size_t dd = sq(d);
     double *r = scratch, *hh = r + dd, *m = hh + dd, *t1 = m + dd, *t2 = t1 + dd, *x = t2 + dd, *la = x + dd;
     size_t la_len = scratch_len - 6 * dd;
-    double eps = sd->eps, step = eps, mu = sd->momentum > 0.0 ? sd->momentum : 0.9;
+    double eps = sd->eps, step = eps, mu = post_momentum_of(sd->momentum);
     const double *amat = hess;
     dyn_status sc = DYN_OK, sdd = DYN_OK;
     switch (sd->kind) {
@@ -204,7 +168,6 @@ dyn_status dyn_post_stationary(const dyn_post_sampler_desc *sd, int d, long n, c
         for (int j = 0; j < d; j++) r[(size_t)j * d + j] += 2.0 / (double)n;
         break;
     case DYN_POST_MOMENTUM:
-        if (mu < 0.0 || mu >= 1.0) return DYN_ERR_RANGE;
         for (size_t k = 0; k < dd; k++) r[k] = eps / ((1.0 - mu) * S) * gcov[k];
         break;
     default: { /* SGD_PRECOND: M = H^{1/2} A H^{1/2}, R' = (eps/S) H^{1/2} BB^T H^{1/2} */
@@ -270,17 +233,15 @@ dyn_status dyn_post_linreg_sgd_exact(const dyn_post_model *m, const dyn_post_sam
     if (scratch_len < dyn_post_scratch_doubles(d)) return DYN_ERR_BUFFER;
     if (bad(sd->eps)) return DYN_ERR_NAN;
     if (!(sd->eps > 0.0)) return DYN_ERR_RANGE;
-    int S = sd->batch ? sd->batch : (n < 10 ? (int)n : 10);
+    long S = post_batch_of(sd->batch, n);
     if (S < 1 || S > n) return DYN_ERR_SIZE;
-    double s2 = m->noise_var > 0.0 ? m->noise_var : 1.0;
+    double s2 = post_params_of(m).s2;
     double eta = sd->kind == DYN_POST_SGD ? sd->eps : sd->eps * (double)n / 2.0;
     double inj = sd->kind == DYN_POST_SGD ? 0.0 : 2.0 / (double)n;
     size_t dd = sq(d);
-    double *v = scratch, *w = v + dd, *r0 = w + d, *r = r0 + dd, *sig = r + dd, *nxt = sig + dd, *pb = nxt + dd,
-           *t1 = pb + dd, *t2 = t1 + dd, *es = t2 + dd;
-    if ((s = dyn_la_sym_eig(d, hess, w, v, es, scratch_len - (size_t)(es - scratch)))) return s;
-    for (int i = 0; i < d; i++)
-        if (!(2.0 * w[i] - eta * w[i] * w[i] > 0.0)) return DYN_ERR_NO_SOLUTION;
+    double *r0 = scratch, *r = r0 + dd, *sig = r + dd, *nxt = sig + dd, *pb = nxt + dd, *t1 = pb + dd, *t2 = t1 + dd,
+           *la = t2 + dd;
+    size_t la_len = scratch_len - 7 * dd;
     /* P = X^T X / (N s2), the data part of A */
     memset(pb, 0, sizeof(double) * dd);
     for (long i = 0; i < n; i++) {
@@ -291,7 +252,8 @@ dyn_status dyn_post_linreg_sgd_exact(const dyn_post_model *m, const dyn_post_sam
     for (size_t k = 0; k < dd; k++) pb[k] /= (double)n * s2;
     for (size_t k = 0; k < dd; k++) r0[k] = eta / S * gcov[k];
     for (int j = 0; j < d; j++) r0[(size_t)j * d + j] += inj;
-    lyap_eig(d, v, w, eta, r0, sig, t1, t2);
+    /* the discrete Lyapunov solution first; NO_SOLUTION when eta lam_max >= 2 (no stationary law at all) */
+    if ((s = dyn_la_lyap_sym(d, hess, eta, r0, sig, la, la_len))) return s;
     double first = 0.0;
     for (size_t k = 0; k < dd; k++) first = fmax(first, fabs(sig[k]));
     (void)mode;
@@ -312,7 +274,7 @@ dyn_status dyn_post_linreg_sgd_exact(const dyn_post_model *m, const dyn_post_sam
         dyn_la_mul(d, d, d, pb, sig, t1);
         dyn_la_mul(d, d, d, t1, pb, t2);
         for (size_t k = 0; k < dd; k++) r[k] = r0[k] + eta / S * (r[k] / ((double)n * s2 * s2) - t2[k]);
-        lyap_eig(d, v, w, eta, r, nxt, t1, t2);
+        if ((s = dyn_la_lyap_sym(d, hess, eta, r, nxt, la, la_len))) return s;
         symmetrise(d, nxt);
         double diff = 0.0, big = 0.0;
         for (size_t k = 0; k < dd; k++) {
@@ -350,8 +312,8 @@ dyn_status dyn_post_kl_curve(const dyn_post_sampler_desc *sd, int d, long n, con
         dyn_post_sampler_desc e = *sd;
         e.eps = eps[k];
         if (e.kind == DYN_POST_SGD_PRECOND && !sd->precond) {
-            int S = e.batch ? e.batch : (n < 10 ? (int)n : 10);
-            if ((s = dyn_post_precond_opt(d, n, S, e.eps, gcov, h, rest, rest_len))) return s;
+            if ((s = dyn_post_precond_opt(d, n, (int)post_batch_of(e.batch, n), e.eps, gcov, h, rest, rest_len)))
+                return s;
             e.precond = h;
         }
         dyn_post_stationary(&e, d, n, hess, gcov, cc, cd, rest, rest_len);
@@ -416,17 +378,28 @@ dyn_status dyn_post_autocorr(const double *x, long count, int stride, int maxlag
     return DYN_OK;
 }
 
-/* Geyer's initial monotone sequence estimator. Lags are summed directly: the sum stops at the first negative pair,
- * a few integrated autocorrelation times in, so the cost is O(count x tau). */
-dyn_status dyn_post_ess(const double *x, long count, int stride, double *ess, double *tau)
+/* Geyer's initial monotone sequence estimator. Lags are summed directly, each in O(count): the sum stops at the
+ * first negative pair, a few integrated autocorrelation times in, or at max_lag, so the cost is
+ * O(count x min(tau, max_lag)). An FFT would give every lag in O(count log count) but needs O(count) scratch this
+ * signature has no room for; a chain whose tau reaches the cap has an ESS too small to trust anyway, and it says
+ * so through capped. */
+dyn_status dyn_post_ess_lag(const double *x, long count, int stride, int max_lag, double *ess, double *tau,
+                            int *capped)
 {
+    if (capped) *capped = 0;
     if (!x) return DYN_ERR_NULL;
-    if (count < 4 || stride < 1) return DYN_ERR_SIZE;
+    if (count < 4 || stride < 1 || max_lag < 0) return DYN_ERR_SIZE;
+    if (max_lag == 0) max_lag = DYN_POST_ESS_MAX_LAG;
     double mu = series_mean(x, count, stride), g0 = autocov(x, count, stride, mu, 0);
     double t = 1.0;
     if (g0 > 0.0) {
         double sum = 0.0, prev = (double)INFINITY;
-        for (long m = 0; 2 * m + 1 < count; m++) {
+        long m = 0;
+        for (; 2 * m + 1 < count; m++) {
+            if (2 * m + 1 > max_lag) {
+                if (capped) *capped = 1;
+                break;
+            }
             double gam = (m == 0 ? g0 : autocov(x, count, stride, mu, 2 * m)) + autocov(x, count, stride, mu, 2 * m + 1);
             if (!(gam > 0.0)) break;
             if (gam > prev) gam = prev; /* monotone */
@@ -439,6 +412,11 @@ dyn_status dyn_post_ess(const double *x, long count, int stride, double *ess, do
     if (tau) *tau = t;
     if (ess) *ess = (double)count / t;
     return DYN_OK;
+}
+
+dyn_status dyn_post_ess(const double *x, long count, int stride, double *ess, double *tau)
+{
+    return dyn_post_ess_lag(x, count, stride, 0, ess, tau, NULL);
 }
 
 dyn_status dyn_post_cov_se(const double *samples, long count, int d, const double *mean, double *se, double *scratch,

@@ -80,26 +80,31 @@ static int project(const cam *c, float x, float y, float z, float out[4])
     return 1;
 }
 
+/* One grid vertex after projection. 8 floats (32 bytes): dyn_r3d_scratch_bytes counts on that. */
+typedef struct vert {
+    float sx, sy, iw, pad; /* screen position, 1/w (w = the view depth) */
+    float t;               /* normalised height in [0, 1], NaN for a hole */
+    float n[3];            /* surface normal */
+} vert;
+
 size_t dyn_r3d_scratch_bytes(const dyn_r3d_desc *d, int nx, int ny)
 {
     opts o;
     if (resolve(d, &o) || nx < 2 || ny < 2 || nx > DYN_R3D_MAX_GRID || ny > DYN_R3D_MAX_GRID) return 0;
-    size_t W = (size_t)o.w * o.ss, H = (size_t)o.h * o.ss;
-    return W * H * 8 + (size_t)nx * ny * 8 * sizeof(float) + 64;
+    uint64_t W = (uint64_t)o.w * (uint64_t)o.ss, H = (uint64_t)o.h * (uint64_t)o.ss;
+    uint64_t bytes = W * H * 8 + (uint64_t)nx * (uint64_t)ny * sizeof(vert) + 64;
+    return bytes < (uint64_t)DYN_R3D_MAX_BYTES ? (size_t)bytes : 0;
 }
-
-typedef struct vert {
-    float sx, sy, z, iw; /* screen position, ndc depth, 1/w */
-    float t;             /* normalised height in [0, 1], NaN for a hole */
-    float n[3];          /* surface normal */
-} vert;
 
 static void put(uint8_t *px, const uint8_t c[4], float a)
 {
     for (int k = 0; k < 3; k++) px[k] = (uint8_t)((float)px[k] * (1.0f - a) + (float)c[k] * a + 0.5f);
 }
 
-/* a thick line segment with depth test (bias toward the viewer so lines on the surface stay visible) */
+/* A thick line segment with a depth test against the view depths in zb. 1/w is affine in screen space, so the
+ * depth of the point at screen fraction u is 1 / ((1 - u) / w_a + u / w_b), exact for the 3-D segment; bias (in
+ * box units, along the view) lets a line lying on the surface win against the surface it lies on, and nothing
+ * nearer than that. */
 static void line3(const cam *c, float *zb, uint8_t *img, const float p0[3], const float p1[3], float width,
                   const uint8_t col[4], float bias)
 {
@@ -109,7 +114,8 @@ static void line3(const cam *c, float *zb, uint8_t *img, const float p0[3], cons
     int steps = (int)(len * 2.0f) + 1;
     int r = (int)ceilf(width * 0.5f);
     for (int s = 0; s <= steps; s++) {
-        float u = (float)s / (float)steps, x = a[0] + u * dx, y = a[1] + u * dy, z = a[2] + u * (b[2] - a[2]) - bias;
+        float u = (float)s / (float)steps, x = a[0] + u * dx, y = a[1] + u * dy;
+        float z = 1.0f / (a[3] + u * (b[3] - a[3])) - bias;
         int x0 = (int)floorf(x - (float)r), x1 = (int)ceilf(x + (float)r), y0 = (int)floorf(y - (float)r),
             y1 = (int)ceilf(y + (float)r);
         for (int yy = y0; yy <= y1; yy++) {
@@ -125,6 +131,19 @@ static void line3(const cam *c, float *zb, uint8_t *img, const float p0[3], cons
             }
         }
     }
+}
+
+/* The normalised height of the rendered surface at grid position (fq, fr) (column, row; fractional): the
+ * surface is two planar triangles per cell, {00, 01, 11} and {00, 11, 10}, so this is exactly what was drawn. */
+static double surface_t(const vert *vs, int nx, int ny, double fq, double fr)
+{
+    int q0 = (int)fq, r0 = (int)fr;
+    if (q0 > nx - 2) q0 = nx - 2;
+    if (r0 > ny - 2) r0 = ny - 2;
+    double ex = fq - q0, ey = fr - r0;
+    double t00 = (double)vs[(size_t)r0 * nx + q0].t, t01 = (double)vs[(size_t)r0 * nx + q0 + 1].t;
+    double t10 = (double)vs[(size_t)(r0 + 1) * nx + q0].t, t11 = (double)vs[(size_t)(r0 + 1) * nx + q0 + 1].t;
+    return ex >= ey ? t00 + ex * (t01 - t00) + ey * (t11 - t01) : t00 + ey * (t10 - t00) + ex * (t11 - t10);
 }
 
 static float norm_height(double v, double lo, double hi, int lg)
@@ -146,7 +165,9 @@ dyn_status dyn_r3d_surface(const dyn_r3d_desc *d, const float *grid, int nx, int
     if (st) return st;
     if (!grid || !rgba || !scratch) return DYN_ERR_NULL;
     if (nx < 2 || ny < 2 || nx > DYN_R3D_MAX_GRID || ny > DYN_R3D_MAX_GRID) return DYN_ERR_SIZE;
-    if (rgba_len < (size_t)4 * o.w * o.h || scratch_len < dyn_r3d_scratch_bytes(d, nx, ny)) return DYN_ERR_BUFFER;
+    size_t need = dyn_r3d_scratch_bytes(d, nx, ny);
+    if (!need) return DYN_ERR_SIZE; /* the supersampled picture would take 2^31 bytes or more */
+    if (rgba_len < (size_t)4 * o.w * o.h || scratch_len < need) return DYN_ERR_BUFFER;
     /* the range */
     double lo = d->vmin, hi = d->vmax;
     if (isnan(lo) || isnan(hi) || (lo == 0.0 && hi == 0.0)) {
@@ -185,7 +206,7 @@ dyn_status dyn_r3d_surface(const dyn_r3d_desc *d, const float *grid, int nx, int
             v->t = norm_height((double)grid[(size_t)r * nx + q], lo, hi, d->log_scale);
             float x = -1.0f + dxg * (float)q, y = 1.0f - dyg * (float)r, z = isnan(v->t) ? 0.0f : v->t * zs2, p[4] = {0, 0, 0, 0};
             if (!project(&c, x, y, z, p)) p[3] = NAN;
-            v->sx = p[0], v->sy = p[1], v->z = p[2], v->iw = p[3];
+            v->sx = p[0], v->sy = p[1], v->iw = p[3], v->pad = 0.0f;
         }
     for (int r = 0; r < ny; r++)
         for (int q = 0; q < nx; q++) {
@@ -232,12 +253,12 @@ dyn_status dyn_r3d_surface(const dyn_r3d_desc *d, const float *grid, int nx, int
                         float w1 = ((C->sx - px) * (A->sy - py) - (C->sy - py) * (A->sx - px)) / area;
                         float w2 = 1.0f - w0 - w1;
                         if (w0 < -1e-5f || w1 < -1e-5f || w2 < -1e-5f) continue;
-                        float z = w0 * A->z + w1 * B->z + w2 * C->z;
+                        /* 1/w is affine in screen space: the view depth, and perspective-correct height and normal */
+                        float p0 = w0 * A->iw, p1 = w1 * B->iw, p2 = w2 * C->iw, ps = p0 + p1 + p2;
+                        float z = 1.0f / ps;
                         size_t i = (size_t)yy * W + xx;
                         if (!(z < zb[i])) continue;
                         zb[i] = z;
-                        /* perspective-correct height and normal */
-                        float p0 = w0 * A->iw, p1 = w1 * B->iw, p2 = w2 * C->iw, ps = p0 + p1 + p2;
                         float t = (p0 * A->t + p1 * B->t + p2 * C->t) / ps;
                         vec3 n = {(p0 * A->n[0] + p1 * B->n[0] + p2 * C->n[0]) / ps,
                                   (p0 * A->n[1] + p1 * B->n[1] + p2 * C->n[1]) / ps,
@@ -269,14 +290,21 @@ dyn_status dyn_r3d_surface(const dyn_r3d_desc *d, const float *grid, int nx, int
     static const uint8_t grey[4] = {120, 120, 120, 255};
     float corner[4][3] = {{-1, -1, 0}, {1, -1, 0}, {1, 1, 0}, {-1, 1, 0}};
     for (int k = 0; k < 4; k++) line3(&c, zb, img, corner[k], corner[(k + 1) % 4], 1.0f * (float)o.ss, grey, 0.0f);
-    /* the path, lifted onto the surface by bilinear interpolation */
+    /* The path, lifted onto the surface. Each step between path points is cut into pieces of at most a quarter
+     * cell, each end placed on the drawn triangles, so the line follows the surface over ridges and valleys and
+     * the depth test hides it behind nearer parts of the surface (a chord between far-apart points would cut
+     * through a ridge, or float above a valley in front of what should hide it). */
     if (d->npath > 1 && d->a_max > d->a_min && d->b_max > d->b_min) {
         uint8_t pc[4] = {d->path_rgba[0], d->path_rgba[1], d->path_rgba[2], d->path_rgba[3]};
         int dflt = !pc[0] && !pc[1] && !pc[2] && !pc[3];
         if (dflt) pc[0] = pc[1] = pc[2] = pc[3] = 255;
         static const uint8_t outline[4] = {20, 20, 20, 255};
+        float lift = 0.01f * zs2, bias = 0.02f;
+        int maxcut = 4 * (nx > ny ? nx : ny);
         for (int pass = dflt ? 0 : 1; pass < 2; pass++) {
-            float prev[3];
+            float lw = (pass == 0 ? 3.2f : 1.8f) * (float)o.ss;
+            const uint8_t *lc = pass == 0 ? outline : pc;
+            double pu = 0.0, pv = 0.0;
             int have = 0;
             for (int i = 0; i < d->npath; i++) {
                 double a = d->path[2 * i], b = d->path[2 * i + 1];
@@ -285,23 +313,27 @@ dyn_status dyn_r3d_surface(const dyn_r3d_desc *d, const float *grid, int nx, int
                     have = 0;
                     continue;
                 }
-                double fq = u * (nx - 1), fr = v * (ny - 1);
-                int q0 = (int)fq, r0 = (int)fr;
-                if (q0 > nx - 2) q0 = nx - 2;
-                if (r0 > ny - 2) r0 = ny - 2;
-                double ex = fq - q0, ey = fr - r0;
-                double t00 = (double)vs[(size_t)r0 * nx + q0].t, t01 = (double)vs[(size_t)r0 * nx + q0 + 1].t;
-                double t10 = (double)vs[(size_t)(r0 + 1) * nx + q0].t, t11 = (double)vs[(size_t)(r0 + 1) * nx + q0 + 1].t;
-                double th = (1 - ey) * ((1 - ex) * t00 + ex * t01) + ey * ((1 - ex) * t10 + ex * t11);
-                if (isnan(th)) {
-                    have = 0;
-                    continue;
+                if (have) {
+                    double span = fmax(fabs(u - pu) * (nx - 1), fabs(v - pv) * (ny - 1));
+                    int cuts = (int)ceil(4.0 * span);
+                    if (cuts < 1) cuts = 1;
+                    if (cuts > maxcut) cuts = maxcut;
+                    float prev[3];
+                    int ok = 0;
+                    for (int k = 0; k <= cuts; k++) {
+                        double f = (double)k / cuts, uu = pu + f * (u - pu), vv = pv + f * (v - pv);
+                        double th = surface_t(vs, nx, ny, uu * (nx - 1), vv * (ny - 1));
+                        if (isnan(th)) {
+                            ok = 0;
+                            continue;
+                        }
+                        float p[3] = {(float)(-1.0 + 2.0 * uu), (float)(1.0 - 2.0 * vv), (float)th * zs2 + lift};
+                        if (ok) line3(&c, zb, img, prev, p, lw, lc, bias);
+                        memcpy(prev, p, sizeof prev);
+                        ok = 1;
+                    }
                 }
-                float p[3] = {(float)(-1.0 + 2.0 * u), (float)(1.0 - 2.0 * v), (float)th * zs2 + 0.01f * zs2};
-                if (have)
-                    line3(&c, zb, img, prev, p, (pass == 0 ? 3.2f : 1.8f) * (float)o.ss, pass == 0 ? outline : pc,
-                          0.02f);
-                memcpy(prev, p, sizeof prev);
+                pu = u, pv = v;
                 have = 1;
             }
         }

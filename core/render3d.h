@@ -29,6 +29,7 @@
 #define DYN_R3D_MIN_SIDE 32
 #define DYN_R3D_MAX_SIDE 4096
 #define DYN_R3D_MAX_GRID 2048
+#define DYN_R3D_MAX_BYTES 0x7fffffffL /* scratch at or above this (2^31 - 1 bytes) is refused: 32-bit size_t */
 
 typedef struct dyn_r3d_desc {
     int width, height;       /* picture size in px, 0 -> 800 x 600; else DYN_R3D_MIN_SIDE..DYN_R3D_MAX_SIDE */
@@ -49,12 +50,16 @@ typedef struct dyn_r3d_desc {
     uint8_t path_rgba[4];    /* all 0 -> white with a dark outline */
 } dyn_r3d_desc;
 
-/* Bytes of scratch for this descriptor and grid (0 if invalid). About 8 ss^2 width height + 32 nx ny. */
+/* Bytes of scratch for this descriptor and grid: 8 ss^2 width height + 32 nx ny + 64 (ss = supersample); 0 if
+ * invalid or DYN_R3D_MAX_BYTES or more (e.g. 4096 x 4096 px at supersample 4), computed without overflow on
+ * 32-bit size_t. */
 size_t dyn_r3d_scratch_bytes(const dyn_r3d_desc *d, int nx, int ny);
 
 /* grid: nx x ny floats, row-major, top row first; nx, ny in 2..DYN_R3D_MAX_GRID. rgba: 4 width height bytes.
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN (infinite vmin/vmax, angle), DYN_ERR_RANGE (an option out of its
- * range, vmin >= vmax, vmin <= 0 under log_scale), DYN_ERR_SIZE, DYN_ERR_BUFFER. An all-NaN grid gives the
+ * range, vmin >= vmax, vmin <= 0 under log_scale), DYN_ERR_SIZE (also: dyn_r3d_scratch_bytes gives 0),
+ * DYN_ERR_BUFFER. The path is cut into pieces of at most a quarter cell placed on the drawn surface, and
+ * depth-tested: nearer parts of the surface hide it. An all-NaN grid gives the
  * empty box. */
 dyn_status dyn_r3d_surface(const dyn_r3d_desc *d, const float *grid, int nx, int ny, uint8_t *rgba, size_t rgba_len,
                            void *scratch, size_t scratch_len);

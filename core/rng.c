@@ -49,9 +49,12 @@ static void mul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 uint64_t dyn_rng_below(dyn_rng *r, uint64_t n)
 {
     if (n == 0) return 0;
-    uint64_t hi, lo, threshold = (0 - n) % n; /* 2^64 mod n */
-    do mul128(dyn_rng_u64(r), n, &hi, &lo);
-    while (lo < threshold);
+    uint64_t hi, lo;
+    mul128(dyn_rng_u64(r), n, &hi, &lo);
+    if (lo < n) { /* only then can the draw fall in the biased sliver: pay for the modulo here alone */
+        uint64_t threshold = (0 - n) % n; /* 2^64 mod n */
+        while (lo < threshold) mul128(dyn_rng_u64(r), n, &hi, &lo);
+    }
     return hi;
 }
 

@@ -106,7 +106,24 @@ expect_error "unknown norm" landscape slice $small --norm unit --out "$out/x"
 expect_error "tiny grid" landscape slice $small --size 1x1 --out "$out/x"
 expect_error "bad range" landscape slice $small --range 1:-1 --out "$out/x"
 expect_error "bad k" landscape hessian $small --k 20 --out "$out/x"
+# sizes and work are checked right after parsing, before training: nothing written, and no time lost
+expect_error "slice larger than the 3-D surface" landscape slice $small --size 2049x2 --out "$out/x"
+grep -q -- '--size: 2049x2 is too large for the 3-D surface (surface.png): each side at most 2048' "$out/stderr" && ok || bad "2049x2 message: $(cat "$out/stderr")"
+expect_error "slice over the work limit" landscape slice --width 64 --size 2048x2048 --out "$out/x"
+grep -q 'multiply-adds, more than the limit' "$out/stderr" && ok || bad "work-limit message: $(cat "$out/stderr")"
+expect_error "png too large for the surface" landscape slice $small --png-size 5000x400 --out "$out/x"
+expect_error "k above P" landscape hessian $small --depth 0 --k 8 --out "$out/x"
+grep -q -- '--k: 8 eigenpairs, but this net has only P = 6 parameters' "$out/stderr" && ok || bad "k > P message: $(cat "$out/stderr")"
+expect_error "xent on a regression target" landscape train --data "$out/r.csv" --task regress --loss xent --out "$out/x"
+grep -q -- '--loss xent needs class labels' "$out/stderr" && ok || bad "xent/regress message: $(cat "$out/stderr")"
+printf '1.0,NA,0\n2,3,1\n4,5,0\n' >"$out/na.csv"
+expect_error "a first row with NA is not a header" landscape train --data "$out/na.csv" --out "$out/x"
+grep -q "line 1, field 2: 'NA' is not a number, and field 1 is, so this is not a header line" "$out/stderr" && ok || bad "NA message: $(cat "$out/stderr")"
 [ ! -e "$out/x" ] && ok || bad "a failed command left $out/x behind"
+# --momentum 0 means no momentum (not the descriptor's default 0.9): the heavy ball with mu = 0 is plain SGD
+"$bin" landscape train $small --opt momentum --momentum 0 --out "$out/m0" >/dev/null && ok || bad "momentum 0"
+"$bin" landscape train $small --opt sgd --out "$out/m1" >/dev/null && ok || bad "sgd"
+cmp -s "$out/m0/theta.npy" "$out/m1/theta.npy" && ok || bad "--momentum 0 differs from sgd"
 expect_error "unwritable out" landscape train $small --out /nonexistent-dir/sub
 ls -R "$out" | grep -q '\.tmp' && bad "temporary files left in $out" || ok
 

@@ -25,7 +25,7 @@ expect_keys() {
 
 j=$("$bin" posterior run --steps 20000 --csv "$out/it.csv" --png "$out/run.png") || bad "run failed"
 expect_keys run "$j" post_mean post_cov mode hessian grad_cov eps_star pred_cov_continuous pred_cov_discrete \
-    pred_cov_exact sample_mean sample_cov sample_cov_se kl kl_pred_discrete w2 ess tau acf
+    pred_cov_exact sample_mean sample_cov sample_cov_se kl kl_pred_discrete w2 ess tau tau_lower_bound acf
 [ "$(head -c 8 "$out/run.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && ok || bad "run.png is not a PNG"
 [ "$(grep -vc '^#' "$out/it.csv")" -eq 2001 ] && ok || bad "it.csv: a header and 2000 iterates"
 grep -q '^step,theta_1,theta_2$' "$out/it.csv" && ok || bad "it.csv header"
@@ -44,6 +44,31 @@ case "$j" in *'"pred_cov_discrete": [[null'*) ok ;; *) bad "a decreasing schedul
 "$bin" posterior run --dim 6 --steps 5000 --png "$out/d6.png" >/dev/null && ok || bad "D = 6"
 j=$("$bin" posterior kl --n 5 --png "$out/kl.png") || bad "kl"
 expect_keys kl "$j" eps kl_continuous kl_discrete eps_star eps_max
+
+# kept iterates sit at the multiples of --thin, burn-in included: steps 6..50 keep 10, 20, 30, 40, 50
+"$bin" posterior run --burn-in 5 --steps 45 --thin 10 --csv "$out/thin.csv" >/dev/null || bad "burn-in 5, steps 45, thin 10"
+[ "$(grep -v '^#' "$out/thin.csv" | tail -n +2 | cut -d, -f1 | tr '\n' ' ')" = "10 20 30 40 50 " ] && ok ||
+    bad "thin.csv step column: $(grep -v '^#' "$out/thin.csv" | cut -d, -f1 | tr '\n' ' ')"
+# fewer than 10 examples: the default batch is N
+j=$("$bin" posterior run --data "$out/d.csv" --intercept --steps 2000 --eps 0.01) || bad "N = 5 without --batch"
+case "$j" in *'"batch": 5,'*) ok ;; *) bad "default batch min(10, N) = 5" ;; esac
+# targets all 0: theta* = 0 exactly, the start; no gradient noise there, so eps* does not exist
+printf 'x,y\n1,0\n2,0\n-1,0\n' >"$out/zero.csv"
+"$bin" posterior run --data "$out/zero.csv" --eps 0.01 --steps 1000 >/dev/null && ok || bad "all-zero targets with --eps"
+# a chain that barely moves: tau is a lower bound, and it says so (and returns quickly)
+j=$("$bin" posterior run --start 50,50 --eps 1e-5 --burn-in 0 --thin 1 --steps 20000) || bad "slow chain"
+case "$j" in *'"tau_lower_bound": true'*) ok ;; *) bad "slow chain: tau_lower_bound should be true" ;; esac
+# SGLD's KL curve: its own range up to eps_max (no eps* there), finite everywhere but perhaps the last point
+j=$("$bin" posterior kl --sampler sgld --n 7) || bad "kl sgld"
+case "$j" in *'"eps_star"'*) bad "kl sgld: eps_star is an SGD quantity" ;; *) ok ;; esac
+kc=$(echo "$j" | sed 's/.*"kl_continuous": \[\([^]]*\)\].*/\1/')
+kd=$(echo "$j" | sed 's/.*"kl_discrete": \[\([^]]*\)\].*/\1/')
+case "$kc" in *null*) bad "kl sgld: null in the continuous curve: $kc" ;; *) ok ;; esac
+case "${kd%,*}" in *null*) bad "kl sgld: null before eps_max in the discrete curve: $kd" ;; *) ok ;; esac
+# a one-column CSV (header, comment) for the mixture
+printf 'obs\n# two modes\n0.1\n1.2\n-0.3\n0.9\n1.5\n0.4\n' >"$out/mix.csv"
+"$bin" posterior run --model mixture --data "$out/mix.csv" --sampler sgld --eps 0.005 --steps 2000 >/dev/null && ok ||
+    bad "mixture from a one-column CSV"
 for c in run kl; do "$bin" posterior $c --help | grep -q '^usage:' && ok || bad "posterior $c --help"; done
 "$bin" posterior --help | grep -q 'run' && ok || bad "posterior --help"
 "$bin" --help | grep -q posterior && ok || bad "--help lists posterior"
@@ -72,7 +97,7 @@ expect_error "ragged row" posterior run --data "$out/ragged.csv"
 expect_msg "line 2"
 printf '1,2\n3,abc\n' >"$out/nan.csv"
 expect_error "non-number" posterior run --data "$out/nan.csv"
-expect_msg "line 2 field 2"
+expect_msg "line 2, field 2"
 printf '# nothing\n\n' >"$out/empty.csv"
 expect_error "empty file" posterior run --data "$out/empty.csv"
 printf '1,2,3\n2,4,1\n3,6,2\n4,8,5\n' >"$out/sing.csv"
@@ -83,6 +108,14 @@ expect_error "label 2" posterior run --model logistic --data "$out/lab.csv"
 expect_msg "0 or 1"
 expect_error "logistic needs 2 features" posterior run --model logistic --data "$out/d.csv"
 expect_error "mixture takes one column" posterior run --model mixture --data "$out/d.csv"
+expect_msg "one column"
+printf '0.5\nabc\n' >"$out/mixbad.csv"
+expect_error "mixture non-number" posterior run --model mixture --data "$out/mixbad.csv"
+expect_msg "line 2, field 1"
+expect_error "eps* without gradient noise" posterior run --data "$out/zero.csv"
+expect_msg "give --eps"
+expect_error "start: wrong count" posterior run --start 1
+expect_msg "D = 2"
 expect_error "diverges" posterior run --eps 5 --png "$out/div.png" --csv "$out/div.csv"
 expect_msg "diverged"
 [ ! -e "$out/div.png" ] && [ ! -e "$out/div.csv" ] && ok || bad "a diverged run left a file"

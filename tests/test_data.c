@@ -94,11 +94,21 @@ static void test_csv(void)
     expect_err("a,b,c\n1,2,0\n3,4\n", 1, "line 3: 2 fields, but line 1 has 3", 3);
     expect_err("1,2,0\n1,2,3,4\n", 1, "line 2: 4 fields, but line 1 has 3", 2);
     expect_err("a,b,c\n1,2,0\n3,x7,1\n", 1, "line 3, field 2: 'x7' is not a number", 3);
-    expect_err("1,2,0\n3,,1\n", 1, "line 2, field 2: '' is not a number", 2);
+    expect_err("1,2,0\n3,,1\n", 1, "line 2, field 2 is empty", 2);
     expect_err("1,2,0\n3,nan,1\n", 1, "line 2, field 2: 'nan' is not a number", 2);
     expect_err("1,2,0\n3,inf,1\n", 1, "line 2, field 2: 'inf' is not a number", 2);
     expect_err("1,2,4\n3,5,4\n6,7,4\n", 1, "all 3 rows have the label 4: classification needs at least 2 classes", 0);
     expect_err("1\n2\n", 1, "line 1: need at least 2 fields (features, then the label)", 1);
+    /* the header rule: a header has no numeric field; a first row with some numbers is data, and an error if it
+     * also has a non-number (it used to be dropped silently as a "header") */
+    expect_err("1.0,NA,0\n2,3,1\n4,5,0\n", 1,
+               "line 1, field 2: 'NA' is not a number, and field 1 is, so this is not a header line", 1);
+    expect_err("# c\n\nx,1,label\n2,3,1\n4,5,0\n", 1,
+               "line 3, field 1: 'x' is not a number, and field 2 is, so this is not a header line", 3);
+    expect_err("1,2,0\n3,NA,1\n", 1, "line 2, field 2: 'NA' is not a number", 2);
+    CHECK(csv("NA,b,label\n1,2,0\n3,4,1\n", 1, &info, x, y) == DYN_OK && info.rows == 2 && x[0] == 1,
+          "a header of non-numbers (even 'NA') is skipped");
+    expect_err("a,b\n1,2,0\n3,4,1\n", 1, "line 2: 3 fields, but line 1 has 2", 2);
     /* the same rows as regression are fine */
     CHECK(csv("1,2,4\n3,5,4\n", 0, &info, x, y) == DYN_OK, "one target value is fine for regression");
     CHECK(dyn_data_csv_parse(ok, strlen(ok), 1, &info, x, 5, y, 16) == DYN_ERR_BUFFER, "small x buffer");

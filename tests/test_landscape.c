@@ -379,9 +379,80 @@ static void test_render(void)
     free(s);
 }
 
+/* A wall of full height across the grid near the viewer hides a path drawn behind it: the picture with the path
+ * equals the one without it where the wall is, and a path in front of the wall does show. (The path used to be
+ * depth-tested with a bias larger than the whole scene's depth range, so it floated over everything.) */
+static void test_render_occlusion(void)
+{
+    enum { N = 41, W = 240, H = 180 };
+    float g[N * N];
+    /* default camera: azimuth -60, so the viewer is on the side of the bottom rows (b = -1) */
+    for (int r = 0; r < N; r++)
+        for (int q = 0; q < N; q++) g[r * N + q] = (r >= 26 && r <= 29) ? 1.0f : 0.0f; /* wall at b ~ -0.35 */
+    dyn_r3d_desc d;
+    memset(&d, 0, sizeof d);
+    d.width = W, d.height = H, d.elevation = 20, d.azimuth = -80, d.vmin = 0, d.vmax = 1, d.contours = -1;
+    d.a_min = -1, d.a_max = 1, d.b_min = -1, d.b_max = 1;
+    d.path_rgba[0] = 255, d.path_rgba[3] = 255; /* pure red: no outline */
+    size_t sb = dyn_r3d_scratch_bytes(&d, N, N);
+    void *s = malloc(sb);
+    uint8_t *p0 = malloc(4 * W * H), *p1 = malloc(4 * W * H), *p2 = malloc(4 * W * H);
+    CHECK(dyn_r3d_surface(&d, g, N, N, p0, 4 * W * H, s, sb) == DYN_OK, "render without a path");
+    double behind[4] = {-0.6, 0.0, 0.6, 0.0}, front[4] = {-0.6, -0.8, 0.6, -0.8};
+    d.path = behind, d.npath = 2;
+    CHECK(dyn_r3d_surface(&d, g, N, N, p1, 4 * W * H, s, sb) == DYN_OK, "render, path behind the wall");
+    d.path = front;
+    CHECK(dyn_r3d_surface(&d, g, N, N, p2, 4 * W * H, s, sb) == DYN_OK, "render, path in front of the wall");
+    /* where is the path behind the wall on the picture, and is the wall in front of it there? */
+    double px, py, wy;
+    CHECK(dyn_r3d_project(&d, 0.5, 0.5, 0.0, &px, &py, NULL) == DYN_OK, "project the path's middle");
+    CHECK(dyn_r3d_project(&d, 0.5, 27.5 / 40.0, 1.0, &px, &wy, NULL) == DYN_OK, "project the wall's top");
+    CHECK(wy < py, "the wall's top (y = %.1f px) is above the hidden path (y = %.1f px) on the picture", wy, py);
+    long changed_behind = 0, changed_front = 0;
+    for (int i = 0; i < 4 * W * H; i++) changed_behind += p0[i] != p1[i], changed_front += p0[i] != p2[i];
+    CHECK(changed_behind == 0, "a path behind the wall is hidden (%ld bytes differ)", changed_behind);
+    CHECK(changed_front > 100, "a path in front of the wall shows (%ld bytes differ)", changed_front);
+    free(p0);
+    free(p1);
+    free(p2);
+    free(s);
+}
+
+/* size queries are overflow-checked: 0 (and DYN_ERR_SIZE from the function) instead of a wrapped 32-bit size */
+static void test_size_limits(void)
+{
+    dyn_net_desc nd = {DYN_NET_MAX_IN, 10, 11, DYN_NET_MAX_WIDTH, NULL, DYN_ACT_TANH, 0, DYN_LOSS_XENT};
+    dyn_net net;
+    CHECK(dyn_net_init(&net, &nd) == DYN_OK, "a net of %ld parameters", net.n_params);
+    CHECK(net.n_params > (1L << 23), "P = %ld is large", net.n_params);
+    dyn_ls_hess_desc hd = {2, DYN_LS_MAX_LANCZOS, 1};
+    CHECK(dyn_ls_hessian_scratch_doubles(&net, 100, &hd) == 0, "200 Lanczos vectors of 2^23+ doubles: 0, not a wrapped size");
+    hd.steps = 8;
+    size_t ok = dyn_ls_hessian_scratch_doubles(&net, 100, &hd);
+    CHECK(ok > 0 && ok < (size_t)(DYN_NET_MAX_BYTES / 8), "8 Lanczos steps fit (%zu doubles)", ok);
+    hd.steps = DYN_LS_MAX_LANCZOS;
+    double dummy[4] = {0}, x[2] = {0}, y[1] = {0};
+    dyn_data data = {1, DYN_NET_MAX_IN, x, y, 2};
+    dyn_ls_hess_result res;
+    CHECK(dyn_ls_hessian(&net, dummy, &data, &hd, &res, NULL, 0, dummy, (size_t)-1) == DYN_ERR_SIZE,
+          "dyn_ls_hessian: DYN_ERR_SIZE when its scratch cannot be sized");
+    CHECK(dyn_ls_slice_scratch_doubles(&net, DYN_DATA_MAX_N) == 0, "slice scratch of 10^6 examples x 1024: 0");
+    CHECK(dyn_ls_slice_scratch_doubles(&net, 100) > 0, "slice scratch of 100 examples");
+    CHECK(dyn_ls_pca_scratch_doubles(DYN_LS_MAX_PATH) > 0, "PCA of the longest path");
+    dyn_r3d_desc rd;
+    memset(&rd, 0, sizeof rd);
+    rd.width = rd.height = DYN_R3D_MAX_SIDE;
+    rd.supersample = 4;
+    CHECK(dyn_r3d_scratch_bytes(&rd, 100, 100) == 0, "4096^2 px at supersample 4 is 2^31 bytes: 0");
+    rd.supersample = 1;
+    CHECK(dyn_r3d_scratch_bytes(&rd, 100, 100) > 0, "4096^2 px at supersample 1");
+}
+
 int main(void)
 {
     test_quadratic_slice();
+    test_size_limits();
+    test_render_occlusion();
     trained tr;
     train_spirals(&tr, 1, 2);
     test_directions(&tr);

@@ -1,5 +1,6 @@
 /* test_linalg.c - the small dense linear algebra against identities (L L^T = A, A V = V W), closed forms in 1-D
  * and 2-D, and the Lyapunov solvers against each other and against a direct Kronecker-product solve. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,7 +106,7 @@ static void test_cholesky(void)
     CHECK(dyn_la_cholesky(3, g, lg, &piv) == DYN_ERR_NO_SOLUTION && piv == 2, "dependent column: pivot 2, got %d", piv);
     double nan1[1] = {NAN};
     CHECK(dyn_la_cholesky(1, nan1, lh, NULL) == DYN_ERR_NAN, "NaN");
-    CHECK(dyn_la_cholesky(0, h, lh, NULL) == DYN_ERR_SIZE && dyn_la_cholesky(65, h, lh, NULL) == DYN_ERR_SIZE, "n range");
+    CHECK(dyn_la_cholesky(0, h, lh, NULL) == DYN_ERR_SIZE && dyn_la_cholesky(DYN_LA_MAX_N + 1, h, lh, NULL) == DYN_ERR_SIZE, "n range");
     CHECK(dyn_la_cholesky(2, NULL, lh, NULL) == DYN_ERR_NULL, "NULL");
     CHECK(dyn_la_spd_inverse(2, h, lh, S, 10) == DYN_ERR_BUFFER, "scratch too small");
     CHECK(dyn_la_spd_inverse(2, ind, lh, S, SL) == DYN_ERR_NO_SOLUTION, "inverse of indefinite");
@@ -270,11 +271,44 @@ static void test_gauss(void)
     CHECK(dyn_la_gauss_kl(2, nanm, p, z, p, &kl, S, SL) == DYN_ERR_NAN, "KL NaN mean");
 }
 
+/* the size queries: the header's formulas, 0 out of range, and enough for every function at exactly that size */
+static void test_sizes(void)
+{
+    for (int n = 1; n <= 64; n *= 2)
+        CHECK(dyn_la_scratch_doubles(n) == 6 * (size_t)n * n + 4 * (size_t)n, "scratch at n = %d: 6 n^2 + 4 n", n);
+    CHECK(dyn_la_scratch_doubles(0) == 0 && dyn_la_scratch_doubles(DYN_LA_MAX_N + 1) == 0, "scratch: n out of range");
+    size_t top = dyn_la_scratch_doubles(DYN_LA_MAX_N);
+    CHECK(top > 0 && (uint64_t)top * sizeof(double) < ((uint64_t)1 << 31), "scratch at DYN_LA_MAX_N below 2^31 bytes");
+    CHECK(dyn_la_kron_scratch_doubles(16) == 65536 + 256 && dyn_la_kron_scratch_doubles(DYN_LA_MAX_KRON_N + 1) == 0,
+          "Kronecker scratch n^4 + n^2");
+    /* every function with exactly dyn_la_scratch_doubles(n), in a buffer guarded on both sides */
+    enum { N = 7 };
+    size_t need = dyn_la_scratch_doubles(N);
+    double *buf = malloc(sizeof(double) * (need + 2)), a[N * N], b[N * N], x[N * N], m[N] = {0}, v;
+    buf[0] = buf[need + 1] = 12345.0;
+    double *scr = buf + 1;
+    dyn_rng r;
+    dyn_rng_seed(&r, 3);
+    rand_spd(&r, N, 0.5, 2.0, a);
+    rand_spd(&r, N, 0.1, 1.0, b);
+    CHECK(dyn_la_spd_inverse(N, a, x, scr, need) == DYN_OK, "inverse with the exact scratch");
+    CHECK(dyn_la_sym_eig(N, a, m, x, scr, need) == DYN_OK, "eig with the exact scratch");
+    CHECK(dyn_la_sym_sqrt(N, a, x, scr, need) == DYN_OK, "sqrt with the exact scratch");
+    CHECK(dyn_la_lyap_sym(N, a, 0.3, b, x, scr, need) == DYN_OK, "Lyapunov with the exact scratch");
+    double z[N] = {0};
+    CHECK(dyn_la_gauss_kl(N, z, a, m, b, &v, scr, need) == DYN_OK, "KL with the exact scratch");
+    CHECK(dyn_la_gauss_w2(N, z, a, m, b, &v, scr, need) == DYN_OK, "W2 with the exact scratch");
+    CHECK(buf[0] == 12345.0 && buf[need + 1] == 12345.0, "nothing written outside the scratch");
+    CHECK(dyn_la_lyap_sym(N, a, 0.3, b, x, scr, need - 1) == DYN_ERR_BUFFER, "one double short: DYN_ERR_BUFFER");
+    free(buf);
+}
+
 int main(void)
 {
     test_cholesky();
     test_eig();
     test_lyapunov();
     test_gauss();
+    test_sizes();
     return check_summary("test_linalg");
 }

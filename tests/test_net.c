@@ -263,7 +263,7 @@ static double train(const dyn_net *net, const dyn_data *data, dyn_opt opt, int b
 
 static void test_training(void)
 {
-    enum { N = 200, STEPS = 600 };
+    enum { N = 200, STEPS = 1200 };
     double x[2 * N], y[N];
     int k;
     dyn_toy_desc td = {DYN_TOY_SPIRALS, N, 2, 0.05, 11};
@@ -276,17 +276,43 @@ static void test_training(void)
     double *a = malloc(sizeof(double) * P), *b = malloc(sizeof(double) * P), *c = malloc(sizeof(double) * P);
     double la[STEPS], lb[STEPS], lc[STEPS];
     double fa = train(&net, &data, DYN_OPT_ADAM, 20, 42, 1, STEPS, a, la);
-    double fb = train(&net, &data, DYN_OPT_ADAM, 20, 42, 6, STEPS, b, lb); /* in 6 chunks of 100 */
+    double fb = train(&net, &data, DYN_OPT_ADAM, 20, 42, 6, STEPS, b, lb); /* in 6 chunks of 200 */
     double fc = train(&net, &data, DYN_OPT_ADAM, 20, 43, 1, STEPS, c, lc);
     CHECK(memcmp(a, b, sizeof(double) * P) == 0 && memcmp(la, lb, sizeof la) == 0,
-          "one run of 600 steps = six chunks of 100, bit for bit");
+          "one run of 1200 steps = six chunks of 200, bit for bit");
     CHECK(memcmp(a, c, sizeof(double) * P) != 0, "another shuffling seed gives another path");
     double first = 0.0;
     for (int i = 0; i < 10; i++) first += la[i] / 10;
     printf("training: spirals, 3 x 24 tanh + skips, Adam, batch 20: loss %.4f -> %.4f (%.4f with another seed)\n",
            first, fa, fc);
-    CHECK(fa < 0.5 * first, "Adam halves the loss on spirals in 600 steps: %.4f -> %.4f", first, fa);
+    CHECK(fa < 0.5 * first && fc < 0.5 * first, "Adam halves the loss on spirals in 1200 steps: %.4f -> %.4f, %.4f",
+          first, fa, fc);
     (void)fb;
+    /* DYN_TRAIN_ZERO: an explicit momentum of 0 (0 itself means the default 0.9): the heavy-ball update with
+     * mu = 0 is plain SGD, bit for bit */
+    {
+        dyn_train_desc t0 = {DYN_OPT_MOMENTUM, 0.05, DYN_TRAIN_ZERO, 0, 0, 0, 0, 20, 9}, t1 = t0;
+        t1.opt = DYN_OPT_SGD;
+        t1.momentum = 0;
+        size_t bytes = dyn_train_bytes(&net, &t0, N);
+        void *m0 = malloc(bytes), *m1 = malloc(bytes);
+        dyn_train s0, s1;
+        dyn_net_init_params(&net, 1.0, 0.0, 3, a, P);
+        CHECK(dyn_train_init(&s0, &net, &t0, &data, a, m0, bytes) == DYN_OK && s0.d.momentum == 0.0, "momentum 0");
+        CHECK(dyn_train_init(&s1, &net, &t1, &data, a, m1, bytes) == DYN_OK, "sgd");
+        dyn_train_run(&s0, &data, 50, NULL);
+        dyn_train_run(&s1, &data, 50, NULL);
+        CHECK(memcmp(s0.theta, s1.theta, sizeof(double) * P) == 0, "momentum DYN_TRAIN_ZERO = sgd, bit for bit");
+        t0.momentum = 0;
+        CHECK(dyn_train_init(&s0, &net, &t0, &data, a, m0, bytes) == DYN_OK && s0.d.momentum == 0.9, "0: the default 0.9");
+        t0.momentum = -0.5;
+        CHECK(dyn_train_bytes(&net, &t0, N) == 0, "other negative momenta are out of range");
+        free(m0);
+        free(m1);
+    }
+    dyn_loss ls;
+    CHECK(dyn_loss_parse("squared", &ls) == DYN_ERR_UNKNOWN_NAME && dyn_loss_parse("mse", &ls) == DYN_OK &&
+              ls == DYN_LOSS_MSE, "loss names: exactly xent and mse");
     /* SGD, momentum, full batch: all descend on blobs */
     dyn_toy_desc bd = {DYN_TOY_BLOBS, N, 3, 0.0, 5};
     dyn_data_toy(&bd, x, 2 * N, y, N, &k);

@@ -39,11 +39,11 @@ const char CLI_LANDSCAPE_HELP[] =
     {"depth", "3", "hidden layers (0..16)", 0, 0}, {"width", "32", "units per hidden layer (1..1024)", 0, 0},       \
     {"act", "tanh", "activation: tanh, relu, hard_tanh, erf, linear, sigmoid, swish", 0, 0},                      \
     {"skip", NULL, "identity skip connections around hidden layers 2..depth", 1, 0},                             \
-    {"loss", "xent", "xent (softmax cross-entropy) or mse (squared error)", 0, 0},                                \
+    {"loss", NULL, "xent (softmax cross-entropy) or mse (squared error); default xent, mse for --task regress", 0, 0},\
     {"sw2", "1", "init weight variance sigma_w^2 (W ~ N(0, sw2/fan_in))", 0, 0},                                  \
     {"sb2", "0", "init bias variance sigma_b^2", 0, 0},                                                           \
     {"opt", "adam", "sgd, momentum or adam", 0, 0}, {"lr", "0", "step size (0: 0.1 sgd/momentum, 0.01 adam)", 0, 0},\
-    {"momentum", "0.9", "momentum coefficient (0: 0.9)", 0, 0}, {"batch", "32", "minibatch size (0: full batch)", 0, 0},     \
+    {"momentum", "0.9", "--opt momentum: heavy-ball coefficient in [0, 1) (0: none)", 0, 0}, {"batch", "32", "minibatch size (0: full batch)", 0, 0},     \
     {"wd", "0", "weight decay (L2 on weights)", 0, 0}, {"steps", "2000", "optimiser steps", 0, 0},                  \
     {"seed", "1", "seed of the initialisation and the shuffling", 0, 0},                                          \
     {"snapshots", "100", "training-path snapshots kept (2..512; for PCA and the drawn path)", 0, 0},              \
@@ -58,7 +58,8 @@ typedef struct run {
     double class_values[DYN_DATA_MAX_CLASS];
     /* net and training */
     dyn_net net;
-    dyn_train_desc td;
+    dyn_train_desc td;   /* as asked (0 = default; run it again with it) */
+    dyn_train_desc used; /* after training: with the defaults resolved (for the JSON, the figures and 2/lr) */
     double sw2, sb2;
     long seed;
     int steps, snaps;
@@ -69,7 +70,27 @@ typedef struct run {
     double loss, acc, train_ms;
     const char *out;
     png_opts png;
+    uint8_t *font; /* for the figures: loaded by the commands that draw, before any work (load_figure_font) */
+    size_t font_len;
 } run;
+
+/* Work limit of one command, in multiply-adds: about an hour at a few GFLOP/s. Checked right after parsing. */
+#define WORK_LIMIT 4e12
+
+static void check_work(double madds, const char *what)
+{
+    if (madds > WORK_LIMIT)
+        die("%s: about %.2g multiply-adds, more than the limit of %.0e (hours of work); use fewer points, steps or "
+            "examples, or a smaller net", what, madds, WORK_LIMIT);
+}
+
+/* multiply-adds of one forward pass of one example */
+static double forward_madds(const dyn_net *net)
+{
+    double f = 0;
+    for (int l = 1; l <= net->depth + 1; l++) f += (double)net->dim[l] * net->dim[l - 1];
+    return f;
+}
 
 static void load_data(const cmd *c, run *r)
 {
@@ -143,14 +164,24 @@ static void load_data(const cmd *c, run *r)
 
 static void setup_net(const cmd *c, run *r)
 {
-    dyn_loss loss;
-    if (dyn_loss_parse(get(c, "loss"), &loss)) die("--loss: unknown loss '%s'; choose xent or mse", get(c, "loss"));
+    dyn_loss loss = r->data.n_class ? DYN_LOSS_XENT : DYN_LOSS_MSE;
+    const char *ln = get(c, "loss");
+    if (ln && dyn_loss_parse(ln, &loss)) die("--loss: unknown loss '%s'; choose xent or mse", ln);
+    if (!r->data.n_class && loss == DYN_LOSS_XENT)
+        die("--loss xent needs class labels, but --task regress has a real-valued target: use --loss mse (the default)");
     int depth = (int)get_int(c, "depth", 0, DYN_NET_MAX_HIDDEN), width = (int)get_int(c, "width", 1, DYN_NET_MAX_WIDTH);
     int k = r->data.n_class ? r->data.n_class : 1;
-    if (!r->data.n_class && loss == DYN_LOSS_XENT) loss = DYN_LOSS_MSE; /* regression: squared error only */
     dyn_net_desc d = {r->data.d, k, depth, width, NULL, get_act(c), get(c, "skip") != NULL, loss};
     dyn_status s = dyn_net_init(&r->net, &d);
-    if (s == DYN_ERR_SIZE) die("--depth/--width: the net has more than %ld parameters", (long)DYN_NET_MAX_PARAMS);
+    if (s == DYN_ERR_SIZE) {
+        double P = 0;
+        for (int l = 0, nin = r->data.d; l <= depth; l++) {
+            int nout = l < depth ? width : k;
+            P += (double)nout * nin + nout;
+            nin = nout;
+        }
+        die("--depth/--width: the net would have %.0f parameters, more than the %ld allowed", P, (long)DYN_NET_MAX_PARAMS);
+    }
     check(s, "setting up the network");
     r->P = dyn_net_param_count(&r->net);
     r->sw2 = get_num(c, "sw2");
@@ -161,14 +192,20 @@ static void setup_net(const cmd *c, run *r)
     if (dyn_opt_parse(get(c, "opt"), &op)) die("--opt: unknown optimiser '%s'; choose sgd, momentum or adam", get(c, "opt"));
     double lr = get_num(c, "lr"), mom = get_num(c, "momentum"), wd = get_num(c, "wd");
     if (lr < 0.0 || lr > 100.0) die("--lr: %g is out of range (0, 100] (0: the optimiser's default)", lr);
-    if (mom < 0.0 || mom >= 1.0) die("--momentum: %g is out of range [0, 1)", mom);
+    if (mom < 0.0 || mom >= 1.0) die("--momentum: %g is out of range [0, 1) (0: no momentum)", mom);
     if (wd < 0.0 || wd > 10.0) die("--wd: %g is out of range [0, 10]", wd);
     r->seed = get_int(c, "seed", 0, 0x7fffffffL);
-    r->td = (dyn_train_desc){op, lr, mom, 0, 0, 0, wd, (int)get_int(c, "batch", 0, DYN_DATA_MAX_N), (uint64_t)r->seed};
+    /* in dyn_train_desc 0 means "the default 0.9"; an explicit --momentum 0 is DYN_TRAIN_ZERO */
+    r->td = (dyn_train_desc){op, lr, mom == 0.0 ? DYN_TRAIN_ZERO : mom, 0, 0, 0, wd,
+                             (int)get_int(c, "batch", 0, DYN_DATA_MAX_N), (uint64_t)r->seed};
     r->steps = (int)get_int(c, "steps", 0, 10000000);
     r->snaps = (int)get_int(c, "snapshots", 2, DYN_LS_MAX_PATH);
-    if ((double)r->steps * r->P * (r->td.batch ? r->td.batch : r->data.n) > 4e12)
-        die("--steps: %d steps of this net and batch are too much work (limit 4e12 multiply-adds)", r->steps);
+    int bt = r->td.batch && r->td.batch < r->data.n ? r->td.batch : r->data.n;
+    char what[64];
+    snprintf(what, sizeof what, "--steps: %d steps of batch %d", r->steps, bt);
+    check_work((double)r->steps * (double)r->P * bt, what);
+    if (!dyn_train_bytes(&r->net, &r->td, r->data.n))
+        die("--depth/--width/--batch: the training state of this net and batch would take 2 GB or more");
     r->out = get(c, "out");
     r->png = get_png(c);
 }
@@ -214,7 +251,7 @@ static void train(run *r)
     memcpy(r->theta, t.theta, sizeof(double) * P);
     r->loss = r->snap_loss[T - 1];
     r->acc = r->snap_acc[T - 1];
-    r->td = t.d;
+    r->used = t.d;
     free(s);
     free(mem);
 }
@@ -233,6 +270,7 @@ static void free_train(run *r)
 static void free_run(run *r)
 {
     free_train(r);
+    free(r->font);
     free(r->x);
     free(r->y);
 }
@@ -246,20 +284,23 @@ static void make_dir(const char *dir)
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) die("--out: %s is not a directory", dir);
 }
 
-static const char *path_in(const run *r, const char *name)
+/* a file's path in the output directory, held by the caller (out_open keeps the pointer until out_close) */
+typedef struct fpath {
+    char s[4096];
+} fpath;
+
+static const char *path_in(fpath *b, const run *r, const char *name)
 {
-    static char b[8][4096];
-    static int k = 0;
-    k = (k + 1) % 8;
-    if (strlen(r->out) + strlen(name) + 2 > sizeof b[0]) die("--out: the path is too long");
-    snprintf(b[k], sizeof b[k], "%s/%s", r->out, name);
-    return b[k];
+    if (strlen(r->out) + strlen(name) + 2 > sizeof b->s) die("--out: the path is too long");
+    snprintf(b->s, sizeof b->s, "%s/%s", r->out, name);
+    return b->s;
 }
 
 static void write_net_json(const run *r)
 {
+    fpath pb;
     outfile o;
-    out_open(&o, path_in(r, "net.json"));
+    out_open(&o, path_in(&pb, r, "net.json"));
     const dyn_net *n = &r->net;
     fprintf(o.f, "{\"format\": \"dynlens net 1\",\n \"doc\": \"theta (P,) float64; layer l: W = theta[w:w+out*in].reshape(out, in), "
                  "b = theta[b:b+out]; a = h @ W.T + b; hidden: h = phi(a) + (h if skip else 0); last layer: z = a\",\n");
@@ -271,14 +312,14 @@ static void write_net_json(const run *r)
                 n->dim[l - 1], n->dim[l], n->w_off[l], n->b_off[l], l <= n->depth ? "true" : "false", n->skip[l] ? "true" : "false");
     fprintf(o.f, "],\n \"data\": \"%s\", \"n\": %d, \"n_class\": %d, \"class_values\": ", r->data_name, r->data.n, r->data.n_class);
     jarr(o.f, r->class_values, r->data.n_class);
-    fprintf(o.f, ",\n \"train\": {\"opt\": \"%s\", \"lr\": ", dyn_opt_name(r->td.opt));
-    jnum(o.f, r->td.lr);
-    fprintf(o.f, ", \"batch\": %d, \"steps\": %d, \"seed\": %ld, \"sw2\": ", r->td.batch, r->steps, r->seed);
+    fprintf(o.f, ",\n \"train\": {\"opt\": \"%s\", \"lr\": ", dyn_opt_name(r->used.opt));
+    jnum(o.f, r->used.lr);
+    fprintf(o.f, ", \"batch\": %d, \"steps\": %d, \"seed\": %ld, \"sw2\": ", r->used.batch, r->steps, r->seed);
     jnum(o.f, r->sw2);
     fprintf(o.f, ", \"sb2\": ");
     jnum(o.f, r->sb2);
     fprintf(o.f, ", \"weight_decay\": ");
-    jnum(o.f, r->td.weight_decay);
+    jnum(o.f, r->used.weight_decay);
     fprintf(o.f, "},\n \"final_loss\": ");
     jnum(o.f, r->loss);
     fprintf(o.f, ", \"final_acc\": ");
@@ -323,15 +364,16 @@ static const char REPRODUCE_PY[] =
 
 static void write_common(const run *r)
 {
+    fpath pb;
     make_dir(r->out);
-    write_npy_f64(path_in(r, "theta.npy"), r->theta, -1, (long)r->P);
-    write_npy_f64(path_in(r, "theta0.npy"), r->theta0, -1, (long)r->P);
-    write_npy_f64(path_in(r, "path.npy"), r->path, r->T, (long)r->P);
-    write_npy_f64(path_in(r, "X.npy"), r->data.x, r->data.n, r->data.d);
-    write_npy_f64(path_in(r, "y.npy"), r->data.y, -1, r->data.n);
+    write_npy_f64(path_in(&pb, r, "theta.npy"), r->theta, -1, (long)r->P);
+    write_npy_f64(path_in(&pb, r, "theta0.npy"), r->theta0, -1, (long)r->P);
+    write_npy_f64(path_in(&pb, r, "path.npy"), r->path, r->T, (long)r->P);
+    write_npy_f64(path_in(&pb, r, "X.npy"), r->data.x, r->data.n, r->data.d);
+    write_npy_f64(path_in(&pb, r, "y.npy"), r->data.y, -1, r->data.n);
     write_net_json(r);
     outfile o;
-    out_open(&o, path_in(r, "history.csv"));
+    out_open(&o, path_in(&pb, r, "history.csv"));
     fprintf(o.f, "# minibatch loss per step; full-data loss and accuracy at the path snapshots (path.npy rows)\n");
     fprintf(o.f, "step,minibatch_loss,snapshot,loss,acc\n");
     int k = 0;
@@ -347,28 +389,66 @@ static void write_common(const run *r)
         }
     }
     out_close(&o);
-    out_open(&o, path_in(r, "reproduce.py"));
+    out_open(&o, path_in(&pb, r, "reproduce.py"));
     fputs(REPRODUCE_PY, o.f);
     out_close(&o);
 }
 
-static uint8_t *g_font;
-static size_t g_font_len;
+/* before any work, so that a missing font fails fast instead of after the training */
+static void load_figure_font(run *r) { r->font = load_font(&r->font_len); }
 
-static void figure_out(const char *path, dyn_fig_desc *d, const float *grid, int nx, int ny, const dyn_fig_line *lines,
-                       int nl, const dyn_fig_series *s, int ns)
+/* a figure in memory (the caller frees it): heatmap when grid is given, else a plot of the series */
+static uint8_t *figure_draw(const run *r, dyn_fig_desc *d, const float *grid, int nx, int ny, const dyn_fig_line *lines,
+                            int nl, const dyn_fig_series *s, int ns)
 {
-    if (!g_font) g_font = load_font(&g_font_len);
-    d->font = g_font;
-    d->font_len = g_font_len;
+    d->font = r->font;
+    d->font_len = r->font_len;
     size_t sb = dyn_fig_scratch_bytes(d, grid ? (size_t)nx * ny : 0), pix = (size_t)4 * d->width * d->height;
     void *sc = xmalloc(sb, "figure scratch");
     uint8_t *rgba = xmalloc(pix, "the figure");
     if (grid) check(dyn_fig_heatmap(d, grid, nx, ny, lines, nl, rgba, pix, sc, sb, NULL), "drawing the figure");
     else check(dyn_fig_plot(d, s, ns, rgba, pix, sc, sb, NULL), "drawing the figure");
+    free(sc);
+    return rgba;
+}
+
+static void figure_out(const run *r, const char *path, dyn_fig_desc *d, const float *grid, int nx, int ny,
+                       const dyn_fig_line *lines, int nl, const dyn_fig_series *s, int ns)
+{
+    uint8_t *rgba = figure_draw(r, d, grid, nx, ny, lines, nl, s, ns);
     write_png(path, rgba, d->width, d->height);
     free(rgba);
+}
+
+/* The 3-D surface with a title line (png-size, the caller frees it). render3d draws no text, so the title comes
+ * from the figure module: an empty plot of the full size with only the title, whose band above the plot frame
+ * is kept; the surface is rendered into the rest. rd: camera and colours, its width and height are set here. */
+static uint8_t *surface_draw(const run *r, const char *title, dyn_r3d_desc *rd, const float *grid, int nx, int ny)
+{
+    int W = r->png.width, H = r->png.height;
+    dyn_fig_series none = {NULL, NULL, NULL, NULL, 0, {0, 0, 0, 0}, 0, 0, 0, NULL};
+    /* y up to 1.3: the top tick label (1.0) sits well inside the frame, so the band above it holds only the title */
+    dyn_fig_desc fd = {W, H, r->font, r->font_len, title, NULL, NULL, NULL, 0, 1, 0, 1.3, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 1};
+    size_t sb = dyn_fig_scratch_bytes(&fd, 0), pix = (size_t)4 * W * H;
+    void *sc = xmalloc(sb, "figure scratch");
+    uint8_t *out = xmalloc(pix, "the 3-D figure");
+    dyn_fig_layout lay;
+    check(dyn_fig_plot(&fd, &none, 1, out, pix, sc, sb, &lay), "drawing the title of the 3-D figure");
     free(sc);
+    int band = lay.plot_y - (H / 240 + 3); /* above the frame line */
+    if (band < 0) band = 0;
+    if (H - band < DYN_R3D_MIN_SIDE) band = H - DYN_R3D_MIN_SIDE;
+    rd->width = W;
+    rd->height = H - band;
+    size_t rb = dyn_r3d_scratch_bytes(rd, nx, ny), rpix = (size_t)4 * W * rd->height;
+    if (!rb) die("--png-size: %dx%d px is too large for the 3-D surface", W, H);
+    void *rs = xmalloc(rb, "3-D scratch");
+    uint8_t *img = xmalloc(rpix, "the 3-D figure");
+    check(dyn_r3d_surface(rd, grid, nx, ny, img, rpix, rs, rb), "rendering the surface");
+    memcpy(out + (size_t)4 * W * band, img, rpix);
+    free(img);
+    free(rs);
+    return out;
 }
 
 static const char *arch_text(const run *r, char *b, size_t cap)
@@ -376,12 +456,13 @@ static const char *arch_text(const run *r, char *b, size_t cap)
     int sk = 0;
     for (int l = 2; l <= r->net.depth; l++) sk |= r->net.skip[l];
     snprintf(b, cap, "%d×%d %s%s, %s", r->net.depth, r->net.depth ? r->net.dim[1] : 0, dyn_act_name(r->net.act),
-             sk ? " + skips" : "", dyn_opt_name(r->td.opt));
+             sk ? " + skips" : "", dyn_opt_name(r->used.opt));
     return b;
 }
 
 static void loss_figure(const run *r)
 {
+    fpath pb;
     int n = r->steps;
     if (n < 1) return;
     double *x = xmalloc(sizeof(double) * (n + r->T), "the curve"), *sx = x + n;
@@ -393,13 +474,14 @@ static void loss_figure(const run *r)
                            {sx, r->snap_loss, NULL, NULL, r->T, {31, 119, 180, 255}, 0, 1, 0, "all data"}};
     dyn_fig_desc d = {r->png.width, r->png.height, NULL, 0, title, "step", "loss", NULL, 0, 0, DNAN, DNAN,
                       DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
-    figure_out(path_in(r, "loss.png"), &d, NULL, 0, 0, NULL, 0, s, 2);
+    figure_out(r, path_in(&pb, r, "loss.png"), &d, NULL, 0, 0, NULL, 0, s, 2);
     free(x);
 }
 
 /* small crosses at the data points, one polyline per class with NaN breaks */
 static void boundary_figure(const run *r)
 {
+    fpath pb;
     if (r->data.d != 2 || !r->data.n_class) return;
     double lo[2] = {DINF, DINF}, hi[2] = {-DINF, -DINF};
     for (int i = 0; i < r->data.n; i++)
@@ -443,7 +525,7 @@ static void boundary_figure(const run *r)
     snprintf(title, sizeof title, "Decision boundary: %s on %s (accuracy %.1f %%)", arch_text(r, a, sizeof a), r->data_name, 100 * r->acc);
     dyn_fig_desc d = {r->png.width, r->png.height, NULL, 0, title, "x_1", "x_2", k == 2 ? "P(class 1)" : "predicted class",
                       lo[0], hi[0], lo[1], hi[1], k == 2 ? DYN_CMAP_RDBU : DYN_CMAP_VIRIDIS, 0, k == 2 ? 1 : k - 1, 0, 0, 0};
-    figure_out(path_in(r, "boundary.png"), &d, cls, G, G, ln, k < 16 ? k : 16, NULL, 0);
+    figure_out(r, path_in(&pb, r, "boundary.png"), &d, cls, G, G, ln, k < 16 ? k : 16, NULL, 0);
     free(ln);
     free(pts);
     free(s);
@@ -456,9 +538,9 @@ static void print_train_json(const run *r)
            "\"skip\": %s, \"loss_fn\": \"%s\", \"opt\": \"%s\", \"lr\": ",
            r->data_name, r->data.n, r->data.d, r->data.n_class, r->net.depth, r->net.depth ? r->net.dim[1] : 0,
            dyn_act_name(r->net.act), r->net.depth >= 2 && r->net.skip[2] ? "true" : "false", dyn_loss_name(r->net.loss),
-           dyn_opt_name(r->td.opt));
-    jnum(stdout, r->td.lr);
-    printf(", \"batch\": %d, \"steps\": %d, \"seed\": %ld, \"params\": %zu, \"loss\": ", r->td.batch, r->steps, r->seed, r->P);
+           dyn_opt_name(r->used.opt));
+    jnum(stdout, r->used.lr);
+    printf(", \"batch\": %d, \"steps\": %d, \"seed\": %ld, \"params\": %zu, \"loss\": ", r->used.batch, r->steps, r->seed, r->P);
     jnum(stdout, r->loss);
     printf(", \"acc\": ");
     jnum(stdout, r->acc);
@@ -488,6 +570,7 @@ static int cmd_train(int argc, char **argv)
              o};
     run r;
     prepare(&c, argc, argv, &r);
+    load_figure_font(&r);
     train(&r);
     write_common(&r);
     loss_figure(&r);
@@ -606,11 +689,19 @@ static int cmd_slice(int argc, char **argv)
              o};
     run r;
     prepare(&c, argc, argv, &r);
+    /* everything that can be wrong with the options is checked here, before the training: a failure after it
+     * would leave a mix of new and stale files in --out */
     int nx, ny;
     get_size(&c, "size", &nx, &ny, DYN_LS_MAX_GRID);
     if (nx < 2 || ny < 2) die("--size: a slice needs at least 2x2 points");
-    const char *scale = get(&c, "scale");
+    if (nx > DYN_R3D_MAX_GRID || ny > DYN_R3D_MAX_GRID)
+        die("--size: %dx%d is too large for the 3-D surface (surface.png): each side at most %d", nx, ny, DYN_R3D_MAX_GRID);
+    const char *scale = get(&c, "scale"), *kind = get(&c, "dirs");
     if (strcmp(scale, "log") && strcmp(scale, "linear")) die("--scale: choose log or linear, not '%s'", scale);
+    if (strcmp(kind, "random") && strcmp(kind, "pca") && strcmp(kind, "hessian"))
+        die("--dirs: unknown directions '%s'; choose random, pca or hessian", kind);
+    dyn_dirnorm nm;
+    if (dyn_dirnorm_parse(get(&c, "norm"), &nm)) die("--norm: unknown normalisation '%s'; choose filter, layer or none", get(&c, "norm"));
     double az = get_num(&c, "azimuth"), el = get_num(&c, "elevation");
     if (el < -89 || el > 89) die("--elevation: %g is out of range [-89, 89]", el);
     double vclip = get(&c, "vmax") ? get_num(&c, "vmax") : DNAN;
@@ -621,21 +712,44 @@ static int cmd_slice(int argc, char **argv)
     else b0 = a0, b1 = a1;
     int range_given = 0;
     for (opt *p = o; p->name; p++) range_given |= strcmp(p->name, "range") == 0 && p->seen;
+    size_t n = (size_t)nx * ny;
+    char what[160];
+    snprintf(what, sizeof what, "--size: a %dx%d slice of %d examples and %zu parameters", nx, ny, r.data.n, r.P);
+    check_work((double)n * r.data.n * (double)r.P, what);
+    if (!dyn_ls_slice_scratch_doubles(&r.net, r.data.n)) die("--data: %d examples take 2 GB or more of slice scratch with this net", r.data.n);
+    if (strcmp(kind, "pca") == 0 && r.steps < 2) die("--dirs pca: the path of %d training steps cannot span two directions (--steps 2 or more)", r.steps);
+    if (strcmp(kind, "hessian") == 0) {
+        if (r.P < 2) die("--dirs hessian: the net has P = %zu parameter, fewer than the 2 eigenvectors", r.P);
+        dyn_ls_hess_desc hd = {2, (int)get_int(&c, "lanczos", 2, DYN_LS_MAX_LANCZOS), 1};
+        if (!dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd))
+            die("--lanczos: %d steps with P = %zu parameters take 2 GB or more of scratch; use fewer", hd.steps, r.P);
+        snprintf(what, sizeof what, "--lanczos: %d Hessian-vector products on %d examples", hd.steps, r.data.n);
+        check_work((double)hd.steps * (2.0 * r.data.n + hd.steps) * (double)r.P, what);
+    }
+    dyn_r3d_desc rd;
+    memset(&rd, 0, sizeof rd);
+    rd.width = r.png.width;
+    rd.height = r.png.height;
+    rd.azimuth = az;
+    rd.elevation = el;
+    if (!dyn_r3d_scratch_bytes(&rd, nx, ny))
+        die("--png-size: %dx%d px is too large for the 3-D surface: each side at most %d px", r.png.width, r.png.height,
+            DYN_R3D_MAX_SIDE);
+    load_figure_font(&r);
+
     train(&r);
     size_t P = r.P;
     double *dirs = xmalloc(sizeof(double) * 2 * P, "the directions"), var[2];
-    char what[160];
     get_dirs(&c, &r, dirs, what, sizeof what, var);
     double *ab = xmalloc(sizeof(double) * 2 * r.T, "the projected path");
     dyn_status ps = dyn_ls_project(r.path, r.T, P, r.theta, dirs, dirs + P, ab);
     if (ps) for (int i = 0; i < 2 * r.T; i++) ab[i] = DNAN;
-    if (strcmp(get(&c, "dirs"), "pca") == 0 && !range_given) { /* frame the path */
+    if (strcmp(kind, "pca") == 0 && !range_given) { /* frame the path */
         double m0 = 0, m1 = 0;
         for (int i = 0; i < r.T; i++) m0 = fmax(m0, fabs(ab[2 * i])), m1 = fmax(m1, fabs(ab[2 * i + 1]));
         double m = 1.3 * fmax(m0, m1) + 1e-6;
         a0 = b0 = -m, a1 = b1 = m;
     }
-    size_t n = (size_t)nx * ny;
     float *loss = xmalloc(sizeof(float) * 2 * n, "the grid"), *acc = loss + n;
     size_t ns = dyn_ls_slice_scratch_doubles(&r.net, r.data.n);
     double *s = xmalloc(sizeof(double) * ns, "slice scratch");
@@ -644,42 +758,7 @@ static int cmd_slice(int argc, char **argv)
     check(dyn_ls_slice(&r.net, r.theta, dirs, dirs + P, &r.data, &sd, loss, acc, n, s, ns), "the slice");
     double ms = now_ms() - t0;
 
-    write_common(&r);
-    write_npy_f64(path_in(&r, "dirs.npy"), dirs, 2, (long)P);
-    write_npy(path_in(&r, "grid_loss.npy"), loss, ny, nx);
-    write_npy(path_in(&r, "grid_acc.npy"), acc, ny, nx);
-    outfile f;
-    out_open(&f, path_in(&r, "slice.csv"));
-    fprintf(f.f, "# dynlens %s landscape slice: %s; loss = L(theta + a d1 + b d2), rows top first (b from max to min)\n", VERSION, what);
-    fprintf(f.f, "a,b,loss,acc\n");
-    for (int i = 0; i < ny; i++)
-        for (int j = 0; j < nx; j++) {
-            char x1[32], x2[32];
-            double a = a0 + (a1 - a0) * j / (nx - 1), b = b1 - (b1 - b0) * i / (ny - 1);
-            fprintf(f.f, "%s,%s,%.9g,%.9g\n", shortest(a, x1), shortest(b, x2), (double)loss[i * nx + j], (double)acc[i * nx + j]);
-        }
-    out_close(&f);
-    out_open(&f, path_in(&r, "slice.json"));
-    fprintf(f.f, "{\"a_min\": ");
-    jnum(f.f, a0);
-    fprintf(f.f, ", \"a_max\": ");
-    jnum(f.f, a1);
-    fprintf(f.f, ", \"b_min\": ");
-    jnum(f.f, b0);
-    fprintf(f.f, ", \"b_max\": ");
-    jnum(f.f, b1);
-    fprintf(f.f, ", \"nx\": %d, \"ny\": %d, \"dirs\": \"%s\"}\n", nx, ny, get(&c, "dirs"));
-    out_close(&f);
-    out_open(&f, path_in(&r, "path_ab.csv"));
-    fprintf(f.f, "snapshot,step,a,b,loss\n");
-    for (int i = 0; i < r.T; i++) {
-        char x1[32], x2[32], x3[32];
-        fprintf(f.f, "%d,%d,%s,%s,%s\n", i, r.snap_step[i], shortest(ab[2 * i], x1), shortest(ab[2 * i + 1], x2),
-                shortest(r.snap_loss[i], x3));
-    }
-    out_close(&f);
-
-    /* figures */
+    /* the figures, drawn in memory before any file is written */
     int lg = strcmp(scale, "log") == 0;
     double lo = DINF, hi = -DINF;
     for (size_t i = 0; i < n; i++)
@@ -703,20 +782,13 @@ static int cmd_slice(int argc, char **argv)
                              {ex, ey, 2, {255, 80, 60, 255}, 9, 0, NULL}};
     char title[320], a[96], xl[64], yl[64];
     snprintf(title, sizeof title, "Loss landscape: %s on %s", arch_text(&r, a, sizeof a), r.data_name);
-    int pca = strcmp(get(&c, "dirs"), "pca") == 0, hes = strcmp(get(&c, "dirs"), "hessian") == 0;
+    int pca = strcmp(kind, "pca") == 0, hes = strcmp(kind, "hessian") == 0;
     if (pca) snprintf(xl, sizeof xl, "PC 1 (%.1f %%)", 100 * var[0]), snprintf(yl, sizeof yl, "PC 2 (%.1f %%)", 100 * var[1]);
     else if (hes) snprintf(xl, sizeof xl, "eigenvector 1 (λ = %.3g)", var[0]), snprintf(yl, sizeof yl, "eigenvector 2 (λ = %.3g)", var[1]);
     else snprintf(xl, sizeof xl, "direction 1 (α)"), snprintf(yl, sizeof yl, "direction 2 (β)");
     dyn_fig_desc d = {r.png.width, r.png.height, NULL, 0, title, xl, yl, "loss", a0, a1, b0, b1, DYN_CMAP_VIRIDIS, vmin,
                       vmax, lg, 0, 0};
-    figure_out(path_in(&r, "slice.png"), &d, loss, nx, ny, lines, ps ? 1 : 3, NULL, 0);
-    /* 3-D */
-    dyn_r3d_desc rd;
-    memset(&rd, 0, sizeof rd);
-    rd.width = r.png.width;
-    rd.height = r.png.height;
-    rd.azimuth = az;
-    rd.elevation = el;
+    uint8_t *heat = figure_draw(&r, &d, loss, nx, ny, lines, ps ? 1 : 3, NULL, 0);
     rd.vmin = vmin;
     rd.vmax = vmax;
     rd.log_scale = lg;
@@ -724,20 +796,54 @@ static int cmd_slice(int argc, char **argv)
     rd.npath = ps ? 0 : r.T;
     rd.a_min = a0, rd.a_max = a1, rd.b_min = b0, rd.b_max = b1;
     rd.path_rgba[0] = 255, rd.path_rgba[1] = 80, rd.path_rgba[2] = 60, rd.path_rgba[3] = 255;
-    size_t sb = dyn_r3d_scratch_bytes(&rd, nx, ny), pix = (size_t)4 * rd.width * rd.height;
-    if (!sb) die("--size: a 3-D surface takes at most %dx%d points", DYN_R3D_MAX_GRID, DYN_R3D_MAX_GRID);
-    void *sc = xmalloc(sb, "3-D scratch");
-    uint8_t *rgba = xmalloc(pix, "the 3-D figure");
-    check(dyn_r3d_surface(&rd, loss, nx, ny, rgba, pix, sc, sb), "rendering the surface");
-    write_png(path_in(&r, "surface.png"), rgba, rd.width, rd.height);
-    free(rgba);
-    free(sc);
+    char title3[400];
+    snprintf(title3, sizeof title3, "Loss surface: %s on %s, %s%s", a, r.data_name,
+             pca ? "PCA directions" : hes ? "Hessian eigenvectors" : "random directions", lg ? " (log scale)" : "");
+    uint8_t *surf = surface_draw(&r, title3, &rd, loss, nx, ny);
 
-    double flops = 0;
-    for (int l = 1; l <= r.net.depth + 1; l++) flops += 2.0 * r.net.dim[l] * r.net.dim[l - 1];
-    flops *= (double)r.data.n * n;
+    fpath pb;
+    write_common(&r);
+    write_npy_f64(path_in(&pb, &r, "dirs.npy"), dirs, 2, (long)P);
+    write_npy(path_in(&pb, &r, "grid_loss.npy"), loss, ny, nx);
+    write_npy(path_in(&pb, &r, "grid_acc.npy"), acc, ny, nx);
+    outfile f;
+    out_open(&f, path_in(&pb, &r, "slice.csv"));
+    fprintf(f.f, "# dynlens %s landscape slice: %s; loss = L(theta + a d1 + b d2), rows top first (b from max to min)\n", VERSION, what);
+    fprintf(f.f, "a,b,loss,acc\n");
+    for (int i = 0; i < ny; i++)
+        for (int j = 0; j < nx; j++) {
+            char x1[32], x2[32];
+            double av = a0 + (a1 - a0) * j / (nx - 1), bv = b1 - (b1 - b0) * i / (ny - 1);
+            fprintf(f.f, "%s,%s,%.9g,%.9g\n", shortest(av, x1), shortest(bv, x2), (double)loss[i * nx + j], (double)acc[i * nx + j]);
+        }
+    out_close(&f);
+    out_open(&f, path_in(&pb, &r, "slice.json"));
+    fprintf(f.f, "{\"a_min\": ");
+    jnum(f.f, a0);
+    fprintf(f.f, ", \"a_max\": ");
+    jnum(f.f, a1);
+    fprintf(f.f, ", \"b_min\": ");
+    jnum(f.f, b0);
+    fprintf(f.f, ", \"b_max\": ");
+    jnum(f.f, b1);
+    fprintf(f.f, ", \"nx\": %d, \"ny\": %d, \"dirs\": \"%s\"}\n", nx, ny, kind);
+    out_close(&f);
+    out_open(&f, path_in(&pb, &r, "path_ab.csv"));
+    fprintf(f.f, "snapshot,step,a,b,loss\n");
+    for (int i = 0; i < r.T; i++) {
+        char x1[32], x2[32], x3[32];
+        fprintf(f.f, "%d,%d,%s,%s,%s\n", i, r.snap_step[i], shortest(ab[2 * i], x1), shortest(ab[2 * i + 1], x2),
+                shortest(r.snap_loss[i], x3));
+    }
+    out_close(&f);
+    write_png(path_in(&pb, &r, "slice.png"), heat, d.width, d.height);
+    write_png(path_in(&pb, &r, "surface.png"), surf, r.png.width, r.png.height);
+    free(heat);
+    free(surf);
+
+    double flops = 2.0 * forward_madds(&r.net) * (double)r.data.n * (double)n;
     print_train_json(&r);
-    printf(", \"dirs\": \"%s\", \"what\": \"%s\", \"nx\": %d, \"ny\": %d, \"a\": [", get(&c, "dirs"), what, nx, ny);
+    printf(", \"dirs\": \"%s\", \"what\": \"%s\", \"nx\": %d, \"ny\": %d, \"a\": [", kind, what, nx, ny);
     jnum(stdout, a0);
     printf(", ");
     jnum(stdout, a1);
@@ -785,6 +891,11 @@ static int cmd_interp(int argc, char **argv)
     get_range(&c, "range", &t0, &t1);
     int np = (int)get_int(&c, "points", 2, DYN_LS_MAX_GRID);
     int two = get(&c, "b-batch") || get(&c, "b-seed") || get(&c, "b-lr");
+    char what[96];
+    snprintf(what, sizeof what, "--points: %d points of %d examples and %zu parameters", np, r.data.n, r.P);
+    check_work((double)np * r.data.n * (double)r.P, what);
+    if (!dyn_ls_slice_scratch_doubles(&r.net, r.data.n)) die("--data: %d examples take 2 GB or more of scratch with this net", r.data.n);
+    load_figure_font(&r);
     train(&r);
     size_t P = r.P;
     double *A = xmalloc(sizeof(double) * 3 * P, "the endpoints"), *B = A + P, *D = B + P;
@@ -801,8 +912,8 @@ static int cmd_interp(int argc, char **argv)
         memcpy(A, r.theta, sizeof(double) * P);
         memcpy(B, r2.theta, sizeof(double) * P);
         free_train(&r2);
-        snprintf(la, sizeof la, "A: batch %d, seed %ld, lr %g", r.td.batch ? r.td.batch : r.data.n, r.seed, r.td.lr);
-        snprintf(lb, sizeof lb, "B: batch %d, seed %ld, lr %g", r2.td.batch ? r2.td.batch : r.data.n, r2.seed, r2.td.lr);
+        snprintf(la, sizeof la, "A: batch %d, seed %ld, lr %g", r.used.batch ? r.used.batch : r.data.n, r.seed, r.used.lr);
+        snprintf(lb, sizeof lb, "B: batch %d, seed %ld, lr %g", r2.used.batch ? r2.used.batch : r.data.n, r2.seed, r2.used.lr);
     } else {
         memcpy(A, r.theta0, sizeof(double) * P);
         memcpy(B, r.theta, sizeof(double) * P);
@@ -813,11 +924,12 @@ static int cmd_interp(int argc, char **argv)
     double *s = xmalloc(sizeof(double) * ns, "slice scratch");
     dyn_ls_slice_desc sd = {t0, t1, 0, 0, np, 1, 0, 0};
     check(dyn_ls_slice(&r.net, A, D, NULL, &r.data, &sd, loss, acc, (size_t)np, s, ns), "the interpolation");
+    fpath pb;
     write_common(&r);
-    write_npy_f64(path_in(&r, "thetaA.npy"), A, -1, (long)P);
-    write_npy_f64(path_in(&r, "thetaB.npy"), B, -1, (long)P);
+    write_npy_f64(path_in(&pb, &r, "thetaA.npy"), A, -1, (long)P);
+    write_npy_f64(path_in(&pb, &r, "thetaB.npy"), B, -1, (long)P);
     outfile f;
-    out_open(&f, path_in(&r, "interp.csv"));
+    out_open(&f, path_in(&pb, &r, "interp.csv"));
     fprintf(f.f, "# loss and accuracy at (1 - t) thetaA + t thetaB; A = %s, B = %s\nt,loss,acc\n", la, lb);
     double *tx = xmalloc(sizeof(double) * 2 * np, "the curve"), *ty = tx + np;
     for (int i = 0; i < np; i++) {
@@ -835,7 +947,7 @@ static int cmd_interp(int argc, char **argv)
     snprintf(title, sizeof title, "Linear interpolation: %s on %s", arch_text(&r, a, sizeof a), r.data_name);
     dyn_fig_desc d = {r.png.width, r.png.height, NULL, 0, title, "t  (θ = (1 − t) θ_A + t θ_B)", "loss", NULL, t0, t1, DNAN,
                       DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
-    figure_out(path_in(&r, "interp.png"), &d, NULL, 0, 0, NULL, 0, sr, 3);
+    figure_out(&r, path_in(&pb, &r, "interp.png"), &d, NULL, 0, 0, NULL, 0, sr, 3);
     /* the barrier: the largest rise above the straight line between the endpoints' losses, for t in [0, 1] */
     double la0 = DNAN, lb1 = DNAN, barrier = 0;
     for (int i = 0; i < np; i++) {
@@ -879,17 +991,26 @@ static int cmd_hessian(int argc, char **argv)
     run r;
     prepare(&c, argc, argv, &r);
     int k = (int)get_int(&c, "k", 1, DYN_LS_MAX_EIG), m = (int)get_int(&c, "lanczos", 1, DYN_LS_MAX_LANCZOS);
-    if (m < k) die("--lanczos: %d steps cannot give %d eigenpairs", m, k);
-    train(&r);
+    if ((size_t)k > r.P)
+        die("--k: %d eigenpairs, but this net has only P = %zu parameters (the Hessian is P x P): --k at most %zu", k,
+            r.P, r.P);
+    if (m < k) die("--lanczos: %d steps cannot give %d eigenpairs (at least --k steps)", m, k);
     dyn_ls_hess_desc hd = {k, m, 1};
+    if (!dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd))
+        die("--lanczos: %d steps with P = %zu parameters take 2 GB or more of scratch; use fewer", m, r.P);
+    char what[96];
+    snprintf(what, sizeof what, "--lanczos: %d Hessian-vector products on %d examples", m, r.data.n);
+    check_work((double)m * (2.0 * r.data.n + m) * (double)r.P, what);
+    train(&r);
     size_t ns = dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd);
     double *s = xmalloc(sizeof(double) * ns, "Lanczos scratch"), *ev = xmalloc(sizeof(double) * k * r.P, "eigenvectors");
     dyn_ls_hess_result res;
     double t0 = now_ms();
     check(dyn_ls_hessian(&r.net, r.theta, &r.data, &hd, &res, ev, (size_t)k * r.P, s, ns), "the Hessian");
     double ms = now_ms() - t0;
+    fpath pb;
     write_common(&r);
-    write_npy_f64(path_in(&r, "hess_dirs.npy"), ev, k, (long)r.P);
+    write_npy_f64(path_in(&pb, &r, "hess_dirs.npy"), ev, k, (long)r.P);
     print_train_json(&r);
     printf(", \"sharpness\": ");
     jnum(stdout, res.eval[0]);
@@ -900,7 +1021,7 @@ static int cmd_hessian(int argc, char **argv)
     printf(", \"lambda_min\": ");
     jnum(stdout, res.lambda_min);
     printf(", \"two_over_lr\": ");
-    jnum(stdout, 2.0 / r.td.lr);
+    jnum(stdout, 2.0 / r.used.lr);
     printf(", \"lanczos_steps\": %d, \"hessian_ms\": %.1f}\n", res.steps, ms);
     free(s);
     free(ev);
@@ -923,6 +1044,5 @@ int cli_landscape(int argc, char **argv)
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(argv[0], cmds[i].name) == 0) rc = cmds[i].fn(argc - 1, argv + 1);
     if (rc < 0) die("unknown landscape command '%s'; choose train, slice, interp or hessian", argv[0]);
-    free(g_font);
     return rc;
 }

@@ -1,9 +1,9 @@
 /* posterior.c - "dynlens posterior ...": SGD as approximate Bayesian inference, over the core's posterior module. */
-#include <errno.h>
 #include <string.h>
 
 #include "cli.h"
 #include "colormap.h"
+#include "data.h"
 #include "figure.h"
 #include "linalg.h"
 #include "posterior.h"
@@ -23,101 +23,67 @@ typedef struct dataset {
     char source[160];
 } dataset;
 
-/* a field is a number when strtod eats all of it but surrounding blanks */
-static int parse_field(const char *s, size_t len, double *v)
+/* The CSV goes through the core's parser (data.h: '#' comments, blank lines, a header line, errors with line
+ * numbers); the file through the CLI's reader (gzip too). x: rows x cols features, y: rows targets (the last field).
+ * The mixture's file has one column, which dyn_data_csv_* refuse (they want features, then a target): after
+ * checking that no line has a comma, each line "v" is read as "v,v", so the column arrives in y with every
+ * line number and message unchanged. */
+static void read_csv(const char *path, int one_column, long *rows, int *cols, double **x, double **y)
 {
-    char buf[128];
-    while (len && (*s == ' ' || *s == '\t')) s++, len--;
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r')) len--;
-    if (len == 0 || len >= sizeof buf) return 0;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    char *end;
-    errno = 0;
-    *v = strtod(buf, &end);
-    return *end == 0 && errno != ERANGE && isfinite(*v);
-}
-
-/* Reads a numeric CSV: '#' lines and blank lines are skipped; a first line with no numbers at all is a header.
- * Every row must have the same number of fields. Dies with the line number on anything else. */
-static double *read_csv(const char *path, long *rows, int *cols)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) die("--data: cannot read %s: %s", path, strerror(errno));
-    size_t cap = 1 << 12, len = 0;
-    char *text = xmalloc(cap, "the data file");
-    size_t got;
-    while ((got = fread(text + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) {
-            if (cap > ((size_t)1 << 31)) die("--data: %s is larger than 2 GB", path);
-            char *t = realloc(text, cap * 2);
-            if (!t) die("cannot allocate %zu bytes for the data file", cap * 2);
-            text = t;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    text[len] = 0;
-    if (strlen(text) != len) die("--data: %s is not a text file (it contains a NUL byte)", path);
-    long n = 0, vcap = 1024;
-    int c = -1, first = 1;
-    double *v = xmalloc(sizeof(double) * (size_t)vcap, "the data");
-    long lineno = 0, nv = 0;
-    for (char *p = text; *p;) {
-        char *eol = strchr(p, '\n');
-        size_t ll = eol ? (size_t)(eol - p) : strlen(p);
-        lineno++;
-        char *line = p;
-        p = eol ? eol + 1 : p + ll;
-        size_t k = 0;
-        while (k < ll && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
-        if (k == ll || line[k] == '#') continue;
-        int fields = 1;
-        for (size_t i = 0; i < ll; i++) fields += line[i] == ',';
-        /* header: the first non-comment line, with no field a number */
-        if (first) {
-            first = 0;
-            int numbers = 0;
-            const char *s = line;
-            for (int fi = 0; fi < fields; fi++) {
-                const char *e = memchr(s, ',', (size_t)(line + ll - s));
-                size_t fl = e ? (size_t)(e - s) : (size_t)(line + ll - s);
-                double tmp;
-                numbers += parse_field(s, fl, &tmp);
-                s = e ? e + 1 : s + fl;
+    size_t len;
+    char *text = read_file(path, &len);
+    if (memchr(text, 0, len)) die("--data: %s is not a text file (it contains a NUL byte)", path);
+    if (one_column) {
+        size_t extra = 0;
+        long line = 0;
+        for (size_t i = 0; i < len;) { /* a line at a time: its fields, then a doubled copy's size */
+            const char *p = text + i, *nl = memchr(p, '\n', len - i);
+            size_t ll = nl ? (size_t)(nl - p) : len - i;
+            line++;
+            size_t k = 0;
+            while (k < ll && (p[k] == ' ' || p[k] == '\t')) k++;
+            if (k < ll && p[k] != '#' && memchr(p, ',', ll)) {
+                int f = 1;
+                for (size_t j = 0; j < ll; j++) f += p[j] == ',';
+                die("--data: the mixture model takes one column of observations; %s line %ld has %d fields", path,
+                    line, f);
             }
-            if (numbers == 0) {
-                c = fields;
-                continue;
+            extra += ll + 1;
+            i += ll + 1;
+        }
+        char *two = xmalloc(len + extra + 1, "the data file");
+        size_t o = 0;
+        for (size_t i = 0; i < len;) {
+            const char *p = text + i, *nl = memchr(p, '\n', len - i);
+            size_t ll = nl ? (size_t)(nl - p) : len - i, body = ll;
+            if (body && p[body - 1] == '\r') body--;
+            size_t k = 0;
+            while (k < body && (p[k] == ' ' || p[k] == '\t')) k++;
+            memcpy(two + o, p, body), o += body;
+            if (k < body && p[k] != '#') { /* a data or header line: ",v" */
+                two[o++] = ',';
+                memcpy(two + o, p, body), o += body;
             }
+            two[o++] = '\n';
+            i += ll + 1;
         }
-        if (c < 0) c = fields;
-        if (fields != c) die("--data: %s line %ld has %d fields, the rows before it %d", path, lineno, fields, c);
-        if (nv + c > vcap) {
-            vcap = 2 * vcap + c;
-            double *t = realloc(v, sizeof(double) * (size_t)vcap);
-            if (!t) die("cannot allocate memory for the data");
-            v = t;
-        }
-        const char *s = line;
-        for (int fi = 0; fi < fields; fi++) {
-            const char *e = memchr(s, ',', (size_t)(line + ll - s));
-            size_t fl = e ? (size_t)(e - s) : (size_t)(line + ll - s);
-            if (!parse_field(s, fl, &v[nv]))
-                die("--data: %s line %ld field %d: '%.*s' is not a finite number", path, lineno, fi + 1,
-                    (int)(fl > 40 ? 40 : fl), s);
-            nv++;
-            s = e ? e + 1 : s + fl;
-        }
-        n++;
-        if (n > DYN_POST_MAX_N) die("--data: %s has more than %d rows", path, DYN_POST_MAX_N);
+        free(text);
+        text = two;
+        len = o;
     }
+    dyn_csv_info info;
+    dyn_status s = dyn_data_csv_scan(text, len, 0, &info);
+    if (s == DYN_ERR_RANGE || s == DYN_ERR_SIZE) die("--data: %s: %s", path, info.err);
+    check(s, "--data: reading the CSV");
+    size_t nx = (size_t)info.rows * (size_t)info.cols;
+    *x = xmalloc(sizeof(double) * (nx ? nx : 1), "the features");
+    *y = xmalloc(sizeof(double) * (size_t)info.rows, "the targets");
+    s = dyn_data_csv_parse(text, len, 0, &info, *x, nx ? nx : 1, *y, (size_t)info.rows);
+    if (s == DYN_ERR_RANGE || s == DYN_ERR_SIZE) die("--data: %s: %s", path, info.err);
+    check(s, "--data: reading the CSV");
     free(text);
-    if (n == 0) die("--data: %s has no data rows", path);
-    *rows = n;
-    *cols = c;
-    return v;
+    *rows = info.rows;
+    *cols = info.cols;
 }
 
 #define MODEL_OPTS                                                                                               \
@@ -158,16 +124,16 @@ static void load_data(const cmd *c, dataset *ds)
         long rows;
         int cols;
         const char *path = get(c, "data");
-        double *v = read_csv(path, &rows, &cols);
         int icpt = get(c, "intercept") != NULL;
+        if (k == DYN_POST_MIXTURE && icpt) die("--intercept: the mixture model has no features");
+        double *fx, *fy;
+        read_csv(path, k == DYN_POST_MIXTURE, &rows, &cols, &fx, &fy);
         if (k == DYN_POST_MIXTURE) {
-            if (cols != 1) die("--data: the mixture model takes one column of observations; %s has %d", path, cols);
-            if (icpt) die("--intercept: the mixture model has no features");
-            ds->x = v;
+            free(fx);
+            ds->x = fy; /* the one column */
             ds->m.d = 2;
         } else {
-            int d = cols - 1 + icpt;
-            if (cols < 2 && !icpt) die("--data: %s needs at least one feature column and the target", path);
+            int d = cols + icpt;
             if (d > DYN_POST_MAX_D) die("--data: %d features; at most %d are supported", d, DYN_POST_MAX_D);
             if (k == DYN_POST_LOGISTIC && d != 2)
                 die("--data: logistic regression is computed exactly on a 2-D grid, so it needs exactly 2 features "
@@ -176,10 +142,11 @@ static void load_data(const cmd *c, dataset *ds)
             ds->y = xmalloc(sizeof(double) * (size_t)rows, "the targets");
             for (long i = 0; i < rows; i++) {
                 if (icpt) ds->x[i * d] = 1.0;
-                for (int j = 0; j < cols - 1; j++) ds->x[i * d + icpt + j] = v[i * cols + j];
-                ds->y[i] = v[i * cols + cols - 1];
+                for (int j = 0; j < cols; j++) ds->x[i * d + icpt + j] = fx[i * cols + j];
+                ds->y[i] = fy[i];
             }
-            free(v);
+            free(fx);
+            free(fy);
             ds->m.d = d;
         }
         ds->m.n = (int)rows;
@@ -238,7 +205,8 @@ static void compute_theory(const dataset *ds, theory *t)
     check(s, "checking the design");
     s = dyn_post_optimum(&ds->m, NULL, t->mode, t->a, t->bb, t->scr, t->scr_len);
     if (s == DYN_ERR_NO_CONVERGE)
-        die("no posterior mode found in 200 Newton steps (separable logistic data with a very vague prior?)");
+        die("no posterior mode found: damped Newton did not converge in 200 steps (separable logistic data with a very "
+            "vague prior? try a smaller --prior-var)");
     check(s, "finding the posterior mode");
     if (ds->m.kind == DYN_POST_LINREG) {
         check(dyn_post_linreg_exact(&ds->m, t->pmean, t->pcov, t->scr, t->scr_len), "the exact posterior");
@@ -275,11 +243,25 @@ static dyn_post_sampler_kind get_sampler(const cmd *c)
     return k;
 }
 
+/* --batch, default min(10, N) (so a small CSV runs without it) */
 static int get_batch(const cmd *c, long n)
 {
+    if (!get(c, "batch")) return n < 10 ? (int)n : 10;
     long s = get_int(c, "batch", 1, 0x7fffffffL);
-    if (s > n) die("--batch: S = %ld exceeds the number of examples N = %ld", s, n);
+    if (s > n) die("--batch: S = %ld exceeds the number of examples N = %ld (give 1..%ld)", s, n, n);
     return (int)s;
+}
+
+/* eps* with a message that says why it may not exist */
+static double eps_star_or_die(const dataset *ds, const theory *t, int S, const char *what, const char *hint)
+{
+    double es;
+    dyn_status s = dyn_post_eps_star(t->d, ds->m.n, S, t->bb, &es);
+    if (s == DYN_ERR_NO_SOLUTION)
+        die("%s: eps* = 2 (S/N) D / tr(BB^T) does not exist: the gradient noise BB^T is 0 at the mode (every "
+            "example's gradient vanishes there, e.g. all targets 0); give %s", what, hint);
+    check(s, "eps*");
+    return es;
 }
 
 /* the largest eigenvalue of A (for step-size advice in messages) */
@@ -376,11 +358,11 @@ static int cmd_run(int argc, char **argv)
     opt o[] = {MODEL_OPTS,
                {"sampler", "sgd", "sgd, sgd-precond (Mandt's optimal H*), sgld or momentum", 0, 0},
                {"eps", "auto", "step; auto: eps* for sgd/momentum/sgd-precond, 0.02/(N lam_max(A)) for sgld", 0, 0},
-               {"batch", "10", "minibatch size S (1..N)", 0, 0},
+               {"batch", NULL, "minibatch size S (1..N; default min(10, N))", 0, 0},
                {"batching", "iid", "iid (fresh, with replacement: the theory's noise) or epoch (reshuffled)", 0, 0},
                {"steps", "100000", "steps after the burn-in", 0, 0},
                {"burn-in", "1000", "steps discarded first", 0, 0},
-               {"thin", "10", "keep every k-th iterate", 0, 0},
+               {"thin", "10", "keep the iterate after every step t that is a multiple of k (t counts the burn-in)", 0, 0},
                {"momentum", "0.9", "mu for --sampler momentum, in (0, 1)", 0, 0},
                {"sgld-b", "1", "SGLD schedule eps_t = eps (b + t)^-gamma: b", 0, 0},
                {"sgld-gamma", "0", "SGLD schedule decay gamma in [0, 1] (0: constant step)", 0, 0},
@@ -396,7 +378,10 @@ static int cmd_run(int argc, char **argv)
              "the posterior (post_mean, post_cov), theta* with A (hessian) and BB^T (grad_cov), the Lyapunov predictions\n"
              "(pred_cov_continuous: A S + S A = (eps/S) BB^T; pred_cov_discrete: A S + S A - eps A S A = (eps/S) BB^T;\n"
              "pred_cov_exact: linreg with i.i.d. batches, multiplicative noise included), eps_star, the iterates'\n"
-             "sample_mean, sample_cov and its Monte Carlo standard errors, kl = KL(N(sample) || N(posterior)), w2, ess.\n"
+             "sample_mean, sample_cov and its Monte Carlo standard errors, kl = KL(N(sample) || N(posterior)), w2, ess,\n"
+             "tau (theta_1's integrated autocorrelation time). The autocorrelations are summed to lag 1000 at most:\n"
+             "tau_lower_bound true means a chain still correlated there, so tau is a lower bound and ess and\n"
+             "sample_cov_se are optimistic (run longer or thin more).\n"
              "Matrices are arrays of rows. Conventions: L = (1/N) sum_i l_i with the prior folded in, posterior exp(-N L).",
              o};
     parse_opts(&c, argc, argv);
@@ -410,9 +395,6 @@ static int cmd_run(int argc, char **argv)
     else if (strcmp(bt, "iid") != 0) die("--batching: unknown batching '%s'; choose iid or epoch", bt);
     long steps = get_int(&c, "steps", 1, 100000000L), burn = get_int(&c, "burn-in", 0, 100000000L);
     int thin = (int)get_int(&c, "thin", 1, 100000000L);
-    long keep = steps / thin;
-    if (keep < 4) die("--steps/--thin: only %ld iterates would be kept; at least 4 are needed", keep);
-    if ((double)keep * ds.m.d > 2e8) die("--steps/--thin: %ld iterates of %d numbers is too many (limit 2e8 numbers)", keep, ds.m.d);
     double mu = get_num(&c, "momentum");
     if (sk == DYN_POST_MOMENTUM && !(mu > 0.0 && mu < 1.0)) die("--momentum: %g is out of range (0, 1)", mu);
     double sgb = get_num(&c, "sgld-b"), sgg = get_num(&c, "sgld-gamma");
@@ -422,13 +404,19 @@ static int cmd_run(int argc, char **argv)
     int d = ds.m.d;
     double *start = NULL;
     if (get(&c, "start")) {
-        start = xmalloc(sizeof(double) * d, "the start");
         const char *s = get(&c, "start");
+        int f = 1;
+        for (const char *p = s; *p; p++) f += *p == ',';
+        if (f != d) die("--start: '%s' has %d field%s; the model has D = %d parameters (give x1,...,x%d)", s, f,
+                        f == 1 ? "" : "s", d, d);
+        start = xmalloc(sizeof(double) * d, "the start");
+        char field[64];
         for (int j = 0; j < d; j++) {
             const char *e = strchr(s, ',');
             size_t l = e ? (size_t)(e - s) : strlen(s);
-            if (!parse_field(s, l, &start[j]) || (j < d - 1 && !e) || (j == d - 1 && e))
-                die("--start: '%s' is not %d comma-separated numbers", get(&c, "start"), d);
+            if (l >= sizeof field) die("--start: field %d is too long", j + 1);
+            snprintf(field, sizeof field, "%.*s", (int)l, s);
+            start[j] = num("start", field);
             s = e ? e + 1 : s + l;
         }
     }
@@ -438,7 +426,7 @@ static int cmd_run(int argc, char **argv)
     double lmax = lam_max(&t), eps;
     if (strcmp(get(&c, "eps"), "auto") == 0) {
         if (sk == DYN_POST_SGLD) eps = 0.02 / ((double)ds.m.n * lmax);
-        else check(dyn_post_eps_star(d, ds.m.n, S, t.bb, &eps), "eps*");
+        else eps = eps_star_or_die(&ds, &t, S, "--eps auto", "--eps");
     } else {
         eps = get_num(&c, "eps");
         if (!(eps > 0.0)) die("--eps: %g is not allowed: the step must be positive", eps);
@@ -469,6 +457,12 @@ static int cmd_run(int argc, char **argv)
     void *mem = xmalloc(bytes, "the sampler");
     dyn_post_sampler smp;
     check(dyn_post_sampler_init(&smp, &ds.m, &sd, mem, bytes), "setting up the sampler");
+    /* the iterate after step t is kept when t (counted from the start, burn-in included) is a multiple of thin */
+    long keep = dyn_post_sampler_count(&smp, burn + steps, thin) - dyn_post_sampler_count(&smp, burn, thin);
+    if (keep < 4)
+        die("--steps/--thin: only %ld iterates would be kept (the multiples of --thin %d among steps %ld..%ld); at "
+            "least 4 are needed", keep, thin, burn + 1, burn + steps);
+    if ((double)keep * d > 2e8) die("--steps/--thin: %ld iterates of %d numbers is too many (limit 2e8 numbers)", keep, d);
     double t0 = now_ms();
     dyn_status s = dyn_post_sampler_run(&smp, burn, 1, NULL, 0, NULL);
     long count = 0;
@@ -488,7 +482,12 @@ static int cmd_run(int argc, char **argv)
     check(dyn_post_moments(samples, count, d, smean, scov), "the sample moments");
     check(dyn_post_cov_se(samples, count, d, smean, sse, zs, (size_t)count), "standard errors");
     double tau0 = DNAN;
-    for (int j = 0; j < d; j++) dyn_post_ess(samples + j, count, d, &ess[j], j == 0 ? &tau0 : NULL);
+    int capped = 0;
+    for (int j = 0; j < d; j++) {
+        int cj;
+        dyn_post_ess_lag(samples + j, count, d, 0, &ess[j], j == 0 ? &tau0 : NULL, &cj);
+        capped |= cj;
+    }
     double kl = DNAN, w2 = DNAN, klp = DNAN;
     if (dyn_la_gauss_kl(d, smean, scov, t.pmean, t.pcov, &kl, t.scr, t.scr_len) != DYN_OK) kl = DNAN;
     if (dyn_la_gauss_w2(d, smean, scov, t.pmean, t.pcov, &w2, t.scr, t.scr_len) != DYN_OK) w2 = DNAN;
@@ -508,7 +507,7 @@ static int cmd_run(int argc, char **argv)
         for (int j = 0; j < d; j++) fprintf(f.f, ",theta_%d", j + 1);
         fputc('\n', f.f);
         for (long i = 0; i < count; i++) {
-            fprintf(f.f, "%ld", burn + (i + 1) * thin);
+            fprintf(f.f, "%lld", ((long long)burn / thin + i + 1) * thin);
             for (int j = 0; j < d; j++) fprintf(f.f, ",%s", shortest(samples[(size_t)i * d + j], b1));
             fputc('\n', f.f);
         }
@@ -555,6 +554,7 @@ static int cmd_run(int argc, char **argv)
     jkey("w2"), jnum(stdout, w2);
     jkey("ess"), jarr(stdout, ess, d);
     jkey("tau"), jnum(stdout, tau0);
+    printf(", \"tau_lower_bound\": %s", capped ? "true" : "false");
     jkey("acf"), jarr(stdout, acf, nl + 1);
     printf(", \"ms\": %.3f}\n", ms);
     free(smean);
@@ -575,9 +575,9 @@ static int cmd_kl(int argc, char **argv)
 {
     opt o[] = {MODEL_OPTS,
                {"sampler", "sgd", "sgd, sgd-precond (H*(eps) at each eps), sgld or momentum", 0, 0},
-               {"batch", "10", "minibatch size S", 0, 0},
+               {"batch", NULL, "minibatch size S (1..N; default min(10, N))", 0, 0},
                {"momentum", "0.9", "mu for --sampler momentum", 0, 0},
-               {"eps-range", NULL, "MIN:MAX of the step (default eps*/30 : 30 eps*), log-spaced", 0, 0},
+               {"eps-range", NULL, "MIN:MAX of the step, log-spaced (default eps*/30 : 30 eps*; sgld: eps_max/1e4 : eps_max)", 0, 0},
                {"n", "61", "points on the curve (2..2000)", 0, 0},
                {"png", NULL, "write the curve as a figure", 0, 0},
                {"png-size", "960x720", "PNG size in px", 0, 0},
@@ -585,7 +585,9 @@ static int cmd_kl(int argc, char **argv)
     cmd c = {"dynlens posterior kl [--model M] [--data FILE | --synthetic N] [--sampler S] [--batch S] [--eps-range A:B]",
              "KL(N(theta*, Sigma(eps)) || posterior's Gaussian (exact mean and covariance)) against the step eps, for the\n"
              "continuous- and discrete-time stationary covariances Sigma(eps); null where no stationary law exists.\n"
-             "Prints JSON {eps, kl_continuous, kl_discrete, eps_star, eps_max (stability: 2 / lam_max(A))}.",
+             "Prints JSON {eps, kl_continuous, kl_discrete, eps_star, eps_max (stability: 2 / lam_max(A))}. eps* is\n"
+             "Mandt et al.'s optimal constant SGD step; SGLD's step is another quantity (its noise is injected), so for\n"
+             "--sampler sgld the range ends at eps_max = 4 / (N lam_max(A)) and eps_star is left out.",
              o};
     parse_opts(&c, argc, argv);
     dataset ds;
@@ -597,12 +599,19 @@ static int cmd_kl(int argc, char **argv)
     png_opts png = get_png(&c);
     theory t;
     compute_theory(&ds, &t);
-    double es, lo, hi;
-    check(dyn_post_eps_star(d, ds.m.n, S, t.bb, &es), "eps*");
+    int sgld = sk == DYN_POST_SGLD;
+    double es = DNAN, lo, hi;
+    double lmax = lam_max(&t), emax = 2.0 / lmax;
+    if (sgld) emax = 4.0 / (lmax * ds.m.n);
+    if (sk == DYN_POST_MOMENTUM) emax = 2.0 * (1.0 + mu) / lmax;
     if (get(&c, "eps-range")) {
         get_range(&c, "eps-range", &lo, &hi);
         if (!(lo > 0.0)) die("--eps-range: %g is not allowed: steps must be positive", lo);
+        if (!sgld && dyn_post_eps_star(d, ds.m.n, S, t.bb, &es) != DYN_OK) es = DNAN;
+    } else if (sgld) {
+        lo = emax * 1e-4, hi = emax; /* eps* is an SGD quantity: centring SGLD's range there leaves most of it unstable */
     } else {
+        es = eps_star_or_die(&ds, &t, S, "--eps-range default (eps*/30 : 30 eps*)", "--eps-range");
         lo = es / 30, hi = es * 30;
     }
     double *eps = xmalloc(sizeof(double) * 3 * n, "the curve"), *kc = eps + n, *kd = kc + n;
@@ -610,9 +619,6 @@ static int cmd_kl(int argc, char **argv)
     dyn_post_sampler_desc sd = {sk, 1.0, S, DYN_POST_BATCH_IID, mu, 0, 0, NULL, NULL, 0};
     check(dyn_post_kl_curve(&sd, d, ds.m.n, t.mode, t.a, t.bb, t.pmean, t.pcov, eps, n, kc, kd, t.scr, t.scr_len),
           "the KL curve");
-    double lmax = lam_max(&t), emax = 2.0 / lmax;
-    if (sk == DYN_POST_SGLD) emax = 4.0 / (lmax * ds.m.n);
-    if (sk == DYN_POST_MOMENTUM) emax = 2.0 * (1.0 + mu) / lmax;
     if (png.path) {
         double *lx = xmalloc(sizeof(double) * n, "the curve");
         for (int k = 0; k < n; k++) lx[k] = log10(eps[k]);
@@ -621,6 +627,7 @@ static int cmd_kl(int argc, char **argv)
         snprintf(title, sizeof title, "KL(stationary ‖ posterior) for %s, S = %d (%s, N = %d)", dyn_post_sampler_name(sk), S,
                  dyn_post_model_name(ds.m.kind), ds.m.n);
         snprintf(lab, sizeof lab, "ε* = %.3g (Mandt et al.)", es);
+        int have_es = !isnan(es);
         dyn_fig_series ser[3] = {
             {lx, kc, NULL, NULL, n, {31, 119, 180, 255}, 0, 0, 0, "continuous Lyapunov"},
             {lx, kd, NULL, NULL, n, {214, 39, 40, 255}, 0, 0, 0, "discrete (exact for the linearised SGD)"},
@@ -633,7 +640,7 @@ static int cmd_kl(int argc, char **argv)
         size_t sb = dyn_fig_scratch_bytes(&fd, 0), pix = (size_t)4 * png.width * png.height;
         void *sc = xmalloc(sb, "figure scratch");
         uint8_t *rgba = xmalloc(pix, "the figure");
-        check(dyn_fig_plot(&fd, ser, 3, rgba, pix, sc, sb, NULL), "drawing the figure");
+        check(dyn_fig_plot(&fd, ser, have_es ? 3 : 2, rgba, pix, sc, sb, NULL), "drawing the figure");
         write_png(png.path, rgba, png.width, png.height);
         free(rgba);
         free(sc);
@@ -642,7 +649,7 @@ static int cmd_kl(int argc, char **argv)
     }
     printf("{\"model\": \"%s\", \"data\": \"%s\", \"n\": %d, \"d\": %d, \"sampler\": \"%s\", \"batch\": %d",
            dyn_post_model_name(ds.m.kind), ds.source, ds.m.n, d, dyn_post_sampler_name(sk), S);
-    jkey("eps_star"), jnum(stdout, es);
+    if (!sgld) jkey("eps_star"), jnum(stdout, es);
     jkey("eps_max"), jnum(stdout, emax);
     jkey("eps"), jarr(stdout, eps, n);
     jkey("kl_continuous"), jarr(stdout, kc, n);

@@ -31,7 +31,7 @@ static double naive_steps(const dyn_post_model *m, dyn_post_sampler_kind k, doub
         double *g = calloc((size_t)d, sizeof(double));
         for (int b = 0; b < S; b++) {
             double *gi = malloc(sizeof(double) * (size_t)d);
-            long i = (long)(dyn_rng_uniform(&r) * m->n);
+            long i = (long)dyn_rng_below(&r, (uint64_t)m->n); /* as the sampler draws them */
             dyn_post_example_grad(m, i, theta, gi);
             for (int j = 0; j < d; j++) g[j] += gi[j] / S;
             free(gi);
