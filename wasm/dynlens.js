@@ -19,12 +19,16 @@ import createDynlensCore from './dynlens-core.mjs';
 import act from './dynlens-act.js';
 import colormap from './dynlens-colormap.js';
 import meanfield from './dynlens-meanfield.js';
+import landscape from './dynlens-landscape.js';
+import posterior from './dynlens-posterior.js';
 
 /** The core modules this build exposes, one descriptor per wasm/dynlens-<module>.js (one per dynw.c section). */
 export const MODULES = [
   act,
   colormap,
   meanfield,
+  landscape,
+  posterior,
 ];
 
 export class DynlensError extends Error {

@@ -253,10 +253,764 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
 }
 
 /* ==== landscape (core/net.h, data.h, landscape.h, render3d.h) -> wasm/dynlens-landscape.js ==================
- * Reserved for the loss-landscape demo (issue 4): its #includes, index, prototypes and functions go here.
+ *   dynw_toy_count, dynw_toy_name, dynw_opt_name, dynw_dirnorm_name   names by index (JS keeps no copy)
+ *   dynw_toy                      a seeded toy set into x (2 n), y (n); out_nclass: its classes
+ *   dynw_csv_scan, dynw_csv_parse CSV bytes -> counts (info: rows, cols, n_class, err_line) and the error text,
+ *                                 then features (standardised) and labels
+ *   dynw_net_params               P of an architecture (net descriptor as ints, see NETARGS), or a status
+ *   dynw_train_blob_bytes         bytes of a resumable training state: a dyn_train and its workspace in one blob
+ *   dynw_train_start              initialise the parameters (mean field) and a training state blob
+ *   dynw_train_run                resume a blob: run to each of the target steps, snapshot theta, eval loss/acc
+ *   dynw_eval                     mean loss and accuracy of theta on the data
+ *   dynw_random_dirs, dynw_pca, dynw_project   slice directions and the path's coordinates in their plane
+ *   dynw_slice                    rows [row_begin, row_end) of a 2-D slice (or a 1-D one with d2 = NULL)
+ *   dynw_hessian                  top-k eigenvalues, residuals, lambda_min, steps (Lanczos on exact HVPs)
+ *   dynw_boundary                 decision grid of a 2-input net: class and confidence
+ *   dynw_surface_bytes, dynw_surface, dynw_surface_project   the 3-D surface picture and its camera
+ *
+ * A training state blob holds the dyn_train struct, the address its workspace had, and the workspace; a worker
+ * that resumes it copies it into its own memory and moves the pointers by the difference, so any worker of the
+ * pool can take the next chunk (dyn_train is plain data: net.h). The net descriptor travels as NETARGS:
+ * n_in, n_out, depth, width, act, skip, loss.
  */
+#include <stddef.h>
+#include <string.h>
 
+#include "data.h"
+#include "landscape.h"
+#include "net.h"
+#include "render3d.h"
+
+#define NETARGS int n_in, int n_out, int depth, int width, int act, int skip, int loss
+#define DYNW_BLOB_HDR 1024 /* bytes before the workspace: the dyn_train struct and the old base address */
+
+typedef struct dynw_blob_head {
+    dyn_train t;
+    uint32_t base; /* the workspace's address in the memory that wrote the blob */
+    uint32_t ws_bytes;
+} dynw_blob_head;
+_Static_assert(sizeof(dynw_blob_head) <= DYNW_BLOB_HDR, "the blob header must fit its reserved bytes");
+
+int dynw_toy_count(void);
+const char *dynw_toy_name(int t);
+int dynw_opt_count(void);
+const char *dynw_opt_name(int o);
+int dynw_dirnorm_count(void);
+const char *dynw_dirnorm_name(int n);
+int dynw_toy(int kind, int n, int classes, double noise, uint32_t seed_lo, uint32_t seed_hi, double *x, double *y,
+             int *out_nclass);
+int dynw_csv_scan(const char *buf, int len, int classify, int *info, char *err, int err_len);
+int dynw_csv_parse(const char *buf, int len, int classify, double *x, int x_len, double *y, int y_len,
+                   double *class_values);
+int dynw_net_params(NETARGS, int *out);
+int dynw_train_blob_bytes(NETARGS, int n, int opt, int batch);
+int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2, double sb2,
+                     uint32_t seed, int opt, double lr, double momentum, double wd, int batch, double *theta0,
+                     uint8_t *blob, int blob_len, double *lr_out);
+int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob, int blob_len,
+                   const int *targets, int ntargets, double *losses, double *snaps, double *snap_loss,
+                   double *snap_acc, int *steps_done);
+int dynw_eval(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta, double *out);
+int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs);
+int dynw_pca(const double *path, int T, int P, const double *center, double *dirs, double *var_frac);
+int dynw_project(const double *path, int T, int P, const double *center, const double *d1, const double *d2,
+                 double *ab);
+int dynw_slice(NETARGS, const double *x, const double *y, int n, int n_class, const double *center,
+               const double *d1, const double *d2, double a_min, double a_max, double b_min, double b_max, int nx,
+               int ny, int row_begin, int row_end, float *out_loss, float *out_acc, int out_len);
+int dynw_hessian(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta, int k,
+                 int steps, uint32_t seed, double *out);
+int dynw_boundary(NETARGS, const double *theta, double x_min, double x_max, double y_min, double y_max, int nx,
+                  int ny, float *cls, float *conf);
+int dynw_surface_bytes(int width, int height, int supersample, int nx, int ny);
+int dynw_surface(const float *grid, int nx, int ny, const double *opts, const double *path, int npath,
+                 uint8_t *rgba, int rgba_len, void *scratch, int scratch_len);
+int dynw_surface_project(const double *opts, double u, double v, double h, double *out);
+
+EMSCRIPTEN_KEEPALIVE int dynw_toy_count(void) { return DYN_TOY_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_toy_name(int t) { return dyn_toy_name((dyn_toy)t); }
+EMSCRIPTEN_KEEPALIVE int dynw_opt_count(void) { return DYN_OPT_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_opt_name(int o) { return dyn_opt_name((dyn_opt)o); }
+EMSCRIPTEN_KEEPALIVE int dynw_dirnorm_count(void) { return DYN_DIRNORM_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_dirnorm_name(int n) { return dyn_dirnorm_name((dyn_dirnorm)n); }
+
+static dyn_status net_of(dyn_net *net, NETARGS)
+{
+    if (act < 0 || act >= DYN_ACT_COUNT || loss < 0 || loss >= DYN_LOSS_COUNT) return DYN_ERR_RANGE;
+    dyn_net_desc d = {n_in, n_out, depth, width, NULL, (dyn_act)act, skip, (dyn_loss)loss};
+    return dyn_net_init(net, &d);
+}
+#define NETPASS n_in, n_out, depth, width, act, skip, loss
+
+static dyn_status data_of(dyn_data *dd, const double *x, const double *y, int n, int d, int n_class)
+{
+    if (!x || !y) return DYN_ERR_NULL;
+    if (n < 1 || d < 1 || n_class < 0) return DYN_ERR_SIZE;
+    *dd = (dyn_data){n, d, x, y, n_class};
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_toy(int kind, int n, int classes, double noise, uint32_t seed_lo, uint32_t seed_hi,
+                                  double *x, double *y, int *out_nclass)
+{
+    if (kind < 0 || kind >= DYN_TOY_COUNT) return DYN_ERR_RANGE;
+    if (n < 0) return DYN_ERR_SIZE;
+    dyn_toy_desc d = {(dyn_toy)kind, n, classes, noise, ((uint64_t)seed_hi << 32) | seed_lo};
+    return dyn_data_toy(&d, x, 2 * (size_t)n, y, (size_t)n, out_nclass);
+}
+
+/* info: rows, cols, n_class, err_line; err: the core's message (err_len bytes, NUL-terminated). */
+EMSCRIPTEN_KEEPALIVE int dynw_csv_scan(const char *buf, int len, int classify, int *info, char *err, int err_len)
+{
+    if (!buf || !info || !err) return DYN_ERR_NULL;
+    if (len < 0 || err_len < 1) return DYN_ERR_SIZE;
+    dyn_csv_info ci;
+    memset(&ci, 0, sizeof ci);
+    dyn_status s = dyn_data_csv_scan(buf, (size_t)len, classify, &ci);
+    info[0] = ci.rows, info[1] = ci.cols, info[2] = ci.n_class, info[3] = ci.err_line;
+    strncpy(err, ci.err, (size_t)err_len - 1);
+    err[err_len - 1] = 0;
+    return s;
+}
+
+/* x is standardised per column (as the CLI does); class_values: the original label of each class (256 doubles). */
+EMSCRIPTEN_KEEPALIVE int dynw_csv_parse(const char *buf, int len, int classify, double *x, int x_len, double *y,
+                                        int y_len, double *class_values)
+{
+    if (!buf || !class_values) return DYN_ERR_NULL;
+    if (len < 0 || x_len < 0 || y_len < 0) return DYN_ERR_SIZE;
+    dyn_csv_info ci;
+    dyn_status s = dyn_data_csv_parse(buf, (size_t)len, classify, &ci, x, (size_t)x_len, y, (size_t)y_len);
+    if (s) return s;
+    memcpy(class_values, ci.class_values, sizeof ci.class_values);
+    return dyn_data_standardize(x, ci.rows, ci.cols, NULL, NULL);
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_net_params(NETARGS, int *out)
+{
+    if (!out) return DYN_ERR_NULL;
+    dyn_net net;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s) return s;
+    *out = (int)net.n_params;
+    return DYN_OK;
+}
+
+static size_t blob_ws(const dyn_net *net, const dyn_train_desc *td, int n)
+{
+    return dyn_train_bytes(net, td, n);
+}
+
+/* Bytes of the blob (0: invalid options). Only opt and batch change the size. */
+EMSCRIPTEN_KEEPALIVE int dynw_train_blob_bytes(NETARGS, int n, int opt, int batch)
+{
+    dyn_net net;
+    if (net_of(&net, NETPASS) || opt < 0 || opt >= DYN_OPT_COUNT) return 0;
+    dyn_train_desc td = {.opt = (dyn_opt)opt, .batch = batch};
+    size_t ws = blob_ws(&net, &td, n);
+    if (!ws || ws > 0x7fffffff - DYNW_BLOB_HDR) return 0;
+    return (int)(ws + DYNW_BLOB_HDR);
+}
+
+/* theta0: P doubles (the initialisation, W ~ N(0, sw2/fan_in), b ~ N(0, sb2)); blob: dynw_train_blob_bytes;
+ * lr_out: the step size with the optimiser's default resolved. The one seed initialises and shuffles (as the CLI). */
+EMSCRIPTEN_KEEPALIVE int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2,
+                                          double sb2, uint32_t seed, int opt, double lr, double momentum, double wd,
+                                          int batch, double *theta0, uint8_t *blob, int blob_len, double *lr_out)
+{
+    if (!theta0 || !blob || !lr_out) return DYN_ERR_NULL;
+    if (opt < 0 || opt >= DYN_OPT_COUNT) return DYN_ERR_RANGE;
+    dyn_net net;
+    dyn_data dd;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s || (s = data_of(&dd, x, y, n, n_in, n_class))) return s;
+    dyn_train_desc td = {(dyn_opt)opt, lr, momentum, 0, 0, 0, wd, batch, seed};
+    size_t ws = blob_ws(&net, &td, n);
+    if (!ws) return DYN_ERR_RANGE;
+    if (blob_len < 0 || (size_t)blob_len < ws + DYNW_BLOB_HDR) return DYN_ERR_BUFFER;
+    if ((s = dyn_net_init_params(&net, sw2, sb2, seed, theta0, (size_t)net.n_params))) return s;
+    dynw_blob_head *h = (dynw_blob_head *)blob;
+    uint8_t *mem = blob + DYNW_BLOB_HDR;
+    if ((s = dyn_train_init(&h->t, &net, &td, &dd, theta0, mem, ws))) return s;
+    h->base = (uint32_t)(uintptr_t)mem;
+    h->ws_bytes = (uint32_t)ws;
+    *lr_out = h->t.d.lr;
+    return DYN_OK;
+}
+
+#define MOVE(p) (p) = (void *)((uint8_t *)(p) + shift)
+
+/* Runs to each target step (ascending, >= the steps done), and at each: the theta snapshot (snaps: ntargets x P),
+ * its full-data loss and accuracy. losses: the minibatch loss of every step taken (target_last - steps before).
+ * steps_done: the steps taken when it returned (also after a divergence, DYN_ERR_NAN). The blob is updated. */
+EMSCRIPTEN_KEEPALIVE int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob,
+                                        int blob_len, const int *targets, int ntargets, double *losses, double *snaps,
+                                        double *snap_loss, double *snap_acc, int *steps_done)
+{
+    if (!blob || !targets || !losses || !snaps || !snap_loss || !snap_acc || !steps_done) return DYN_ERR_NULL;
+    if (blob_len < DYNW_BLOB_HDR || ntargets < 0) return DYN_ERR_SIZE;
+    dynw_blob_head *h = (dynw_blob_head *)blob;
+    if ((size_t)blob_len < (size_t)DYNW_BLOB_HDR + h->ws_bytes) return DYN_ERR_BUFFER;
+    dyn_data dd;
+    dyn_status s = data_of(&dd, x, y, n, d, n_class);
+    if (s) return s;
+    dyn_train *t = &h->t;
+    ptrdiff_t shift = (blob + DYNW_BLOB_HDR) - (uint8_t *)(uintptr_t)h->base;
+    MOVE(t->theta), MOVE(t->m1), MOVE(t->m2), MOVE(t->grad), MOVE(t->perm), MOVE(t->scratch);
+    h->base = (uint32_t)(uintptr_t)(blob + DYNW_BLOB_HDR);
+    size_t P = (size_t)t->net.n_params;
+    long start = t->step;
+    size_t es = dyn_net_scratch_doubles(&t->net, n < DYN_NET_MAX_BATCH ? n : DYN_NET_MAX_BATCH);
+    double *sc = malloc(sizeof(double) * es);
+    if (!sc) return DYN_ERR_BUFFER;
+    for (int i = 0; i < ntargets && s == DYN_OK; i++) {
+        if (targets[i] < t->step) s = DYN_ERR_RANGE;
+        else if (targets[i] > t->step) s = dyn_train_run(t, &dd, (int)(targets[i] - t->step), losses + (t->step - start));
+        if (s == DYN_OK) {
+            memcpy(snaps + (size_t)i * P, t->theta, sizeof(double) * P);
+            s = dyn_net_eval(&t->net, t->theta, &dd, &snap_loss[i], &snap_acc[i], sc, es);
+        }
+    }
+    free(sc);
+    *steps_done = (int)t->step;
+    return s;
+}
+
+/* out: loss, acc. */
+EMSCRIPTEN_KEEPALIVE int dynw_eval(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta,
+                                   double *out)
+{
+    if (!theta || !out) return DYN_ERR_NULL;
+    dyn_net net;
+    dyn_data dd;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s || (s = data_of(&dd, x, y, n, n_in, n_class))) return s;
+    size_t es = dyn_net_scratch_doubles(&net, n < DYN_NET_MAX_BATCH ? n : DYN_NET_MAX_BATCH);
+    double *sc = malloc(sizeof(double) * es);
+    if (!sc) return DYN_ERR_BUFFER;
+    s = dyn_net_eval(&net, theta, &dd, &out[0], &out[1], sc, es);
+    free(sc);
+    return s;
+}
+
+/* dirs: 2 P doubles. */
+EMSCRIPTEN_KEEPALIVE int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs)
+{
+    if (norm < 0 || norm >= DYN_DIRNORM_COUNT) return DYN_ERR_RANGE;
+    dyn_net net;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s) return s;
+    return dyn_ls_random_dirs(&net, theta, (dyn_dirnorm)norm, seed, 2, dirs, 2 * (size_t)net.n_params);
+}
+
+/* dirs: 2 P, var_frac: 2. */
+EMSCRIPTEN_KEEPALIVE int dynw_pca(const double *path, int T, int P, const double *center, double *dirs, double *var_frac)
+{
+    if (T < 0 || P < 1) return DYN_ERR_SIZE;
+    size_t ns = dyn_ls_pca_scratch_doubles(T);
+    if (!ns) return DYN_ERR_SIZE;
+    double *sc = malloc(sizeof(double) * ns);
+    if (!sc) return DYN_ERR_BUFFER;
+    dyn_status s = dyn_ls_pca(path, T, (size_t)P, center, 2, dirs, var_frac, sc, ns);
+    free(sc);
+    return s;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_project(const double *path, int T, int P, const double *center, const double *d1,
+                                      const double *d2, double *ab)
+{
+    if (T < 0 || P < 1) return DYN_ERR_SIZE;
+    return dyn_ls_project(path, T, (size_t)P, center, d1, d2, ab);
+}
+
+/* out_loss, out_acc (either may be NULL): nx (row_end - row_begin) floats; out_len their length. */
+EMSCRIPTEN_KEEPALIVE int dynw_slice(NETARGS, const double *x, const double *y, int n, int n_class, const double *center,
+                                    const double *d1, const double *d2, double a_min, double a_max, double b_min,
+                                    double b_max, int nx, int ny, int row_begin, int row_end, float *out_loss,
+                                    float *out_acc, int out_len)
+{
+    if (out_len < 0) return DYN_ERR_SIZE;
+    dyn_net net;
+    dyn_data dd;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s || (s = data_of(&dd, x, y, n, n_in, n_class))) return s;
+    size_t ns = dyn_ls_slice_scratch_doubles(&net, n);
+    if (!ns) return DYN_ERR_SIZE;
+    double *sc = malloc(sizeof(double) * ns);
+    if (!sc) return DYN_ERR_BUFFER;
+    dyn_ls_slice_desc g = {a_min, a_max, b_min, b_max, nx, ny, row_begin, row_end};
+    s = dyn_ls_slice(&net, center, d1, d2, &dd, &g, out_loss, out_acc, (size_t)out_len, sc, ns);
+    free(sc);
+    return s;
+}
+
+/* out: 3 k + 2 doubles: eval[k], resid[k], lambda_min, steps taken. */
+EMSCRIPTEN_KEEPALIVE int dynw_hessian(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta,
+                                      int k, int steps, uint32_t seed, double *out)
+{
+    if (!out) return DYN_ERR_NULL;
+    dyn_net net;
+    dyn_data dd;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s || (s = data_of(&dd, x, y, n, n_in, n_class))) return s;
+    if (k < 1 || k > DYN_LS_MAX_EIG) return DYN_ERR_SIZE;
+    dyn_ls_hess_desc hd = {k, steps, seed};
+    size_t ns = dyn_ls_hessian_scratch_doubles(&net, n, &hd);
+    if (!ns) return DYN_ERR_SIZE;
+    double *sc = malloc(sizeof(double) * ns);
+    if (!sc) return DYN_ERR_BUFFER;
+    dyn_ls_hess_result r;
+    s = dyn_ls_hessian(&net, theta, &dd, &hd, &r, NULL, 0, sc, ns);
+    free(sc);
+    if (s) return s;
+    for (int i = 0; i < k; i++) out[i] = r.eval[i], out[k + i] = r.resid[i];
+    out[2 * k] = r.lambda_min;
+    out[2 * k + 1] = r.steps;
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_boundary(NETARGS, const double *theta, double x_min, double x_max, double y_min,
+                                       double y_max, int nx, int ny, float *cls, float *conf)
+{
+    dyn_net net;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s) return s;
+    if (nx < 1 || ny < 1) return DYN_ERR_SIZE;
+    size_t ns = dyn_net_grid2d_scratch_doubles(&net, nx, ny);
+    if (!ns) return DYN_ERR_SIZE;
+    double *sc = malloc(sizeof(double) * ns);
+    if (!sc) return DYN_ERR_BUFFER;
+    s = dyn_net_grid2d(&net, theta, x_min, x_max, y_min, y_max, nx, ny, cls, conf, sc, ns);
+    free(sc);
+    return s;
+}
+
+/* opts (16 doubles): width, height, azimuth, elevation, vmin, vmax, log_scale, contours, supersample, cmap,
+ * a_min, a_max, b_min, b_max, z_scale, distance (0 = the core's default where it has one). */
+static dyn_status r3d_of(dyn_r3d_desc *d, const double *o)
+{
+    if (!o) return DYN_ERR_NULL;
+    memset(d, 0, sizeof *d);
+    d->width = (int)o[0], d->height = (int)o[1], d->azimuth = o[2], d->elevation = o[3];
+    d->vmin = o[4], d->vmax = o[5], d->log_scale = o[6] != 0.0, d->contours = (int)o[7];
+    d->supersample = (int)o[8];
+    if (o[9] < 0 || o[9] >= DYN_CMAP_COUNT) return DYN_ERR_RANGE;
+    d->cmap = (dyn_cmap)(int)o[9];
+    d->a_min = o[10], d->a_max = o[11], d->b_min = o[12], d->b_max = o[13], d->z_scale = o[14], d->distance = o[15];
+    d->path_rgba[0] = 255, d->path_rgba[1] = 80, d->path_rgba[2] = 60, d->path_rgba[3] = 255;
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_surface_bytes(int width, int height, int supersample, int nx, int ny)
+{
+    dyn_r3d_desc d;
+    memset(&d, 0, sizeof d);
+    d.width = width, d.height = height, d.supersample = supersample;
+    size_t b = dyn_r3d_scratch_bytes(&d, nx, ny);
+    return b > 0x7fffffff ? 0 : (int)b;
+}
+
+/* path: npath (a, b) pairs or NULL. rgba: 4 width height bytes; scratch: dynw_surface_bytes. */
+EMSCRIPTEN_KEEPALIVE int dynw_surface(const float *grid, int nx, int ny, const double *opts, const double *path,
+                                      int npath, uint8_t *rgba, int rgba_len, void *scratch, int scratch_len)
+{
+    dyn_r3d_desc d;
+    dyn_status s = r3d_of(&d, opts);
+    if (s) return s;
+    if (rgba_len < 0 || scratch_len < 0 || npath < 0) return DYN_ERR_SIZE;
+    d.path = npath ? path : NULL;
+    d.npath = npath;
+    return dyn_r3d_surface(&d, grid, nx, ny, rgba, (size_t)rgba_len, scratch, (size_t)scratch_len);
+}
+
+/* out: px, py, depth. */
+EMSCRIPTEN_KEEPALIVE int dynw_surface_project(const double *opts, double u, double v, double h, double *out)
+{
+    if (!out) return DYN_ERR_NULL;
+    dyn_r3d_desc d;
+    dyn_status s = r3d_of(&d, opts);
+    if (s) return s;
+    return dyn_r3d_project(&d, u, v, h, &out[0], &out[1], &out[2]);
+}
 
 /* ==== posterior (core/linalg.h, posterior.h) -> wasm/dynlens-posterior.js ===================================
  * Reserved for the SGD-as-Bayesian-inference demo (issue 5): its #includes, index, prototypes and functions go here.
  */
+/*
+ *   dynw_post_model_count/_name, dynw_post_sampler_count/_name   the models and samplers by index (no JS copy)
+ *   dynw_post_create / dynw_post_destroy   a model on seeded synthetic data (as `dynlens posterior --synthetic N
+ *                                          --seed S`): data, theta*, A and BB^T; the exact posterior on demand
+ *   dynw_post_info_doubles, dynw_post_info  theta*, A, BB^T, lam_max(A), exact posterior mean and covariance, the
+ *                                          quadrature window and log Z (computing the exact posterior once)
+ *   dynw_post_box                          the display window mode +- nsd sd (dyn_post_box_auto)
+ *   dynw_post_eps_star                     eps* for batch S
+ *   dynw_post_precond                      H = H*(eps*) (Mandt's optimal preconditioner at eps*) or its diagonal
+ *   dynw_post_density                      rows of the normalised posterior density on a display grid
+ *   dynw_post_hpd                          density levels enclosing given probabilities (contour lines)
+ *   dynw_post_stationary                   predicted stationary covariances: continuous, discrete, linreg exact
+ *   dynw_post_kl_curve                     KL(predicted || posterior) at n steps
+ *   dynw_sampler_create / _destroy / _run / _set_theta / _state   one chain, advanced in chunks
+ *   dynw_post_moments, dynw_post_autocorr, dynw_post_ess, dynw_post_gauss_kl, dynw_post_ellipse   diagnostics
+ */
+#include <math.h>
+#include <string.h>
+
+#include "linalg.h"
+#include "posterior.h"
+
+typedef struct dynw_post {
+    dyn_post_model m;
+    double *x, *y;
+    double *mode, *a, *bb, *pmean, *pcov, *scr; /* d, d*d, d*d, d, d*d, scr_len */
+    size_t scr_len;
+    double lam_max, log_z;
+    dyn_post_box box;
+    int exact; /* pmean, pcov, box and log_z computed */
+} dynw_post;
+
+typedef struct dynw_sampler {
+    dyn_post_sampler s;
+    void *mem;
+} dynw_sampler;
+
+int dynw_post_model_count(void);
+const char *dynw_post_model_name(int k);
+int dynw_post_sampler_count(void);
+const char *dynw_post_sampler_name(int k);
+int dynw_post_create(int kind, int n, int d, double noise_var, double prior_var, uint32_t seed_lo, uint32_t seed_hi,
+                     dynw_post **out);
+void dynw_post_destroy(dynw_post *h);
+int dynw_post_info_doubles(int d);
+int dynw_post_info(dynw_post *h, double *out, int out_len);
+int dynw_post_box(const dynw_post *h, double nsd, double *out);
+int dynw_post_eps_star(const dynw_post *h, int batch, double *out);
+int dynw_post_precond(dynw_post *h, int batch, int diag, double *out);
+int dynw_post_density(dynw_post *h, double x0, double x1, double y0, double y1, int nx, int ny, int row_begin,
+                      int row_end, float *out, int out_len);
+int dynw_post_hpd(const float *grid, int n, const double *probs, int nprob, double *levels, float *scratch);
+int dynw_post_stationary(dynw_post *h, int kind, double eps, int batch, double momentum, double sgld_gamma,
+                         const double *precond, double *cont, double *disc, double *exact);
+int dynw_post_kl_curve(dynw_post *h, int kind, int batch, double momentum, const double *precond, const double *eps,
+                       int n, double *kl_cont, double *kl_disc);
+int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int batching, double momentum,
+                        double sgld_b, double sgld_gamma, const double *precond, const double *start, uint32_t seed_lo,
+                        uint32_t seed_hi, dynw_sampler **out);
+void dynw_sampler_destroy(dynw_sampler *s);
+int dynw_sampler_run(dynw_sampler *s, int steps, int thin, double *out, int out_len, int *written);
+int dynw_sampler_set_theta(dynw_sampler *s, const double *theta);
+int dynw_sampler_state(const dynw_sampler *s, double *out);
+int dynw_post_moments(const double *samples, int count, int d, double *mean, double *cov);
+int dynw_post_autocorr(const double *x, int count, int stride, int maxlag, double *acf);
+int dynw_post_ess(const double *x, int count, int stride, double *out);
+int dynw_post_gauss_kl(int d, const double *m0, const double *s0, const double *m1, const double *s1, double *out);
+int dynw_post_ellipse(const double *mean, const double *cov, double nsd, int npts, float *xy);
+
+EMSCRIPTEN_KEEPALIVE int dynw_post_model_count(void) { return DYN_POST_KIND_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_post_model_name(int k) { return dyn_post_model_name((dyn_post_kind)k); }
+EMSCRIPTEN_KEEPALIVE int dynw_post_sampler_count(void) { return DYN_POST_SAMPLER_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_post_sampler_name(int k) { return dyn_post_sampler_name((dyn_post_sampler_kind)k); }
+
+EMSCRIPTEN_KEEPALIVE void dynw_post_destroy(dynw_post *h)
+{
+    if (!h) return;
+    free(h->x);
+    free(h->y);
+    free(h->mode);
+    free(h);
+}
+
+/* kind: dyn_post_kind; n, d as dyn_post_model (d ignored for the 2-D models); variances 0 -> the defaults. The
+ * data are dyn_post_synthesize's for the seed, exactly the CLI's --synthetic n --seed seed. Returns the model
+ * check's codes, DYN_ERR_NO_SOLUTION (singular design), DYN_ERR_NO_CONVERGE (no mode). */
+EMSCRIPTEN_KEEPALIVE int dynw_post_create(int kind, int n, int d, double noise_var, double prior_var,
+                                          uint32_t seed_lo, uint32_t seed_hi, dynw_post **out)
+{
+    if (!out) return DYN_ERR_NULL;
+    *out = NULL;
+    if (kind < 0 || kind >= DYN_POST_KIND_COUNT) return DYN_ERR_RANGE;
+    if (kind != DYN_POST_LINREG) d = 2;
+    if (n < 1 || n > DYN_POST_MAX_N || d < 1 || d > DYN_POST_MAX_D) return DYN_ERR_SIZE;
+    dynw_post *h = calloc(1, sizeof *h);
+    if (!h) return DYN_ERR_BUFFER;
+    h->m.kind = (dyn_post_kind)kind;
+    h->m.n = n;
+    h->m.d = d;
+    h->m.noise_var = noise_var;
+    h->m.prior_var = prior_var;
+    size_t dd = (size_t)d * d;
+    h->scr_len = dyn_post_scratch_doubles(d);
+    h->x = malloc(sizeof(double) * (size_t)n * (size_t)d);
+    h->y = malloc(sizeof(double) * (size_t)n);
+    h->mode = malloc(sizeof(double) * (2 * (size_t)d + 3 * dd + h->scr_len));
+    if (!h->x || !h->y || !h->mode) {
+        dynw_post_destroy(h);
+        return DYN_ERR_BUFFER;
+    }
+    h->a = h->mode + d;
+    h->bb = h->a + dd;
+    h->pmean = h->bb + dd;
+    h->pcov = h->pmean + d;
+    h->scr = h->pcov + dd;
+    uint64_t seed = ((uint64_t)seed_hi << 32) | seed_lo;
+    dyn_status s = dyn_post_synthesize(&h->m, seed, h->x, (size_t)n * d, h->y, (size_t)n, NULL);
+    h->m.x = h->x;
+    h->m.y = kind == DYN_POST_MIXTURE ? NULL : h->y;
+    if (s == DYN_OK) s = dyn_post_model_check(&h->m, NULL);
+    if (s == DYN_OK) s = dyn_post_check_design(&h->m, NULL, h->scr, h->scr_len);
+    if (s == DYN_OK) s = dyn_post_optimum(&h->m, NULL, h->mode, h->a, h->bb, h->scr, h->scr_len);
+    if (s == DYN_OK) {
+        double *w = h->scr;
+        s = dyn_la_sym_eig(d, h->a, w, NULL, w + d, h->scr_len - (size_t)d);
+        h->lam_max = w[d - 1];
+    }
+    if (s != DYN_OK) {
+        dynw_post_destroy(h);
+        return s;
+    }
+    *out = h;
+    return DYN_OK;
+}
+
+/* The exact posterior as the CLI computes it: linreg in closed form (and log Z by quadrature when D = 2); the 2-D
+ * models by Gauss-Legendre quadrature over box_auto(nsd = 10). */
+static dyn_status post_exact(dynw_post *h)
+{
+    if (h->exact) return DYN_OK;
+    dyn_status s = DYN_OK;
+    int d = h->m.d;
+    if (h->m.kind == DYN_POST_LINREG) s = dyn_post_linreg_exact(&h->m, h->pmean, h->pcov, h->scr, h->scr_len);
+    if (s == DYN_OK && d == 2) {
+        s = dyn_post_box_auto(&h->m, h->mode, h->a, 10, &h->box);
+        if (s == DYN_OK) {
+            if (h->m.kind == DYN_POST_LINREG) s = dyn_post_moments2d(&h->m, &h->box, 0, 0, &h->log_z, NULL, NULL);
+            else s = dyn_post_moments2d(&h->m, &h->box, 0, 0, &h->log_z, h->pmean, h->pcov);
+        }
+    }
+    if (s == DYN_OK) h->exact = 1;
+    return s;
+}
+
+/* 8 + 2 d + 3 d^2: n, d, lam_max, log_z, box (x0, x1, y0, y1) then mode (d), A (d x d), BB^T (d x d),
+ * post_mean (d), post_cov (d x d). */
+EMSCRIPTEN_KEEPALIVE int dynw_post_info_doubles(int d) { return 8 + 2 * d + 3 * d * d; }
+
+EMSCRIPTEN_KEEPALIVE int dynw_post_info(dynw_post *h, double *out, int out_len)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    int d = h->m.d;
+    if (out_len < dynw_post_info_doubles(d)) return DYN_ERR_BUFFER;
+    dyn_status s = post_exact(h);
+    if (s != DYN_OK) return s;
+    size_t dd = (size_t)d * d;
+    out[0] = h->m.n;
+    out[1] = d;
+    out[2] = h->lam_max;
+    out[3] = h->log_z;
+    out[4] = h->box.x0, out[5] = h->box.x1, out[6] = h->box.y0, out[7] = h->box.y1;
+    double *p = out + 8;
+    memcpy(p, h->mode, sizeof(double) * d), p += d;
+    memcpy(p, h->a, sizeof(double) * dd), p += dd;
+    memcpy(p, h->bb, sizeof(double) * dd), p += dd;
+    memcpy(p, h->pmean, sizeof(double) * d), p += d;
+    memcpy(p, h->pcov, sizeof(double) * dd);
+    return DYN_OK;
+}
+
+/* out: x0, x1, y0, y1 of mode +- nsd sd of the Laplace approximation (both modes of the mixture). */
+EMSCRIPTEN_KEEPALIVE int dynw_post_box(const dynw_post *h, double nsd, double *out)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    dyn_post_box b;
+    dyn_status s = dyn_post_box_auto(&h->m, h->mode, h->a, nsd, &b);
+    if (s != DYN_OK) return s;
+    out[0] = b.x0, out[1] = b.x1, out[2] = b.y0, out[3] = b.y1;
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_post_eps_star(const dynw_post *h, int batch, double *out)
+{
+    if (!h) return DYN_ERR_NULL;
+    return dyn_post_eps_star(h->m.d, h->m.n, batch, h->bb, out);
+}
+
+/* out (d x d): H*(eps*) = (2 S / (eps* N)) (BB^T)^{-1}, with which eps* H* is Mandt's optimal preconditioned
+ * step; diag != 0: its diagonal only (a diagonal preconditioner, as practice uses). */
+EMSCRIPTEN_KEEPALIVE int dynw_post_precond(dynw_post *h, int batch, int diag, double *out)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    int d = h->m.d;
+    double es;
+    dyn_status s = dyn_post_eps_star(d, h->m.n, batch, h->bb, &es);
+    if (s == DYN_OK) s = dyn_post_precond_opt(d, h->m.n, batch, es, h->bb, out, h->scr, h->scr_len);
+    if (s == DYN_OK && diag)
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++)
+                if (i != j) out[i * d + j] = 0.0;
+    return s;
+}
+
+/* Rows [row_begin, row_end) of the nx x ny normalised density over the window [x0, x1] x [y0, y1] (D = 2). */
+EMSCRIPTEN_KEEPALIVE int dynw_post_density(dynw_post *h, double x0, double x1, double y0, double y1, int nx,
+                                           int ny, int row_begin, int row_end, float *out, int out_len)
+{
+    if (!h) return DYN_ERR_NULL;
+    if (out_len < 0) return DYN_ERR_SIZE;
+    dyn_status s = post_exact(h);
+    if (s != DYN_OK) return s;
+    dyn_post_box b = {x0, x1, y0, y1};
+    return dyn_post_density_grid(&h->m, &b, h->log_z, nx, ny, row_begin, row_end, out, (size_t)out_len);
+}
+
+/* scratch: n floats. */
+EMSCRIPTEN_KEEPALIVE int dynw_post_hpd(const float *grid, int n, const double *probs, int nprob, double *levels,
+                                       float *scratch)
+{
+    if (n < 0) return DYN_ERR_SIZE;
+    return dyn_post_hpd_levels(grid, (size_t)n, probs, nprob, levels, scratch, (size_t)n);
+}
+
+/* cont, disc, exact: d x d each, NaN where no prediction exists (disc: a step too large for stability; all:
+ * an SGLD schedule with gamma > 0; exact: other than linreg with SGD or constant-step SGLD; the exact one assumes
+ * i.i.d. batches). precond: d x d, used by SGD_PRECOND. */
+EMSCRIPTEN_KEEPALIVE int dynw_post_stationary(dynw_post *h, int kind, double eps, int batch, double momentum,
+                                              double sgld_gamma, const double *precond, double *cont, double *disc,
+                                              double *exact)
+{
+    if (!h || !cont || !disc || !exact) return DYN_ERR_NULL;
+    if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
+    int d = h->m.d;
+    for (int k = 0; k < d * d; k++) cont[k] = disc[k] = exact[k] = (double)NAN;
+    if (kind == DYN_POST_SGLD && sgld_gamma > 0.0) return DYN_OK;
+    dyn_post_sampler_desc sd = {(dyn_post_sampler_kind)kind, eps, batch, DYN_POST_BATCH_IID, momentum, 0, sgld_gamma,
+                                precond, NULL, 0};
+    dyn_status s = dyn_post_stationary(&sd, d, h->m.n, h->a, h->bb, cont, disc, h->scr, h->scr_len);
+    if (s == DYN_ERR_NO_SOLUTION) {
+        for (int k = 0; k < d * d; k++) disc[k] = (double)NAN;
+        return DYN_OK;
+    }
+    if (s != DYN_OK) return s;
+    if (h->m.kind == DYN_POST_LINREG && (kind == DYN_POST_SGD || kind == DYN_POST_SGLD) &&
+        dyn_post_linreg_sgd_exact(&h->m, &sd, h->mode, h->a, h->bb, exact, h->scr, h->scr_len) != DYN_OK)
+        for (int k = 0; k < d * d; k++) exact[k] = (double)NAN;
+    return DYN_OK;
+}
+
+/* precond may be 0 (NULL): SGD_PRECOND then uses H*(eps) at each eps (a flat curve), as `dynlens posterior kl`. */
+EMSCRIPTEN_KEEPALIVE int dynw_post_kl_curve(dynw_post *h, int kind, int batch, double momentum,
+                                            const double *precond, const double *eps, int n, double *kl_cont,
+                                            double *kl_disc)
+{
+    if (!h) return DYN_ERR_NULL;
+    if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
+    dyn_status s = post_exact(h);
+    if (s != DYN_OK) return s;
+    dyn_post_sampler_desc sd = {(dyn_post_sampler_kind)kind, 1.0, batch, DYN_POST_BATCH_IID, momentum, 0, 0, precond,
+                                NULL, 0};
+    return dyn_post_kl_curve(&sd, h->m.d, h->m.n, h->mode, h->a, h->bb, h->pmean, h->pcov, eps, n, kl_cont, kl_disc,
+                             h->scr, h->scr_len);
+}
+
+/* start: d doubles or 0 (NULL: theta*, as the CLI's default). The seed is used as given: the CLI's --seed S runs
+ * its sampler with S ^ 0x9E3779B97F4A7C15, which the JS side applies. The sampler points at h's data: destroy it
+ * before h. */
+EMSCRIPTEN_KEEPALIVE int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int batching,
+                                             double momentum, double sgld_b, double sgld_gamma, const double *precond,
+                                             const double *start, uint32_t seed_lo, uint32_t seed_hi,
+                                             dynw_sampler **out)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    *out = NULL;
+    if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT || batching < 0 || batching > 1) return DYN_ERR_RANGE;
+    dyn_post_sampler_desc sd = {(dyn_post_sampler_kind)kind, eps, batch, (dyn_post_batching)batching, momentum,
+                                sgld_b, sgld_gamma, precond, start ? start : h->mode,
+                                ((uint64_t)seed_hi << 32) | seed_lo};
+    if (batch < 1 || batch > h->m.n) return DYN_ERR_SIZE;
+    size_t bytes = dyn_post_sampler_bytes(&h->m, &sd);
+    if (bytes == 0) return DYN_ERR_RANGE;
+    dynw_sampler *s = malloc(sizeof *s);
+    if (!s) return DYN_ERR_BUFFER;
+    s->mem = malloc(bytes);
+    if (!s->mem) {
+        free(s);
+        return DYN_ERR_BUFFER;
+    }
+    dyn_status st = dyn_post_sampler_init(&s->s, &h->m, &sd, s->mem, bytes);
+    if (st != DYN_OK) {
+        free(s->mem);
+        free(s);
+        return st;
+    }
+    *out = s;
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE void dynw_sampler_destroy(dynw_sampler *s)
+{
+    if (!s) return;
+    free(s->mem);
+    free(s);
+}
+
+/* As dyn_post_sampler_run; written receives the iterates written even when the run diverged. */
+EMSCRIPTEN_KEEPALIVE int dynw_sampler_run(dynw_sampler *s, int steps, int thin, double *out, int out_len,
+                                          int *written)
+{
+    if (!s || !written) return DYN_ERR_NULL;
+    if (out_len < 0) return DYN_ERR_SIZE;
+    long w = 0;
+    dyn_status st = dyn_post_sampler_run(&s->s, steps, thin, out, (size_t)out_len, &w);
+    *written = (int)w;
+    return st;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_sampler_set_theta(dynw_sampler *s, const double *theta)
+{
+    if (!s) return DYN_ERR_NULL;
+    return dyn_post_sampler_set_theta(&s->s, theta);
+}
+
+/* out: the step count t, then theta (d doubles). */
+EMSCRIPTEN_KEEPALIVE int dynw_sampler_state(const dynw_sampler *s, double *out)
+{
+    if (!s || !out) return DYN_ERR_NULL;
+    out[0] = (double)s->s.t;
+    memcpy(out + 1, s->s.theta, sizeof(double) * (size_t)s->s.d);
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_post_moments(const double *samples, int count, int d, double *mean, double *cov)
+{
+    return dyn_post_moments(samples, count, d, mean, cov);
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_post_autocorr(const double *x, int count, int stride, int maxlag, double *acf)
+{
+    return dyn_post_autocorr(x, count, stride, maxlag, acf);
+}
+
+/* out: ess, tau. */
+EMSCRIPTEN_KEEPALIVE int dynw_post_ess(const double *x, int count, int stride, double *out)
+{
+    if (!out) return DYN_ERR_NULL;
+    return dyn_post_ess(x, count, stride, &out[0], &out[1]);
+}
+
+/* out: KL(N(m0, s0) || N(m1, s1)) and the 2-Wasserstein distance W2 between them. */
+EMSCRIPTEN_KEEPALIVE int dynw_post_gauss_kl(int d, const double *m0, const double *s0, const double *m1,
+                                            const double *s1, double *out)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (d < 1 || d > DYN_LA_MAX_N) return DYN_ERR_SIZE;
+    size_t n = dyn_la_scratch_doubles(d);
+    double *scr = malloc(sizeof(double) * n);
+    if (!scr) return DYN_ERR_BUFFER;
+    dyn_status s = dyn_la_gauss_kl(d, m0, s0, m1, s1, &out[0], scr, n);
+    if (s == DYN_OK) s = dyn_la_gauss_w2(d, m0, s0, m1, s1, &out[1], scr, n);
+    free(scr);
+    return s;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_post_ellipse(const double *mean, const double *cov, double nsd, int npts, float *xy)
+{
+    return dyn_post_ellipse(mean, cov, nsd, npts, xy, NULL);
+}

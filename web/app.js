@@ -37,9 +37,12 @@ function buildTabs(onPick) {
     if (!d.module) b.insertAdjacentHTML('beforeend', ' <span class="soon">soon</span>');
     b.addEventListener('click', () => onPick(d.name));
     b.addEventListener('keydown', (e) => {
-      const k = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
-      if (!k) return;
-      const next = NAMES[(NAMES.indexOf(d.name) + k + NAMES.length) % NAMES.length];
+      // the WAI-ARIA tabs pattern: arrows move (wrapping), Home and End jump to the ends
+      const i = NAMES.indexOf(d.name), n = NAMES.length;
+      const to = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      const next = NAMES[to];
       onPick(next);
       $(`tab-${next}`).focus();
     });

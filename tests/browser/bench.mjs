@@ -61,6 +61,49 @@ for (const n of [128, 256]) {
 }
 dl.dispose();
 
+// ---- posterior (SGD as Bayesian inference): sampler steps per second, WASM in node vs native -------------------
+// The same runs as build/bench_posterior (linear regression, N = 1000, S = 10, eps* or 1e-5 for SGLD, H*(eps*),
+// start theta*), whose native numbers are read from its output in this run; one iterate kept per run (thin = steps).
+// WASM/native below 1 means WASM is slower.
+{
+  const benchPost = join(dirname(CLI), 'bench_posterior');
+  const nat = {};
+  try {
+    for (const line of execFileSync(benchPost, { encoding: 'utf8' }).split('\n')) {
+      const m = line.trim().match(/^(sgd|sgd-precond|sgld|momentum)\s+(\d+)\s+(\S+)/);
+      if (m) nat[`${m[1]}:${m[2]}`] = Number(m[3]);
+    }
+  } catch (e) {
+    console.log(`  (no native sampler numbers: ${benchPost} failed: ${e.message})`);
+  }
+  const pd = await createDynlens();
+  for (const d of [2, 20]) {
+    const spec = { model: 'linreg', n: 1000, d, seed: 1 };
+    const es = pd.postEpsStar(spec, 10);
+    const h = pd.postPrecond(spec, 10, 'opt');
+    const start = pd.postTheory(spec).mode;
+    for (const sampler of pd.postSamplers) {
+      const steps = d === 2 ? 2000000 : 400000;
+      const s = pd.postSampler(spec, { sampler, eps: sampler === 'sgld' ? 1e-5 : es, batch: 10, batching: 'iid',
+        precond: sampler === 'sgd-precond' ? h : null, start, seed: 1 });
+      // V8 compiles WASM in tiers (a quick baseline first, optimised code later, in the background): warm up,
+      // then take the median of three runs.
+      s.run(steps, steps);
+      const rates = [0, 1, 2].map(() => {
+        const t0 = performance.now();
+        s.run(steps, steps);
+        return steps / ((performance.now() - t0) / 1000);
+      });
+      const rate = median(rates);
+      s.dispose();
+      const n = nat[`${sampler}:${d}`];
+      row(`node ${sampler} D=${d} sampler steps/s`, `${(rate / 1e6).toFixed(2)}e6/s`,
+        n ? `native ${(n / 1e6).toFixed(2)}e6/s (same run): WASM/native = ${(rate / n).toFixed(2)}` : 'no native number');
+    }
+  }
+  pd.dispose();
+}
+
 // Chromium: the worker pool from a page on a loopback server
 const { chromium } = await import(join(root, 'node_modules/playwright-core/index.mjs'));
 const server = await startServer(DIST, 0);
@@ -112,6 +155,52 @@ try {
   }
   row('page load to first drawn heatmap (64x64 coarse)', median(loads.map((l) => l.first)), 'ms since navigation start');
   row('page load to full 256x256 heatmap', median(loads.map((l) => l.full)));
+
+  // ---- landscape (issue 4): 2-D slice throughput in WASM next to native -------------------------------------
+  // Same problem as build/bench_landscape's first row: spirals n=400, 3 x 32 tanh + skips, a 41x41 slice along
+  // filter-normalised random directions around a net trained 200 steps. Native: the CLI's slice timing.
+  {
+    const LS = { n: 400, depth: 3, width: 32, steps: 200, nx: 41 };
+    const natPts = [];
+    for (let k = 0; k < 3; k++) {
+      const out = execFileSync(CLI, ['landscape', 'slice', '--n', String(LS.n), '--depth', String(LS.depth), '--width',
+        String(LS.width), '--skip', '--steps', String(LS.steps), '--dirs', 'random', '--size', `${LS.nx}x${LS.nx}`,
+        '--out', join(OUT, 'bench-landscape-out')], { encoding: 'utf8' });
+      natPts.push(JSON.parse(out).points_per_s);
+    }
+    const nat = median(natPts);
+    const lsRes = await page.evaluate(async (LS) => {
+      const { createPool } = await import('./wasm/pool.js');
+      const out = { cores: navigator.hardwareConcurrency };
+      for (const size of [1, navigator.hardwareConcurrency]) {
+        const pool = await createPool({ size });
+        await pool.ready;
+        const dl = pool.local;
+        const data = dl.toyData({ toy: 'spirals', n: LS.n, noise: 0.1, seed: 1 });
+        const net = { depth: LS.depth, width: LS.width, act: 'tanh', skip: 1 };
+        const st = dl.trainStart({ net, data, seed: 1, opt: 'adam', batch: 32 });
+        const r = dl.trainRun({ data, blob: st.blob, P: st.P, from: 0, targets: [LS.steps] });
+        const theta = r.snaps;
+        const dirs = dl.randomDirs({ net, data, theta, norm: 'filter', seed: 7 });
+        const req = { net, data, center: theta, dirs, a: [-1, 1], b: [-1, 1], nx: LS.nx, ny: LS.nx };
+        const ms = [];
+        for (let k = 0; k < 3; k++) {
+          const t0 = performance.now();
+          await pool.grid(req, null, { method: 'slice', progressive: false, channel: 'bench-ls' });
+          ms.push(performance.now() - t0);
+        }
+        out[`w${size}`] = [...ms].sort((a, b) => a - b)[1];
+        pool.dispose();
+      }
+      return out;
+    }, LS);
+    const pts = LS.nx * LS.nx;
+    const pps = (ms) => pts / (ms / 1000);
+    row(`landscape 41x41 slice, native (CLI, 1 core)`, `${nat.toFixed(0)} pts/s`, '3 x 32 tanh + skips, n=400 (as bench_landscape)');
+    row(`landscape 41x41 slice, chromium 1 worker`, `${pps(lsRes.w1).toFixed(0)} pts/s`, `${(pps(lsRes.w1) / nat).toFixed(2)}x native`);
+    row(`landscape 41x41 slice, chromium ${lsRes.cores} workers`, `${pps(lsRes[`w${lsRes.cores}`]).toFixed(0)} pts/s`,
+      `${(pps(lsRes[`w${lsRes.cores}`]) / nat).toFixed(2)}x native (1 core)`);
+  }
 } finally {
   await ctx.close();
   await server.close();

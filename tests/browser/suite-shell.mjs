@@ -11,18 +11,18 @@ async function testTabs({ context, url, ok, shot }) {
   const { DEMOS } = await import(new URL('../../web/demos/registry.js', import.meta.url).href);
 
   // A placeholder's link: its panel, and no module of another demo is fetched.
-  await page.goto(`${url}#demo=landscape`);
+  await page.goto(`${url}#demo=control`);
   await idle(page);
   const tabs = await page.$$eval('[role=tab]', (ts) => ts.map((t) => [t.dataset.demo, t.getAttribute('aria-selected'),
     t.textContent.includes('soon')]));
   ok(JSON.stringify(tabs.map((t) => t[0])) === JSON.stringify(DEMOS.map((d) => d.name)), 'one tab per registry entry, in order',
     JSON.stringify(tabs));
   ok(tabs.every(([name, , soon]) => soon === !DEMOS.find((d) => d.name === name).module), 'tabs without a module say "soon"');
-  ok(tabs.find((t) => t[0] === 'landscape')[1] === 'true' && await page.isVisible('#demo-landscape') &&
-    /not built yet/.test(await page.textContent('#demo-landscape')), 'demo=landscape shows its placeholder panel');
+  ok(tabs.find((t) => t[0] === 'control')[1] === 'true' && await page.isVisible('#demo-control') &&
+    /not built yet/.test(await page.textContent('#demo-control')), 'demo=control shows its placeholder panel');
   ok(!requested.some((p) => p.includes('/demos/signal/')), 'a placeholder link loads no demo module (lazy loading)',
     requested.filter((p) => p.includes('/demos/')).join(', '));
-  ok(!(await page.isVisible('#notice')) && page.url().endsWith('#demo=landscape'), 'placeholder link: no notice, canonical hash',
+  ok(!(await page.isVisible('#notice')) && page.url().endsWith('#demo=control'), 'placeholder link: no notice, canonical hash',
     page.url());
 
   // Opening the signal tab loads its module and draws; its state survives a round trip through another tab.
@@ -32,16 +32,15 @@ async function testTabs({ context, url, ok, shot }) {
     'opening the signal tab loads its module and puts its keys in the link', page.url());
   await page.evaluate(() => window.dynlensPage.setState({ sw2: 2.25, res: '64' }));
   await idle(page);
-  await page.click('#tab-sgd');
+  await page.click('#tab-control');
   await idle(page);
-  ok(page.url().endsWith('#demo=sgd') && await page.isVisible('#demo-sgd') && !(await page.isVisible('#demo-signal')),
+  ok(page.url().endsWith('#demo=control') && await page.isVisible('#demo-control') && !(await page.isVisible('#demo-signal')),
     'switching to a placeholder shows only it', page.url());
-  await page.focus('#tab-sgd');
-  await page.keyboard.press('ArrowLeft');
-  await page.keyboard.press('ArrowLeft');
+  await page.focus('#tab-control');
+  await page.keyboard.press('Home');
   await idle(page);
   const st = await page.evaluate(() => window.dynlensPage.state());
-  ok(st.demo === 'signal' && st.sw2 === 2.25 && st.res === '64', 'arrow keys move between tabs; the signal state is kept',
+  ok(st.demo === 'signal' && st.sw2 === 2.25 && st.res === '64', 'Home moves to the first tab; the signal state is kept',
     JSON.stringify(st));
 
   // An unknown demo falls back to the default with a notice; the demo's own keys still apply.

@@ -16,23 +16,14 @@ export const DEMOS = [
   {
     name: 'landscape',
     label: 'Loss landscapes',
-    module: null,
-    figures: [],
-    soon: `<h2>Loss landscapes: not built yet</h2>
-  <p>Planned: the loss L(θ* + a d<sub>1</sub> + b d<sub>2</sub>) over a plane of filter-normalised random
-  directions, PCA directions of the training path and Hessian eigen-directions, for nets with and without skip
-  connections (Li et al. 2018; Goodfellow et al. 2015). It will use the same heatmap as the phase diagram.
-  Nothing is computed here yet.</p>`,
+    module: './landscape/index.js',
+    figures: ['training', 'slice', 'surface', 'boundary', 'interp'],
   },
   {
     name: 'sgd',
     label: 'SGD as Bayesian inference',
-    module: null,
-    figures: [],
-    soon: `<h2>SGD as Bayesian inference: not built yet</h2>
-  <p>Planned: constant-step SGD as an Ornstein–Uhlenbeck process near a minimum, its stationary covariance from
-  the Lyapunov equation, and SGLD, compared with the exact posterior of models that have one (Mandt, Hoffman and
-  Blei 2017; Welling and Teh 2011). Nothing is computed here yet.</p>`,
+    module: './sgd/index.js',
+    figures: ['posterior', 'kl', 'trace', 'acf'],
   },
   {
     name: 'control',
