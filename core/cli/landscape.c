@@ -331,8 +331,9 @@ static void write_net_json(const run *r)
 /* the numpy program that recomputes slice values from the files (documented in --help) */
 static const char REPRODUCE_PY[] =
     "# reproduce.py - recompute dynlens landscape values from the written files with numpy alone.\n"
-    "# usage: python3 reproduce.py   (in the --out directory)\n"
-    "import json, math, numpy as np\n"
+    "# usage: python3 DIR/reproduce.py  (it reads the files next to it)\n"
+    "import json, math, os, numpy as np\n"
+    "os.chdir(os.path.dirname(os.path.abspath(__file__)))  # the files sit next to this script\n"
     "net = json.load(open('net.json')); X = np.load('X.npy'); y = np.load('y.npy'); theta = np.load('theta.npy')\n"
     "erf = np.vectorize(math.erf)\n"
     "PHI = {'tanh': np.tanh, 'relu': lambda a: np.maximum(a, 0), 'hard_tanh': lambda a: np.clip(a, -1, 1),\n"
