@@ -1,27 +1,8 @@
 #!/bin/sh
 # cli_landscape.sh - the landscape CLI's promises: the files each command writes, JSON keys, numbers that must agree
 # across commands, --help, and exit status 2 with one line on stderr for bad input (ctest: sh cli_landscape.sh dynlens build/).
-bin=$1
-out=${2:-.}/cli-landscape
-rm -rf "$out" && mkdir -p "$out"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect_error() {
-    what=$1; shift
-    "$bin" "$@" >"$out/stdout" 2>"$out/stderr"
-    st=$?
-    lines=$(wc -l <"$out/stderr")
-    if [ "$st" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$out/stdout" ]; then ok
-    else bad "$what: status $st, $lines stderr lines: $(cat "$out/stderr")"; fi
-}
-expect_keys() {
-    what=$1; json=$2; shift 2
-    for k in "$@"; do case "$json" in *"\"$k\": "*) ok ;; *) bad "$what: no key $k in $json" ;; esac; done
-}
-key() { echo "$1" | sed -n "s/.*\"$2\": \([^,}]*\).*/\1/p"; }
-is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && ok || bad "$1 is not a PNG"; }
-is_npy() { [ "$(head -c 6 "$1" | tail -c 5)" = "NUMPY" ] && ok || bad "$1 is not an NPY file"; }
+name=cli_landscape
+. "$(dirname "$0")/lib/cli.sh"
 
 small="--data moons --n 120 --depth 2 --width 8 --steps 200 --snapshots 21 --png-size 480x360"
 j=$("$bin" landscape train $small --out "$out/t") || bad "train failed"
@@ -125,7 +106,4 @@ grep -q "line 1, field 2: 'NA' is not a number, and field 1 is, so this is not a
 "$bin" landscape train $small --opt sgd --out "$out/m1" >/dev/null && ok || bad "sgd"
 cmp -s "$out/m0/theta.npy" "$out/m1/theta.npy" && ok || bad "--momentum 0 differs from sgd"
 expect_error "unwritable out" landscape train $small --out /nonexistent-dir/sub
-ls -R "$out" | grep -q '\.tmp' && bad "temporary files left in $out" || ok
-
-echo "cli_landscape: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -1,30 +1,8 @@
 #!/bin/sh
 # cli_meanfield.sh - the meanfield CLI's promises: JSON keys, files it writes, --help everywhere, and exit status 2
 # with one line on stderr for every bad argument (ctest runs: sh cli_meanfield.sh build/dynlens build/).
-bin=$1
-out=${2:-.}/cli-meanfield
-rm -rf "$out" && mkdir -p "$out"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect_error "what" args...: exit status 2, exactly one line on stderr, nothing on stdout
-expect_error() {
-    what=$1; shift
-    "$bin" "$@" >"$out/stdout" 2>"$out/stderr"
-    st=$?
-    lines=$(wc -l <"$out/stderr")
-    if [ "$st" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$out/stdout" ]; then ok
-    else bad "$what: status $st, $lines stderr lines: $(cat "$out/stderr")"; fi
-}
-
-# expect_keys "what" "json" keys...: every key appears in the JSON object
-expect_keys() {
-    what=$1; json=$2; shift 2
-    for k in "$@"; do
-        case "$json" in *"\"$k\": "*) ok ;; *) bad "$what: no key $k in $json" ;; esac
-    done
-}
+name=cli_meanfield
+. "$(dirname "$0")/lib/cli.sh"
 
 j=$("$bin" meanfield point --act tanh --sw2 1.5 --sb2 0.05) || bad "point failed"
 expect_keys point "$j" q_star c_star chi1 chi_c chi_q xi_q xi_c xi_grad depth_trainable phase
@@ -46,7 +24,7 @@ expect_keys trajectory "$j" q c one_minus_c
 j=$("$bin" meanfield phase --act tanh --field xi_c --sw2 0.5:4 --sb2 0:0.3 --size 40x30 \
     --png "$out/p.png" --csv "$out/p.csv" --npy "$out/p.npy") || bad "phase failed"
 expect_keys phase "$j" nx ny min max ms
-[ "$(head -c 8 "$out/p.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && ok || bad "p.png is not a PNG"
+is_png "$out/p.png"
 [ "$(grep -vc '^#' "$out/p.csv")" -eq $((40 * 30 + 1)) ] && ok || bad "p.csv should have a header and 1200 rows"
 grep -q '^sw2,sb2,xi_c$' "$out/p.csv" && ok || bad "p.csv header"
 [ "$(head -c 6 "$out/p.npy" | tail -c 5)" = "NUMPY" ] && ok || bad "p.npy magic"
@@ -105,7 +83,4 @@ expect_error "unwritable png" meanfield phase --size 4x4 --png /nonexistent-dir/
 [ -z "$(ls /nonexistent-dir 2>/dev/null)" ] && ok || bad "left a file behind"
 DYNLENS_FONT=/nonexistent.ttf "$bin" meanfield phase --size 4x4 --png "$out/nofont.png" >/dev/null 2>"$out/stderr"
 [ $? -eq 2 ] && grep -q fonts-dejavu-core "$out/stderr" && [ ! -e "$out/nofont.png" ] && ok || bad "missing font"
-ls "$out" | grep -q '\.tmp' && bad "temporary files left in $out" || ok
-
-echo "cli_meanfield: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

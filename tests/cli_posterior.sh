@@ -1,32 +1,13 @@
 #!/bin/sh
 # cli_posterior.sh - the posterior CLI's promises: JSON keys, files, --help, and exit status 2 with one line on stderr
 # (and no file left behind) for every bad input (ctest runs: sh cli_posterior.sh build/dynlens build/).
-bin=$1
-out=${2:-.}/cli-posterior
-rm -rf "$out" && mkdir -p "$out"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect_error() {
-    what=$1; shift
-    "$bin" "$@" >"$out/stdout" 2>"$out/stderr"
-    st=$?
-    lines=$(wc -l <"$out/stderr")
-    if [ "$st" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$out/stdout" ]; then ok
-    else bad "$what: status $st, $lines stderr lines: $(cat "$out/stderr")"; fi
-}
-expect_msg() { grep -q "$1" "$out/stderr" && ok || bad "message should mention '$1': $(cat "$out/stderr")"; }
-expect_keys() {
-    what=$1; json=$2; shift 2
-    for k in "$@"; do
-        case "$json" in *"\"$k\": "*) ok ;; *) bad "$what: no key $k" ;; esac
-    done
-}
+name=cli_posterior
+. "$(dirname "$0")/lib/cli.sh"
 
 j=$("$bin" posterior run --steps 20000 --csv "$out/it.csv" --png "$out/run.png") || bad "run failed"
 expect_keys run "$j" post_mean post_cov mode hessian grad_cov eps_star pred_cov_continuous pred_cov_discrete \
     pred_cov_exact sample_mean sample_cov sample_cov_se kl kl_pred_discrete w2 ess tau tau_lower_bound acf
-[ "$(head -c 8 "$out/run.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && ok || bad "run.png is not a PNG"
+is_png "$out/run.png"
 [ "$(grep -vc '^#' "$out/it.csv")" -eq 2001 ] && ok || bad "it.csv: a header and 2000 iterates"
 grep -q '^step,theta_1,theta_2$' "$out/it.csv" && ok || bad "it.csv header"
 # a CSV with a header line, a comment and an intercept column; the posterior of a 1-feature model + intercept
@@ -122,7 +103,4 @@ expect_msg "diverged"
 expect_error "unwritable csv" posterior run --steps 1000 --csv /nonexistent-dir/x.csv
 expect_error "kl empty range" posterior kl --eps-range 0.1:0.01
 expect_error "kl non-positive range" posterior kl --eps-range 0:0.01
-ls "$out" | grep -q '\.tmp' && bad "temporary files left in $out" || ok
-
-echo "cli_posterior: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

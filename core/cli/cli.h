@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "act.h"
+#include "figure.h"
 #include "status.h"
 
 #ifndef DYN_DEFAULT_FONT
@@ -69,7 +70,21 @@ void write_npy_f64(const char *path, const double *v, long rows, long cols); /* 
 char *read_file(const char *path, size_t *len);  /* whole file, gzip inflated; caller frees */
 void write_png(const char *path, const uint8_t *rgba, int w, int h);
 uint8_t *load_font(size_t *len);                 /* $DYNLENS_FONT or DYN_DEFAULT_FONT; caller frees */
+/* a heatmap (grid given: nx x ny, lines over it) or else a plot of the series, at d's size with d's font: in
+ * memory (the caller frees it), or straight to a PNG file */
+uint8_t *figure_draw(const dyn_fig_desc *d, const float *grid, int nx, int ny, const dyn_fig_line *lines, int nl,
+                     const dyn_fig_series *s, int ns);
+void figure_png(const char *path, const dyn_fig_desc *d, const float *grid, int nx, int ny, const dyn_fig_line *lines,
+                int nl, const dyn_fig_series *s, int ns);
 double now_ms(void);
+
+/* A family's commands, and its dispatcher: "dynlens <family> <command> [options]", --help, one-line errors
+ * that list the commands */
+typedef struct cli_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} cli_cmd;
+int run_family(const char *family, const cli_cmd *cmds, int ncmds, const char *help, int argc, char **argv);
 
 /* Command families: "dynlens meanfield ..." */
 int cli_meanfield(int argc, char **argv);

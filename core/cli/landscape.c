@@ -398,27 +398,21 @@ static void write_common(const run *r)
 /* before any work, so that a missing font fails fast instead of after the training */
 static void load_figure_font(run *r) { r->font = load_font(&r->font_len); }
 
-/* a figure in memory (the caller frees it): heatmap when grid is given, else a plot of the series */
-static uint8_t *figure_draw(const run *r, dyn_fig_desc *d, const float *grid, int nx, int ny, const dyn_fig_line *lines,
-                            int nl, const dyn_fig_series *s, int ns)
+/* a figure with the run's font, in memory (the caller frees it) or to a PNG */
+static uint8_t *run_figure(const run *r, dyn_fig_desc *d, const float *grid, int nx, int ny, const dyn_fig_line *lines,
+                           int nl, const dyn_fig_series *s, int ns)
 {
     d->font = r->font;
     d->font_len = r->font_len;
-    size_t sb = dyn_fig_scratch_bytes(d, grid ? (size_t)nx * ny : 0), pix = (size_t)4 * d->width * d->height;
-    void *sc = xmalloc(sb, "figure scratch");
-    uint8_t *rgba = xmalloc(pix, "the figure");
-    if (grid) check(dyn_fig_heatmap(d, grid, nx, ny, lines, nl, rgba, pix, sc, sb, NULL), "drawing the figure");
-    else check(dyn_fig_plot(d, s, ns, rgba, pix, sc, sb, NULL), "drawing the figure");
-    free(sc);
-    return rgba;
+    return figure_draw(d, grid, nx, ny, lines, nl, s, ns);
 }
 
 static void figure_out(const run *r, const char *path, dyn_fig_desc *d, const float *grid, int nx, int ny,
                        const dyn_fig_line *lines, int nl, const dyn_fig_series *s, int ns)
 {
-    uint8_t *rgba = figure_draw(r, d, grid, nx, ny, lines, nl, s, ns);
-    write_png(path, rgba, d->width, d->height);
-    free(rgba);
+    d->font = r->font;
+    d->font_len = r->font_len;
+    figure_png(path, d, grid, nx, ny, lines, nl, s, ns);
 }
 
 /* The 3-D surface with a title line (png-size, the caller frees it). render3d draws no text, so the title comes
@@ -789,7 +783,7 @@ static int cmd_slice(int argc, char **argv)
     else snprintf(xl, sizeof xl, "direction 1 (α)"), snprintf(yl, sizeof yl, "direction 2 (β)");
     dyn_fig_desc d = {r.png.width, r.png.height, NULL, 0, title, xl, yl, "loss", a0, a1, b0, b1, DYN_CMAP_VIRIDIS, vmin,
                       vmax, lg, 0, 0};
-    uint8_t *heat = figure_draw(&r, &d, loss, nx, ny, lines, ps ? 1 : 3, NULL, 0);
+    uint8_t *heat = run_figure(&r, &d, loss, nx, ny, lines, ps ? 1 : 3, NULL, 0);
     rd.vmin = vmin;
     rd.vmax = vmax;
     rd.log_scale = lg;
@@ -1032,18 +1026,6 @@ static int cmd_hessian(int argc, char **argv)
 
 int cli_landscape(int argc, char **argv)
 {
-    if (argc < 1) die("missing landscape command: train, slice, interp or hessian (try --help)");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        fputs(CLI_LANDSCAPE_HELP, stdout);
-        return 0;
-    }
-    struct {
-        const char *name;
-        int (*fn)(int, char **);
-    } cmds[] = {{"train", cmd_train}, {"slice", cmd_slice}, {"interp", cmd_interp}, {"hessian", cmd_hessian}};
-    int rc = -1;
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (strcmp(argv[0], cmds[i].name) == 0) rc = cmds[i].fn(argc - 1, argv + 1);
-    if (rc < 0) die("unknown landscape command '%s'; choose train, slice, interp or hessian", argv[0]);
-    return rc;
+    static const cli_cmd cmds[] = {{"train", cmd_train}, {"slice", cmd_slice}, {"interp", cmd_interp}, {"hessian", cmd_hessian}};
+    return run_family("landscape", cmds, 4, CLI_LANDSCAPE_HELP, argc, argv);
 }

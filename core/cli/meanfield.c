@@ -275,15 +275,7 @@ static int cmd_phase(int argc, char **argv)
                           field == DYN_MF_PHASE ? DYN_CMAP_RDBU : cmap,
                           field == DYN_MF_PHASE ? 0.0 : vmin, field == DYN_MF_PHASE ? 1.0 : vmax, log_scale, 0, 0};
         dyn_fig_line line = {lx, ly, nl, {255, 255, 255, 255}, 0, 1, "χ_1 = 1 (edge of chaos)"};
-        size_t sb = dyn_fig_scratch_bytes(&d, n);
-        size_t pix = (size_t)4 * png.width * png.height;
-        void *scratch = xmalloc(sb, "figure scratch");
-        uint8_t *rgba = xmalloc(pix, "the figure");
-        check(dyn_fig_heatmap(&d, grid, g.nx, g.ny, &line, have_line ? 1 : 0, rgba, pix, scratch, sb, NULL),
-              "drawing the figure");
-        write_png(png.path, rgba, png.width, png.height);
-        free(rgba);
-        free(scratch);
+        figure_png(png.path, &d, grid, g.nx, g.ny, &line, have_line ? 1 : 0, NULL, 0);
         free(lx);
         free(ly);
         free(font);
@@ -436,13 +428,7 @@ static int cmd_simulate(int argc, char **argv)
         int nser = isfinite(p.depth_trainable) && p.depth_trainable <= L ? 3 : 2;
         dyn_fig_desc fd = {png.width, png.height, font, font_len, title, "layer l", "correlation c^l", NULL,
                            0, (double)L, DNAN, DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 0};
-        size_t sb = dyn_fig_scratch_bytes(&fd, 0), pix = (size_t)4 * png.width * png.height;
-        void *sc = xmalloc(sb, "figure scratch");
-        uint8_t *rgba = xmalloc(pix, "the figure");
-        check(dyn_fig_plot(&fd, s, nser, rgba, pix, sc, sb, NULL), "drawing the figure");
-        write_png(png.path, rgba, png.width, png.height);
-        free(rgba);
-        free(sc);
+        figure_png(png.path, &fd, NULL, 0, 0, NULL, 0, s, nser);
         free(lo);
         free(font);
     }
@@ -453,18 +439,7 @@ static int cmd_simulate(int argc, char **argv)
 
 int cli_meanfield(int argc, char **argv)
 {
-    if (argc < 1) die("missing meanfield command: point, critical, phase, trajectory or simulate (try --help)");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        fputs(CLI_MEANFIELD_HELP, stdout);
-        return 0;
-    }
-    struct {
-        const char *name;
-        int (*fn)(int, char **);
-    } cmds[] = {{"point", cmd_point}, {"critical", cmd_critical}, {"phase", cmd_phase},
-                {"trajectory", cmd_trajectory}, {"simulate", cmd_simulate}};
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (strcmp(argv[0], cmds[i].name) == 0) return cmds[i].fn(argc - 1, argv + 1);
-    die("unknown meanfield command '%s'; choose point, critical, phase, trajectory or simulate", argv[0]);
-    return 2;
+    static const cli_cmd cmds[] = {{"point", cmd_point}, {"critical", cmd_critical}, {"phase", cmd_phase},
+                                   {"trajectory", cmd_trajectory}, {"simulate", cmd_simulate}};
+    return run_family("meanfield", cmds, 5, CLI_MEANFIELD_HELP, argc, argv);
 }

@@ -333,13 +333,7 @@ static void draw_figure(const png_opts *png, const dataset *ds, const theory *t,
     dyn_fig_desc fd = {png->width, png->height, font, font_len, title, "θ_1", "θ_2",
                        d == 2 ? "posterior density p(θ | data)" : "marginal posterior density of (θ_1, θ_2)",
                        b.x0, b.x1, b.y0, b.y1, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 0};
-    size_t sb = dyn_fig_scratch_bytes(&fd, (size_t)G * G), pix = (size_t)4 * png->width * png->height;
-    void *scratch = xmalloc(sb, "figure scratch");
-    uint8_t *rgba = xmalloc(pix, "the figure");
-    check(dyn_fig_heatmap(&fd, grid, G, G, lines, 4, rgba, pix, scratch, sb, NULL), "drawing the figure");
-    write_png(png->path, rgba, png->width, png->height);
-    free(rgba);
-    free(scratch);
+    figure_png(png->path, &fd, grid, G, G, lines, 4, NULL, 0);
     free(font);
     free(px);
     free(py);
@@ -637,13 +631,7 @@ static int cmd_kl(int argc, char **argv)
         uint8_t *font = load_font(&font_len);
         dyn_fig_desc fd = {png.width, png.height, font, font_len, title, "log_{10} ε", "KL (nats)", NULL,
                            DNAN, DNAN, DNAN, DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
-        size_t sb = dyn_fig_scratch_bytes(&fd, 0), pix = (size_t)4 * png.width * png.height;
-        void *sc = xmalloc(sb, "figure scratch");
-        uint8_t *rgba = xmalloc(pix, "the figure");
-        check(dyn_fig_plot(&fd, ser, have_es ? 3 : 2, rgba, pix, sc, sb, NULL), "drawing the figure");
-        write_png(png.path, rgba, png.width, png.height);
-        free(rgba);
-        free(sc);
+        figure_png(png.path, &fd, NULL, 0, 0, NULL, 0, ser, have_es ? 3 : 2);
         free(font);
         free(lx);
     }
@@ -664,13 +652,6 @@ static int cmd_kl(int argc, char **argv)
 
 int cli_posterior(int argc, char **argv)
 {
-    if (argc < 1) die("missing posterior command: run or kl (try --help)");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        fputs(CLI_POSTERIOR_HELP, stdout);
-        return 0;
-    }
-    if (strcmp(argv[0], "run") == 0) return cmd_run(argc - 1, argv + 1);
-    if (strcmp(argv[0], "kl") == 0) return cmd_kl(argc - 1, argv + 1);
-    die("unknown posterior command '%s'; choose run or kl", argv[0]);
-    return 2;
+    static const cli_cmd cmds[] = {{"run", cmd_run}, {"kl", cmd_kl}};
+    return run_family("posterior", cmds, 2, CLI_POSTERIOR_HELP, argc, argv);
 }

@@ -354,3 +354,41 @@ double now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return 1e3 * (double)t.tv_sec + 1e-6 * (double)t.tv_nsec;
 }
+
+uint8_t *figure_draw(const dyn_fig_desc *d, const float *grid, int nx, int ny, const dyn_fig_line *lines, int nl,
+                     const dyn_fig_series *s, int ns)
+{
+    size_t sb = dyn_fig_scratch_bytes(d, grid ? (size_t)nx * ny : 0), pix = (size_t)4 * d->width * d->height;
+    void *sc = xmalloc(sb, "figure scratch");
+    uint8_t *rgba = xmalloc(pix, "the figure");
+    if (grid) check(dyn_fig_heatmap(d, grid, nx, ny, lines, nl, rgba, pix, sc, sb, NULL), "drawing the figure");
+    else check(dyn_fig_plot(d, s, ns, rgba, pix, sc, sb, NULL), "drawing the figure");
+    free(sc);
+    return rgba;
+}
+
+void figure_png(const char *path, const dyn_fig_desc *d, const float *grid, int nx, int ny, const dyn_fig_line *lines,
+                int nl, const dyn_fig_series *s, int ns)
+{
+    uint8_t *rgba = figure_draw(d, grid, nx, ny, lines, nl, s, ns);
+    write_png(path, rgba, d->width, d->height);
+    free(rgba);
+}
+
+int run_family(const char *family, const cli_cmd *cmds, int ncmds, const char *help, int argc, char **argv)
+{
+    char names[256] = "";
+    for (int i = 0; i < ncmds; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i == 0 ? "" : (i == ncmds - 1 ? " or " : ", "), cmds[i].name);
+    }
+    if (argc < 1) die("missing %s command: %s (try --help)", family, names);
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(help, stdout);
+        return 0;
+    }
+    for (int i = 0; i < ncmds; i++)
+        if (strcmp(argv[0], cmds[i].name) == 0) return cmds[i].run(argc - 1, argv + 1);
+    die("unknown %s command '%s'; choose %s", family, argv[0], names);
+    return 2;
+}
