@@ -26,6 +26,21 @@ static int check_failures = 0, check_count = 0;
               what, g_, w_, g_ - w_);                                                                \
     } while (0)
 
+/* largest |a_i - b_i| and largest |a_i| over n values (for comparing matrices and vectors) */
+static inline double maxabs_diff(const double *a, const double *b, int n)
+{
+    double m = 0.0;
+    for (int i = 0; i < n; i++) m = fmax(m, fabs(a[i] - b[i]));
+    return m;
+}
+
+static inline double maxabs(const double *a, int n)
+{
+    double m = 0.0;
+    for (int i = 0; i < n; i++) m = fmax(m, fabs(a[i]));
+    return m;
+}
+
 static int check_summary(const char *name)
 {
     printf("%s: %d checks, %d passed, %d failed\n", name, check_count, check_count - check_failures,

@@ -40,20 +40,6 @@ static void rand_spd(dyn_rng *r, int n, double lo, double hi, double *a)
         for (int j = 0; j < i; j++) a[i * n + j] = a[j * n + i];
 }
 
-static double maxabs_diff(const double *a, const double *b, int n)
-{
-    double m = 0.0;
-    for (int i = 0; i < n; i++) m = fmax(m, fabs(a[i] - b[i]));
-    return m;
-}
-
-static double maxabs(const double *a, int n)
-{
-    double m = 0.0;
-    for (int i = 0; i < n; i++) m = fmax(m, fabs(a[i]));
-    return m;
-}
-
 static void test_cholesky(void)
 {
     dyn_rng r;

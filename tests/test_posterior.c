@@ -18,19 +18,6 @@
 #define SCR 200000
 static double SC[SCR];
 
-static double maxabs_diff(const double *a, const double *b, int n)
-{
-    double m = 0.0;
-    for (int i = 0; i < n; i++) m = fmax(m, fabs(a[i] - b[i]));
-    return m;
-}
-static double maxabs(const double *a, int n)
-{
-    double m = 0.0;
-    for (int i = 0; i < n; i++) m = fmax(m, fabs(a[i]));
-    return m;
-}
-
 typedef struct data {
     dyn_post_model m;
     double *x, *y;
