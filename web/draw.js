@@ -22,6 +22,22 @@ export function sizeCanvas(canvas, cssW, cssH) {
   return ctx;
 }
 
+/** sizeCanvas, then painted white: the start of every redraw of a heatmap or plot. */
+export function blankCanvas(canvas, cssW, cssH) {
+  const ctx = sizeCanvas(canvas, cssW, cssH);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, cssW, cssH);
+  return ctx;
+}
+
+/** The placeholder text in the middle of rect r (x, y, w, h) while a component has nothing to draw yet. */
+export function drawIdle(ctx, r, text, px) {
+  ctx.fillStyle = MUTED;
+  ctx.font = font(px);
+  ctx.textAlign = 'center';
+  ctx.fillText(text, r.x + r.w / 2, r.y + r.h / 2);
+}
+
 /** About n "nice" ticks (1, 2, 5 x 10^k) covering [a, b]. */
 export function niceTicks(a, b, n = 5) {
   if (!(isFinite(a) && isFinite(b)) || a === b) return [a];
@@ -36,6 +52,34 @@ export function niceTicks(a, b, n = 5) {
     out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   }
   return out;
+}
+
+/**
+ * Draws an axis's ticks (already chosen) with ctx's current stroke, fill and font. axis 'x' or 'y'; at(v) the
+ * pixel of value v along the axis, drawn only within [lo - slack, hi + slack]; across [a, b] where the tick's
+ * stroke runs (a short tick or a grid line); labelAt where its label goes, across the axis; label(v, step) its
+ * text (step: the tick spacing; tickLabel by default).
+ */
+export function drawTicks(ctx, axis, ticks, { at, lo, hi, slack, across: [a, b], labelAt, label = tickLabel }) {
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+  const isX = axis === 'x';
+  ctx.textAlign = isX ? 'center' : 'right';
+  ctx.textBaseline = isX ? 'top' : 'middle';
+  for (const v of ticks) {
+    const p = at(v);
+    if (p < lo - slack || p > hi + slack) continue;
+    ctx.beginPath();
+    if (isX) {
+      ctx.moveTo(p, a);
+      ctx.lineTo(p, b);
+    } else {
+      ctx.moveTo(a, p);
+      ctx.lineTo(b, p);
+    }
+    ctx.stroke();
+    if (isX) ctx.fillText(label(v, step), p, labelAt);
+    else ctx.fillText(label(v, step), labelAt, p);
+  }
 }
 
 /** Ticks for a log axis: powers of ten, with 2 and 5 in between when the range is short. */

@@ -8,6 +8,7 @@
 //   numbers()       exactly the numbers it drew (plain JSON-able object, with `figure: NAME`), or null
 //   csv(header)     its numbers as CSV text, header lines (an array of "# ..." strings) first
 //   png()           a data: URL of its canvas (Heatmap and Plot have toDataURL())
+// setupFigure(this, engine, el, cls) at the top of the constructor sets engine, errorBox and work.
 // onSelect(patch), if the figure is clickable, receives a state patch ({sw2, sb2} for the phase diagram).
 import { isCancelled } from './engine.js';
 
@@ -54,6 +55,18 @@ export function figureFrame(el, cls) {
   err.hidden = true;
   el.append(box, err);
   return { box, err };
+}
+
+/**
+ * What every figure's constructor starts with: fig.engine, the frame inside el (its error line becomes
+ * fig.errorBox) and fig.work. Returns the box to draw in.
+ */
+export function setupFigure(fig, engine, el, cls) {
+  fig.engine = engine;
+  const { box, err } = figureFrame(el, cls);
+  fig.errorBox = err;
+  fig.work = new Work();
+  return box;
 }
 
 /**

@@ -1,7 +1,7 @@
 // heatmap.js - the one heatmap component every demo shares: a canvas with the image, axes, ticks, typeset
 // titles, a colorbar (or a legend of categories), line overlays, a selection marker, a hover readout, and
 // mouse, touch and keyboard selection. It only draws: values and colours come from the caller (the WASM core).
-import { drawRich, fmt, font, INK, logTicks, MUTED, niceTicks, richHTML, sizeCanvas, tickLabel } from './draw.js';
+import { blankCanvas, drawIdle, drawRich, drawTicks, fmt, font, INK, logTicks, MUTED, niceTicks, richHTML, tickLabel } from './draw.js';
 
 const M = { left: 66, right: 104, top: 34, bottom: 54 };
 
@@ -147,16 +147,11 @@ export class Heatmap {
 
   draw() {
     if (!this.cssW) return;
-    const ctx = sizeCanvas(this.canvas, this.cssW, this.cssH);
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, this.cssW, this.cssH);
+    const ctx = blankCanvas(this.canvas, this.cssW, this.cssH);
     const d = this.data;
     const r = this.rect();
     if (!d) {
-      ctx.fillStyle = MUTED;
-      ctx.font = font(14);
-      ctx.textAlign = 'center';
-      ctx.fillText('computing…', r.x + r.w / 2, r.y + r.h / 2);
+      drawIdle(ctx, r, 'computing…', 14);
       return;
     }
     if (d.title) drawRich(ctx, d.title, r.x, 20, 15, 'left', INK);
@@ -241,33 +236,13 @@ export class Heatmap {
     ctx.fillStyle = INK;
     ctx.strokeStyle = '#444';
     ctx.font = font(12);
-    const nxt = Math.max(3, Math.floor(r.w / 80));
-    const xt = niceTicks(d.x[0], d.x[1], nxt);
-    const xstep = xt.length > 1 ? xt[1] - xt[0] : 1;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
-    for (const v of xt) {
-      const x = this.toX(v);
-      if (x < r.x - 0.5 || x > r.x + r.w + 0.5) continue;
-      ctx.beginPath();
-      ctx.moveTo(x, r.y + r.h);
-      ctx.lineTo(x, r.y + r.h + 5);
-      ctx.stroke();
-      ctx.fillText(tickLabel(v, xstep), x, r.y + r.h + 7);
-    }
-    const yt = niceTicks(d.y[0], d.y[1], Math.max(3, Math.floor(r.h / 60)));
-    const ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const v of yt) {
-      const y = this.toY(v);
-      if (y < r.y - 0.5 || y > r.y + r.h + 0.5) continue;
-      ctx.beginPath();
-      ctx.moveTo(r.x - 5, y);
-      ctx.lineTo(r.x, y);
-      ctx.stroke();
-      ctx.fillText(tickLabel(v, ystep), r.x - 7, y);
-    }
+    // Short ticks outside the image.
+    drawTicks(ctx, 'x', niceTicks(d.x[0], d.x[1], Math.max(3, Math.floor(r.w / 80))), {
+      at: (v) => this.toX(v), lo: r.x, hi: r.x + r.w, slack: 0.5, across: [r.y + r.h, r.y + r.h + 5], labelAt: r.y + r.h + 7,
+    });
+    drawTicks(ctx, 'y', niceTicks(d.y[0], d.y[1], Math.max(3, Math.floor(r.h / 60))), {
+      at: (v) => this.toY(v), lo: r.y, hi: r.y + r.h, slack: 0.5, across: [r.x - 5, r.x], labelAt: r.x - 7,
+    });
     drawRich(ctx, d.xLabel, r.x + r.w / 2, r.y + r.h + 42, 15, 'center');
     ctx.save();
     ctx.translate(r.x - 46, r.y + r.h / 2);

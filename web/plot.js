@@ -1,6 +1,6 @@
 // plot.js - a small line-plot component (axes, ticks, typeset titles, lines, bands, points, markers, legend)
 // for the linked panels; like the heatmap it only draws what it is given.
-import { drawRich, fmt, font, GRID, INK, logTicks, MUTED, niceTicks, richWidth, sizeCanvas, tickLabel } from './draw.js';
+import { blankCanvas, drawIdle, drawRich, drawTicks, fmt, font, GRID, INK, logTicks, MUTED, niceTicks, richWidth, tickLabel } from './draw.js';
 
 export class Plot {
   constructor(container, opts = {}) {
@@ -44,16 +44,11 @@ export class Plot {
 
   draw() {
     if (!this.cssW) return;
-    const ctx = sizeCanvas(this.canvas, this.cssW, this.cssH);
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, this.cssW, this.cssH);
+    const ctx = blankCanvas(this.canvas, this.cssW, this.cssH);
     const s = this.spec;
     const r = this.rect();
     if (!s) {
-      ctx.fillStyle = MUTED;
-      ctx.font = font(13);
-      ctx.textAlign = 'center';
-      ctx.fillText(this.opts.idleText || 'click the phase diagram to select a network', r.x + r.w / 2, r.y + r.h / 2);
+      drawIdle(ctx, r, this.opts.idleText || 'click the phase diagram to select a network', 13);
       return;
     }
     const X = (v) => r.x + ((v - s.x.min) / (s.x.max - s.x.min)) * r.w;
@@ -68,34 +63,18 @@ export class Plot {
     // grid and ticks
     const xt = niceTicks(s.x.min, s.x.max, Math.max(3, Math.floor(r.w / 70)));
     const yt = s.y.log ? logTicks(s.y.min, s.y.max) : niceTicks(s.y.min, s.y.max, Math.max(3, Math.floor(r.h / 45)));
-    const xs = xt.length > 1 ? xt[1] - xt[0] : 1;
-    const ys = yt.length > 1 ? yt[1] - yt[0] : 1;
     ctx.strokeStyle = GRID;
     ctx.lineWidth = 1;
     ctx.font = font(11);
     ctx.fillStyle = INK;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
-    for (const v of xt) {
-      const x = Math.round(X(v)) + 0.5;
-      if (x < r.x - 1 || x > r.x + r.w + 1) continue;
-      ctx.beginPath();
-      ctx.moveTo(x, r.y);
-      ctx.lineTo(x, r.y + r.h);
-      ctx.stroke();
-      ctx.fillText(tickLabel(v, xs), x, r.y + r.h + 6);
-    }
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const v of yt) {
-      const y = Math.round(Y(v)) + 0.5;
-      if (y < r.y - 1 || y > r.y + r.h + 1) continue;
-      ctx.beginPath();
-      ctx.moveTo(r.x, y);
-      ctx.lineTo(r.x + r.w, y);
-      ctx.stroke();
-      ctx.fillText(s.y.log ? fmt(v, 1) : tickLabel(v, ys), r.x - 6, y);
-    }
+    // Grid lines across the plot, on whole pixels.
+    drawTicks(ctx, 'x', xt, {
+      at: (v) => Math.round(X(v)) + 0.5, lo: r.x, hi: r.x + r.w, slack: 1, across: [r.y, r.y + r.h], labelAt: r.y + r.h + 6,
+    });
+    drawTicks(ctx, 'y', yt, {
+      at: (v) => Math.round(Y(v)) + 0.5, lo: r.y, hi: r.y + r.h, slack: 1, across: [r.x, r.x + r.w], labelAt: r.x - 6,
+      label: s.y.log ? (v) => fmt(v, 1) : tickLabel,
+    });
     ctx.save();
     ctx.beginPath();
     ctx.rect(r.x, r.y, r.w, r.h);

@@ -105,6 +105,26 @@ export async function idle(page, timeout = 30000) {
   await page.waitForFunction(() => window.dynlensPage.idle(), null, { timeout });
 }
 
+/**
+ * The URL round trip: the state and one figure's numbers on page, then the same from a fresh tab opened on its
+ * link. Returns {link, before: {state, numbers}, after: {state, numbers}, page (the new tab, for the caller to
+ * check and close), errors (its console errors)}.
+ */
+export async function reopenLink(context, page, figure) {
+  const snapshot = async (p) => ({
+    state: await p.evaluate(() => window.dynlensPage.state()),
+    numbers: await p.evaluate((f) => window.dynlensPage.numbers(f), figure),
+  });
+  const link = page.url();
+  const before = await snapshot(page);
+  const page2 = await context.newPage();
+  const errors = watch(page2);
+  await page2.goto(link);
+  await idle(page2);
+  const after = await snapshot(page2);
+  return { link, before, after, page: page2, errors };
+}
+
 /** The native CLI's JSON for args (null when the CLI is not built). It writes infinities as 1e999 (JSON.parse
  * reads Infinity) and undefined values as null. */
 export function cli(cliArgs) {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canvasColours, checkComparator, CLI, cli, idle, numDiff, ok, runSuite, watch } from './harness.mjs';
+import { canvasColours, checkComparator, CLI, cli, idle, numDiff, ok, reopenLink, runSuite, watch } from './harness.mjs';
 
 // The CLI's iterates for the same run: --burn-in 0 --thin 1, so that row k is step k + 1.
 function cliIterates(args) {
@@ -153,15 +153,8 @@ async function testPage(t) {
   await page.dispatchEvent('#sgd-S', 'change');
   await page.click('#sgd-epsstar');
   await idle(page);
-  const link = page.url();
-  const sa = await page.evaluate(() => window.dynlensPage.state());
-  const na = await page.evaluate(() => window.dynlensPage.numbers('posterior'));
-  const page2 = await context.newPage();
-  const errors2 = watch(page2);
-  await page2.goto(link);
-  await idle(page2);
-  const sb = await page2.evaluate(() => window.dynlensPage.state());
-  const nb = await page2.evaluate(() => window.dynlensPage.numbers('posterior'));
+  const { link, before: { state: sa, numbers: na }, after: { state: sb, numbers: nb }, page: page2, errors: errors2 } =
+    await reopenLink(context, page, 'posterior');
   ok(JSON.stringify(sa) === JSON.stringify(sb), 'the link reproduces the state', `${JSON.stringify(sa)} vs ${JSON.stringify(sb)}`);
   ok(JSON.stringify(na.chains) === JSON.stringify(nb.chains), 'the link reproduces the iterates exactly');
   ok(page2.url() === link, 'the hash is canonical on reload');

@@ -3,7 +3,7 @@
 // page without Web Workers. Run by ctest as browser_signal; see harness.mjs for running it by hand.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canvasColours, checkComparator, cli, CLI, idle, numDiff, ok, OUT, runSuite, watch } from './harness.mjs';
+import { canvasColours, checkComparator, cli, CLI, idle, numDiff, ok, OUT, reopenLink, runSuite, watch } from './harness.mjs';
 
 // The native core's numbers for (act, sw2, sb2), from the CLI (null when it is not built).
 function nativePoint(act, sw2, sb2) {
@@ -146,15 +146,8 @@ async function testPage({ context, url, foreign }) {
   await page.screenshot({ path: join(OUT, 'page-chi1-erf.png'), fullPage: true });
 
   // URL round trip: a fresh tab on the same link shows the same state and the same numbers.
-  const link = page.url();
-  const s1 = await page.evaluate(() => window.dynlensPage.state());
-  const v1 = await page.evaluate(() => window.dynlensPage.numbers('phase'));
-  const page2 = await context.newPage();
-  const errors2 = watch(page2);
-  await page2.goto(link);
-  await idle(page2);
-  const s2 = await page2.evaluate(() => window.dynlensPage.state());
-  const v2 = await page2.evaluate(() => window.dynlensPage.numbers('phase'));
+  const { link, before: { state: s1, numbers: v1 }, after: { state: s2, numbers: v2 }, page: page2, errors: errors2 } =
+    await reopenLink(context, page, 'phase');
   ok(JSON.stringify(s1) === JSON.stringify(s2), 'the link reproduces the state', `${JSON.stringify(s1)} vs ${JSON.stringify(s2)}`);
   ok(v1.values.every((x, k) => Object.is(x, v2.values[k])) && v1.colour.vmin === v2.colour.vmin,
     'the link reproduces the drawn numbers and colour range');

@@ -2,7 +2,7 @@
 // 1-D interpolation, 3-D surface) and the trained runs they share. A run (one network trained in chunks in the
 // workers) is cached per engine and slot, so figures shown together, or one figure embedded alone, train once.
 import { drawRich, fmt, font, INK, MUTED, sizeCanvas } from '../../draw.js';
-import { colourGrid, figureFrame as frame, linspace, showError, Work } from '../../figure.js';
+import { colourGrid, linspace, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
 
@@ -372,9 +372,7 @@ const stText = (st) => `${st.depth}×${st.width} ${st.act}, ${st.opt}`;
 // ---------------------------------------------------------------------------------------------------------------
 export class TrainingFigure {
   constructor(engine, el) {
-    this.engine = engine;
-    const { box, err } = frame(el, 'ls-training');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'ls-training');
     const bar = document.createElement('div');
     bar.className = 'ls-progress';
     bar.innerHTML = '<progress max="1" value="0" aria-label="training progress"></progress><span aria-live="polite"></span>';
@@ -382,7 +380,6 @@ export class TrainingFigure {
     this.bar = bar.querySelector('progress');
     this.barText = bar.querySelector('span');
     this.plot = new Plot(box, { label: 'training loss per step', aspect: 0.42 });
-    this.work = new Work();
     this.runs = null;
     this.unsub = [];
     this.raf = 0;
@@ -484,12 +481,9 @@ export class TrainingFigure {
 // ---------------------------------------------------------------------------------------------------------------
 export class BoundaryFigure {
   constructor(engine, el) {
-    this.engine = engine;
-    const { box, err } = frame(el, 'ls-boundary');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'ls-boundary');
     this.hm = new PointsHeatmap(box, { label: 'decision boundary of the trained network with the data points', aspect: 0.85,
       idleText: 'Move over the map to read the predicted probability.' });
-    this.work = new Work();
     this.frame = null;
   }
 
@@ -585,15 +579,12 @@ export class BoundaryFigure {
 // ---------------------------------------------------------------------------------------------------------------
 export class SliceFigure {
   constructor(engine, el) {
-    this.engine = engine;
-    const { box, err } = frame(el, 'ls-slice');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'ls-slice');
     this.box = box;
     this.pair = document.createElement('div');
     this.pair.className = 'ls-pair one';
     box.append(this.pair);
     this.panels = [];
-    this.work = new Work();
     this.frames = [];
   }
 
@@ -719,12 +710,9 @@ export class SliceFigure {
 // ---------------------------------------------------------------------------------------------------------------
 export class InterpFigure {
   constructor(engine, el) {
-    this.engine = engine;
-    const { box, err } = frame(el, 'ls-interp');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'ls-interp');
     this.plot = new Plot(box, { label: 'loss along the line from the initialisation to the solution', aspect: 0.85,
       idleText: 'training…' });
-    this.work = new Work();
     this.curves = null;
   }
 
@@ -784,10 +772,8 @@ export class InterpFigure {
 // page at a lower resolution while the pointer moves and in a worker at full resolution when it stops.
 export class SurfaceFigure {
   constructor(engine, el, { onSelect } = {}) {
-    this.engine = engine;
     this.onSelect = onSelect;
-    const { box, err } = frame(el, 'ls-surface');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'ls-surface');
     this.pair = document.createElement('div');
     this.pair.className = 'ls-pair one';
     box.append(this.pair);
@@ -796,7 +782,6 @@ export class SurfaceFigure {
     this.note.textContent = 'Drag to orbit; arrow keys turn by 5° (Shift: 15°).';
     box.append(this.note);
     this.canvases = [];
-    this.work = new Work();
     this.frames = [];
     this.view = { az: -60, el: 30 };
     this.renders = 0;

@@ -1,5 +1,6 @@
 // index.js - the loss-landscape demo: its URL-hash schema, its figures and its controller, loaded by the page
 // (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
+import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
 import { allowed, allowedText } from '../../state.js';
 import { csvSlot, FIGURE_CLASSES, runsFor } from './figures.js';
@@ -61,20 +62,11 @@ export async function mount(section, page) {
     figs[name] = new FIGURE_CLASSES[name](engine, host, name === 'surface' ? { onSelect: (v) => page.setState(v) } : {});
   }
 
-  const fill = (sel, values, label = (v) => v) => {
-    sel.innerHTML = '';
-    for (const v of values) {
-      const o = document.createElement('option');
-      o.value = v;
-      o.textContent = label(v);
-      sel.append(o);
-    }
-  };
-  fill($('data'), sch.data.values, (v) => (v === 'csv' ? 'CSV file (drop below)' : v));
-  fill($('act'), sch.act.values);
-  fill($('opt'), sch.opt.values);
-  fill($('norm'), sch.norm.values);
-  fill($('res'), sch.res.values, (v) => `${v} × ${v}`);
+  fillSelect($('data'), sch.data.values, (v) => (v === 'csv' ? 'CSV file (drop below)' : v));
+  fillSelect($('act'), sch.act.values);
+  fillSelect($('opt'), sch.opt.values);
+  fillSelect($('norm'), sch.norm.values);
+  fillSelect($('res'), sch.res.values, (v) => `${v} × ${v}`);
 
   const setState = page.setState;
   const num = (el) => (el.value.trim() === '' ? NaN : Number(el.value));
@@ -114,15 +106,7 @@ export async function mount(section, page) {
   on('rmin', 'change', applyRange);
   on('rmax', 'change', applyRange);
   on('deep', 'click', () => setState({ depth: 8, width: 16, act: 'tanh', cmp: 'skip', dirs: 'random', norm: 'filter', rng: null }));
-  on('copy-link', 'click', async () => {
-    try {
-      await navigator.clipboard.writeText(location.href);
-      status('Link copied.');
-    } catch {
-      status(`Link: ${location.href}`);
-    }
-  });
-  on('reset', 'click', () => page.reset());
+  wireLinkButtons(on, status, page);
 
   // ---- a CSV file: read its bytes, parse them in the core, show the core's message on error --------------------
   async function loadCSV(file) {

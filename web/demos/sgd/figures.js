@@ -3,7 +3,7 @@
 // autocorrelations. They share one Session: the model, its theory and the chain(s), advanced in chunks in the page.
 // Every number comes from the WASM core; this file only schedules, stores iterates and draws.
 import { drawRich, fmt, font, INK } from '../../draw.js';
-import { colourGrid, figureFrame as frame, showError, Work } from '../../figure.js';
+import { colourGrid, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
 
@@ -360,10 +360,12 @@ function contours(values, nx, ny, box, levels) {
 function attach(fig, engine, session) {
   fig.session = session || new Session(engine);
   fig.own = !session;
-  fig.work = new Work();
   fig.session.on((kind) => fig.onSession(kind));
 }
+/** How every figure's update(st) starts: keep st, clear the error line, advance its own session, track it. */
 function updateOwn(fig, st) {
+  fig.st = st;
+  fig.errorBox.hidden = true;
   if (fig.own) fig.session.update(st);
   fig.work.track(fig.session.reached().then(() => fig.session.theoryP)).catch((e) => showError(fig, e));
 }
@@ -371,10 +373,8 @@ function updateOwn(fig, st) {
 // ---------------------------------------------------------------------------------------------------------
 export class PosteriorFigure {
   constructor(engine, el, { onSelect, session } = {}) {
-    this.engine = engine;
     this.id = `sgdpost${Math.random().toString(36).slice(2, 8)}`;
-    const { box, err } = frame(el, 'posterior');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'posterior');
     this.hm = new PostHeatmap(box, {
       label: 'exact posterior density with the sampler iterates; click to move the starting point',
       aspect: 0.8,
@@ -393,8 +393,6 @@ export class PosteriorFigure {
   }
 
   update(st) {
-    this.st = st;
-    this.errorBox.hidden = true;
     updateOwn(this, st);
     const s = this.session;
     if (s.error) {
@@ -544,10 +542,8 @@ export class PosteriorFigure {
 // ---------------------------------------------------------------------------------------------------------
 export class KLFigure {
   constructor(engine, el, { session } = {}) {
-    this.engine = engine;
     this.id = `sgdkl${Math.random().toString(36).slice(2, 8)}`;
-    const { box, err } = frame(el, 'kl');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'kl');
     this.plot = new Plot(box, { label: 'KL divergence between the predicted stationary Gaussian and the posterior, against the step', aspect: 0.5, idleText: 'computing…' });
     attach(this, engine, session);
     this.data = null;
@@ -557,8 +553,6 @@ export class KLFigure {
     if (kind === 'theory' || (kind === 'chain' && this.data)) this.draw();
   }
   update(st) {
-    this.st = st;
-    this.errorBox.hidden = true;
     updateOwn(this, st);
     const s = this.session;
     if (s.error || !s.loc) return;
@@ -646,9 +640,7 @@ function stackPNG(plots) {
 
 export class TraceFigure {
   constructor(engine, el, { session } = {}) {
-    this.engine = engine;
-    const { box, err } = frame(el, 'trace');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'trace');
     this.plots = [0, 1].map((j) => new Plot(box, { label: `trace of θ_${j + 1} against the step`, aspect: 0.5, idleText: 'computing…' }));
     attach(this, engine, session);
     this.last = 0;
@@ -660,8 +652,6 @@ export class TraceFigure {
     this.draw();
   }
   update(st) {
-    this.st = st;
-    this.errorBox.hidden = true;
     updateOwn(this, st);
     this.draw();
   }
@@ -731,9 +721,7 @@ export class TraceFigure {
 // ---------------------------------------------------------------------------------------------------------
 export class ACFFigure {
   constructor(engine, el, { session } = {}) {
-    this.engine = engine;
-    const { box, err } = frame(el, 'acf');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'acf');
     this.plot = new Plot(box, { label: 'autocorrelation of the iterates against the lag, with the effective sample size', aspect: 0.6, idleText: 'waiting for iterates…' });
     attach(this, engine, session);
   }
@@ -741,8 +729,6 @@ export class ACFFigure {
     this.draw();
   }
   update(st) {
-    this.st = st;
-    this.errorBox.hidden = true;
     updateOwn(this, st);
     this.draw();
   }

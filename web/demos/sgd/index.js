@@ -1,5 +1,6 @@
 // index.js - the SGD-as-Bayesian-inference demo: its URL-hash schema, its figures and its controller, loaded by
 // the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
+import { wireLinkButtons } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
 import { allowed, formatValue } from '../../state.js';
 import { FIGURE_CLASSES, Session } from './figures.js';
@@ -98,15 +99,7 @@ export async function mount(section, page) {
     session.play(false);
     setState({ steps: 0 });
   });
-  on('copy-link', 'click', async () => {
-    try {
-      await navigator.clipboard.writeText(location.href);
-      status('Link copied.');
-    } catch {
-      status(`Link: ${location.href}`);
-    }
-  });
-  on('reset', 'click', () => page.reset());
+  wireLinkButtons(on, status, page);
 
   function renderRun() {
     $('play').textContent = session.playing ? 'Pause' : 'Play';

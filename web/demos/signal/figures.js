@@ -2,7 +2,7 @@
 // (length map with its cobweb, correlation map, correlation versus depth). Each computes through the engine,
 // draws, and can give back exactly the numbers it drew (numbers()), a PNG and a CSV.
 import { fmt } from '../../draw.js';
-import { colourGrid, figureFrame as frame, linspace, showError, Work } from '../../figure.js';
+import { colourGrid, linspace, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
 
@@ -26,17 +26,14 @@ const C_MARK = '#2a9d5c';
 // ---------------------------------------------------------------------------------------------------------
 export class PhaseFigure {
   constructor(engine, el, { onSelect } = {}) {
-    this.engine = engine;
     this.id = `phase${Math.random().toString(36).slice(2, 8)}`;
-    const { box, err } = frame(el, 'phase');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'phase');
     this.hm = new Heatmap(box, {
       label: 'phase diagram heatmap over weight variance and bias variance',
       // Alone in an iframe (fig=phase) the figure fits the frame's height, readout included.
       maxHeight: () => (document.body.classList.contains('single') ? Math.max(240, window.innerHeight - 64) : 620),
       onSelect: (p) => onSelect && onSelect({ sw2: p.x, sb2: p.y }),
     });
-    this.work = new Work();
     this.key = '';
     this.frame = null;
     this.crit = null;
@@ -147,48 +144,68 @@ export class PhaseFigure {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// What the length and correlation maps share: recomputing when their inputs change, the cobweb, the CSV.
+
+/**
+ * Recomputes a map figure when its inputs (key) change: clears the error line and runs compute(call) in
+ * fig.work, where call(method, args) runs in the workers on the figure's channel; an error shows in the figure.
+ */
+function recompute(fig, key, compute) {
+  if (key === fig.key) return;
+  fig.key = key;
+  fig.errorBox.hidden = true;
+  const pool = fig.engine.pool;
+  const ch = { channel: fig.id };
+  fig.work.track(compute((method, args) => pool.call(method, args, ch))).catch((e) => showError(fig, e));
+}
+
+/** The cobweb of an iterated map from traj (x^0, x^1, ...): up to the map, across to the diagonal, repeated. */
+function cobweb(traj, bottom) {
+  const cx = [traj[0]];
+  const cy = [bottom];
+  for (let l = 0; l + 1 < traj.length; l++) {
+    cx.push(traj[l], traj[l + 1]);
+    cy.push(traj[l + 1], traj[l + 1]);
+  }
+  return { cx, cy };
+}
+
+/** CSV rows (in, out, l, x_l) after lines: the map's samples beside the trajectory, padded with empty cells. */
+function mapCSV(lines, xIn, xOut, traj) {
+  const n = Math.max(xIn.length, traj.length);
+  for (let k = 0; k < n; k++) {
+    lines.push([xIn[k] ?? '', xOut[k] ?? '', k < traj.length ? k : '', traj[k] ?? ''].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export class LengthFigure {
   constructor(engine, el) {
-    this.engine = engine;
     this.id = `len${Math.random().toString(36).slice(2, 8)}`;
-    const { box, err } = frame(el, 'length');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'length');
     this.plot = new Plot(box, { label: 'length map with cobweb to the fixed point q*' });
-    this.work = new Work();
     this.data = null;
     this.key = '';
   }
 
   update(st) {
-    const key = JSON.stringify([st.act, st.sw2, st.sb2, st.q0]);
-    if (key === this.key) return;
-    this.key = key;
-    this.errorBox.hidden = true;
-    const pool = this.engine.pool;
-    const ch = { channel: `${this.id}` };
-    this.work.track((async () => {
-      const pt = await pool.call('point', [st.act, st.sw2, st.sb2], ch);
+    recompute(this, JSON.stringify([st.act, st.sw2, st.sb2, st.q0]), async (call) => {
+      const pt = await call('point', [st.act, st.sw2, st.sb2]);
       const bounded = Number.isFinite(pt.q_star);
       const steps = 25;
-      const tr = await pool.call('trajectory', [st.act, st.sw2, st.sb2, st.q0, 1, steps], ch);
+      const tr = await call('trajectory', [st.act, st.sw2, st.sb2, st.q0, 1, steps]);
       const qmax = bounded ? Math.max(pt.q_star, st.q0) * 1.35 : Math.max(st.q0, tr.q[Math.min(3, steps)]) * 1.1;
       const qIn = linspace(0, qmax, 121);
       qIn[0] = qmax * 1e-4;
-      const m = await pool.call('maps', [st.act, st.sw2, st.sb2, qIn, 1, []], ch);
+      const m = await call('maps', [st.act, st.sw2, st.sb2, qIn, 1, []]);
       this.data = { st, pt, qIn, qOut: Array.from(m.q), traj: Array.from(tr.q), qmax };
       this.draw();
-    })()).catch((e) => showError(this, e));
+    });
   }
 
   draw() {
     const { pt, qIn, qOut, traj, qmax, st } = this.data;
-    // The cobweb: up to the map, across to the diagonal, repeated.
-    const cx = [traj[0]];
-    const cy = [0];
-    for (let l = 0; l + 1 < traj.length; l++) {
-      cx.push(traj[l], traj[l + 1]);
-      cy.push(traj[l + 1], traj[l + 1]);
-    }
+    const { cx, cy } = cobweb(traj, 0);
     const ymax = Math.max(qmax, ...qOut.filter(Number.isFinite)) * 1.02;
     const bounded = Number.isFinite(pt.q_star);
     this.plot.set({
@@ -216,12 +233,7 @@ export class LengthFigure {
   csv(header) {
     if (!this.data) return '';
     const { qIn, qOut, traj } = this.data;
-    const lines = [...header, `# q_star=${this.data.pt.q_star}`, 'q_in,q_out,l,q_l'];
-    const n = Math.max(qIn.length, traj.length);
-    for (let k = 0; k < n; k++) {
-      lines.push([qIn[k] ?? '', qOut[k] ?? '', k < traj.length ? k : '', traj[k] ?? ''].join(','));
-    }
-    return `${lines.join('\n')}\n`;
+    return mapCSV([...header, `# q_star=${this.data.pt.q_star}`, 'q_in,q_out,l,q_l'], qIn, qOut, traj);
   }
 
   png() {
@@ -232,46 +244,32 @@ export class LengthFigure {
 // ---------------------------------------------------------------------------------------------------------
 export class CorrFigure {
   constructor(engine, el) {
-    this.engine = engine;
     this.id = `corr${Math.random().toString(36).slice(2, 8)}`;
-    const { box, err } = frame(el, 'corr');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'corr');
     this.plot = new Plot(box, { label: 'correlation map with its fixed point c*' });
-    this.work = new Work();
     this.data = null;
     this.key = '';
   }
 
   update(st) {
-    const key = JSON.stringify([st.act, st.sw2, st.sb2, st.c0]);
-    if (key === this.key) return;
-    this.key = key;
-    this.errorBox.hidden = true;
-    const pool = this.engine.pool;
-    const ch = { channel: this.id };
-    this.work.track((async () => {
-      const pt = await pool.call('point', [st.act, st.sw2, st.sb2], ch);
+    recompute(this, JSON.stringify([st.act, st.sw2, st.sb2, st.c0]), async (call) => {
+      const pt = await call('point', [st.act, st.sw2, st.sb2]);
       if (!Number.isFinite(pt.q_star)) {
         this.data = { st, pt, cIn: [], cOut: [], traj: [] };
         this.draw();
         return;
       }
       const cIn = linspace(-1, 1, 81);
-      const m = await pool.call('maps', [st.act, st.sw2, st.sb2, [], pt.q_star, cIn], ch);
-      const tr = await pool.call('trajectory', [st.act, st.sw2, st.sb2, pt.q_star, st.c0, 25], ch);
+      const m = await call('maps', [st.act, st.sw2, st.sb2, [], pt.q_star, cIn]);
+      const tr = await call('trajectory', [st.act, st.sw2, st.sb2, pt.q_star, st.c0, 25]);
       this.data = { st, pt, cIn, cOut: Array.from(m.c), traj: Array.from(tr.c) };
       this.draw();
-    })()).catch((e) => showError(this, e));
+    });
   }
 
   draw() {
     const { pt, cIn, cOut, traj, st } = this.data;
-    const cx = [traj[0]];
-    const cy = [-1];
-    for (let l = 0; l + 1 < traj.length; l++) {
-      cx.push(traj[l], traj[l + 1]);
-      cy.push(traj[l + 1], traj[l + 1]);
-    }
+    const { cx, cy } = cobweb(traj, -1);
     const bounded = Number.isFinite(pt.q_star);
     this.plot.set({
       title: `Correlation map at q^*  ·  χ_c = ${fmt(pt.chi_c, 4)}`,
@@ -298,12 +296,7 @@ export class CorrFigure {
   csv(header) {
     if (!this.data) return '';
     const { cIn, cOut, traj, pt } = this.data;
-    const lines = [...header, `# q_star=${pt.q_star} c_star=${pt.c_star} chi_c=${pt.chi_c}`, 'c_in,c_out,l,c_l'];
-    const n = Math.max(cIn.length, traj.length);
-    for (let k = 0; k < n; k++) {
-      lines.push([cIn[k] ?? '', cOut[k] ?? '', k < traj.length ? k : '', traj[k] ?? ''].join(','));
-    }
-    return `${lines.join('\n')}\n`;
+    return mapCSV([...header, `# q_star=${pt.q_star} c_star=${pt.c_star} chi_c=${pt.chi_c}`, 'c_in,c_out,l,c_l'], cIn, cOut, traj);
   }
 
   png() {
@@ -317,12 +310,9 @@ export const SIM_BUDGET = 4e8;
 
 export class DepthFigure {
   constructor(engine, el) {
-    this.engine = engine;
     this.id = `depth${Math.random().toString(36).slice(2, 8)}`;
-    const { box, err } = frame(el, 'depth');
-    this.errorBox = err;
+    const box = setupFigure(this, engine, el, 'depth');
     this.plot = new Plot(box, { label: 'correlation versus depth: theory and finite-width simulation', aspect: 0.62 });
-    this.work = new Work();
     this.theory = null;
     this.sim = null;
     this.simNote = '';

@@ -1,5 +1,6 @@
 // index.js - the signal-propagation demo (mean field): its URL-hash schema, its figures and its controller,
 // loaded by the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
+import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
 import { fmt, richHTML } from '../../draw.js';
 import { allowed, formatValue } from '../../state.js';
 import { FIELD_INFO, FIGURE_CLASSES } from './figures.js';
@@ -65,18 +66,9 @@ export async function mount(section, page) {
   }
 
   // ---- controls ------------------------------------------------------------------------------------------
-  const fill = (sel, values, label = (v) => v) => {
-    sel.innerHTML = '';
-    for (const v of values) {
-      const o = document.createElement('option');
-      o.value = v;
-      o.textContent = label(v);
-      sel.append(o);
-    }
-  };
-  fill($('act'), engine.activations);
-  fill($('field'), engine.fields, (f) => (FIELD_INFO[f] ? FIELD_INFO[f].title.replace(/[_^{}]/g, '') : f));
-  fill($('cmap'), ['auto', ...engine.colormaps]);
+  fillSelect($('act'), engine.activations);
+  fillSelect($('field'), engine.fields, (f) => (FIELD_INFO[f] ? FIELD_INFO[f].title.replace(/[_^{}]/g, '') : f));
+  fillSelect($('cmap'), ['auto', ...engine.colormaps]);
 
   const setState = page.setState;
   const num = (el) => (el.value.trim() === '' ? NaN : Number(el.value));
@@ -141,15 +133,7 @@ export async function mount(section, page) {
     const v = num(e.target);
     if (check(v, { ...sch.seed, kind: 'int' }, 'seed')) setState({ seed: v });
   });
-  on('copy-link', 'click', async () => {
-    try {
-      await navigator.clipboard.writeText(location.href);
-      status('Link copied.');
-    } catch {
-      status(`Link: ${location.href}`);
-    }
-  });
-  on('reset', 'click', () => page.reset());
+  wireLinkButtons(on, status, page);
 
   function renderControls(state) {
     $('act').value = state.act;
