@@ -688,13 +688,14 @@ static double linear_ticks(ticks *t, double lo, double hi, int maxn)
     return step;
 }
 
-/* Logarithmic ticks: powers of ten (labelled 10^e) with unlabelled minor ticks; 1-2-5 values if the range
- * holds fewer than two powers; plain linear ticks if even those are too few. */
+/* Logarithmic ticks: powers of ten (labelled 10^e) with unlabelled minor ticks; labelled 1-2-5 values if the
+ * range holds fewer than two powers, or up to three decades and room for them (maxn); plain linear ticks if even
+ * those are too few. */
 static void log_ticks(ticks *t, double lo, double hi, int maxn)
 {
-    int e0 = (int)ceil(log10(lo) - 1e-9), e1 = (int)floor(log10(hi) + 1e-9);
+    int e0 = (int)ceil(log10(lo) - 1e-9), e1 = (int)floor(log10(hi) + 1e-9), decades = e1 - e0 + 1;
     t->n = 0;
-    if (e1 - e0 + 1 >= 2) {
+    if (decades >= 2 && !(decades <= 3 && maxn >= 3 * (decades + 1))) {
         int nd = e1 - e0 + 1;
         int stride = (nd + maxn - 1) / (maxn > 0 ? maxn : 1);
         if (stride < 1) stride = 1;
