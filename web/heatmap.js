@@ -1,7 +1,7 @@
 // heatmap.js - the one heatmap component every demo shares: a canvas with the image, axes, ticks, typeset
 // titles, a colorbar (or a legend of categories), line overlays, a selection marker, a hover readout, and
 // mouse, touch and keyboard selection. It only draws: values and colours come from the caller (the WASM core).
-import { blankCanvas, drawIdle, drawRich, drawTicks, fmt, font, INK, logTicks, MUTED, niceTicks, richHTML, tickLabel } from './draw.js';
+import { blankCanvas, drawIdle, drawRich, drawTicks, fmt, font, INK, logTicks, MUTED, niceTicks, richHTML, richWidth, tickLabel } from './draw.js';
 
 const M = { left: 66, right: 104, top: 34, bottom: 54 };
 
@@ -64,7 +64,9 @@ export class Heatmap {
     const w = Math.max(280, Math.floor(this.root.clientWidth));
     const aspect = this.opts.aspect || 0.72;
     const maxH = this.opts.maxHeight ? this.opts.maxHeight() : 620;
-    const h = Math.round(Math.min(Math.max(240, w * aspect), maxH));
+    // opts.stripBelow(width): px kept free under the x axis (a figure's legend on narrow screens)
+    this.strip = this.opts.stripBelow ? this.opts.stripBelow(w) : 0;
+    const h = Math.round(Math.min(Math.max(240, w * aspect), maxH)) + this.strip;
     if (w === this.cssW && h === this.cssH) return;
     this.cssW = w;
     this.cssH = h;
@@ -75,7 +77,7 @@ export class Heatmap {
   rect() {
     const narrow = this.cssW < 420;
     const m = narrow ? { ...M, right: 86, left: 58 } : M;
-    return { x: m.left, y: m.top, w: this.cssW - m.left - m.right, h: this.cssH - m.top - m.bottom };
+    return { x: m.left, y: m.top, w: this.cssW - m.left - m.right, h: this.cssH - m.top - m.bottom - (this.strip || 0) };
   }
 
   /**
@@ -154,7 +156,15 @@ export class Heatmap {
       drawIdle(ctx, r, 'computing…', 14);
       return;
     }
-    if (d.title) drawRich(ctx, d.title, r.x, 20, 15, 'left', INK);
+    if (d.title) { // shrink a long title to the canvas (down to 10 px), and clip what still does not fit
+      const room = this.cssW - r.x - 6, px = Math.max(10, Math.min(15, (15 * room) / richWidth(ctx, d.title, 15)));
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(0, 0, this.cssW - 4, r.y);
+      ctx.clip();
+      drawRich(ctx, d.title, r.x, 20, px, 'left', INK);
+      ctx.restore();
+    }
     // The grid points are the cell centres, so the image extends half a cell beyond the first and last ones.
     const hx = r.w / (d.nx - 1) / 2;
     const hy = r.h / (d.ny - 1) / 2;

@@ -277,7 +277,9 @@ export class Session {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The shared Heatmap plus dots (iterates) and a legend drawn on the canvas, so that the PNG carries them.
+// The shared Heatmap plus dots (iterates) and a legend drawn on the canvas, so that the PNG carries them: in the
+// plot's corner, or on narrow canvases (where it would cover the cloud) in a strip under the x axis.
+const NARROW = 420, LEGEND_ROWS = 7, LEGEND_ROW = 15;
 class PostHeatmap extends Heatmap {
   drawOverlay(ctx, o) {
     if (!o.dots) {
@@ -300,15 +302,19 @@ class PostHeatmap extends Heatmap {
     const items = (this.data && this.data.legend) || [];
     if (!items.length || !this.cssW) return;
     const ctx = this.canvas.getContext('2d');
-    const r = this.rect();
+    const plot = this.rect();
+    const below = this.strip > 0;
+    const row = below ? LEGEND_ROW : 16;
+    // the legend's own frame: the plot's top-left corner, or the strip (its top left at the left margin)
+    const r = below ? { x: 4, y: this.cssH - this.strip - 4 } : { x: plot.x, y: plot.y };
     ctx.save();
     ctx.font = font(11);
     const w = Math.max(...items.map((it) => ctx.measureText(it.label).width)) + 36;
-    const h = items.length * 16 + 6;
+    const h = items.length * row + 6;
     ctx.fillStyle = 'rgba(255,255,255,0.86)';
     ctx.fillRect(r.x + 6, r.y + 6, w, h);
     items.forEach((it, k) => {
-      const y = r.y + 15 + k * 16;
+      const y = r.y + 15 + k * row;
       ctx.strokeStyle = it.color;
       ctx.fillStyle = it.color;
       ctx.lineWidth = 2.2;
@@ -379,6 +385,7 @@ export class PosteriorFigure {
       label: 'exact posterior density with the sampler iterates; click to move the starting point',
       aspect: 0.8,
       maxHeight: () => (document.body.classList.contains('single') ? Math.max(260, window.innerHeight - 64) : 640),
+      stripBelow: (w) => (w < NARROW ? LEGEND_ROWS * LEGEND_ROW + 10 : 0), // the legend goes under the plot there
       onSelect: (p) => onSelect && onSelect({ start: 'point', sx: Number(p.x.toPrecision(6)), sy: Number(p.y.toPrecision(6)) }),
       idleText: 'Click the map (or focus it and use the arrow keys) to start the chain there.',
     });
