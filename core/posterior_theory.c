@@ -135,6 +135,19 @@ static void symmetrise(int d, double *x)
         }
 }
 
+/* A Lyapunov solution x back in theta's coordinates: H^(1/2) x H^(1/2) for the preconditioned sampler (hh =
+ * H^(1/2); t1 is d x d scratch), x itself otherwise; symmetrised against rounding. */
+static void to_theta(int precond, int d, const double *hh, const double *x, double *t1, double *out)
+{
+    if (precond) {
+        dyn_la_mul(d, d, d, hh, x, t1);
+        dyn_la_mul(d, d, d, t1, hh, out);
+    } else {
+        memcpy(out, x, sizeof(double) * (size_t)d * d);
+    }
+    symmetrise(d, out);
+}
+
 dyn_status dyn_post_stationary(const dyn_post_sampler_desc *sd, int d, long n, const double *hess,
                                const double *gcov, double *cov_cont, double *cov_disc, double *scratch,
                                size_t scratch_len)
@@ -187,15 +200,7 @@ dyn_status dyn_post_stationary(const dyn_post_sampler_desc *sd, int d, long n, c
     }
     if (cov_cont) {
         sc = dyn_la_lyap_sym(d, amat, 0.0, r, x, la, la_len);
-        if (!sc) {
-            if (sd->kind == DYN_POST_SGD_PRECOND) {
-                dyn_la_mul(d, d, d, hh, x, t1);
-                dyn_la_mul(d, d, d, t1, hh, cov_cont);
-            } else {
-                memcpy(cov_cont, x, sizeof(double) * dd);
-            }
-            symmetrise(d, cov_cont);
-        }
+        if (!sc) to_theta(sd->kind == DYN_POST_SGD_PRECOND, d, hh, x, t1, cov_cont);
     }
     if (cov_disc) {
         if (sd->kind == DYN_POST_MOMENTUM) {
@@ -204,15 +209,7 @@ dyn_status dyn_post_stationary(const dyn_post_sampler_desc *sd, int d, long n, c
         } else {
             sdd = dyn_la_lyap_sym(d, amat, step, r, x, la, la_len);
         }
-        if (!sdd) {
-            if (sd->kind == DYN_POST_SGD_PRECOND) {
-                dyn_la_mul(d, d, d, hh, x, t1);
-                dyn_la_mul(d, d, d, t1, hh, cov_disc);
-            } else {
-                memcpy(cov_disc, x, sizeof(double) * dd);
-            }
-            symmetrise(d, cov_disc);
-        }
+        if (!sdd) to_theta(sd->kind == DYN_POST_SGD_PRECOND, d, hh, x, t1, cov_disc);
     }
     (void)t2;
     return sc ? sc : sdd;

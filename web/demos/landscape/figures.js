@@ -576,6 +576,17 @@ export class BoundaryFigure {
   }
 }
 
+// Appends the CSV rows "panel,a,b,loss" of slice frames to rows, from b max down (as the grids are stored);
+// shared by the slice and the 3-D surface figures
+function sliceRows(frames, rows) {
+  frames.forEach((f, k) => {
+    for (let i = 0; i < f.ny; i++) {
+      const b = f.b[1] - ((f.b[1] - f.b[0]) * i) / (f.ny - 1);
+      for (let j = 0; j < f.nx; j++) rows.push(`${k},${f.a[0] + ((f.a[1] - f.a[0]) * j) / (f.nx - 1)},${b},${f.grid[i * f.nx + j]}`);
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 export class SliceFigure {
   constructor(engine, el) {
@@ -693,12 +704,7 @@ export class SliceFigure {
       `${f.nx}x${f.ny}, a ${f.a[0]}:${f.a[1]}, b ${f.b[0]}:${f.b[1]}, rows top (b max) first; trained loss ${f.run.loss}`));
     lines.push(`# colour: viridis ${this.colour.log ? 'log' : 'linear'} ${this.colour.vmin}:${this.colour.vmax} (shared)`);
     lines.push('panel,a,b,loss');
-    fr.forEach((f, k) => {
-      for (let i = 0; i < f.ny; i++) {
-        const b = f.b[1] - ((f.b[1] - f.b[0]) * i) / (f.ny - 1);
-        for (let j = 0; j < f.nx; j++) lines.push(`${k},${f.a[0] + ((f.a[1] - f.a[0]) * j) / (f.nx - 1)},${b},${f.grid[i * f.nx + j]}`);
-      }
-    });
+    sliceRows(fr, lines);
     return `${lines.join('\n')}\n`;
   }
 
@@ -956,12 +962,7 @@ export class SurfaceFigure {
   csv(header) {
     if (!this.frames.length || !this.frames.every((f) => f)) return '';
     const lines = [...header, `# 3-D view: azimuth ${this.view.az}, elevation ${this.view.el}; heights = loss clipped to ${this.range[0]}:${this.range[1]}`, 'panel,a,b,loss'];
-    this.frames.forEach((f, k) => {
-      for (let i = 0; i < f.ny; i++) {
-        const b = f.b[1] - ((f.b[1] - f.b[0]) * i) / (f.ny - 1);
-        for (let j = 0; j < f.nx; j++) lines.push(`${k},${f.a[0] + ((f.a[1] - f.a[0]) * j) / (f.nx - 1)},${b},${f.grid[i * f.nx + j]}`);
-      }
-    });
+    sliceRows(this.frames, lines);
     return `${lines.join('\n')}\n`;
   }
 
