@@ -173,15 +173,17 @@ static int find_class(const double *cv, int n, double v)
     return -1;
 }
 
-/* both passes: x and y NULL on the scan */
+/* both passes: y NULL on the scan (x is NULL there, and for one column) */
 static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_info *info, double *x, double *y)
 {
     cursor c = {buf, len, 0, 0};
+    int one_column = classify == DYN_CSV_ONE_COLUMN;
+    if (one_column) classify = 0;
     const char *s, *e;
     int first = 1, fields = 0, fields_line = 0, rows = 0, nclass = 0;
     double label0 = 0.0;
     int one_label = 1;
-    if (!x) info->n_class = 0;
+    if (!y) info->n_class = 0;
     while (next_line(&c, &s, &e)) {
         if (blank(s, e)) continue;
         int nf = count_fields(s, e);
@@ -198,7 +200,7 @@ static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_in
                 if (badf < 0) badf = fi, bs = p, be = q;
             } else {
                 if (numf < 0) numf = fi;
-                if (x && numeric) {
+                if (y && numeric) {
                     if (fi < nf - 1) x[(size_t)rows * (nf - 1) + fi] = v;
                     else y[rows] = classify ? (double)find_class(info->class_values, info->n_class, v) : v;
                 }
@@ -216,7 +218,13 @@ static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_in
                 continue;
             }
         }
-        if (nf < 2) {
+        if (one_column && nf != 1) {
+            info->err_line = c.line;
+            snprintf(info->err, sizeof info->err, "line %d: %d fields; this file must have one column of values", c.line,
+                     nf);
+            return DYN_ERR_RANGE;
+        }
+        if (!one_column && nf < 2) {
             info->err_line = c.line;
             snprintf(info->err, sizeof info->err, "line %d: need at least 2 fields (features, then the label)", c.line);
             return DYN_ERR_RANGE;
@@ -257,7 +265,7 @@ static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_in
                          c.line, (long)DYN_DATA_MAX_CELLS);
             return DYN_ERR_SIZE;
         }
-        if (!x && classify) { /* collect the distinct labels, kept sorted (insertion: at most 256) */
+        if (!y && classify) { /* collect the distinct labels, kept sorted (insertion: at most 256) */
             if (rows == 0) label0 = v;
             else if (v != label0) one_label = 0;
             if (find_class(info->class_values, nclass, v) < 0) {
@@ -284,7 +292,7 @@ static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_in
         snprintf(info->err, sizeof info->err, "no data rows (the file is empty or has only a header and comments)");
         return DYN_ERR_RANGE;
     }
-    if (!x && classify && one_label) {
+    if (!y && classify && one_label) {
         char b[32];
         snprintf(b, sizeof b, "%.15g", label0);
         info->err_line = 0;
@@ -308,9 +316,10 @@ dyn_status dyn_data_csv_scan(const char *buf, size_t len, int classify, dyn_csv_
 dyn_status dyn_data_csv_parse(const char *buf, size_t len, int classify, dyn_csv_info *info, double *x,
                               size_t x_len, double *y, size_t y_len)
 {
-    if (!info || !x || !y) return DYN_ERR_NULL;
+    if (!info || !y) return DYN_ERR_NULL;
     dyn_status st = dyn_data_csv_scan(buf, len, classify, info);
     if (st) return st;
+    if (!x && info->cols > 0) return DYN_ERR_NULL;
     if (x_len < (size_t)info->rows * (size_t)info->cols || y_len < (size_t)info->rows) return DYN_ERR_BUFFER;
     return csv_pass(buf, len, classify, info, x, y);
 }

@@ -72,7 +72,12 @@ typedef struct dyn_csv_info {
     char err[160];           /* on error: one line, e.g. "line 7: 3 fields, but line 2 has 4" */
 } dyn_csv_info;
 
-/* classify: nonzero for labels, 0 for regression targets. Returns DYN_OK, DYN_ERR_NULL, and DYN_ERR_RANGE with
+/* A classify value: one column of observations (no features, no label): every data line has exactly one field,
+ * which goes to y; cols = 0 and x is not written (e.g. the posterior module's mixture data). */
+#define DYN_CSV_ONE_COLUMN (-1)
+
+/* classify: nonzero for labels, 0 for regression targets, DYN_CSV_ONE_COLUMN for a single column of values
+ * ("line L: F fields; this file must have one column of values" otherwise). Returns DYN_OK, DYN_ERR_NULL, and DYN_ERR_RANGE with
  * info->err set for: an empty file ("no data rows"), a ragged row ("line L: F fields, but line K has G"), a
  * non-number ("line L, field F: 'abc' is not a number"; on the first line ", and field G is, so this is not a
  * header line" is added), an empty field ("line L, field F is empty"), a single column ("line L: need at least
@@ -80,7 +85,8 @@ typedef struct dyn_csv_info {
  * least 2 classes"), too many classes ("line L: more than 256 distinct labels; ..."), and DYN_ERR_SIZE with
  * info->err set for more than DYN_DATA_MAX_N rows, DYN_DATA_MAX_D features or DYN_DATA_MAX_CELLS values. */
 dyn_status dyn_data_csv_scan(const char *buf, size_t len, int classify, dyn_csv_info *info);
-/* x: rows x cols doubles, y: rows doubles, as counted by dyn_data_csv_scan (it scans the buffer again itself).
+/* x: rows x cols doubles (may be NULL when cols is 0), y: rows doubles, as counted by dyn_data_csv_scan (it scans
+ * the buffer again itself).
  * Returns the scan's codes (and messages), and DYN_ERR_BUFFER if x_len or y_len is too small. */
 dyn_status dyn_data_csv_parse(const char *buf, size_t len, int classify, dyn_csv_info *info, double *x,
                               size_t x_len, double *y, size_t y_len);

@@ -99,6 +99,19 @@ static void test_csv(void)
     expect_err("1,2,0\n3,inf,1\n", 1, "line 2, field 2: 'inf' is not a number", 2);
     expect_err("1,2,4\n3,5,4\n6,7,4\n", 1, "all 3 rows have the label 4: classification needs at least 2 classes", 0);
     expect_err("1\n2\n", 1, "line 1: need at least 2 fields (features, then the label)", 1);
+    /* one column of observations (DYN_CSV_ONE_COLUMN): values into y, no features; other widths refused */
+    expect_err("1\n2,3\n", DYN_CSV_ONE_COLUMN, "line 2: 2 fields; this file must have one column of values", 2);
+    expect_err("x\n1\ny\n", DYN_CSV_ONE_COLUMN, "line 3, field 1: 'y' is not a number", 3);
+    {
+        const char *txt = "# obs\nvalue\n0.5\n-1.25\n\n3e2\n";
+        dyn_csv_info ci;
+        double v[3];
+        CHECK(dyn_data_csv_parse(txt, strlen(txt), DYN_CSV_ONE_COLUMN, &ci, NULL, 0, v, 3) == DYN_OK &&
+                  ci.rows == 3 && ci.cols == 0 && ci.n_class == 0,
+              "one column: 3 rows, no features (%s)", ci.err);
+        CHECK(v[0] == 0.5 && v[1] == -1.25 && v[2] == 300.0, "one column: the values in y");
+        CHECK(dyn_data_csv_parse("1,2\n3,4\n", 8, 0, &ci, NULL, 0, v, 3) == DYN_ERR_NULL, "features need x");
+    }
     /* the header rule: a header has no numeric field; a first row with some numbers is data, and an error if it
      * also has a non-number (it used to be dropped silently as a "header") */
     expect_err("1.0,NA,0\n2,3,1\n4,5,0\n", 1,

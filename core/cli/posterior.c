@@ -24,61 +24,22 @@ typedef struct dataset {
 } dataset;
 
 /* The CSV goes through the core's parser (data.h: '#' comments, blank lines, a header line, errors with line
- * numbers); the file through the CLI's reader (gzip too). x: rows x cols features, y: rows targets (the last field).
- * The mixture's file has one column, which dyn_data_csv_* refuse (they want features, then a target): after
- * checking that no line has a comma, each line "v" is read as "v,v", so the column arrives in y with every
- * line number and message unchanged. */
+ * numbers); the file through the CLI's reader (gzip too). x: rows x cols features, y: rows targets (the last field);
+ * the mixture's file is one column of observations (DYN_CSV_ONE_COLUMN): they arrive in y, and x is NULL. */
 static void read_csv(const char *path, int one_column, long *rows, int *cols, double **x, double **y)
 {
     size_t len;
     char *text = read_file(path, &len);
     if (memchr(text, 0, len)) die("--data: %s is not a text file (it contains a NUL byte)", path);
-    if (one_column) {
-        size_t extra = 0;
-        long line = 0;
-        for (size_t i = 0; i < len;) { /* a line at a time: its fields, then a doubled copy's size */
-            const char *p = text + i, *nl = memchr(p, '\n', len - i);
-            size_t ll = nl ? (size_t)(nl - p) : len - i;
-            line++;
-            size_t k = 0;
-            while (k < ll && (p[k] == ' ' || p[k] == '\t')) k++;
-            if (k < ll && p[k] != '#' && memchr(p, ',', ll)) {
-                int f = 1;
-                for (size_t j = 0; j < ll; j++) f += p[j] == ',';
-                die("--data: the mixture model takes one column of observations; %s line %ld has %d fields", path,
-                    line, f);
-            }
-            extra += ll + 1;
-            i += ll + 1;
-        }
-        char *two = xmalloc(len + extra + 1, "the data file");
-        size_t o = 0;
-        for (size_t i = 0; i < len;) {
-            const char *p = text + i, *nl = memchr(p, '\n', len - i);
-            size_t ll = nl ? (size_t)(nl - p) : len - i, body = ll;
-            if (body && p[body - 1] == '\r') body--;
-            size_t k = 0;
-            while (k < body && (p[k] == ' ' || p[k] == '\t')) k++;
-            memcpy(two + o, p, body), o += body;
-            if (k < body && p[k] != '#') { /* a data or header line: ",v" */
-                two[o++] = ',';
-                memcpy(two + o, p, body), o += body;
-            }
-            two[o++] = '\n';
-            i += ll + 1;
-        }
-        free(text);
-        text = two;
-        len = o;
-    }
+    int mode = one_column ? DYN_CSV_ONE_COLUMN : 0;
     dyn_csv_info info;
-    dyn_status s = dyn_data_csv_scan(text, len, 0, &info);
+    dyn_status s = dyn_data_csv_scan(text, len, mode, &info);
     if (s == DYN_ERR_RANGE || s == DYN_ERR_SIZE) die("--data: %s: %s", path, info.err);
     check(s, "--data: reading the CSV");
     size_t nx = (size_t)info.rows * (size_t)info.cols;
-    *x = xmalloc(sizeof(double) * (nx ? nx : 1), "the features");
+    *x = nx ? xmalloc(sizeof(double) * nx, "the features") : NULL;
     *y = xmalloc(sizeof(double) * (size_t)info.rows, "the targets");
-    s = dyn_data_csv_parse(text, len, 0, &info, *x, nx ? nx : 1, *y, (size_t)info.rows);
+    s = dyn_data_csv_parse(text, len, mode, &info, *x, nx, *y, (size_t)info.rows);
     if (s == DYN_ERR_RANGE || s == DYN_ERR_SIZE) die("--data: %s: %s", path, info.err);
     check(s, "--data: reading the CSV");
     free(text);
