@@ -1088,6 +1088,26 @@ dyn_status dyn_ctl_train_step(dyn_ctl_train *t, const dyn_data *data, dyn_ctl_re
     return DYN_OK;
 }
 
+/* ------------------------------------------------------------------ data */
+
+dyn_status dyn_ctl_sin(int n, uint64_t seed, double noise, double *x, double *y)
+{
+    if (!x || !y) return DYN_ERR_NULL;
+    if (bad(noise)) return DYN_ERR_NAN;
+    if (n < 1 || n > DYN_DATA_MAX_N) return DYN_ERR_SIZE;
+    if (noise < 0.0 || noise > 10.0) return DYN_ERR_RANGE;
+    const double pi = 3.14159265358979323846;
+    dyn_rng r;
+    dyn_rng_seed(&r, seed);
+    for (int i = 0; i < n; i++) {
+        x[i] = -pi + 2.0 * pi * dyn_rng_uniform(&r);
+        y[i] = sin(x[i]) + (noise > 0.0 ? noise * dyn_rng_normal(&r) : 0.0);
+    }
+    return DYN_OK;
+}
+
+uint64_t dyn_ctl_test_seed(uint64_t seed) { return seed + 1u; }
+
 /* ------------------------------------------------------------------ names */
 
 static const char *const ARCH_NAMES[DYN_CTL_ARCH_COUNT] = {"plain", "antisym", "hamiltonian"};

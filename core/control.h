@@ -28,6 +28,8 @@
  *   dyn_ctl_train_why          the reason a training descriptor is refused, or NULL
  *   dyn_ctl_train_bytes / dyn_ctl_train_init / dyn_ctl_train_step   caller-owned, resumable training
  *   dyn_ctl_*_name / _parse    enum <-> "plain", "antisym", "hamiltonian"; "gd", ..; "auto", "pad", ..
+ *   dyn_ctl_sin                Li et al.'s regression toy: x ~ U[-pi, pi], y = sin x (+ noise)
+ *   dyn_ctl_test_seed          the seed of a generated data set's test set (one rule for the CLI and the page)
  *
  * The system (Li, Chen, Tai and E 2018; E 2017; Haber and Ruthotto 2017). An input u (n_in values) is embedded
  * into the state x_0 of width d: "pad" puts u in the first n_in units and zeros after; "repeat" sets
@@ -257,6 +259,13 @@ dyn_status dyn_ctl_train_step(dyn_ctl_train *t, const dyn_data *data, dyn_ctl_re
 double dyn_ctl_layer_hamiltonian(const dyn_ctl *c, const double *theta_t, const double *x, const double *p,
                                  const double *v, const double *q, int m, double rho, double *g, double *scratch,
                                  size_t scratch_len);
+
+/* n examples, x uniform on [-pi, pi] from dyn_rng seeded with seed, y = sin x + noise N(0, noise^2). n in
+ * 1..DYN_DATA_MAX_N, noise in [0, 10]. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE, DYN_ERR_SIZE. */
+dyn_status dyn_ctl_sin(int n, uint64_t seed, double noise, double *x, double *y);
+/* A generated training set (sin or a dyn_toy) with seed s has its test set drawn by the same generator with
+ * dyn_ctl_test_seed(s) = s + 1 (so the two never share a stream). */
+uint64_t dyn_ctl_test_seed(uint64_t seed);
 
 const char *dyn_ctl_arch_name(dyn_ctl_arch a);
 dyn_status dyn_ctl_arch_parse(const char *name, dyn_ctl_arch *out);
