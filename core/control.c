@@ -502,7 +502,7 @@ dyn_status dyn_ctl_backward(const dyn_ctl *c, const double *theta, const double 
         for (int j = 0; j < d; j++) {
             double s = 0.0;
             for (int q = 0; q < no; q++) s += Ac[(size_t)q * d + j] * v.dz[q];
-            p[j] = -s;
+            p[j] = -inv * s;
         }
         if (gro)
             for (int q = 0; q < no; q++) {
@@ -523,12 +523,12 @@ dyn_status dyn_ctl_backward(const dyn_ctl *c, const double *theta, const double 
         for (int i = 0; i < m; i++) {
             const double *xi = x + (size_t)i * d, *pi = pn + (size_t)i * d;
             step_one(c, L, xi, v.xa, v.a1, v.a2);
-            vjp_one(c, L, xi, v.xa, v.a1, v.a2, pi, p + (size_t)i * d, v.G, v.gb, inv, v.tmp);
+            vjp_one(c, L, xi, v.xa, v.a1, v.a2, pi, p + (size_t)i * d, v.G, v.gb, 1.0, v.tmp);
             const double *xni = xn + (size_t)i * d;
             for (int j = 0; j < d; j++) h += pi[j] * xni[j];
         }
         double th2 = norm2(th, (size_t)c->p_layer);
-        if (hamil) hamil[t] = h * inv - 0.5 * reg * th2;
+        if (hamil) hamil[t] = h - 0.5 * reg * th2;
         if (grad) {
             double *g = grad + (size_t)t * c->p_layer;
             to_theta_grad(c, v.G, v.gb, g);
@@ -764,7 +764,6 @@ double dyn_ctl_layer_hamiltonian(const dyn_ctl *c, const double *theta_t, const 
     if (rho > 0.0 && (!vv || !q)) return NAN;
     if (scratch_len < dyn_ctl_scratch_doubles(c)) return NAN;
     const int d = c->d.width, k = c->k;
-    const double inv = 1.0 / m;
     carve s = carve_scratch(c, scratch);
     lay L = layer_of(c, theta_t, s.Mbuf);
     memset(s.G, 0, sizeof(double) * ((size_t)k * k + (size_t)k));
@@ -773,7 +772,7 @@ double dyn_ctl_layer_hamiltonian(const dyn_ctl *c, const double *theta_t, const 
         const double *xi = x + (size_t)i * d, *pi = p + (size_t)i * d;
         step_one(c, L, xi, s.xa, s.a1, s.a2);
         for (int j = 0; j < d; j++) val += pi[j] * s.xa[j];
-        vjp_one(c, L, xi, s.xa, s.a1, s.a2, pi, s.gx, s.G, s.gb, inv, s.tmp);
+        vjp_one(c, L, xi, s.xa, s.a1, s.a2, pi, s.gx, s.G, s.gb, 1.0, s.tmp);
         if (rho > 0.0) {
             const double *vi = vv + (size_t)i * d, *qi = q + (size_t)i * d;
             double r2 = 0.0, e2 = 0.0;
@@ -784,12 +783,12 @@ double dyn_ctl_layer_hamiltonian(const dyn_ctl *c, const double *theta_t, const 
                 e2 += sq(s.xb[j]);
             }
             val -= 0.5 * rho * (r2 + e2);
-            vjp_one(c, L, xi, s.xa, s.a1, s.a2, s.w, NULL, s.G, s.gb, inv, s.tmp);
-            jvp_vjp_one(c, L, xi, s.xa, s.a1, s.a2, s.xb, pi, s.G, s.gb, rho * inv, s.tmp);
+            vjp_one(c, L, xi, s.xa, s.a1, s.a2, s.w, NULL, s.G, s.gb, 1.0, s.tmp);
+            jvp_vjp_one(c, L, xi, s.xa, s.a1, s.a2, s.xb, pi, s.G, s.gb, rho, s.tmp);
         }
     }
     const double reg = c->d.reg;
-    double out = val * inv - 0.5 * reg * norm2(theta_t, (size_t)c->p_layer);
+    double out = val - 0.5 * reg * norm2(theta_t, (size_t)c->p_layer);
     if (g) {
         to_theta_grad(c, s.G, s.gb, g);
         for (long j = 0; j < c->p_layer; j++) g[j] -= reg * theta_t[j];
@@ -892,6 +891,17 @@ size_t dyn_ctl_train_bytes(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n
     uint64_t doubles = 4 * P + B * (uint64_t)c->d.n_in + B + 2 * ((uint64_t)c->d.layers + 1) * B * d +
                        (uint64_t)c->d.layers + w;
     return bytes_or_0(doubles * sizeof(double) + ((uint64_t)n * sizeof(int) + 7u) / 8u * 8u);
+}
+
+double dyn_ctl_train_flops(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n)
+{
+    if (!c || !td || n < 1 || dyn_ctl_train_why(c, td)) return 0.0;
+    dyn_ctl_train_desc r = *td;
+    resolve_train(&r);
+    double B = batch_of(&r, n), k2 = (double)c->k * c->k;
+    int sa = r.method == DYN_CTL_MSA || r.method == DYN_CTL_EMSA;
+    return B * c->d.layers * k2 * (20.0 + (sa ? 32.0 * (r.inner_iters + 1) : 0.0)) +
+           4.0 * B * c->n_out * c->d.width * (sa ? r.inner_iters + 2 : 1);
 }
 
 dyn_status dyn_ctl_train_init(dyn_ctl_train *t, const dyn_ctl *c, const dyn_ctl_train_desc *td, const dyn_data *data,

@@ -176,7 +176,7 @@ static void test_gradients(void)
             CHECK(err <= 1e-10 * fmax(gmax, 1e-3), "arch %d task %d: dJ/dtheta vs finite differences: %g (|g| %g)",
                   arch, task, err, gmax);
             worst = fmax(worst, err / fmax(gmax, 1e-3));
-            /* costates: p_t^i = -d Phi(x_T^i) / d x_t^i. Perturb example 0's state at layer t and carry it on. */
+            /* costates: p_t^i = -(1/m) d Phi(x_T^i) / d x_t^i. Perturb example 0's state at layer t and carry it on. */
             for (int t = 0; t <= S.T; t += 2) {
                 for (int j = 0; j < d; j++) {
                     double fp[4], hs[4] = {1e-3, -1e-3, 2e-3, -2e-3};
@@ -196,10 +196,10 @@ static void test_gradients(void)
                         fp[q] = ref_phi(&S2, th2, x, y[0]);
                         free(th2);
                     }
-                    double dphi = (8.0 * (fp[0] - fp[1]) - (fp[2] - fp[3])) / 12e-3;
+                    double dphi = (8.0 * (fp[0] - fp[1]) - (fp[2] - fp[3])) / 12e-3 / m;
                     double e = fabs(-dphi - ps[((size_t)t * m) * d + j]);
                     worst_p = fmax(worst_p, e);
-                    CHECK(e <= 1e-9 * fmax(1.0, fabs(dphi)), "arch %d task %d: p_%d[%d] = %.12g, -dPhi/dx = %.12g",
+                    CHECK(e <= 1e-10 * fmax(1.0 / m, fabs(dphi)), "arch %d task %d: p_%d[%d] = %.12g, -dPhi/dx = %.12g",
                           arch, task, t, j, ps[((size_t)t * m) * d + j], -dphi);
                 }
             }
