@@ -14,6 +14,7 @@ for f in theta.npy theta0.npy states.npy costates.npy X.npy y.npy X_test.npy y_t
 is_png "$out/ref/history.png"
 [ "$(grep -vc '^#' "$out/ref/history.csv")" -eq 22 ] && ok || bad "history.csv: a header and 21 rows"
 [ "$(grep -vc '^#' "$out/ref/hamiltonian.csv")" -eq 21 ] && ok || bad "hamiltonian.csv: a header and 20 layers"
+[ "$(grep -vc '^#' "$out/ref/layers.csv")" -eq 401 ] && ok || bad "layers.csv: a header and 20 x 20 rows"
 # E-MSA on the reference problem: the loss falls from ~34 to below 0.2 in 20 sweeps (Li et al. 2018, Fig. 3)
 awk -v l="$(key "$j" train_loss)" 'BEGIN { exit !(l < 0.2) }' && ok || bad "emsa train loss $(key "$j" train_loss)"
 

@@ -212,6 +212,7 @@ typedef struct history {
     int rows;                 /* iterations recorded + 1 (row 0 is the initialisation) */
     double *ms, *loss, *obj, *test_loss, *acc, *test_acc, *batch_loss, *feas_x, *feas_p, *hgrad;
     int *inner;
+    double *lay_hgrad, *lay_gain; /* rows x T: per layer |grad H_t| before and the H_t gain of each iteration */
     int diverged_at;          /* 0: never; else the iteration whose loss was not finite */
 } history;
 
@@ -241,6 +242,10 @@ static void train_one(const problem *p, const dyn_ctl_train_desc *td, const doub
     h->acc = block + 4 * n, h->test_acc = block + 5 * n, h->batch_loss = block + 6 * n, h->feas_x = block + 7 * n;
     h->feas_p = block + 8 * n, h->hgrad = block + 9 * n;
     h->inner = xmalloc(sizeof(int) * n, "the history");
+    const int T = p->c.d.layers;
+    h->lay_hgrad = xmalloc(sizeof(double) * 2 * (size_t)n * T, "the per-layer history");
+    h->lay_gain = h->lay_hgrad + (size_t)n * T;
+    for (int q = 0; q < T; q++) h->lay_hgrad[q] = h->lay_gain[q] = DNAN;
     res->theta0 = xmalloc(sizeof(double) * P, "the controls");
     res->theta = xmalloc(sizeof(double) * P, "the controls");
     memcpy(res->theta0, theta0, sizeof(double) * P);
@@ -259,7 +264,7 @@ static void train_one(const problem *p, const dyn_ctl_train_desc *td, const doub
     double elapsed = 0.0, last_note = 0.0;
     memcpy(res->theta, t.theta, sizeof(double) * P);
     for (int k = 1; k <= p->iters; k++) {
-        dyn_ctl_report rep;
+        dyn_ctl_report rep = {.layer_hgrad = h->lay_hgrad + (size_t)k * T, .layer_gain = h->lay_gain + (size_t)k * T};
         double t0 = now_ms();
         dyn_status st = dyn_ctl_train_step(&t, &p->train, &rep);
         elapsed += now_ms() - t0; /* the evaluations below are bookkeeping, not training time */
@@ -296,7 +301,7 @@ static void train_one(const problem *p, const dyn_ctl_train_desc *td, const doub
 
 static void free_result(result *r)
 {
-    free(r->h.ms), free(r->h.inner), free(r->theta0), free(r->theta);
+    free(r->h.ms), free(r->h.inner), free(r->h.lay_hgrad), free(r->theta0), free(r->theta);
 }
 
 static double *initial(const problem *p)
@@ -468,7 +473,8 @@ static int cmd_train(int argc, char **argv)
              "Trains a residual net as a control problem and writes to DIR: theta.npy and theta0.npy (the controls,\n"
              "float64, layout in net.json), states.npy and costates.npy (T+1 x N x d, training set, final controls),\n"
              "hamiltonian.csv (per layer: H_t, |grad H_t|, |W_t|_2, invertibility margin), history.csv (per\n"
-             "iteration: losses, E-MSA's feasibility errors, the Hamiltonians' gradient norm), X.npy, y.npy (and\n"
+             "iteration: losses, E-MSA's feasibility errors, the Hamiltonians' gradient norm), layers.csv (per\n"
+             "iteration and layer: |grad H_t| and the gain in H_t), X.npy, y.npy (and\n"
              "X_test.npy, y_test.npy), net.json, history.png. Prints a JSON summary. A run that diverges (the loss\n"
              "stops being finite) keeps its last finite controls and says \"diverged\": true.",
              o};
@@ -533,6 +539,16 @@ static int cmd_train(int argc, char **argv)
                  "batch_loss, feas_*, hgrad from the iteration's report (see core/control.h)\n%s\n",
             HISTORY_HEADER);
     history_csv(f.f, dyn_ctl_method_name(m), &r.h, 0);
+    out_close(&f);
+    out_open(&f, path_in(&pb, out, "layers.csv"));
+    fprintf(f.f, "# per iteration and layer: |grad_theta H_t| at the controls the iteration started from (how far layer t "
+                 "is from a stationary point of its Hamiltonian) and the increase of H_t (msa: H_t; emsa: the augmented "
+                 "H_t; gd/sgd/adam: H_t at the old states and costates) that the iteration achieved\n"
+                 "iter,layer,hgrad,gain\n");
+    for (int k = 1; k < r.h.rows; k++)
+        for (int t = 0; t < T; t++)
+            fprintf(f.f, "%d,%d,%s,%s\n", k, t, shortest(r.h.lay_hgrad[(size_t)k * T + t], b[0]),
+                    shortest(r.h.lay_gain[(size_t)k * T + t], b[1]));
     out_close(&f);
     write_net_json(path_in(&pb, out, "net.json"), &p, &r);
     char title[256];
