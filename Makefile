@@ -53,6 +53,9 @@ test-asan: deps
 # every native benchmark program (tests/bench/*.c), then the WebAssembly timings (bench-web)
 bench: native
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b ==" && "$$b" || true; done
+	@echo "== tests/bench/control_peer.py (the numpy/scipy way, for bench_control's ratios) =="
+	@/usr/bin/python3 tests/bench/control_peer.py 2>/dev/null || \
+	  echo "skipped: needs python3-numpy and python3-scipy (apt-get install python3-numpy python3-scipy)"
 	@$(MAKE) --no-print-directory bench-web
 
 clean:

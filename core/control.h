@@ -117,7 +117,7 @@ size_t dyn_ctl_layer_params(const dyn_ctl *c);
 dyn_status dyn_ctl_init_params(const dyn_ctl *c, double sw2, double sb2, uint64_t seed, double *theta, size_t theta_len);
 
 /* Scratch doubles every function below needs (except training, which owns its workspace):
- * 14 d + 2 k^2 + n_out (d + 3) + 8. */
+ * 18 d + 2 k^2 + n_out (d + 3) + 8. */
 size_t dyn_ctl_scratch_doubles(const dyn_ctl *c);
 
 /* states: (T + 1) x m x d (see the layout above) for the m x n_in inputs u. m >= 1.
@@ -253,7 +253,8 @@ dyn_status dyn_ctl_train_init(dyn_ctl_train *t, const dyn_ctl *c, const dyn_ctl_
  * forward and costates backward with the current controls, then every layer's controls replaced by L-BFGS's
  * maximiser of its (augmented) Hamiltonian, all layers from the same states and costates, as in Li et al.'s
  * Algorithm 2, and a trained read-out by L-BFGS's minimiser of the terminal loss at the old final states).
- * rep may be NULL. A non-finite loss before the update returns DYN_ERR_NAN and leaves theta unchanged
+ * rep may be NULL (then the feasibility errors, one forward and backward pass over the old states, and the layer
+ * gains, are not computed). A non-finite loss before the update returns DYN_ERR_NAN and leaves theta unchanged
  * (diverged). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_NAN. */
 dyn_status dyn_ctl_train_step(dyn_ctl_train *t, const dyn_data *data, dyn_ctl_report *rep);
 
