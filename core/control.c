@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lbfgs.h"
+#include "quad.h"
 
 static int bad(double x) { return isnan(x) || isinf(x); }
 static double sq(double x) { return x * x; }
@@ -766,6 +767,45 @@ dyn_status dyn_ctl_perturb(const dyn_ctl *c, const double *theta, const double *
             e = en;
             en = sw;
             growth[t + 1] += norm2(e, (size_t)d);
+        }
+    }
+    for (int t = 0; t <= T; t++) growth[t] = sqrt(growth[t] / m);
+    return DYN_OK;
+}
+
+dyn_status dyn_ctl_perturb_theory(const dyn_ctl *c, double sw2, double sb2, const double *q0, int m, double *growth)
+{
+    if (!c || !q0 || !growth) return DYN_ERR_NULL;
+    if (bad(sw2) || bad(sb2)) return DYN_ERR_NAN;
+    if (m < 1) return DYN_ERR_SIZE;
+    const dyn_act act = c->d.act;
+    int odd = act == DYN_ACT_TANH || act == DYN_ACT_ERF || act == DYN_ACT_HARD_TANH || act == DYN_ACT_LINEAR;
+    if (c->d.arch == DYN_CTL_HAMILTONIAN || c->d.gamma != 0.0 || !odd || sw2 < 0.0 || sw2 > 100.0 || sb2 < 0.0 ||
+        sb2 > 100.0)
+        return DYN_ERR_RANGE;
+    for (int i = 0; i < m; i++)
+        if (bad(q0[i])) return DYN_ERR_NAN;
+        else if (q0[i] < 0.0) return DYN_ERR_RANGE;
+    enum { NQ = 96 };
+    double z[NQ], w[NQ], qs[2 * NQ];
+    dyn_status st = dyn_quad_hermite(NQ, z, w, qs);
+    if (st) return st;
+    const double s = c->d.arch == DYN_CTL_ANTISYM ? 2.0 * sw2 : sw2, dl2 = c->d.delta * c->d.delta;
+    const int T = c->d.layers;
+    for (int t = 0; t <= T; t++) growth[t] = 0.0;
+    for (int i = 0; i < m; i++) {
+        double Q = q0[i], G = 1.0;
+        growth[0] += 1.0;
+        for (int t = 0; t < T; t++) {
+            double sd = sqrt(s * Q + sb2), v = 0.0, chi = 0.0;
+            for (int j = 0; j < NQ; j++) {
+                double f = dyn_act_phi(act, sd * z[j]), g = dyn_act_dphi(act, sd * z[j]);
+                v += w[j] * f * f;
+                chi += w[j] * g * g;
+            }
+            G *= 1.0 + dl2 * s * chi;
+            Q += dl2 * v;
+            growth[t + 1] += G;
         }
     }
     for (int t = 0; t <= T; t++) growth[t] = sqrt(growth[t] / m);

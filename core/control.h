@@ -24,6 +24,7 @@
  *   dyn_ctl_jacdet_grid2d      det of a step's Jacobian over the state plane (d = 2): where the step folds
  *   dyn_ctl_layer_norms        |W_t|_2 per layer and the invertibility margin delta |W_t|_2 max|phi'|
  *   dyn_ctl_perturb            growth of a small input perturbation over depth (tangent propagation)
+ *   dyn_ctl_perturb_theory     its wide-net mean-field prediction at random initialisation, from chi_1(q_t)
  *   dyn_ctl_train_desc / dyn_ctl_train / dyn_ctl_report   training by gd, sgd, adam, msa or emsa
  *   dyn_ctl_train_why          the reason a training descriptor is refused, or NULL
  *   dyn_ctl_train_bytes / dyn_ctl_train_init / dyn_ctl_train_step   caller-owned, resumable training
@@ -177,6 +178,20 @@ dyn_status dyn_ctl_layer_norms(const dyn_ctl *c, const double *theta, double *no
  * DYN_ERR_BUFFER. */
 dyn_status dyn_ctl_perturb(const dyn_ctl *c, const double *theta, const double *u, int m, uint64_t seed,
                            double *growth, double *scratch, size_t scratch_len);
+
+/* The mean-field prediction of dyn_ctl_perturb's growth for a wide plain or antisym (gamma = 0) net whose controls
+ * are drawn as dyn_ctl_init_params(sw2, sb2) draws them (a fresh random matrix per layer), for an odd activation
+ * (tanh, erf, hard_tanh, linear). With s = sw2 (plain) or 2 sw2 (antisym: K - K^T has twice the variance) and
+ * Q_t = |x_t|^2 / d, the state and a tangent v obey, as d -> infinity,
+ *   Q_{t+1} = Q_t + delta^2 E[phi(u)^2],   |v_{t+1}|^2 = |v_t|^2 (1 + delta^2 chi_1(q_t)),
+ *   chi_1(q) = s E[phi'(u)^2],  u ~ N(0, q_t),  q_t = s Q_t + sb2
+ * (the cross terms vanish: phi is odd and the weights have mean 0, so E[v . phi'(a) W v] = 0): each residual step
+ * multiplies squared perturbations by 1 + delta^2 chi_1 > 1, with the chi_1 of the signal-propagation demo taken at
+ * the current variance, so a residual net has no ordered phase. q0 holds m examples' Q_0 (|x_0|^2 / d of each
+ * embedded input); growth (T + 1): sqrt(mean over the examples of |v_t|^2 / |v_0|^2). Gauss-Hermite quadrature
+ * with 96 nodes. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_SIZE, DYN_ERR_RANGE (hamiltonian, gamma != 0,
+ * an activation that is not odd, sw2 or sb2 outside [0, 100], a negative q0). */
+dyn_status dyn_ctl_perturb_theory(const dyn_ctl *c, double sw2, double sb2, const double *q0, int m, double *growth);
 
 /* ------------------------------------------------------------------ training */
 

@@ -48,11 +48,22 @@ is_png "$out/flow.png"
 expect_keys flow "$j" train_acc test_acc every_step_invertible margin fold_fraction shown
 [ "$(echo "$j" | sed 's/.*"margin": \[\([^]]*\)\].*/\1/' | tr ',' '\n' | wc -l)" -eq 10 ] && ok || bad "10 margins"
 
+# stability: simulated growth within 10 % of the mean-field theory at width 64 for plain and antisym
+j=$("$bin" control stability --layers 20 --png "$out/stab.png") || bad "stability"
+is_png "$out/stab.png"
+for a in plain antisym; do
+    line=$(echo "$j" | grep "\"arch\": \"$a\"")
+    awk -v g="$(key "$line" growth)" -v t="$(key "$line" theory)" 'BEGIN { exit !(g > 0.9 * t && g < 1.1 * t) }' &&
+        ok || bad "stability $a: growth $(key "$line" growth) vs theory $(key "$line" theory)"
+done
+case "$(echo "$j" | grep hamiltonian)" in *'"theory": null'*) ok ;; *) bad "no theory for hamiltonian" ;; esac
+expect_error "stability from zero" control stability --init zero --png "$out/x.png"
+
 # a diverging run is reported and keeps finite controls: plain GD with a huge step
 j=$("$bin" control train --method gd --lr 100 --init normal --sw2 4 --iters 30 --out "$out/div" 2>"$out/err")
 case "$j" in *'"diverged": true'*) ok ;; *'"diverged": false'*) ok ;; *) bad "divergence flag: $j" ;; esac
 
-for c in train compare flow; do "$bin" control $c --help | grep -q '^usage:' && ok || bad "control $c --help"; done
+for c in train compare flow stability; do "$bin" control $c --help | grep -q '^usage:' && ok || bad "control $c --help"; done
 "$bin" control --help | grep -q 'emsa' && ok || bad "control --help"
 "$bin" --help | grep -q 'control' && ok || bad "--help lists control"
 

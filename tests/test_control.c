@@ -313,6 +313,41 @@ static void test_closed_forms(void)
     free(th), free(sc);
 }
 
+/* The mean-field growth of perturbations against wide random nets (d = 256), plain and antisymmetric tanh: the root
+ * mean square over 8 random nets (each layer's matrix is one sample, so a single net fluctuates by a few per cent)
+ * within 2.5 % of the theory at every layer (measured: 1.7 % plain, 0.1 % antisym after 12 layers; the plain
+ * net's gap is mostly the 1/d correction: over 20 nets 1.1 % at d = 256, 2 % at d = 64). */
+static void test_perturb_theory(void)
+{
+    for (int arch = 0; arch < 2; arch++) {
+        sys S = {.n_in = 2, .d = 256, .T = 12, .arch = arch, .delta = 0.5, .act = DYN_ACT_TANH, .n_class = 2};
+        dyn_ctl c = make(&S);
+        size_t P = dyn_ctl_param_count(&c), sd = dyn_ctl_scratch_doubles(&c);
+        double *th = malloc(P * sizeof *th), *sc = malloc(sd * sizeof *sc), u[60], q0[30], g[13], gt[13];
+        double ms[13] = {0};
+        dyn_rng r;
+        dyn_rng_seed(&r, 8);
+        for (int i = 0; i < 30; i++) {
+            u[2 * i] = 3 * dyn_rng_normal(&r), u[2 * i + 1] = 3 * dyn_rng_normal(&r);
+            q0[i] = (u[2 * i] * u[2 * i] + u[2 * i + 1] * u[2 * i + 1]) / S.d; /* pad: |x_0|^2 / d */
+        }
+        for (int net = 0; net < 8; net++) {
+            dyn_ctl_init_params(&c, 1.6, 0.05, 100 + net, th, P);
+            CHECK(dyn_ctl_perturb(&c, th, u, 30, 5 + net, g, sc, sd) == DYN_OK, "perturb");
+            for (int t = 0; t <= S.T; t++) ms[t] += g[t] * g[t] / 8;
+        }
+        CHECK(dyn_ctl_perturb_theory(&c, 1.6, 0.05, q0, 30, gt) == DYN_OK, "theory");
+        for (int t = 1; t <= S.T; t++) CHECK_NEAR(sqrt(ms[t]), gt[t], 0.025, 0, "growth against mean-field theory");
+        printf("perturbation growth after %d layers (%s): simulated %.4f, theory %.4f\n", S.T, arch ? "antisym" : "plain",
+               sqrt(ms[S.T]), gt[S.T]);
+        free(th), free(sc);
+    }
+    sys H = {.n_in = 2, .d = 4, .T = 2, .arch = 2, .delta = 0.5, .act = DYN_ACT_TANH, .n_class = 2};
+    dyn_ctl c = make(&H);
+    double q0 = 1, g[3];
+    CHECK(dyn_ctl_perturb_theory(&c, 1, 0, &q0, 1, g) == DYN_ERR_RANGE, "no theory for hamiltonian");
+}
+
 /* L-BFGS on Rosenbrock's function (minimum 0 at (1, 1)) and on a convex quadratic (exact in n steps at most, here
  * a few) */
 static double rosen(void *ctx, const double *x, double *g)
@@ -471,6 +506,7 @@ int main(void)
     test_gradients();
     test_augmented_hamiltonian();
     test_closed_forms();
+    test_perturb_theory();
     test_lbfgs();
     test_training();
     test_determinism();

@@ -16,6 +16,8 @@ const char CLI_CONTROL_HELP[] =
     "  compare   several methods from one initialisation on one problem: loss against iteration and time (PNG, CSV)\n"
     "  flow      2-D data carried through the layers: a PNG strip of the points at chosen layers over the decision\n"
     "            regions, and whether each step is invertible\n"
+    "  stability the growth of an input perturbation over depth at random initialisation: plain, antisymmetric and\n"
+    "            Hamiltonian layers, against the mean-field prediction from chi_1 (PNG, JSON)\n"
     "The defaults are Li et al.'s toy problem: sin(x) on [-pi, pi], 100 training and 100 test points, width 5, 20\n"
     "layers, delta 0.25, tanh, reg 1e-3, zero initialisation, E-MSA with rho 1 and 10 L-BFGS iterations per layer.\n";
 
@@ -800,8 +802,138 @@ static int cmd_flow(int argc, char **argv)
     return 0;
 }
 
+/* ------------------------------------------------------------------ control stability */
+
+static int cmd_stability(int argc, char **argv)
+{
+    opt o[] = {CTL_OPTS, {"archs", "plain,antisym,hamiltonian", "architectures to compare", 0, 0},
+               {"nets", "4", "random nets averaged per architecture (1..64)", 0, 0},
+               {"png", "stability.png", "growth against depth (PNG)", 0, 0}, {0}};
+    for (opt *q = o; q->name; q++) { /* wide random nets at initialisation */
+        if (strcmp(q->name, "data") == 0) q->value = "moons";
+        if (strcmp(q->name, "width") == 0) q->value = "64";
+        if (strcmp(q->name, "layers") == 0) q->value = "50";
+        if (strcmp(q->name, "init") == 0) q->value = "normal";
+        if (strcmp(q->name, "sw2") == 0) q->value = "1.5";
+        if (strcmp(q->name, "delta") == 0) q->value = "0.3";
+        if (strcmp(q->name, "n") == 0) q->value = "50";
+    }
+    cmd c = {"dynlens control stability [--archs plain,antisym,hamiltonian] [--width d] [--layers T] [--sw2 V] [--png F]",
+             "How much an infinitesimal perturbation of the input grows through randomly initialised residual nets\n"
+             "(--init normal, --sw2, --sb2), by exact tangent propagation, as the root mean square over --nets nets\n"
+             "and the training examples, for each architecture (--gamma damps antisym), with the mean-field prediction\n"
+             "|v_{t+1}|^2 = |v_t|^2 (1 + delta^2 chi_1(q_t)) for plain and antisym nets (odd activations, gamma 0).\n"
+             "Prints a JSON summary.",
+             o};
+    parse_opts(&c, argc, argv);
+    problem p = {0};
+    setup(&c, &p);
+    if (p.zero_init) die("--init zero: a zero net is the identity map and nothing grows; use --init normal");
+    int nets = (int)get_int(&c, "nets", 1, 64);
+    dyn_ctl_arch archs[8];
+    int na = 0;
+    const char *list = get(&c, "archs");
+    for (const char *s = list; *s;) {
+        const char *e = strchr(s, ',');
+        size_t l = e ? (size_t)(e - s) : strlen(s);
+        char name[32];
+        if (l == 0 || l >= sizeof name || na == 8) die("--archs: '%s' is not a list of architectures", list);
+        memcpy(name, s, l);
+        name[l] = 0;
+        if (dyn_ctl_arch_parse(name, &archs[na]))
+            die("--archs: unknown architecture '%s'; choose from plain, antisym, hamiltonian", name);
+        na++;
+        s = e ? e + 1 : s + l;
+        if (e && !*s) die("--archs: '%s' ends with a comma", list);
+    }
+    if (!na) die("--archs: no architecture given");
+    dyn_ctl cs[8];
+    dyn_ctl_desc base = ctl_desc(&c, &p);
+    for (int a = 0; a < na; a++) {
+        dyn_ctl_desc d = base;
+        d.arch = archs[a];
+        if (d.arch != DYN_CTL_ANTISYM) d.gamma = 0.0;
+        const char *why = dyn_ctl_why(&d);
+        if (why) die("--archs %s: %s", dyn_ctl_arch_name(archs[a]), why);
+        check(dyn_ctl_init(&cs[a], &d), "setting up the network");
+    }
+    const int T = base.layers, N = p.train.n, d = base.width;
+    double gf = (double)na * nets * N * T * 4.0 * d * d * 1e-9;
+    if (gf > p.max_gflop) die("about %.3g GFLOP, more than --max-gflop %g: raise it, or use fewer nets, examples or layers", gf, p.max_gflop);
+    p.font = load_font(&p.font_len);
+    double *g = xmalloc(sizeof(double) * 3 * (T + 1) * (size_t)na, "the growth"), *gt = g + (size_t)(T + 1) * na;
+    double *xs = gt + (size_t)(T + 1) * na, *q0 = xmalloc(sizeof(double) * N, "q0"), *tmp = xmalloc(sizeof(double) * (T + 1), "tmp");
+    int *has_theory = xmalloc(sizeof(int) * na, "flags");
+    for (int t = 0; t <= T; t++) xs[t] = t;
+    for (int a = 0; a < na; a++) {
+        const dyn_ctl *ct = &cs[a];
+        size_t P = dyn_ctl_param_count(ct), sd = dyn_ctl_scratch_doubles(ct);
+        double *th = xmalloc(sizeof(double) * P, "the controls"), *sc = xmalloc(sizeof(double) * sd, "scratch");
+        double *ga = g + (size_t)a * (T + 1);
+        for (int t = 0; t <= T; t++) ga[t] = 0.0;
+        for (int k = 0; k < nets; k++) {
+            check(dyn_ctl_init_params(ct, p.sw2, p.sb2, p.seed + (uint64_t)k, th, P), "initialising");
+            check(dyn_ctl_perturb(ct, th, p.train.x, N, p.seed + 1000u + (uint64_t)k, tmp, sc, sd), "the growth");
+            for (int t = 0; t <= T; t++) ga[t] += tmp[t] * tmp[t] / nets;
+        }
+        for (int t = 0; t <= T; t++) ga[t] = sqrt(ga[t]);
+        /* |x_0|^2 / d of each embedded input, for the theory */
+        for (int i = 0; i < N; i++) {
+            double s2 = 0.0;
+            for (int j = 0; j < d; j++) {
+                double v = ct->d.embed == DYN_CTL_EMBED_REPEAT ? p.train.x[(size_t)i * p.train.d + j % p.train.d]
+                                                                : (j < p.train.d ? p.train.x[(size_t)i * p.train.d + j] : 0.0);
+                s2 += v * v;
+            }
+            q0[i] = s2 / d;
+        }
+        has_theory[a] = dyn_ctl_perturb_theory(ct, p.sw2, p.sb2, q0, N, gt + (size_t)a * (T + 1)) == DYN_OK;
+        free(th), free(sc);
+    }
+    dyn_fig_series sr[16];
+    char labs[16][64];
+    int ns = 0;
+    static const uint8_t ARCH_RGB[3][3] = {{214, 39, 40}, {31, 119, 180}, {44, 160, 44}};
+    for (int a = 0; a < na; a++) {
+        const uint8_t *col = ARCH_RGB[archs[a]];
+        snprintf(labs[2 * a], 64, "%s (simulated)", dyn_ctl_arch_name(archs[a]));
+        sr[ns++] = (dyn_fig_series){.x = xs, .y = g + (size_t)a * (T + 1), .n = T + 1,
+                                    .rgba = {col[0], col[1], col[2], 255}, .label = labs[2 * a]};
+        if (has_theory[a]) {
+            snprintf(labs[2 * a + 1], 64, "%s (mean-field theory)", dyn_ctl_arch_name(archs[a]));
+            sr[ns++] = (dyn_fig_series){.x = xs, .y = gt + (size_t)a * (T + 1), .n = T + 1, .dashed = 1,
+                                        .rgba = {col[0], col[1], col[2], 255}, .label = labs[2 * a + 1]};
+        }
+    }
+    char title[200];
+    snprintf(title, sizeof title, "Perturbation growth at random init: width %d, δ = %g, σ_w^2 = %g, %s", d,
+             base.delta, p.sw2, dyn_act_name(base.act));
+    dyn_fig_desc fd = fig_desc(&p, title, "layer t", "|v_t| / |v_0| (root mean square)");
+    fd.log_y = 1;
+    figure_png(get(&c, "png"), &fd, NULL, 0, 0, NULL, 0, sr, ns);
+    printf("{\"width\": %d, \"layers\": %d, \"delta\": ", d, T);
+    jnum(stdout, base.delta);
+    printf(", \"sw2\": ");
+    jnum(stdout, p.sw2);
+    printf(", \"nets\": %d, \"archs\": [", nets);
+    for (int a = 0; a < na; a++) {
+        printf("%s\n  {\"arch\": \"%s\", \"growth\": ", a ? "," : "", dyn_ctl_arch_name(archs[a]));
+        jnum(stdout, g[(size_t)a * (T + 1) + T]);
+        printf(", \"theory\": ");
+        jnum(stdout, has_theory[a] ? gt[(size_t)a * (T + 1) + T] : DNAN);
+        printf(", \"per_layer\": ");
+        jarr(stdout, g + (size_t)a * (T + 1), T + 1);
+        printf("}");
+    }
+    printf("]}\n");
+    free(g), free(q0), free(tmp), free(has_theory);
+    free_problem(&p);
+    return 0;
+}
+
 int cli_control(int argc, char **argv)
 {
-    static const cli_cmd cmds[] = {{"train", cmd_train}, {"compare", cmd_compare}, {"flow", cmd_flow}};
-    return run_family("control", cmds, 3, CLI_CONTROL_HELP, argc, argv);
+    static const cli_cmd cmds[] = {
+        {"train", cmd_train}, {"compare", cmd_compare}, {"flow", cmd_flow}, {"stability", cmd_stability}};
+    return run_family("control", cmds, 4, CLI_CONTROL_HELP, argc, argv);
 }
