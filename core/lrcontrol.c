@@ -171,12 +171,12 @@ dyn_status dyn_lrc_schedule_parse(const char *spec, dyn_lrc_schedule *out, char 
     size_t head = colon ? (size_t)(colon - spec) : strlen(spec);
     const char *rest = colon ? colon + 1 : NULL;
 #define IS(name) (head == strlen(name) && strncmp(spec, name, head) == 0)
-    if (IS("optimal") || IS("discrete")) {
+    if (IS("optimal") || IS("discrete") || IS("given")) {
         if (rest) {
-            set_err(err, err_len, "schedule '%s': optimal and discrete take no parameter", spec);
+            set_err(err, err_len, "schedule '%s': optimal, discrete and given take no parameter", spec);
             return DYN_ERR_RANGE;
         }
-        out->kind = IS("optimal") ? DYN_LRC_OPTIMAL : DYN_LRC_DISCRETE;
+        out->kind = IS("optimal") ? DYN_LRC_OPTIMAL : IS("discrete") ? DYN_LRC_DISCRETE : DYN_LRC_GIVEN;
         return DYN_OK;
     }
     if (IS("const")) {
@@ -214,7 +214,7 @@ dyn_status dyn_lrc_schedule_parse(const char *spec, dyn_lrc_schedule *out, char 
         return DYN_OK;
     }
 #undef IS
-    set_err(err, err_len, "unknown schedule '%s'; choose optimal, discrete, const:U, inv:C[:T0] or direct:K", spec);
+    set_err(err, err_len, "unknown schedule '%s'; choose optimal, discrete, const:U, inv:C[:T0], direct:K or given", spec);
     return DYN_ERR_UNKNOWN_NAME;
 }
 

@@ -11,7 +11,8 @@
  *   dyn_lrc_problem           the quadratic, its gradient noise, the start, the base learning rate eta, the batch
  *   dyn_lrc_schedule          a learning-rate multiplier u(t) in [0, 1]: optimal feedback, its discrete-time
  *                             twin, constant, 1/t-type, given per step, or the result of dyn_lrc_optimize
- *   dyn_lrc_schedule_parse    "optimal", "discrete", "const:0.5", "inv:1", "inv:1:10", "direct:40" -> a schedule
+ *   dyn_lrc_schedule_parse    "optimal", "discrete", "const:0.5", "inv:1", "inv:1:10", "direct:40", "given" -> a
+ *                             schedule
  *   dyn_lrc_schedule_label    a schedule -> the same text (CSV columns, JSON, legends)
  *   dyn_lrc_steps             the number of SGD steps N = T / eta for a horizon T (checked)
  *   dyn_lrc_control           the rule itself: u for every coordinate at step k, time t, second moments m
@@ -95,7 +96,7 @@ typedef struct dyn_lrc_schedule {
 
 /* dyn_lrc_schedule_parse: spec -> *out (u = NULL: a GIVEN or DIRECT schedule still needs its values).
  *   "optimal" | "discrete" | "const:U" (0 < U <= 1) | "inv:C" or "inv:C:T0" (C > 0, T0 >= 0) | "direct:K"
- *   (1 <= K <= DYN_LRC_MAX_PIECES). err (optional, err_len bytes) gets a one-line reason on failure.
+ *   (1 <= K <= DYN_LRC_MAX_PIECES) | "given" (the caller supplies u and n_u). err (optional, err_len bytes) gets a one-line reason on failure.
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_UNKNOWN_NAME (not one of the forms), DYN_ERR_RANGE (a number out of range
  * or not a number). */
 dyn_status dyn_lrc_schedule_parse(const char *spec, dyn_lrc_schedule *out, char *err, size_t err_len);

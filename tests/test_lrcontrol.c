@@ -365,17 +365,17 @@ static void test_monte_carlo(void)
 
 static void test_parse_and_control(void)
 {
-    const char *ok[] = {"optimal", "discrete", "const:0.5", "inv:2", "inv:2:10", "direct:40", "const:1"};
-    const char *lab[] = {"optimal", "discrete", "const:0.5", "inv:2", "inv:2:10", "direct:40", "const:1"};
-    for (int i = 0; i < 7; i++) {
+    const char *ok[] = {"optimal", "discrete", "const:0.5", "inv:2", "inv:2:10", "direct:40", "const:1", "given"};
+    const char *lab[] = {"optimal", "discrete", "const:0.5", "inv:2", "inv:2:10", "direct:40", "const:1", "given"};
+    for (int i = 0; i < 8; i++) {
         dyn_lrc_schedule s;
         char b[DYN_LRC_LABEL_MAX];
         CHECK(dyn_lrc_schedule_parse(ok[i], &s, NULL, 0) == DYN_OK, "parse %s", ok[i]);
         CHECK(strcmp(dyn_lrc_schedule_label(&s, b, sizeof b), lab[i]) == 0, "label %s -> %s", ok[i], b);
     }
     const char *bad[] = {"", "optimal:1", "const", "const:0", "const:1.5", "const:x", "inv", "inv:0", "inv:1:-1",
-                         "inv:1:", "direct:0", "direct:2.5", "direct:1001", "fast", "const:nan", "inv:inf"};
-    for (int i = 0; i < 16; i++) {
+                         "inv:1:", "direct:0", "direct:2.5", "direct:1001", "fast", "const:nan", "inv:inf", "given:3"};
+    for (int i = 0; i < 17; i++) {
         dyn_lrc_schedule s;
         char err[160] = "";
         dyn_status st = dyn_lrc_schedule_parse(bad[i], &s, err, sizeof err);
