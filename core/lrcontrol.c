@@ -34,6 +34,7 @@ static dyn_status load_problem(const dyn_lrc_problem *p, prob *q)
         if (!finite(a) || !finite(s) || !finite(x)) return DYN_ERR_NAN;
         /* eta a < 2 keeps SGD at u = 1 stable; the moments then stay bounded under every schedule */
         if (!(a > 0.0) || !(s >= 0.0) || !(p->eta * a < 2.0)) return DYN_ERR_RANGE;
+        if (s > DYN_LRC_MAX_VALUE || fabs(x) > DYN_LRC_MAX_VALUE) return DYN_ERR_RANGE;
         q->a[i] = a;
         q->s2[i] = s / b;
         q->x0[i] = x;

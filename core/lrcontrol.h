@@ -65,12 +65,13 @@
 #define DYN_LRC_MAX_PIECES 1000       /* dyn_lrc_optimize */
 #define DYN_LRC_MAX_SUBSTEPS 1000     /* dyn_lrc_ode */
 #define DYN_LRC_LABEL_MAX 48          /* bytes for dyn_lrc_schedule_label */
+#define DYN_LRC_MAX_VALUE 1e100       /* bound on sigma2_i and |x0_i|, so that every moment stays finite */
 
 typedef struct dyn_lrc_problem {
     int d;                  /* dimensions, 1..DYN_LRC_MAX_D */
     const double *a;        /* d curvatures a_i > 0 (the Hessian's diagonal) */
-    const double *sigma2;   /* d per-example gradient-noise variances >= 0 */
-    const double *x0;       /* d starting coordinates (finite); NULL -> all 1 */
+    const double *sigma2;   /* d per-example gradient-noise variances in [0, DYN_LRC_MAX_VALUE] */
+    const double *x0;       /* d starting coordinates, |x0_i| <= DYN_LRC_MAX_VALUE; NULL -> all 1 */
     double eta;             /* base learning rate > 0 with eta * max a_i < 2 (SGD at u = 1 is stable) */
     int batch;              /* batch size >= 1 (noise variance sigma2 / batch); 0 -> 1 */
 } dyn_lrc_problem;

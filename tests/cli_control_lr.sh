@@ -57,6 +57,9 @@ expect_error "a not a number" control lr --a 1,x
 expect_error "sigma2 count" control lr --a 1,2 --sigma2 1,2,3
 expect_msg "coordinates"
 expect_error "sigma2 < 0" control lr --sigma2 -1
+expect_error "x0 too large" control lr --x0 1e200
+expect_msg "too large"
+expect_error "x0 NaN" control lr --x0 nan
 expect_error "eta too big" control lr --a 10 --eta 0.5
 expect_msg "diverges"
 expect_error "eta 0" control lr --eta 0

@@ -418,6 +418,11 @@ static void test_bad_inputs(void)
     CHECK(dyn_lrc_ode(&q, &o, 10, 0, buf, 11, NULL, 0, NULL, 0) == DYN_ERR_RANGE, "a = 0");
     q = p, q.sigma2 = sneg;
     CHECK(dyn_lrc_ode(&q, &o, 10, 0, buf, 11, NULL, 0, NULL, 0) == DYN_ERR_RANGE, "sigma2 < 0");
+    double big[2] = {1.0, 1e101};
+    q = p, q.sigma2 = big;
+    CHECK(dyn_lrc_ode(&q, &o, 10, 0, buf, 11, NULL, 0, NULL, 0) == DYN_ERR_RANGE, "sigma2 too large");
+    q = p, q.x0 = big;
+    CHECK(dyn_lrc_ode(&q, &o, 10, 0, buf, 11, NULL, 0, NULL, 0) == DYN_ERR_RANGE, "x0 too large");
     q = p, q.eta = 1.0;
     CHECK(dyn_lrc_ode(&q, &o, 10, 0, buf, 11, NULL, 0, NULL, 0) == DYN_ERR_RANGE, "eta a >= 2");
     q = p, q.eta = -0.1;

@@ -73,7 +73,8 @@ static const uint8_t COLORS[10][3] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 
 static void draw(const png_opts *png, const char *title, const run *r, int ns, long steps, double eta, int d)
 {
     size_t rows = (size_t)steps + 1;
-    int w = png->width, h1 = png->height * 3 / 5, h2 = png->height - h1;
+    /* equal halves: the figure code scales text with min(w / 960, h / 720), so equal panels get equal fonts */
+    int w = png->width, h1 = png->height / 2, h2 = png->height - h1;
     double *t = xmalloc(sizeof(double) * (rows + 2), "the figure");
     for (size_t k = 0; k < rows; k++) t[k] = (double)k * eta;
     /* loss panel: per schedule the band (MC mean +- 2 SE), the MC mean, the SME ODE (dashed), SGD's exact moments */
@@ -112,8 +113,8 @@ static void draw(const png_opts *png, const char *title, const run *r, int ns, l
         }
     }
     dyn_fig_desc f2 = {w, h2, font, font_len,
-                       d > 1 ? "learning-rate multiplier u(t) (dashed: coordinates 2..d of a per-coordinate law)"
-                             : "learning-rate multiplier u(t)",
+                       d > 1 ? "the learning rate multiplier u(t) (dashed: coordinates 2 to d of optimal and discrete)"
+                             : "the learning rate multiplier u(t)",
                        "t = k η", "u", NULL, DNAN, DNAN, 0.0, 1.05, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 1};
     uint8_t *bot = figure_draw(&f2, NULL, 0, 0, NULL, 0, s, n);
     uint8_t *all = xmalloc((size_t)4 * w * (size_t)(h1 + h2), "the figure");
@@ -146,7 +147,7 @@ int cli_control_lr(int argc, char **argv)
                {"csv", NULL, "write the curves as CSV (columns below)", 0, 0},
                {"npy", NULL, "write the same table as NPY, float64 (N + 1) x columns", 0, 0},
                {"png", NULL, "write the figure: E f(x_t) (log) for each schedule, then u(t)", 0, 0},
-               {"png-size", "960x900", "PNG size in px (the loss panel gets 3/5 of the height)", 0, 0},
+               {"png-size", "960x1000", "PNG size in px (two panels, each half the height)", 0, 0},
                {"title", NULL, "figure title", 0, 0},
                {0}};
     cmd c = {"dynlens control lr [--a A1,A2,..] [--sigma2 S] [--x0 X] [--eta E] [--batch B] [--T T]\n"
@@ -172,6 +173,8 @@ int cli_control_lr(int argc, char **argv)
     for (int i = 0; i < d; i++) {
         if (!(a[i] > 0.0)) die("--a: a_%d = %g; curvatures must be positive", i + 1, a[i]);
         if (!(s2[i] >= 0.0)) die("--sigma2: %g is negative; variances must be >= 0", s2[i]);
+        if (s2[i] > DYN_LRC_MAX_VALUE) die("--sigma2: %g is too large (at most %g)", s2[i], DYN_LRC_MAX_VALUE);
+        if (fabs(x0[i]) > DYN_LRC_MAX_VALUE) die("--x0: %g is too large (|x0| at most %g)", x0[i], DYN_LRC_MAX_VALUE);
         amax = fmax(amax, a[i]);
     }
     if (!(eta * amax < 2.0))
