@@ -42,7 +42,9 @@
  *   sets a learning rate per parameter from a separable local quadratic model) the problem splits into d
  *   problems, and minimising H over u_i in [0, 1] is minimising -2 a_i u m_i + eta u^2 s_i^2 whatever p_i > 0 is:
  *       u_i* = min(1, a_i m_i / (eta s_i^2))          (u_i* = 1 when s_i = 0),
- *   a feedback law independent of T. Dynamic programming says the same: the right side is increasing in m, so
+ *   a feedback law independent of T. (The paper writes it with the coordinate's expected loss m = E f_i =
+ *   a_i E[x_i^2] / 2 as u* = min(1, 2 m / (eta s^2)): the same law; its cSGD applies it element-wise with running
+ *   estimates of a_i, m and s_i^2.) Dynamic programming says the same: the right side is increasing in m, so
  *   the value function is increasing in m and the greedy choice that makes dm/dt smallest is optimal. On its
  *   trajectory u = 1 until m_i falls to eta s_i^2 / a_i (twice the u = 1 stationary level), at
  *       t*_i = ln(2 a_i m_i(0) / (eta s_i^2) - 1) / (2 a_i)   (0 if m_i(0) <= eta s_i^2 / a_i),
