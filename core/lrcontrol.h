@@ -19,6 +19,8 @@
  *   dyn_lrc_ode               the SME moment ODE dm_i/dt = -2 a_i u m_i + eta u^2 s_i^2 on t = 0, eta, ..., N eta
  *   dyn_lrc_recursion         the exact moment recursion of SGD, m_{k+1} = (1 - eta u a)^2 m_k + eta^2 u^2 s^2
  *   dyn_lrc_simulate          Monte Carlo SGD (seeded Gaussian noise): mean and standard error of the loss
+ *   dyn_lrc_costates          the discrete Pontryagin costates of the recursion and dJ/du_k per coordinate (the
+ *                             switching function: 0 where an optimal u is inside (0, 1), <= 0 where it is 1)
  *   dyn_lrc_optimal_1d        the closed form of the optimal feedback trajectory of one coordinate
  *   dyn_lrc_optimize_scratch_doubles, dyn_lrc_optimize
  *                             direct numerical optimisation of a piecewise-constant shared u on the moment ODE
@@ -150,6 +152,20 @@ dyn_status dyn_lrc_recursion(const dyn_lrc_problem *p, const dyn_lrc_schedule *s
 dyn_status dyn_lrc_simulate(const dyn_lrc_problem *p, const dyn_lrc_schedule *s, long steps, long runs, uint64_t seed,
                             double *mean, size_t mean_len, double *se, size_t se_len, int npaths, double *paths,
                             size_t paths_len);
+
+/* dyn_lrc_costates: the adjoint of SGD's exact moment recursion under the multipliers u_k that s produces along it
+ * (frozen as open-loop values): with J = E f(x_N) = 1/2 sum a_i m_i(N) and g = 1 - eta u_k a_i,
+ *     lambda_i(N) = a_i / 2,   lambda_i(k) = dJ/dm_i(k) = lambda_i(k+1) g^2,
+ *     dJ/du_{k,i} = lambda_i(k+1) (-2 eta a_i g m_i(k) + 2 eta^2 u_k s_i^2)
+ * (backpropagation through the recursion is the costate equation). For a shared u the derivative with respect to
+ * u_k is the sum of row k. The discrete law makes every interior entry 0 (it minimises m_i(k+1) over u), the SME's
+ * law makes it O(eta) small; where a law sits at u = 1 the entry is <= 0.
+ *   lambda  out: (N + 1) x d costates, row k at step k; lambda_len >= (N + 1) d
+ *   grad    out: N x d derivatives dJ/du_{k,i}; grad_len >= N d
+ *   loss_T  optional out (NULL): J
+ * Returns as dyn_lrc_recursion. */
+dyn_status dyn_lrc_costates(const dyn_lrc_problem *p, const dyn_lrc_schedule *s, long steps, double *lambda,
+                            size_t lambda_len, double *grad, size_t grad_len, double *loss_T);
 
 /* dyn_lrc_optimal_1d: the closed-form optimal feedback trajectory of one coordinate (see the derivation above):
  * a > 0, s2 = s^2 >= 0 (the batch-scaled noise variance), eta > 0, m0 >= 0, t >= 0. Outputs (each optional):

@@ -19,6 +19,9 @@
 //                                          -> {mean, se, paths}: mean/se N + 1, paths npaths x (N + 1) (f of the
 //                                             first npaths runs); the seed is used as given (the CLI's schedule j
 //                                             uses --seed + j)
+//   lrcCostates(problem, schedule, {T})   -> {lambda, grad, dJdu, lossT}: the costates of SGD's moment recursion,
+//                                             (N + 1) x d; dJ/du_{k,i}, N x d; dJdu (N): the row sums, the derivative
+//                                             for a shared u (0 inside (0, 1) for an optimal law, <= 0 at u = 1)
 //   lrcOptimize(problem, {T, pieces, sweeps}) -> {u (N values), lossT}: the direct optimum (shared u)
 //   lrcOptimal1d(a, s2, eta, m0, t)        -> {m, u, tSwitch}: the closed form of one coordinate (s2 = sigma2 / batch)
 //   lrcCompare(problem, specs, {T, runs, seed, npaths})
@@ -166,6 +169,23 @@ export default {
     lrcSimulate(problem, sched, opts = {}) {
       return simulate(this, problem, sched, stepsOf(this, problem, opts), opts.runs || 1000, opts.seed || 0,
         opts.npaths || 0);
+    },
+
+    /** Backpropagation through SGD's moment recursion: {lambda, grad, dJdu, lossT} (see the index above). */
+    lrcCostates(problem, sched, opts = {}) {
+      const steps = stepsOf(this, problem, opts);
+      const s = resolve(this, problem, sched, steps);
+      return withProblem(this, problem, s, steps, (P, S, p) => {
+        const rows = steps + 1;
+        return this.withBuffers([8 * rows * p.d, 8 * steps * p.d, 8], ([l, g, j]) => {
+          this.check(this.core._dynw_lrc_costates(...P, ...S, steps, l, rows * p.d, g, steps * p.d, j),
+            `costates of ${s.label}`);
+          const grad = Float64Array.from(this.f64(g, steps * p.d));
+          const dJdu = new Float64Array(steps);
+          for (let k = 0; k < steps; k++) for (let i = 0; i < p.d; i++) dJdu[k] += grad[k * p.d + i];
+          return { lambda: Float64Array.from(this.f64(l, rows * p.d)), grad, dJdu, lossT: this.f64(j, 1)[0] };
+        });
+      });
     },
 
     /** The direct optimisation of a shared piecewise-constant u: {u, lossT}. */

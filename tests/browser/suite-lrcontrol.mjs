@@ -98,6 +98,24 @@ for (const c of cases) {
   console.log(`# ${c.name}: WASM (node) ${ms.toFixed(1)} ms, native ${nat.json.ms.toFixed(1)} ms for the same work`);
 }
 
+// costates: dJ/du_k (shared) by central differences of the recursion under a given schedule, in WASM
+{
+  const p = { a: [1.2, 0.3], sigma2: [0.7, 2], x0: [1.5, -2], eta: 0.05, batch: 2 };
+  const u = Array.from({ length: 80 }, (_, k) => 0.3 + 0.6 * ((k * 5) % 11) / 10);
+  const c = dl.lrcCostates(p, { spec: 'given', u }, { T: 4 });
+  const J = (uu) => dl.lrcCurves(p, { spec: 'given', u: uu }, { T: 4, model: 'sgd' }).loss[80];
+  ok(Math.abs(c.lossT - J(u)) === 0, 'costates: J is the recursion\'s final loss');
+  let w = 0;
+  for (const k of [0, 7, 33, 79]) {
+    const h = 1e-6;
+    const up = u.slice(); up[k] += h;
+    const um = u.slice(); um[k] -= h;
+    const fd = (J(up) - J(um)) / (2 * h);
+    w = Math.max(w, Math.abs(fd - c.dJdu[k]) / (Math.abs(c.dJdu[k]) + 1e-3 * c.lossT));
+  }
+  ok(w < 1e-6, 'costates: dJ/du against central differences', `worst rel error ${w}`);
+}
+
 // errors: the core's one-line reasons, thrown as DynlensError
 for (const [spec, frag] of [['fast', 'unknown schedule'], ['const:2', 'const:U'], ['inv:0', 'inv:C'], ['given:1', 'no parameter']]) {
   let msg = '';
