@@ -15,7 +15,7 @@
 //   lrcCurves(problem, schedule, {T, model: 'ode'|'sgd', substeps})
 //                                          -> {t, loss, m, u}: Float64Arrays; loss N + 1, m and u (N + 1) x d
 //                                             row-major (u: the multipliers; 'sgd' row k = the ones of step k)
-//   lrcSimulate(problem, schedule, {T, runs, seed, npaths})
+//   lrcSimulate(problem, schedule, {T, runs = 1000, seed = 1, npaths = 0})
 //                                          -> {mean, se, paths}: mean/se N + 1, paths npaths x (N + 1) (f of the
 //                                             first npaths runs); the seed is used as given (the CLI's schedule j
 //                                             uses --seed + j)
@@ -24,7 +24,7 @@
 //                                             for a shared u (0 inside (0, 1) for an optimal law, <= 0 at u = 1)
 //   lrcOptimize(problem, {T, pieces, sweeps}) -> {u (N values), lossT}: the direct optimum (shared u)
 //   lrcOptimal1d(a, s2, eta, m0, t)        -> {m, u, tSwitch}: the closed form of one coordinate (s2 = sigma2 / batch)
-//   lrcCompare(problem, specs, {T, runs, seed, npaths})
+//   lrcCompare(problem, specs, {T = 10, runs = 1000, seed = 1, npaths = 0})
 //                                          -> what `dynlens control lr` prints, with the curves: {steps, t, tSwitch,
 //                                             lossOptimalClosed, schedules: [{name, ode, sgd, mc, se, u, paths,
 //                                             lossTOde, lossTSgd, lossTMc, lossTMcSe, maxAbsZ, smeRelGap}], best}
@@ -167,8 +167,8 @@ export default {
 
     /** Monte Carlo SGD: {mean, se, paths}. */
     lrcSimulate(problem, sched, opts = {}) {
-      return simulate(this, problem, sched, stepsOf(this, problem, opts), opts.runs || 1000, opts.seed || 0,
-        opts.npaths || 0);
+      return simulate(this, problem, sched, stepsOf(this, problem, opts), opts.runs || 1000,
+        opts.seed === undefined ? 1 : opts.seed, opts.npaths || 0);
     },
 
     /** Backpropagation through SGD's moment recursion: {lambda, grad, dJdu, lossT} (see the index above). */
