@@ -40,23 +40,26 @@ function seedHalves(seed) {
   return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
 }
 
-function vec(v, d, name, dflt) {
+// Shape errors become DynlensErrors like the core's (DYN_ERR_NULL -1, DYN_ERR_SIZE -4); values are the core's to check.
+function vec(dl, v, d, name, dflt) {
   if (v === undefined || v === null) return new Array(d).fill(dflt);
   if (typeof v === 'number') return new Array(d).fill(v);
-  if (v.length !== d) throw new Error(`${name}: ${v.length} values for ${d} coordinates`);
+  if (v.length !== d) throw dl.error(`problem.${name}: ${v.length} values for ${d} coordinates (give one, or one per a_i)`, -4);
   return Array.from(v);
 }
 
-function norm(problem) {
+function norm(dl, problem) {
+  if (!problem || !problem.a || !problem.a.length)
+    throw dl.error('problem.a: give the curvatures a_i as a non-empty array of numbers', -1);
   const a = Array.from(problem.a);
   const d = a.length;
-  return { d, a, sigma2: vec(problem.sigma2, d, 'sigma2', 1), x0: vec(problem.x0, d, 'x0', 1), eta: problem.eta,
-    batch: problem.batch || 1 };
+  return { d, a, sigma2: vec(dl, problem.sigma2, d, 'sigma2', 1), x0: vec(dl, problem.x0, d, 'x0', 1),
+    eta: problem.eta, batch: problem.batch || 1 };
 }
 
 // Runs fn with the problem's arrays and the schedule in WASM memory: fn(P, S) gets the pointer/value arguments.
 function withProblem(dl, problem, sched, steps, fn) {
-  const p = norm(problem);
+  const p = norm(dl, problem);
   const s = sched ? schedule(dl, sched) : null;
   const nu = s && s.u ? s.u.length : 0;
   return dl.withBuffers([8 * p.d, 8 * p.d, 8 * p.d, 8 * Math.max(1, nu)], ([a, s2, x0, u]) => {
@@ -205,7 +208,7 @@ export default {
     /** Every schedule on the ODE, the recursion and in simulation: what `dynlens control lr` computes. */
     lrcCompare(problem, specs, opts = {}) {
       const steps = stepsOf(this, problem, opts);
-      const p = norm(problem);
+      const p = norm(this, problem);
       const runs = opts.runs || 1000;
       const seed = opts.seed === undefined ? 1 : opts.seed;
       const schedules = specs.map((sp, j) => {

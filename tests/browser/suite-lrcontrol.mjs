@@ -130,6 +130,10 @@ try { dl.lrcCurves({ a: [10], sigma2: 1, eta: 0.5 }, 'optimal', { T: 1 }); } cat
 ok(/outside its allowed range/.test(bad), 'eta a >= 2 is refused by the core', bad);
 try { bad = ''; dl.lrcSimulate({ a: [1], eta: 0.1 }, 'optimal', { T: 1, runs: 1 }); } catch (e) { bad = e.message; }
 ok(/size or count/.test(bad), 'one run is refused', bad);
+try { bad = ''; dl.lrcCurves({ a: [1, 2], sigma2: [1, 2, 3], eta: 0.1 }, 'optimal', { T: 1 }); } catch (e) { bad = `${e.name}: ${e.message}`; }
+ok(/^DynlensError: problem.sigma2: 3 values for 2 coordinates/.test(bad), 'a shape error is a DynlensError', bad);
+try { bad = ''; dl.lrcCurves({ eta: 0.1 }, 'optimal', { T: 1 }); } catch (e) { bad = `${e.name}: ${e.message}`; }
+ok(/^DynlensError: problem.a/.test(bad), 'a missing problem.a is a DynlensError', bad);
 const c1 = dl.lrcOptimal1d(1, 1, 0.01, 4, 0);
 ok(rel(c1.tSwitch, 0.5 * Math.log(799)) < 1e-14, 'closed-form switch time', `${c1.tSwitch}`);
 dl.dispose();
