@@ -26,7 +26,8 @@
  *                             direct numerical optimisation of a piecewise-constant shared u on the moment ODE
  *
  * The model (Li, Tai and E 2017, "Stochastic modified equations and adaptive stochastic gradient algorithms",
- * ICML, Sec. 5; the JMLR 2019 version "... dynamics of stochastic gradient algorithms I", Sec. 5):
+ * ICML, its optimal-control derivation of adaptive learning rates; the SME's weak-approximation theory is in their
+ * JMLR 2019 "Stochastic modified equations and dynamics of stochastic gradient algorithms I"):
  *   f(x) = 1/2 sum_i a_i x_i^2 (a diagonal Hessian, a_i > 0), a stochastic gradient g = grad f(x) + xi with
  *   xi_i ~ N(0, s_i^2) independent, s_i^2 = sigma2_i / batch (the per-example variance over the batch size),
  *   SGD x_{k+1} = x_k - eta u_k g_k, time t = k eta. The first-order SME is
@@ -50,8 +51,9 @@
  *   the value function is increasing in m and the greedy choice that makes dm/dt smallest is optimal. On its
  *   trajectory u = 1 until m_i falls to eta s_i^2 / a_i (twice the u = 1 stationary level), at
  *       t*_i = ln(2 a_i m_i(0) / (eta s_i^2) - 1) / (2 a_i)   (0 if m_i(0) <= eta s_i^2 / a_i),
- *   and then u_i(t) = 1 / (eta s_i^2 / (a_i m_i(t*)) + a_i (t - t*_i)) = 1 / (1 + a_i (t - t*_i)) and
- *   m_i(t) = eta s_i^2 u_i(t) / a_i: the optimum IS a 1/t schedule, entered at a time set by the noise level.
+ *   and then u_i(t) = 1 / (eta s_i^2 / (a_i m_i(t*)) + a_i (t - t*_i)), which is 1 / (1 + a_i (t - t*_i)) after a
+ *   start above the switch level, and m_i(t) = eta s_i^2 u_i(t) / a_i: the optimum IS a 1/t schedule, entered at
+ *   a time set by the noise level.
  *   The same argument on the exact recursion gives the discrete-time optimum (schedule "discrete"), the step
  *   that minimises m_{k+1}:  u_i = min(1, a_i m_i / (eta (a_i^2 m_i + s_i^2))), which differs by O(eta).
  *   With ONE u shared by all coordinates (constant, 1/t, given and direct schedules) the Hamiltonian's minimiser
@@ -175,7 +177,8 @@ dyn_status dyn_lrc_optimal_1d(double a, double s2, double eta, double m0, double
                               double *tstar);
 
 /* dyn_lrc_optimize: minimises E f(T), T = N eta, on the moment ODE over shared multipliers u that are constant on
- * `pieces` consecutive blocks of ceil(N / pieces) steps (the last block may be shorter), each u in [0, 1].
+ * consecutive blocks of L = ceil(N / pieces) steps (ceil(N / L) <= pieces blocks, the last one possibly shorter),
+ * each u in [0, 1].
  * Each piece's exact solution m -> e m + (1 - e) eta u s^2 / (2 a), e = exp(-2 a u h), makes the loss an exact
  * function of the piece values; cyclic coordinate descent (golden-section search per piece, exact suffix
  * maps so each evaluation costs O(d)) runs `sweeps` sweeps (0 -> 60) or until a sweep gains less than 1e-15
