@@ -26,7 +26,7 @@
 //   lrcOptimal1d(a, s2, eta, m0, t)        -> {m, u, tSwitch}: the closed form of one coordinate (s2 = sigma2 / batch)
 //   lrcCompare(problem, specs, {T = 10, runs = 1000, seed = 1, npaths = 0})
 //                                          -> what `dynlens control lr` prints, with the curves: {steps, t, tSwitch,
-//                                             lossOptimalClosed, schedules: [{name, ode, sgd, mc, se, u, paths,
+//                                             lossOptimalClosed, schedules: [{name, ode, sgd, mc, se, u, paths, dJdu,
 //                                             lossTOde, lossTSgd, lossTMc, lossTMcSe, maxAbsZ, smeRelGap}], best}
 //
 // Errors: every C status becomes a thrown DynlensError with the core's message (and, for a bad spec, the parser's
@@ -216,13 +216,15 @@ export default {
         const ode = curves(this, problem, s, steps, 'ode', 0);
         const sgd = curves(this, problem, s, steps, 'sgd', 0);
         const mc = simulate(this, problem, s, steps, runs, seed + j, opts.npaths || 0);
+        const dJdu = new Float64Array(steps + 1); // as the CLI's NAME_dJdu column: row N is 0
+        dJdu.set(this.lrcCostates(problem, s, { steps }).dJdu);
         let maxAbsZ = 0;
         let gap = 0;
         for (let k = 1; k <= steps; k++) {
           if (mc.se[k] > 0) maxAbsZ = Math.max(maxAbsZ, Math.abs(mc.mean[k] - sgd.loss[k]) / mc.se[k]);
           if (sgd.loss[k] > 0) gap = Math.max(gap, Math.abs(ode.loss[k] - sgd.loss[k]) / sgd.loss[k]);
         }
-        return { name: s.label, ode: ode.loss, sgd: sgd.loss, mc: mc.mean, se: mc.se, u: sgd.u, paths: mc.paths,
+        return { name: s.label, ode: ode.loss, sgd: sgd.loss, mc: mc.mean, se: mc.se, u: sgd.u, paths: mc.paths, dJdu,
           lossTOde: ode.loss[steps], lossTSgd: sgd.loss[steps], lossTMc: mc.mean[steps], lossTMcSe: mc.se[steps],
           lossTDirect: s.lossTDirect, maxAbsZ, smeRelGap: gap };
       });

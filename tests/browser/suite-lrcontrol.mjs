@@ -89,6 +89,8 @@ for (const c of cases) {
     ok(ws < 1e-12, `${c.name} ${n.name}: SGD moment curve`, `worst rel diff ${ws}`);
     ok(wm < 1e-10 && we < 1e-9, `${c.name} ${n.name}: Monte Carlo mean and SE (same stream)`, `${wm} ${we}`);
     ok(wu < 1e-12, `${c.name} ${n.name}: multipliers`, `worst rel diff ${wu}`);
+    const wg = worst(s.dJdu, nat.col(`${n.name}_dJdu`));
+    ok(wg < 1e-12, `${c.name} ${n.name}: switching function dJ/du`, `worst rel diff ${wg}`);
     console.log(`# ${c.name} ${n.name}: worst relative WASM-native differences: ode ${wo}, sgd ${ws}, mc ${wm}, se ${we}`);
     ok(rel(s.maxAbsZ, n.max_abs_z) < 1e-6 && s.maxAbsZ < 4.5, `${c.name} ${n.name}: MC within 4.5 SE of theory`,
       `${s.maxAbsZ}`);
