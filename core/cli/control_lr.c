@@ -71,7 +71,8 @@ typedef struct run {
 static const uint8_t COLORS[10][3] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40}, {148, 103, 189},
                                       {140, 86, 75}, {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
 
-static void draw(const png_opts *png, const char *title, const run *r, int ns, long steps, double eta, int d)
+static void draw(const png_opts *png, const char *title, const run *r, int ns, long steps, double eta, int d,
+                 const double *tsw)
 {
     size_t rows = (size_t)steps + 1;
     /* equal halves: the figure code scales text with min(w / 960, h / 720), so equal panels get equal fonts */
@@ -80,7 +81,7 @@ static void draw(const png_opts *png, const char *title, const run *r, int ns, l
     for (size_t k = 0; k < rows; k++) t[k] = (double)k * eta;
     /* loss panel: per schedule the band (MC mean +- 2 SE), the MC mean, the SME ODE (dashed), SGD's exact moments */
     int per = 4;
-    dyn_fig_series *s = xmalloc(sizeof(dyn_fig_series) * (size_t)(per * ns + 2 + ns * d), "the figure");
+    dyn_fig_series *s = xmalloc(sizeof(dyn_fig_series) * (size_t)(per * ns + 2 + ns * d + d), "the figure");
     double *lo = xmalloc(sizeof(double) * rows * 2 * (size_t)ns, "the figure"), *hi = lo + rows * (size_t)ns;
     double nanx = DNAN, nany = DNAN;
     int n = 0;
@@ -114,9 +115,17 @@ static void draw(const png_opts *png, const char *title, const run *r, int ns, l
         }
     }
     dyn_fig_desc f2 = {w, h2, font, font_len,
-                       d > 1 ? "the learning rate multiplier u(t) (dashed: coordinates 2 to d of optimal and discrete)"
-                             : "the learning rate multiplier u(t)",
+                       d > 1 ? "the learning rate multiplier u(t) (dashed: coordinates 2 to d of optimal and discrete; "
+                               "grey: the switch times t*_i)"
+                             : "the learning rate multiplier u(t) (grey: the switch time t* of the optimal law)",
                        "t = k η", "u", NULL, DNAN, DNAN, 0.0, 1.05, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 1};
+    /* the closed form's switch times, where the optimal law leaves u = 1 for its 1/t branch */
+    double mx[2 * DYN_LRC_MAX_D], my[2] = {-DINF, DINF};
+    for (int i = 0; i < d; i++) {
+        if (!(tsw[i] > 0.0 && tsw[i] < (double)steps * eta)) continue;
+        mx[2 * i] = mx[2 * i + 1] = tsw[i];
+        s[n++] = (dyn_fig_series){mx + 2 * i, my, NULL, NULL, 2, {90, 90, 90, 255}, 1.0, 0, 1, NULL};
+    }
     uint8_t *bot = figure_draw(&f2, NULL, 0, 0, NULL, 0, s, n);
     uint8_t *all = xmalloc((size_t)4 * w * (size_t)(h1 + h2), "the figure");
     memcpy(all, top, (size_t)4 * w * h1);
@@ -328,7 +337,7 @@ int cli_control_lr(int argc, char **argv)
         else
             snprintf(title, sizeof title, "Learning rate as a control: d = %d, η = %.3g, B = %d (%ld runs)", d, eta, batch,
                      runs);
-        draw(&png, title, r, ns, steps, eta, d);
+        draw(&png, title, r, ns, steps, eta, d, tsw);
     }
 
     /* JSON */
