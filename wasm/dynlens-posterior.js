@@ -94,7 +94,7 @@ export default {
     postPrecond(spec, batch, which = 'opt') {
       const h = modelHandle(this, spec);
       return this.withBuffers([8 * h.d * h.d], ([out]) => {
-        this.check(this.core._dynw_post_precond(h.ptr, batch, which === 'diag' ? 1 : 0, out),
+        this.check(this.core._dynw_post_precond(h.ptr, batch, which === 'diag' ? 1 : 0, out, h.d * h.d),
           `preconditioner ${which} S=${batch}`);
         return Float64Array.from(this.f64(out, h.d * h.d));
       });
@@ -148,7 +148,7 @@ export default {
       return this.withBuffers([8 * dd, 8 * dd, 8 * dd, 8 * dd], ([pc, c, di, e]) => {
         if (desc.precond) this.f64(pc, dd).set(desc.precond);
         this.check(this.core._dynw_post_stationary(h.ptr, k, desc.eps, desc.batch, desc.momentum || 0,
-          desc.gamma || 0, desc.precond ? pc : 0, c, di, e), `stationary covariance ${desc.sampler} eps=${desc.eps}`);
+          desc.gamma || 0, desc.precond ? pc : 0, c, di, e, dd), `stationary covariance ${desc.sampler} eps=${desc.eps}`);
         return { cont: mat(Array.from(this.f64(c, dd)), d), disc: mat(Array.from(this.f64(di, dd)), d),
           exact: mat(Array.from(this.f64(e, dd)), d) };
       });
@@ -214,7 +214,7 @@ export default {
         },
         state() {
           return dl.withBuffers([8 * (d + 1)], ([p]) => {
-            dl.check(dl.core._dynw_sampler_state(ptr, p), 'sampler state');
+            dl.check(dl.core._dynw_sampler_state(ptr, p, d + 1), 'sampler state');
             const r = Array.from(dl.f64(p, d + 1));
             return { t: r[0], theta: r.slice(1) };
           });

@@ -7,6 +7,8 @@
  * header. Conventions every section follows:
  *   - every function returns a dyn_status unless its index line says otherwise;
  *   - outputs go to caller-owned buffers that the JS side mallocs, reads and frees (withBuffers);
+ *   - every output buffer whose length is not an argument of the call itself (P of a net, D of a model, the
+ *     blob's steps) comes with its length in elements, checked with fits() before anything is written;
  *   - sizes are int (emcc 3.1.6 without BigInt passes no 64-bit integer to JS: split a uint64_t seed into two
  *     uint32_t halves, as dynw_simulate does); a negative size is DYN_ERR_SIZE, an enum out of range DYN_ERR_RANGE;
  *   - a core struct that must outlive one call (a workspace) lives in a malloc'd handle with _create/_destroy.
@@ -16,6 +18,10 @@
 #include <stdlib.h>
 
 #include "status.h"
+
+/* A buffer of len elements (len from JS: negative is never enough) holds n elements; n is computed in 64 bits by
+ * the caller, because size_t is 32 bits here and n d or 2 P products can pass 2^32. */
+static int fits(int64_t len, uint64_t n) { return len >= 0 && (uint64_t)len >= n; }
 
 /* ==== status (core/status.h) -> wasm/dynlens.js ============================================================
  *   dynw_status_str                     dyn_status_str: the message every thrown DynlensError carries
@@ -268,11 +274,13 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
  *   dynw_boundary                 decision grid of a 2-input net: class and confidence
  *   dynw_surface_bytes, dynw_surface, dynw_surface_project   the 3-D surface picture and its camera
  *
- * A training state blob holds the dyn_train struct, the address its workspace had, and the workspace; a worker
- * that resumes it copies it into its own memory and moves the pointers by the difference, so any worker of the
- * pool can take the next chunk (dyn_train is plain data: net.h). The net descriptor travels as NETARGS:
- * n_in, n_out, depth, width, act, skip, loss.
+ * A training state blob holds a tag, the dyn_train struct and its workspace; a worker that resumes it copies it
+ * into its own memory and dyn_train_rebase checks every field and points the struct at the copied workspace, so
+ * any worker of the pool can take the next chunk (dyn_train is plain data: net.h). The blob comes back from JS,
+ * so nothing in it is trusted. The net descriptor travels as NETARGS: n_in, n_out, depth, width, act, skip, loss.
+ * Every output buffer comes with its length in elements, checked against what the call writes (in 64 bits).
  */
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -282,14 +290,16 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
 #include "render3d.h"
 
 #define NETARGS int n_in, int n_out, int depth, int width, int act, int skip, int loss
-#define DYNW_BLOB_HDR 1024 /* bytes before the workspace: the dyn_train struct and the old base address */
+#define DYNW_BLOB_HDR 1024 /* bytes before the workspace: the tag and the dyn_train struct */
+#define DYNW_BLOB_TAG 0x64796e74u /* "dynt": a blob of this layout (another layout would be a new tag) */
 
 typedef struct dynw_blob_head {
+    uint32_t tag;
+    uint32_t size; /* sizeof(dynw_blob_head) of the build that wrote it */
     dyn_train t;
-    uint32_t base; /* the workspace's address in the memory that wrote the blob */
-    uint32_t ws_bytes;
 } dynw_blob_head;
 _Static_assert(sizeof(dynw_blob_head) <= DYNW_BLOB_HDR, "the blob header must fit its reserved bytes");
+
 
 int dynw_toy_count(void);
 const char *dynw_toy_name(int t);
@@ -306,12 +316,12 @@ int dynw_net_params(NETARGS, int *out);
 int dynw_train_blob_bytes(NETARGS, int n, int opt, int batch);
 int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2, double sb2,
                      uint32_t seed, int opt, double lr, double momentum, double wd, int batch, double *theta0,
-                     uint8_t *blob, int blob_len, double *lr_out);
+                     int theta0_len, uint8_t *blob, int blob_len, double *lr_out);
 int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob, int blob_len,
-                   const int *targets, int ntargets, double *losses, double *snaps, double *snap_loss,
-                   double *snap_acc, int *steps_done);
+                   const int *targets, int ntargets, double *losses, int losses_len, double *snaps, int snaps_len,
+                   double *snap_loss, double *snap_acc, int *steps_done);
 int dynw_eval(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta, double *out);
-int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs);
+int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs, int dirs_len);
 int dynw_pca(const double *path, int T, int P, const double *center, double *dirs, double *var_frac);
 int dynw_project(const double *path, int T, int P, const double *center, const double *d1, const double *d2,
                  double *ab);
@@ -319,9 +329,9 @@ int dynw_slice(NETARGS, const double *x, const double *y, int n, int n_class, co
                const double *d1, const double *d2, double a_min, double a_max, double b_min, double b_max, int nx,
                int ny, int row_begin, int row_end, float *out_loss, float *out_acc, int out_len);
 int dynw_hessian(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta, int k,
-                 int steps, uint32_t seed, double *out);
+                 int steps, uint32_t seed, double *out, int out_len);
 int dynw_boundary(NETARGS, const double *theta, double x_min, double x_max, double y_min, double y_max, int nx,
-                  int ny, float *cls, float *conf);
+                  int ny, float *cls, float *conf, int out_len);
 int dynw_surface_bytes(int width, int height, int supersample, int nx, int ny);
 int dynw_surface(const float *grid, int nx, int ny, const double *opts, const double *path, int npath,
                  uint8_t *rgba, int rgba_len, void *scratch, int scratch_len);
@@ -337,7 +347,13 @@ EMSCRIPTEN_KEEPALIVE const char *dynw_dirnorm_name(int n) { return dyn_dirnorm_n
 static dyn_status net_of(dyn_net *net, NETARGS)
 {
     if (act < 0 || act >= DYN_ACT_COUNT || loss < 0 || loss >= DYN_LOSS_COUNT) return DYN_ERR_RANGE;
-    dyn_net_desc d = {n_in, n_out, depth, width, NULL, (dyn_act)act, skip, (dyn_loss)loss};
+    dyn_net_desc d = {.n_in = n_in,
+                      .n_out = n_out,
+                      .depth = depth,
+                      .width = width,
+                      .act = (dyn_act)act,
+                      .skip = skip,
+                      .loss = (dyn_loss)loss};
     return dyn_net_init(net, &d);
 }
 #define NETPASS n_in, n_out, depth, width, act, skip, loss
@@ -346,7 +362,7 @@ static dyn_status data_of(dyn_data *dd, const double *x, const double *y, int n,
 {
     if (!x || !y) return DYN_ERR_NULL;
     if (n < 1 || d < 1 || n_class < 0) return DYN_ERR_SIZE;
-    *dd = (dyn_data){n, d, x, y, n_class};
+    *dd = (dyn_data){.n = n, .d = d, .x = x, .y = y, .n_class = n_class};
     return DYN_OK;
 }
 
@@ -355,7 +371,11 @@ EMSCRIPTEN_KEEPALIVE int dynw_toy(int kind, int n, int classes, double noise, ui
 {
     if (kind < 0 || kind >= DYN_TOY_COUNT) return DYN_ERR_RANGE;
     if (n < 0) return DYN_ERR_SIZE;
-    dyn_toy_desc d = {(dyn_toy)kind, n, classes, noise, ((uint64_t)seed_hi << 32) | seed_lo};
+    dyn_toy_desc d = {.kind = (dyn_toy)kind,
+                      .n = n,
+                      .classes = classes,
+                      .noise = noise,
+                      .seed = ((uint64_t)seed_hi << 32) | seed_lo};
     return dyn_data_toy(&d, x, 2 * (size_t)n, y, (size_t)n, out_nclass);
 }
 
@@ -416,7 +436,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_blob_bytes(NETARGS, int n, int opt, int batc
  * lr_out: the step size with the optimiser's default resolved. The one seed initialises and shuffles (as the CLI). */
 EMSCRIPTEN_KEEPALIVE int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2,
                                           double sb2, uint32_t seed, int opt, double lr, double momentum, double wd,
-                                          int batch, double *theta0, uint8_t *blob, int blob_len, double *lr_out)
+                                          int batch, double *theta0, int theta0_len, uint8_t *blob, int blob_len,
+                                          double *lr_out)
 {
     if (!theta0 || !blob || !lr_out) return DYN_ERR_NULL;
     if (opt < 0 || opt >= DYN_OPT_COUNT) return DYN_ERR_RANGE;
@@ -424,50 +445,59 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_start(NETARGS, const double *x, const double
     dyn_data dd;
     dyn_status s = net_of(&net, NETPASS);
     if (s || (s = data_of(&dd, x, y, n, n_in, n_class))) return s;
-    dyn_train_desc td = {(dyn_opt)opt, lr, momentum, 0, 0, 0, wd, batch, seed};
+    dyn_train_desc td = {.opt = (dyn_opt)opt,
+                         .lr = lr,
+                         .momentum = momentum,
+                         .weight_decay = wd,
+                         .batch = batch,
+                         .seed = seed};
     size_t ws = blob_ws(&net, &td, n);
     if (!ws) return DYN_ERR_RANGE;
-    if (blob_len < 0 || (size_t)blob_len < ws + DYNW_BLOB_HDR) return DYN_ERR_BUFFER;
+    if (!fits(blob_len, (uint64_t)ws + DYNW_BLOB_HDR) || !fits(theta0_len, (uint64_t)net.n_params)) return DYN_ERR_BUFFER;
     if ((s = dyn_net_init_params(&net, sw2, sb2, seed, theta0, (size_t)net.n_params))) return s;
     dynw_blob_head *h = (dynw_blob_head *)blob;
-    uint8_t *mem = blob + DYNW_BLOB_HDR;
-    if ((s = dyn_train_init(&h->t, &net, &td, &dd, theta0, mem, ws))) return s;
-    h->base = (uint32_t)(uintptr_t)mem;
-    h->ws_bytes = (uint32_t)ws;
+    if ((s = dyn_train_init(&h->t, &net, &td, &dd, theta0, blob + DYNW_BLOB_HDR, ws))) return s;
+    h->tag = DYNW_BLOB_TAG;
+    h->size = (uint32_t)sizeof *h;
     *lr_out = h->t.d.lr;
     return DYN_OK;
 }
 
-#define MOVE(p) (p) = (void *)((uint8_t *)(p) + shift)
-
 /* Runs to each target step (ascending, >= the steps done), and at each: the theta snapshot (snaps: ntargets x P),
- * its full-data loss and accuracy. losses: the minibatch loss of every step taken (target_last - steps before).
- * steps_done: the steps taken when it returned (also after a divergence, DYN_ERR_NAN). The blob is updated. */
+ * its full-data loss and accuracy (snap_loss, snap_acc: ntargets each). losses: the minibatch loss of every step
+ * taken (target_last - steps before; losses_len, snaps_len: the buffers' lengths in doubles, checked). steps_done:
+ * the steps taken when it returned (also after a divergence, DYN_ERR_NAN). The blob is updated in place; a blob
+ * whose tag, size or training state does not check out is DYN_ERR_RANGE/DYN_ERR_SIZE/DYN_ERR_BUFFER. */
 EMSCRIPTEN_KEEPALIVE int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob,
-                                        int blob_len, const int *targets, int ntargets, double *losses, double *snaps,
-                                        double *snap_loss, double *snap_acc, int *steps_done)
+                                        int blob_len, const int *targets, int ntargets, double *losses,
+                                        int losses_len, double *snaps, int snaps_len, double *snap_loss,
+                                        double *snap_acc, int *steps_done)
 {
     if (!blob || !targets || !losses || !snaps || !snap_loss || !snap_acc || !steps_done) return DYN_ERR_NULL;
-    if (blob_len < DYNW_BLOB_HDR || ntargets < 0) return DYN_ERR_SIZE;
+    if (blob_len < DYNW_BLOB_HDR || ntargets < 1) return DYN_ERR_SIZE;
     dynw_blob_head *h = (dynw_blob_head *)blob;
-    if ((size_t)blob_len < (size_t)DYNW_BLOB_HDR + h->ws_bytes) return DYN_ERR_BUFFER;
-    dyn_data dd;
-    dyn_status s = data_of(&dd, x, y, n, d, n_class);
-    if (s) return s;
+    if (h->tag != DYNW_BLOB_TAG || h->size != sizeof *h) return DYN_ERR_RANGE;
     dyn_train *t = &h->t;
-    ptrdiff_t shift = (blob + DYNW_BLOB_HDR) - (uint8_t *)(uintptr_t)h->base;
-    MOVE(t->theta), MOVE(t->m1), MOVE(t->m2), MOVE(t->grad), MOVE(t->perm), MOVE(t->scratch);
-    h->base = (uint32_t)(uintptr_t)(blob + DYNW_BLOB_HDR);
-    size_t P = (size_t)t->net.n_params;
+    dyn_status s = dyn_train_rebase(t, blob + DYNW_BLOB_HDR, (size_t)blob_len - DYNW_BLOB_HDR);
+    if (s) return s;
+    *steps_done = (int)t->step;
+    dyn_data dd;
+    if ((s = data_of(&dd, x, y, n, d, n_class))) return s;
+    if (n != t->n || d != t->net.dim[0]) return DYN_ERR_SIZE;
+    /* every target in order and reachable, and every output long enough, before the first step */
     long start = t->step;
+    for (int i = 0; i < ntargets; i++)
+        if (targets[i] < (i ? targets[i - 1] : start)) return DYN_ERR_RANGE;
+    uint64_t P = (uint64_t)t->net.n_params;
+    if (!fits(losses_len, (uint64_t)(targets[ntargets - 1] - start)) || !fits(snaps_len, (uint64_t)ntargets * P))
+        return DYN_ERR_BUFFER;
     size_t es = dyn_net_scratch_doubles(&t->net, n < DYN_NET_MAX_BATCH ? n : DYN_NET_MAX_BATCH);
-    double *sc = malloc(sizeof(double) * es);
+    double *sc = es ? malloc(sizeof(double) * es) : NULL;
     if (!sc) return DYN_ERR_BUFFER;
     for (int i = 0; i < ntargets && s == DYN_OK; i++) {
-        if (targets[i] < t->step) s = DYN_ERR_RANGE;
-        else if (targets[i] > t->step) s = dyn_train_run(t, &dd, (int)(targets[i] - t->step), losses + (t->step - start));
+        if (targets[i] > t->step) s = dyn_train_run(t, &dd, (int)(targets[i] - t->step), losses + (t->step - start));
         if (s == DYN_OK) {
-            memcpy(snaps + (size_t)i * P, t->theta, sizeof(double) * P);
+            memcpy(snaps + (size_t)i * P, t->theta, sizeof(double) * (size_t)P);
             s = dyn_net_eval(&t->net, t->theta, &dd, &snap_loss[i], &snap_acc[i], sc, es);
         }
     }
@@ -493,14 +523,16 @@ EMSCRIPTEN_KEEPALIVE int dynw_eval(NETARGS, const double *x, const double *y, in
     return s;
 }
 
-/* dirs: 2 P doubles. */
-EMSCRIPTEN_KEEPALIVE int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs)
+/* dirs: 2 P doubles (dirs_len). */
+EMSCRIPTEN_KEEPALIVE int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs,
+                                          int dirs_len)
 {
     if (norm < 0 || norm >= DYN_DIRNORM_COUNT) return DYN_ERR_RANGE;
     dyn_net net;
     dyn_status s = net_of(&net, NETPASS);
     if (s) return s;
-    return dyn_ls_random_dirs(&net, theta, (dyn_dirnorm)norm, seed, 2, dirs, 2 * (size_t)net.n_params);
+    if (dirs_len < 0) return DYN_ERR_SIZE;
+    return dyn_ls_random_dirs(&net, theta, (dyn_dirnorm)norm, seed, 2, dirs, (size_t)dirs_len);
 }
 
 /* dirs: 2 P, var_frac: 2. */
@@ -538,15 +570,22 @@ EMSCRIPTEN_KEEPALIVE int dynw_slice(NETARGS, const double *x, const double *y, i
     if (!ns) return DYN_ERR_SIZE;
     double *sc = malloc(sizeof(double) * ns);
     if (!sc) return DYN_ERR_BUFFER;
-    dyn_ls_slice_desc g = {a_min, a_max, b_min, b_max, nx, ny, row_begin, row_end};
+    dyn_ls_slice_desc g = {.a_min = a_min,
+                           .a_max = a_max,
+                           .b_min = b_min,
+                           .b_max = b_max,
+                           .nx = nx,
+                           .ny = ny,
+                           .row_begin = row_begin,
+                           .row_end = row_end};
     s = dyn_ls_slice(&net, center, d1, d2, &dd, &g, out_loss, out_acc, (size_t)out_len, sc, ns);
     free(sc);
     return s;
 }
 
-/* out: 3 k + 2 doubles: eval[k], resid[k], lambda_min, steps taken. */
+/* out: 3 k + 2 doubles (out_len): eval[k], resid[k], lambda_min, steps taken. */
 EMSCRIPTEN_KEEPALIVE int dynw_hessian(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta,
-                                      int k, int steps, uint32_t seed, double *out)
+                                      int k, int steps, uint32_t seed, double *out, int out_len)
 {
     if (!out) return DYN_ERR_NULL;
     dyn_net net;
@@ -554,7 +593,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_hessian(NETARGS, const double *x, const double *y,
     dyn_status s = net_of(&net, NETPASS);
     if (s || (s = data_of(&dd, x, y, n, n_in, n_class))) return s;
     if (k < 1 || k > DYN_LS_MAX_EIG) return DYN_ERR_SIZE;
-    dyn_ls_hess_desc hd = {k, steps, seed};
+    if (!fits(out_len, 3 * (uint64_t)k + 2)) return DYN_ERR_BUFFER;
+    dyn_ls_hess_desc hd = {.k = k, .steps = steps, .seed = seed};
     size_t ns = dyn_ls_hessian_scratch_doubles(&net, n, &hd);
     if (!ns) return DYN_ERR_SIZE;
     double *sc = malloc(sizeof(double) * ns);
@@ -569,13 +609,15 @@ EMSCRIPTEN_KEEPALIVE int dynw_hessian(NETARGS, const double *x, const double *y,
     return DYN_OK;
 }
 
+/* cls, conf (either may be NULL): nx ny floats each (out_len). */
 EMSCRIPTEN_KEEPALIVE int dynw_boundary(NETARGS, const double *theta, double x_min, double x_max, double y_min,
-                                       double y_max, int nx, int ny, float *cls, float *conf)
+                                       double y_max, int nx, int ny, float *cls, float *conf, int out_len)
 {
     dyn_net net;
     dyn_status s = net_of(&net, NETPASS);
     if (s) return s;
     if (nx < 1 || ny < 1) return DYN_ERR_SIZE;
+    if (!fits(out_len, (uint64_t)nx * (uint64_t)ny)) return DYN_ERR_BUFFER;
     size_t ns = dyn_net_grid2d_scratch_doubles(&net, nx, ny);
     if (!ns) return DYN_ERR_SIZE;
     double *sc = malloc(sizeof(double) * ns);
@@ -586,26 +628,47 @@ EMSCRIPTEN_KEEPALIVE int dynw_boundary(NETARGS, const double *theta, double x_mi
 }
 
 /* opts (16 doubles): width, height, azimuth, elevation, vmin, vmax, log_scale, contours, supersample, cmap,
- * a_min, a_max, b_min, b_max, z_scale, distance (0 = the core's default where it has one). */
+ * a_min, a_max, b_min, b_max, z_scale, distance (0 = the core's default where it has one). The integer options
+ * must be whole numbers within +-2^30 (the core then checks its own ranges) and cmap a colormap's index: a double
+ * is never cast to int unchecked (NaN or 1e300 would be undefined behaviour). The real options go to the core,
+ * which checks them. */
+static dyn_status int_opt(double v, int *out)
+{
+    if (!(v >= -1073741824.0 && v <= 1073741824.0) || v != floor(v)) return DYN_ERR_RANGE;
+    *out = (int)v;
+    return DYN_OK;
+}
+
 static dyn_status r3d_of(dyn_r3d_desc *d, const double *o)
 {
     if (!o) return DYN_ERR_NULL;
-    memset(d, 0, sizeof *d);
-    d->width = (int)o[0], d->height = (int)o[1], d->azimuth = o[2], d->elevation = o[3];
-    d->vmin = o[4], d->vmax = o[5], d->log_scale = o[6] != 0.0, d->contours = (int)o[7];
-    d->supersample = (int)o[8];
-    if (o[9] < 0 || o[9] >= DYN_CMAP_COUNT) return DYN_ERR_RANGE;
-    d->cmap = (dyn_cmap)(int)o[9];
-    d->a_min = o[10], d->a_max = o[11], d->b_min = o[12], d->b_max = o[13], d->z_scale = o[14], d->distance = o[15];
-    d->path_rgba[0] = 255, d->path_rgba[1] = 80, d->path_rgba[2] = 60, d->path_rgba[3] = 255;
+    int w, h, contours, ss, cmap;
+    if (int_opt(o[0], &w) || int_opt(o[1], &h) || int_opt(o[7], &contours) || int_opt(o[8], &ss) ||
+        int_opt(o[9], &cmap) || cmap < 0 || cmap >= DYN_CMAP_COUNT)
+        return DYN_ERR_RANGE;
+    *d = (dyn_r3d_desc){.width = w,
+                        .height = h,
+                        .azimuth = o[2],
+                        .elevation = o[3],
+                        .vmin = o[4],
+                        .vmax = o[5],
+                        .log_scale = o[6] != 0.0,
+                        .contours = contours,
+                        .supersample = ss,
+                        .cmap = (dyn_cmap)cmap,
+                        .a_min = o[10],
+                        .a_max = o[11],
+                        .b_min = o[12],
+                        .b_max = o[13],
+                        .z_scale = o[14],
+                        .distance = o[15],
+                        .path_rgba = {255, 80, 60, 255}};
     return DYN_OK;
 }
 
 EMSCRIPTEN_KEEPALIVE int dynw_surface_bytes(int width, int height, int supersample, int nx, int ny)
 {
-    dyn_r3d_desc d;
-    memset(&d, 0, sizeof d);
-    d.width = width, d.height = height, d.supersample = supersample;
+    dyn_r3d_desc d = {.width = width, .height = height, .supersample = supersample};
     size_t b = dyn_r3d_scratch_bytes(&d, nx, ny);
     return b > 0x7fffffff ? 0 : (int)b;
 }
@@ -684,12 +747,12 @@ int dynw_post_info_doubles(int d);
 int dynw_post_info(dynw_post *h, double *out, int out_len);
 int dynw_post_box(const dynw_post *h, double nsd, double *out);
 int dynw_post_eps_star(const dynw_post *h, int batch, double *out);
-int dynw_post_precond(dynw_post *h, int batch, int diag, double *out);
+int dynw_post_precond(dynw_post *h, int batch, int diag, double *out, int out_len);
 int dynw_post_density(dynw_post *h, double x0, double x1, double y0, double y1, int nx, int ny, int row_begin,
                       int row_end, float *out, int out_len);
 int dynw_post_hpd(const float *grid, int n, const double *probs, int nprob, double *levels, float *scratch);
 int dynw_post_stationary(dynw_post *h, int kind, double eps, int batch, double momentum, double sgld_gamma,
-                         const double *precond, double *cont, double *disc, double *exact);
+                         const double *precond, double *cont, double *disc, double *exact, int out_len);
 int dynw_post_kl_curve(dynw_post *h, int kind, int batch, double momentum, const double *precond, const double *eps,
                        int n, double *kl_cont, double *kl_disc);
 int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int batching, double momentum,
@@ -698,7 +761,7 @@ int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int
 void dynw_sampler_destroy(dynw_sampler *s);
 int dynw_sampler_run(dynw_sampler *s, int steps, int thin, double *out, int out_len, int *written);
 int dynw_sampler_set_theta(dynw_sampler *s, const double *theta);
-int dynw_sampler_state(const dynw_sampler *s, double *out);
+int dynw_sampler_state(const dynw_sampler *s, double *out, int out_len);
 int dynw_post_moments(const double *samples, int count, int d, double *mean, double *cov);
 int dynw_post_autocorr(const double *x, int count, int stride, int maxlag, double *acf);
 int dynw_post_ess(const double *x, int count, int stride, double *out);
@@ -739,7 +802,13 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_create(int kind, int n, int d, double noise_v
     h->m.prior_var = prior_var;
     size_t dd = (size_t)d * d;
     h->scr_len = dyn_post_scratch_doubles(d);
-    h->x = malloc(sizeof(double) * (size_t)n * (size_t)d);
+    /* n d doubles in 64 bits: size_t is 32 bits in WebAssembly, and 8 n d reaches 2^32 within the limits */
+    uint64_t xbytes = (uint64_t)sizeof(double) * (uint64_t)n * (uint64_t)d;
+    if (xbytes > (uint64_t)INT32_MAX) {
+        dynw_post_destroy(h);
+        return DYN_ERR_SIZE;
+    }
+    h->x = malloc((size_t)xbytes);
     h->y = malloc(sizeof(double) * (size_t)n);
     h->mode = malloc(sizeof(double) * (2 * (size_t)d + 3 * dd + h->scr_len));
     if (!h->x || !h->y || !h->mode) {
@@ -752,7 +821,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_create(int kind, int n, int d, double noise_v
     h->pcov = h->pmean + d;
     h->scr = h->pcov + dd;
     uint64_t seed = ((uint64_t)seed_hi << 32) | seed_lo;
-    dyn_status s = dyn_post_synthesize(&h->m, seed, h->x, (size_t)n * d, h->y, (size_t)n, NULL);
+    dyn_status s = dyn_post_synthesize(&h->m, seed, h->x, (size_t)n * (size_t)d, h->y, (size_t)n, NULL);
     h->m.x = h->x;
     h->m.y = kind == DYN_POST_MIXTURE ? NULL : h->y;
     if (s == DYN_OK) s = dyn_post_model_check(&h->m, NULL);
@@ -833,12 +902,13 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_eps_star(const dynw_post *h, int batch, doubl
     return dyn_post_eps_star(h->m.d, h->m.n, batch, h->bb, out);
 }
 
-/* out (d x d): H*(eps*) = (2 S / (eps* N)) (BB^T)^{-1}, with which eps* H* is Mandt's optimal preconditioned
+/* out (d x d, out_len doubles): H*(eps*) = (2 S / (eps* N)) (BB^T)^{-1}, with which eps* H* is Mandt's optimal preconditioned
  * step; diag != 0: its diagonal only (a diagonal preconditioner, as practice uses). */
-EMSCRIPTEN_KEEPALIVE int dynw_post_precond(dynw_post *h, int batch, int diag, double *out)
+EMSCRIPTEN_KEEPALIVE int dynw_post_precond(dynw_post *h, int batch, int diag, double *out, int out_len)
 {
     if (!h || !out) return DYN_ERR_NULL;
     int d = h->m.d;
+    if (!fits(out_len, (uint64_t)d * (uint64_t)d)) return DYN_ERR_BUFFER;
     double es;
     dyn_status s = dyn_post_eps_star(d, h->m.n, batch, h->bb, &es);
     if (s == DYN_OK) s = dyn_post_precond_opt(d, h->m.n, batch, es, h->bb, out, h->scr, h->scr_len);
@@ -857,7 +927,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_density(dynw_post *h, double x0, double x1, d
     if (out_len < 0) return DYN_ERR_SIZE;
     dyn_status s = post_exact(h);
     if (s != DYN_OK) return s;
-    dyn_post_box b = {x0, x1, y0, y1};
+    dyn_post_box b = {.x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1};
     return dyn_post_density_grid(&h->m, &b, h->log_z, nx, ny, row_begin, row_end, out, (size_t)out_len);
 }
 
@@ -869,20 +939,26 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_hpd(const float *grid, int n, const double *p
     return dyn_post_hpd_levels(grid, (size_t)n, probs, nprob, levels, scratch, (size_t)n);
 }
 
-/* cont, disc, exact: d x d each, NaN where no prediction exists (disc: a step too large for stability; all:
+/* cont, disc, exact: d x d each (out_len doubles each), NaN where no prediction exists (disc: a step too large for stability; all:
  * an SGLD schedule with gamma > 0; exact: other than linreg with SGD or constant-step SGLD; the exact one assumes
  * i.i.d. batches). precond: d x d, used by SGD_PRECOND. */
 EMSCRIPTEN_KEEPALIVE int dynw_post_stationary(dynw_post *h, int kind, double eps, int batch, double momentum,
                                               double sgld_gamma, const double *precond, double *cont, double *disc,
-                                              double *exact)
+                                              double *exact, int out_len)
 {
     if (!h || !cont || !disc || !exact) return DYN_ERR_NULL;
     if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
     int d = h->m.d;
+    if (!fits(out_len, (uint64_t)d * (uint64_t)d)) return DYN_ERR_BUFFER;
     for (int k = 0; k < d * d; k++) cont[k] = disc[k] = exact[k] = (double)NAN;
     if (kind == DYN_POST_SGLD && sgld_gamma > 0.0) return DYN_OK;
-    dyn_post_sampler_desc sd = {(dyn_post_sampler_kind)kind, eps, batch, DYN_POST_BATCH_IID, momentum, 0, sgld_gamma,
-                                precond, NULL, 0};
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
+                                .eps = eps,
+                                .batch = batch,
+                                .batching = DYN_POST_BATCH_IID,
+                                .momentum = momentum,
+                                .sgld_gamma = sgld_gamma,
+                                .precond = precond};
     dyn_status s = dyn_post_stationary(&sd, d, h->m.n, h->a, h->bb, cont, disc, h->scr, h->scr_len);
     if (s == DYN_ERR_NO_SOLUTION) {
         for (int k = 0; k < d * d; k++) disc[k] = (double)NAN;
@@ -904,8 +980,12 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_kl_curve(dynw_post *h, int kind, int batch, d
     if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
     dyn_status s = post_exact(h);
     if (s != DYN_OK) return s;
-    dyn_post_sampler_desc sd = {(dyn_post_sampler_kind)kind, 1.0, batch, DYN_POST_BATCH_IID, momentum, 0, 0, precond,
-                                NULL, 0};
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
+                                .eps = 1.0,
+                                .batch = batch,
+                                .batching = DYN_POST_BATCH_IID,
+                                .momentum = momentum,
+                                .precond = precond};
     return dyn_post_kl_curve(&sd, h->m.d, h->m.n, h->mode, h->a, h->bb, h->pmean, h->pcov, eps, n, kl_cont, kl_disc,
                              h->scr, h->scr_len);
 }
@@ -921,9 +1001,16 @@ EMSCRIPTEN_KEEPALIVE int dynw_sampler_create(const dynw_post *h, int kind, doubl
     if (!h || !out) return DYN_ERR_NULL;
     *out = NULL;
     if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT || batching < 0 || batching > 1) return DYN_ERR_RANGE;
-    dyn_post_sampler_desc sd = {(dyn_post_sampler_kind)kind, eps, batch, (dyn_post_batching)batching, momentum,
-                                sgld_b, sgld_gamma, precond, start ? start : h->mode,
-                                ((uint64_t)seed_hi << 32) | seed_lo};
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
+                                .eps = eps,
+                                .batch = batch,
+                                .batching = (dyn_post_batching)batching,
+                                .momentum = momentum,
+                                .sgld_b = sgld_b,
+                                .sgld_gamma = sgld_gamma,
+                                .precond = precond,
+                                .start = start ? start : h->mode,
+                                .seed = ((uint64_t)seed_hi << 32) | seed_lo};
     if (batch < 1 || batch > h->m.n) return DYN_ERR_SIZE;
     size_t bytes = dyn_post_sampler_bytes(&h->m, &sd);
     if (bytes == 0) return DYN_ERR_RANGE;
@@ -969,10 +1056,11 @@ EMSCRIPTEN_KEEPALIVE int dynw_sampler_set_theta(dynw_sampler *s, const double *t
     return dyn_post_sampler_set_theta(&s->s, theta);
 }
 
-/* out: the step count t, then theta (d doubles). */
-EMSCRIPTEN_KEEPALIVE int dynw_sampler_state(const dynw_sampler *s, double *out)
+/* out: the step count t, then theta (d doubles): 1 + d doubles (out_len). */
+EMSCRIPTEN_KEEPALIVE int dynw_sampler_state(const dynw_sampler *s, double *out, int out_len)
 {
     if (!s || !out) return DYN_ERR_NULL;
+    if (!fits(out_len, 1 + (uint64_t)s->s.d)) return DYN_ERR_BUFFER;
     out[0] = (double)s->s.t;
     memcpy(out + 1, s->s.theta, sizeof(double) * (size_t)s->s.d);
     return DYN_OK;

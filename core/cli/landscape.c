@@ -100,7 +100,8 @@ static void load_data(const cmd *c, run *r)
         int n = (int)get_int(c, "n", 2, 100000), k = (int)get_int(c, "classes", 0, 16);
         double noise = get_num(c, "noise");
         if (noise < 0.0 || noise > 10.0) die("--noise: %g is out of range [0, 10]", noise);
-        dyn_toy_desc d = {toy, n, k, noise, (uint64_t)get_int(c, "data-seed", 0, 0x7fffffffL)};
+        dyn_toy_desc d = {.kind = toy, .n = n, .classes = k, .noise = noise,
+                          .seed = (uint64_t)get_int(c, "data-seed", 0, 0x7fffffffL)};
         r->x = xmalloc(sizeof(double) * 2 * n, "the data");
         r->y = xmalloc(sizeof(double) * n, "the data");
         int nc;
@@ -108,7 +109,7 @@ static void load_data(const cmd *c, run *r)
         if (s == DYN_ERR_RANGE) die("--classes: %s takes %s", name, toy == DYN_TOY_SPIRALS ? "2..8 classes" : toy == DYN_TOY_BLOBS ? "2..16 classes" : "only 2 classes");
         if (s == DYN_ERR_SIZE) die("--n: %d examples are too few for the classes", n);
         check(s, "generating the data");
-        r->data = (dyn_data){n, 2, r->x, r->y, nc};
+        r->data = (dyn_data){.n = n, .d = 2, .x = r->x, .y = r->y, .n_class = nc};
         for (int i = 0; i < nc; i++) r->class_values[i] = i;
         snprintf(r->data_name, sizeof r->data_name, "%s", name);
         return;
@@ -157,7 +158,7 @@ static void load_data(const cmd *c, run *r)
     free(text);
     /* pixel counts and user features on their own scales: standardise (X.npy holds the result) */
     check(dyn_data_standardize(r->x, info.rows, info.cols, NULL, NULL), "standardising the features");
-    r->data = (dyn_data){info.rows, info.cols, r->x, r->y, info.n_class};
+    r->data = (dyn_data){.n = info.rows, .d = info.cols, .x = r->x, .y = r->y, .n_class = info.n_class};
     memcpy(r->class_values, info.class_values, sizeof r->class_values);
     snprintf(r->data_name, sizeof r->data_name, "%s", strcmp(name, "digits") == 0 ? "digits" : "csv");
 }
@@ -171,7 +172,8 @@ static void setup_net(const cmd *c, run *r)
         die("--loss xent needs class labels, but --task regress has a real-valued target: use --loss mse (the default)");
     int depth = (int)get_int(c, "depth", 0, DYN_NET_MAX_HIDDEN), width = (int)get_int(c, "width", 1, DYN_NET_MAX_WIDTH);
     int k = r->data.n_class ? r->data.n_class : 1;
-    dyn_net_desc d = {r->data.d, k, depth, width, NULL, get_act(c), get(c, "skip") != NULL, loss};
+    dyn_net_desc d = {.n_in = r->data.d, .n_out = k, .depth = depth, .width = width, .act = get_act(c),
+                      .skip = get(c, "skip") != NULL, .loss = loss};
     dyn_status s = dyn_net_init(&r->net, &d);
     if (s == DYN_ERR_SIZE) {
         double P = 0;
@@ -196,8 +198,8 @@ static void setup_net(const cmd *c, run *r)
     if (wd < 0.0 || wd > 10.0) die("--wd: %g is out of range [0, 10]", wd);
     r->seed = get_int(c, "seed", 0, 0x7fffffffL);
     /* in dyn_train_desc 0 means "the default 0.9"; an explicit --momentum 0 is DYN_TRAIN_ZERO */
-    r->td = (dyn_train_desc){op, lr, mom == 0.0 ? DYN_TRAIN_ZERO : mom, 0, 0, 0, wd,
-                             (int)get_int(c, "batch", 0, DYN_DATA_MAX_N), (uint64_t)r->seed};
+    r->td = (dyn_train_desc){.opt = op, .lr = lr, .momentum = mom == 0.0 ? DYN_TRAIN_ZERO : mom, .weight_decay = wd,
+                             .batch = (int)get_int(c, "batch", 0, DYN_DATA_MAX_N), .seed = (uint64_t)r->seed};
     r->steps = (int)get_int(c, "steps", 0, 10000000);
     r->snaps = (int)get_int(c, "snapshots", 2, DYN_LS_MAX_PATH);
     int bt = r->td.batch && r->td.batch < r->data.n ? r->td.batch : r->data.n;
@@ -421,9 +423,10 @@ static void figure_out(const run *r, const char *path, dyn_fig_desc *d, const fl
 static uint8_t *surface_draw(const run *r, const char *title, dyn_r3d_desc *rd, const float *grid, int nx, int ny)
 {
     int W = r->png.width, H = r->png.height;
-    dyn_fig_series none = {NULL, NULL, NULL, NULL, 0, {0, 0, 0, 0}, 0, 0, 0, NULL};
+    dyn_fig_series none = {.n = 0};
     /* y up to 1.3: the top tick label (1.0) sits well inside the frame, so the band above it holds only the title */
-    dyn_fig_desc fd = {W, H, r->font, r->font_len, title, NULL, NULL, NULL, 0, 1, 0, 1.3, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 1};
+    dyn_fig_desc fd = {.width = W, .height = H, .font = r->font, .font_len = r->font_len, .title = title, .x0 = 0,
+                       .x1 = 1, .y0 = 0, .y1 = 1.3, .cmap = DYN_CMAP_VIRIDIS, .no_legend = 1};
     size_t sb = dyn_fig_scratch_bytes(&fd, 0), pix = (size_t)4 * W * H;
     void *sc = xmalloc(sb, "figure scratch");
     uint8_t *out = xmalloc(pix, "the 3-D figure");
@@ -465,10 +468,11 @@ static void loss_figure(const run *r)
     for (int i = 0; i < r->T; i++) sx[i] = r->snap_step[i];
     char title[320], a[96];
     snprintf(title, sizeof title, "Training loss: %s on %s", arch_text(r, a, sizeof a), r->data_name);
-    dyn_fig_series s[2] = {{x, r->hist, NULL, NULL, n, {160, 190, 220, 255}, 1, 0, 0, "minibatch"},
-                           {sx, r->snap_loss, NULL, NULL, r->T, {31, 119, 180, 255}, 0, 1, 0, "all data"}};
-    dyn_fig_desc d = {r->png.width, r->png.height, NULL, 0, title, "step", "loss", NULL, 0, 0, DNAN, DNAN,
-                      DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
+    dyn_fig_series s[2] = {
+        {.x = x, .y = r->hist, .n = n, .rgba = {160, 190, 220, 255}, .width = 1, .label = "minibatch"},
+        {.x = sx, .y = r->snap_loss, .n = r->T, .rgba = {31, 119, 180, 255}, .marker = 1, .label = "all data"}};
+    dyn_fig_desc d = {.width = r->png.width, .height = r->png.height, .title = title, .xlabel = "step",
+                      .ylabel = "loss", .y0 = DNAN, .y1 = DNAN, .cmap = DYN_CMAP_VIRIDIS, .log_y = 1};
     figure_out(r, path_in(&pb, r, "loss.png"), &d, NULL, 0, 0, NULL, 0, s, 2);
     free(x);
 }
@@ -514,12 +518,14 @@ static void boundary_figure(const run *r)
         used += m / 6;
         snprintf(labs[c], sizeof labs[c], "class %g", r->class_values[c]);
         const uint8_t *p = k == 2 ? (c == 0 ? (const uint8_t[]){20, 40, 120} : (const uint8_t[]){120, 10, 10}) : pal[c % 10];
-        ln[c] = (dyn_fig_line){xs, ys, m, {p[0], p[1], p[2], 255}, 1.6, 0, labs[c]};
+        ln[c] = (dyn_fig_line){.x = xs, .y = ys, .n = m, .rgba = {p[0], p[1], p[2], 255}, .width = 1.6, .label = labs[c]};
     }
     char title[320], a[96];
     snprintf(title, sizeof title, "Decision boundary: %s on %s (accuracy %.1f %%)", arch_text(r, a, sizeof a), r->data_name, 100 * r->acc);
-    dyn_fig_desc d = {r->png.width, r->png.height, NULL, 0, title, "x_1", "x_2", k == 2 ? "P(class 1)" : "predicted class",
-                      lo[0], hi[0], lo[1], hi[1], k == 2 ? DYN_CMAP_RDBU : DYN_CMAP_VIRIDIS, 0, k == 2 ? 1 : k - 1, 0, 0, 0};
+    dyn_fig_desc d = {.width = r->png.width, .height = r->png.height, .title = title, .xlabel = "x_1", .ylabel = "x_2",
+                      .clabel = k == 2 ? "P(class 1)" : "predicted class", .x0 = lo[0], .x1 = hi[0], .y0 = lo[1],
+                      .y1 = hi[1], .cmap = k == 2 ? DYN_CMAP_RDBU : DYN_CMAP_VIRIDIS, .vmin = 0,
+                      .vmax = k == 2 ? 1 : k - 1};
     figure_out(r, path_in(&pb, r, "boundary.png"), &d, cls, G, G, ln, k < 16 ? k : 16, NULL, 0);
     free(ln);
     free(pts);
@@ -645,7 +651,7 @@ static void get_dirs(const cmd *c, run *r, double *dirs, char *what, size_t cap,
         free(s);
         snprintf(what, cap, "PCA directions of the path (%.1f %% + %.1f %% of its variance)", 100 * var[0], 100 * var[1]);
     } else if (strcmp(kind, "hessian") == 0) {
-        dyn_ls_hess_desc hd = {2, (int)get_int(c, "lanczos", 2, DYN_LS_MAX_LANCZOS), 1};
+        dyn_ls_hess_desc hd = {.k = 2, .steps = (int)get_int(c, "lanczos", 2, DYN_LS_MAX_LANCZOS), .seed = 1};
         size_t ns = dyn_ls_hessian_scratch_doubles(&r->net, r->data.n, &hd);
         double *s = xmalloc(sizeof(double) * ns, "Lanczos scratch");
         dyn_ls_hess_result res;
@@ -715,7 +721,7 @@ static int cmd_slice(int argc, char **argv)
     if (strcmp(kind, "pca") == 0 && r.steps < 2) die("--dirs pca: the path of %d training steps cannot span two directions (--steps 2 or more)", r.steps);
     if (strcmp(kind, "hessian") == 0) {
         if (r.P < 2) die("--dirs hessian: the net has P = %zu parameter, fewer than the 2 eigenvectors", r.P);
-        dyn_ls_hess_desc hd = {2, (int)get_int(&c, "lanczos", 2, DYN_LS_MAX_LANCZOS), 1};
+        dyn_ls_hess_desc hd = {.k = 2, .steps = (int)get_int(&c, "lanczos", 2, DYN_LS_MAX_LANCZOS), .seed = 1};
         if (!dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd))
             die("--lanczos: %d steps with P = %zu parameters take 2 GB or more of scratch; use fewer", hd.steps, r.P);
         snprintf(what, sizeof what, "--lanczos: %d Hessian-vector products on %d examples", hd.steps, r.data.n);
@@ -748,7 +754,7 @@ static int cmd_slice(int argc, char **argv)
     float *loss = xmalloc(sizeof(float) * 2 * n, "the grid"), *acc = loss + n;
     size_t ns = dyn_ls_slice_scratch_doubles(&r.net, r.data.n);
     double *s = xmalloc(sizeof(double) * ns, "slice scratch");
-    dyn_ls_slice_desc sd = {a0, a1, b0, b1, nx, ny, 0, 0};
+    dyn_ls_slice_desc sd = {.a_min = a0, .a_max = a1, .b_min = b0, .b_max = b1, .nx = nx, .ny = ny};
     double t0 = now_ms();
     check(dyn_ls_slice(&r.net, r.theta, dirs, dirs + P, &r.data, &sd, loss, acc, n, s, ns), "the slice");
     double ms = now_ms() - t0;
@@ -772,17 +778,18 @@ static int cmd_slice(int argc, char **argv)
     double *px = xmalloc(sizeof(double) * 2 * r.T, "the path"), *py = px + r.T;
     for (int i = 0; i < r.T; i++) px[i] = ab[2 * i], py[i] = ab[2 * i + 1];
     double ex[2] = {0, 0}, ey[2] = {0, 0}; /* the end point: a dot as a zero-length thick line */
-    dyn_fig_line lines[3] = {{cs.x, cs.y, cs.n, {255, 255, 255, 150}, 1.0, 0, NULL},
-                             {px, py, r.T, {255, 80, 60, 255}, 2.5, 0, "training path"},
-                             {ex, ey, 2, {255, 80, 60, 255}, 9, 0, NULL}};
+    dyn_fig_line lines[3] = {{.x = cs.x, .y = cs.y, .n = cs.n, .rgba = {255, 255, 255, 150}, .width = 1.0},
+                             {.x = px, .y = py, .n = r.T, .rgba = {255, 80, 60, 255}, .width = 2.5, .label = "training path"},
+                             {.x = ex, .y = ey, .n = 2, .rgba = {255, 80, 60, 255}, .width = 9}};
     char title[320], a[96], xl[64], yl[64];
     snprintf(title, sizeof title, "Loss landscape: %s on %s", arch_text(&r, a, sizeof a), r.data_name);
     int pca = strcmp(kind, "pca") == 0, hes = strcmp(kind, "hessian") == 0;
     if (pca) snprintf(xl, sizeof xl, "PC 1 (%.1f %%)", 100 * var[0]), snprintf(yl, sizeof yl, "PC 2 (%.1f %%)", 100 * var[1]);
     else if (hes) snprintf(xl, sizeof xl, "eigenvector 1 (λ = %.3g)", var[0]), snprintf(yl, sizeof yl, "eigenvector 2 (λ = %.3g)", var[1]);
     else snprintf(xl, sizeof xl, "direction 1 (α)"), snprintf(yl, sizeof yl, "direction 2 (β)");
-    dyn_fig_desc d = {r.png.width, r.png.height, NULL, 0, title, xl, yl, "loss", a0, a1, b0, b1, DYN_CMAP_VIRIDIS, vmin,
-                      vmax, lg, 0, 0};
+    dyn_fig_desc d = {.width = r.png.width, .height = r.png.height, .title = title, .xlabel = xl, .ylabel = yl,
+                      .clabel = "loss", .x0 = a0, .x1 = a1, .y0 = b0, .y1 = b1, .cmap = DYN_CMAP_VIRIDIS, .vmin = vmin,
+                      .vmax = vmax, .log_scale = lg};
     uint8_t *heat = run_figure(&r, &d, loss, nx, ny, lines, ps ? 1 : 3, NULL, 0);
     rd.vmin = vmin;
     rd.vmax = vmax;
@@ -917,7 +924,7 @@ static int cmd_interp(int argc, char **argv)
     float *loss = xmalloc(sizeof(float) * 2 * np, "the line"), *acc = loss + np;
     size_t ns = dyn_ls_slice_scratch_doubles(&r.net, r.data.n);
     double *s = xmalloc(sizeof(double) * ns, "slice scratch");
-    dyn_ls_slice_desc sd = {t0, t1, 0, 0, np, 1, 0, 0};
+    dyn_ls_slice_desc sd = {.a_min = t0, .a_max = t1, .nx = np, .ny = 1};
     check(dyn_ls_slice(&r.net, A, D, NULL, &r.data, &sd, loss, acc, (size_t)np, s, ns), "the interpolation");
     fpath pb;
     write_common(&r);
@@ -935,13 +942,14 @@ static int cmd_interp(int argc, char **argv)
     }
     out_close(&f);
     double mx[2] = {0, 0}, my[2] = {-DINF, DINF}, nx1[2] = {1, 1};
-    dyn_fig_series sr[3] = {{tx, ty, NULL, NULL, np, {31, 119, 180, 255}, 0, 0, 0, "loss on the line"},
-                            {mx, my, NULL, NULL, 2, {120, 120, 120, 255}, 1.2, 0, 1, la},
-                            {nx1, my, NULL, NULL, 2, {214, 39, 40, 255}, 1.2, 0, 1, lb}};
+    dyn_fig_series sr[3] = {{.x = tx, .y = ty, .n = np, .rgba = {31, 119, 180, 255}, .label = "loss on the line"},
+                            {.x = mx, .y = my, .n = 2, .rgba = {120, 120, 120, 255}, .width = 1.2, .dashed = 1, .label = la},
+                            {.x = nx1, .y = my, .n = 2, .rgba = {214, 39, 40, 255}, .width = 1.2, .dashed = 1, .label = lb}};
     char title[320], a[96];
     snprintf(title, sizeof title, "Linear interpolation: %s on %s", arch_text(&r, a, sizeof a), r.data_name);
-    dyn_fig_desc d = {r.png.width, r.png.height, NULL, 0, title, "t  (θ = (1 − t) θ_A + t θ_B)", "loss", NULL, t0, t1, DNAN,
-                      DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
+    dyn_fig_desc d = {.width = r.png.width, .height = r.png.height, .title = title,
+                      .xlabel = "t  (θ = (1 − t) θ_A + t θ_B)", .ylabel = "loss", .x0 = t0, .x1 = t1, .y0 = DNAN,
+                      .y1 = DNAN, .cmap = DYN_CMAP_VIRIDIS, .log_y = 1};
     figure_out(&r, path_in(&pb, &r, "interp.png"), &d, NULL, 0, 0, NULL, 0, sr, 3);
     /* the barrier: the largest rise above the straight line between the endpoints' losses, for t in [0, 1] */
     double la0 = DNAN, lb1 = DNAN, barrier = 0;
@@ -990,7 +998,7 @@ static int cmd_hessian(int argc, char **argv)
         die("--k: %d eigenpairs, but this net has only P = %zu parameters (the Hessian is P x P): --k at most %zu", k,
             r.P, r.P);
     if (m < k) die("--lanczos: %d steps cannot give %d eigenpairs (at least --k steps)", m, k);
-    dyn_ls_hess_desc hd = {k, m, 1};
+    dyn_ls_hess_desc hd = {.k = k, .steps = m, .seed = 1};
     if (!dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd))
         die("--lanczos: %d steps with P = %zu parameters take 2 GB or more of scratch; use fewer", m, r.P);
     char what[96];

@@ -284,16 +284,18 @@ static void draw_figure(const png_opts *png, const dataset *ds, const theory *t,
     }
     double dot = 0.0045 * (png->width < png->height ? png->width : png->height);
     dyn_fig_line lines[4] = {
-        {px, py, (int)(3 * shown), {255, 255, 255, 150}, dot, 0, "iterates"},
-        {ex[2], ey[2], NE, {255, 255, 255, 255}, 0, 1, "posterior, 2 sd"},
-        {ex[1], ey[1], have_pred ? NE : 0, {255, 127, 14, 255}, 0, 0, have_pred ? "predicted (discrete Lyapunov), 2 sd" : NULL},
-        {ex[0], ey[0], NE, {214, 39, 40, 255}, 0, 1, "iterates' covariance, 2 sd"},
+        {.x = px, .y = py, .n = (int)(3 * shown), .rgba = {255, 255, 255, 150}, .width = dot, .label = "iterates"},
+        {.x = ex[2], .y = ey[2], .n = NE, .rgba = {255, 255, 255, 255}, .dashed = 1, .label = "posterior, 2 sd"},
+        {.x = ex[1], .y = ey[1], .n = have_pred ? NE : 0, .rgba = {255, 127, 14, 255},
+         .label = have_pred ? "predicted (discrete Lyapunov), 2 sd" : NULL},
+        {.x = ex[0], .y = ey[0], .n = NE, .rgba = {214, 39, 40, 255}, .dashed = 1, .label = "iterates' covariance, 2 sd"},
     };
     size_t font_len;
     uint8_t *font = load_font(&font_len);
-    dyn_fig_desc fd = {png->width, png->height, font, font_len, title, "θ_1", "θ_2",
-                       d == 2 ? "posterior density p(θ | data)" : "marginal posterior density of (θ_1, θ_2)",
-                       b.x0, b.x1, b.y0, b.y1, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 0};
+    dyn_fig_desc fd = {.width = png->width, .height = png->height, .font = font, .font_len = font_len,
+                       .title = title, .xlabel = "θ_1", .ylabel = "θ_2",
+                       .clabel = d == 2 ? "posterior density p(θ | data)" : "marginal posterior density of (θ_1, θ_2)",
+                       .x0 = b.x0, .x1 = b.x1, .y0 = b.y0, .y1 = b.y1, .cmap = DYN_CMAP_VIRIDIS};
     figure_png(png->path, &fd, grid, G, G, lines, 4, NULL, 0);
     free(font);
     free(px);
@@ -397,7 +399,9 @@ static int cmd_run(int argc, char **argv)
         check(s, "the preconditioner");
     }
     uint64_t seed = (uint64_t)get_int(&c, "seed", 0, 0x7fffffffL) ^ 0x9E3779B97F4A7C15ULL;
-    dyn_post_sampler_desc sd = {sk, eps, S, batching, mu, sgb, sgg, h, start ? start : t.mode, seed};
+    dyn_post_sampler_desc sd = {.kind = sk, .eps = eps, .batch = S, .batching = batching, .momentum = mu,
+                                .sgld_b = sgb, .sgld_gamma = sgg, .precond = h, .start = start ? start : t.mode,
+                                .seed = seed};
     /* predictions */
     double *pc = xmalloc(sizeof(double) * 3 * dd, "predictions"), *pd = pc + dd, *pe = pd + dd;
     for (size_t k = 0; k < 3 * dd; k++) pc[k] = DNAN;
@@ -571,7 +575,7 @@ static int cmd_kl(int argc, char **argv)
     }
     double *eps = xmalloc(sizeof(double) * 3 * n, "the curve"), *kc = eps + n, *kd = kc + n;
     for (int k = 0; k < n; k++) eps[k] = lo * pow(hi / lo, (double)k / (n - 1));
-    dyn_post_sampler_desc sd = {sk, 1.0, S, DYN_POST_BATCH_IID, mu, 0, 0, NULL, NULL, 0};
+    dyn_post_sampler_desc sd = {.kind = sk, .eps = 1.0, .batch = S, .batching = DYN_POST_BATCH_IID, .momentum = mu};
     check(dyn_post_kl_curve(&sd, d, ds.m.n, t.mode, t.a, t.bb, t.pmean, t.pcov, eps, n, kc, kd, t.scr, t.scr_len),
           "the KL curve");
     if (png.path) {
@@ -584,14 +588,15 @@ static int cmd_kl(int argc, char **argv)
         snprintf(lab, sizeof lab, "ε* = %.3g (Mandt et al.)", es);
         int have_es = !isnan(es);
         dyn_fig_series ser[3] = {
-            {lx, kc, NULL, NULL, n, {31, 119, 180, 255}, 0, 0, 0, "continuous Lyapunov"},
-            {lx, kd, NULL, NULL, n, {214, 39, 40, 255}, 0, 0, 0, "discrete (exact for the linearised SGD)"},
-            {mx, my, NULL, NULL, 2, {90, 90, 90, 255}, 1.5, 0, 1, lab},
+            {.x = lx, .y = kc, .n = n, .rgba = {31, 119, 180, 255}, .label = "continuous Lyapunov"},
+            {.x = lx, .y = kd, .n = n, .rgba = {214, 39, 40, 255}, .label = "discrete (exact for the linearised SGD)"},
+            {.x = mx, .y = my, .n = 2, .rgba = {90, 90, 90, 255}, .width = 1.5, .dashed = 1, .label = lab},
         };
         size_t font_len;
         uint8_t *font = load_font(&font_len);
-        dyn_fig_desc fd = {png.width, png.height, font, font_len, title, "log_{10} ε", "KL (nats)", NULL,
-                           DNAN, DNAN, DNAN, DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
+        dyn_fig_desc fd = {.width = png.width, .height = png.height, .font = font, .font_len = font_len,
+                           .title = title, .xlabel = "log_{10} ε", .ylabel = "KL (nats)", .x0 = DNAN, .x1 = DNAN,
+                           .y0 = DNAN, .y1 = DNAN, .cmap = DYN_CMAP_VIRIDIS, .log_y = 1};
         figure_png(png.path, &fd, NULL, 0, 0, NULL, 0, ser, have_es ? 3 : 2);
         free(font);
         free(lx);
