@@ -49,6 +49,12 @@ printf '0,0.5\n1,1.5\n2,2.5\n3,3.5\n' >"$out/r.csv"
 "$bin" landscape train --data "$out/r.csv" --task regress --depth 1 --width 4 --steps 20 --out "$out/r" >/dev/null && ok || bad "CSV regression"
 j=$("$bin" landscape train --data digits --depth 1 --width 16 --steps 30 --batch 64 --out "$out/g") || bad "digits"
 [ "$(key "$j" n)" = 1797 ] && [ "$(key "$j" features)" = 64 ] && [ "$(key "$j" classes)" = 10 ] && ok || bad "digits: 1797 x 64, 10 classes: $j"
+# the digits are found through the assets path CMake compiles in, from any working directory and for a copy of
+# the program outside the build folder (no guessing from /proc/self/exe); $DYNLENS_ASSETS overrides it
+mkdir -p "$out/elsewhere" && cp "$bin" "$out/elsewhere/dynlens-copy"
+(cd / && "$out/elsewhere/dynlens-copy" landscape train --data digits --depth 0 --steps 2 --out "$out/g2") >/dev/null && ok || bad "digits from another folder"
+DYNLENS_ASSETS="$out/no-such-assets" "$bin" landscape train --data digits --depth 0 --steps 2 --out "$out/g3" 2>"$out/err.txt" >/dev/null
+[ $? -eq 2 ] && grep -q "no-such-assets/digits/digits.csv.gz" "$out/err.txt" && [ "$(wc -l <"$out/err.txt")" -eq 1 ] && ok || bad "DYNLENS_ASSETS is used and a missing file named: $(cat "$out/err.txt")"
 # numpy, when present, reproduces the slice from the written files
 if python3 -c 'import numpy' 2>/dev/null; then
     (cd "$out/s" && python3 reproduce.py) >"$out/repro.txt" 2>&1 && grep -q 'worst relative difference' "$out/repro.txt" && ok || bad "reproduce.py: $(cat "$out/repro.txt")"

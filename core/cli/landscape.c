@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "colormap.h"
@@ -15,7 +14,7 @@
 
 
 #ifndef DYN_ASSETS
-#define DYN_ASSETS "assets"
+#error "DYN_ASSETS (the assets folder) is set by CMakeLists.txt"
 #endif
 
 const char CLI_LANDSCAPE_HELP[] =
@@ -118,25 +117,12 @@ static void load_data(const cmd *c, run *r)
     char buf[4096];
     int classify = 1;
     if (strcmp(name, "digits") == 0) {
-        /* $DYNLENS_ASSETS, else assets/ next to the build folder holding this program, else ./assets */
+        /* $DYNLENS_ASSETS, else the source tree's assets/ that CMake compiled in (DYN_ASSETS): an installed or
+         * out-of-tree build finds its data without guessing from the executable's location */
         const char *dir = getenv("DYNLENS_ASSETS");
-        char exe[2048];
-        ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (dir && *dir) snprintf(buf, sizeof buf, "%s/digits/digits.csv.gz", dir);
-        else {
-            snprintf(buf, sizeof buf, "%s/digits/digits.csv.gz", DYN_ASSETS);
-            if (el > 0) {
-                exe[el] = 0;
-                char *sl = strrchr(exe, '/');
-                if (sl) {
-                    *sl = 0;
-                    char cand[4096];
-                    snprintf(cand, sizeof cand, "%s/../assets/digits/digits.csv.gz", exe);
-                    FILE *t = fopen(cand, "rb");
-                    if (t) fclose(t), snprintf(buf, sizeof buf, "%s", cand);
-                }
-            }
-        }
+        if (!dir || !*dir) dir = DYN_ASSETS;
+        if (snprintf(buf, sizeof buf, "%s/digits/digits.csv.gz", dir) >= (int)sizeof buf)
+            die("--data digits: $DYNLENS_ASSETS is too long");
         path = buf;
     } else {
         size_t l = strlen(name);
