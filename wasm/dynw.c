@@ -43,17 +43,22 @@ EMSCRIPTEN_KEEPALIVE int dynw_act_count(void) { return DYN_ACT_COUNT; }
 EMSCRIPTEN_KEEPALIVE const char *dynw_act_name(int a) { return dyn_act_name((dyn_act)a); }
 EMSCRIPTEN_KEEPALIVE int dynw_act_bounded(int a) { return dyn_act_bounded((dyn_act)a); }
 
-/* ==== colormap (core/colormap.h) -> wasm/dynlens-colormap.js ================================================
+/* ==== colormap (core/colormap.h, contour.h) -> wasm/dynlens-colormap.js ======================================
  *   dynw_cmap_count, dynw_cmap_name     the colormaps by index
  *   dynw_cmap_apply                     values -> RGBA through a core colormap (the canvas and the CLI's PNG agree)
  *   dynw_cmap_auto_range                the robust colour range (1st..99th percentile)
+ *   dynw_contour_levels, dynw_contour   contour levels and lines over a grid (the CLI's figures draw the same)
  */
 #include "colormap.h"
+#include "contour.h"
 
 int dynw_cmap_count(void);
 const char *dynw_cmap_name(int c);
 int dynw_cmap_apply(int cmap, const float *v, int n, double vmin, double vmax, int log_scale, uint8_t *rgba);
 int dynw_cmap_auto_range(const float *v, int n, int log_scale, double *out, float *scratch);
+int dynw_contour_levels(double vmin, double vmax, int log_scale, int n, double *levels, int levels_len);
+int dynw_contour(const float *grid, int grid_len, int nx, int ny, double x0, double x1, double y0, double y1,
+                 const double *levels, int nlev, double *x, double *y, int cap, int *n_points);
 
 EMSCRIPTEN_KEEPALIVE int dynw_cmap_count(void) { return DYN_CMAP_COUNT; }
 EMSCRIPTEN_KEEPALIVE const char *dynw_cmap_name(int c) { return dyn_cmap_name((dyn_cmap)c); }
@@ -73,6 +78,30 @@ EMSCRIPTEN_KEEPALIVE int dynw_cmap_auto_range(const float *v, int n, int log_sca
     if (n < 0) return DYN_ERR_SIZE;
     if (!out) return DYN_ERR_NULL;
     return dyn_cmap_auto_range(v, (size_t)n, log_scale, &out[0], &out[1], scratch);
+}
+
+/* levels: n doubles (levels_len). */
+EMSCRIPTEN_KEEPALIVE int dynw_contour_levels(double vmin, double vmax, int log_scale, int n, double *levels,
+                                             int levels_len)
+{
+    if (n < 1 || !fits(levels_len, (uint64_t)n)) return DYN_ERR_SIZE;
+    return dyn_contour_levels(vmin, vmax, log_scale, n, levels);
+}
+
+/* grid: nx ny floats (grid_len); x, y: cap doubles each (cap 0: count only); *n_points: the points all segments
+ * need (3 per segment; capped at 2^31 - 1, which no buffer of the page's reaches). */
+EMSCRIPTEN_KEEPALIVE int dynw_contour(const float *grid, int grid_len, int nx, int ny, double x0, double x1,
+                                      double y0, double y1, const double *levels, int nlev, double *x, double *y,
+                                      int cap, int *n_points)
+{
+    if (!n_points) return DYN_ERR_NULL;
+    if (cap < 0 || nx < 0 || ny < 0) return DYN_ERR_SIZE;
+    if (!fits(grid_len, (uint64_t)nx * (uint64_t)ny)) return DYN_ERR_BUFFER;
+    size_t n = 0;
+    dyn_contour_box b = {.x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1};
+    dyn_status s = dyn_contour(grid, nx, ny, &b, levels, nlev, x, y, (size_t)cap, &n);
+    *n_points = n > 0x7fffffff ? 0x7fffffff : (int)n;
+    return s;
 }
 
 /* ==== meanfield (core/meanfield.h) -> wasm/dynlens-meanfield.js =============================================

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "colormap.h"
+#include "contour.h"
 #include "data.h"
 #include "figure.h"
 #include "landscape.h"
@@ -568,53 +569,6 @@ static int cmd_train(int argc, char **argv)
     return 0;
 }
 
-/* ------------------------------------------------------------------ contours for the heatmap (marching squares) */
-
-typedef struct segs {
-    double *x, *y;
-    int n, cap;
-} segs;
-
-static void seg_add(segs *s, double x0, double y0, double x1, double y1)
-{
-    if (s->n + 3 > s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 4096;
-        s->x = realloc(s->x, sizeof(double) * s->cap);
-        s->y = realloc(s->y, sizeof(double) * s->cap);
-        if (!s->x || !s->y) die("cannot allocate memory for contours");
-    }
-    s->x[s->n] = x0, s->y[s->n++] = y0;
-    s->x[s->n] = x1, s->y[s->n++] = y1;
-    s->x[s->n] = DNAN, s->y[s->n++] = DNAN;
-}
-
-/* segments of the level set v = lev of grid g (rows top first) in data coordinates */
-static void contour(const float *g, int nx, int ny, double lev, double a0, double a1, double b0, double b1, segs *s)
-{
-    for (int r = 0; r + 1 < ny; r++)
-        for (int q = 0; q + 1 < nx; q++) {
-            double v[4] = {g[r * nx + q], g[r * nx + q + 1], g[(r + 1) * nx + q + 1], g[(r + 1) * nx + q]};
-            double X[4] = {q, q + 1, q + 1, q}, Y[4] = {r, r, r + 1, r + 1};
-            if (isnan(v[0]) || isnan(v[1]) || isnan(v[2]) || isnan(v[3])) continue;
-            double px[4], py[4];
-            int m = 0;
-            for (int e = 0; e < 4; e++) {
-                int f = (e + 1) % 4;
-                if ((v[e] < lev) != (v[f] < lev)) {
-                    double t = (lev - v[e]) / (v[f] - v[e]);
-                    px[m] = X[e] + t * (X[f] - X[e]);
-                    py[m] = Y[e] + t * (Y[f] - Y[e]);
-                    m++;
-                }
-            }
-            for (int k = 0; k + 1 < m; k += 2) {
-                double x0 = a0 + (a1 - a0) * px[k] / (nx - 1), x1 = a0 + (a1 - a0) * px[k + 1] / (nx - 1);
-                double y0 = b1 - (b1 - b0) * py[k] / (ny - 1), y1 = b1 - (b1 - b0) * py[k + 1] / (ny - 1);
-                seg_add(s, x0, y0, x1, y1);
-            }
-        }
-}
-
 /* ------------------------------------------------------------------ landscape slice */
 
 static void get_dirs(const cmd *c, run *r, double *dirs, char *what, size_t cap, double *var)
@@ -756,15 +710,21 @@ static int cmd_slice(int argc, char **argv)
     free(tmp);
     double vmax = isnan(vclip) ? p99 : vclip, vmin = lo;
     if (!(vmax > vmin)) vmax = vmin * 2 + 1e-9;
-    segs cs = {0};
-    for (int k = 1; k <= 14; k++) {
-        double lev = lg ? exp(log(vmin) + (log(vmax) - log(vmin)) * k / 15.0) : vmin + (vmax - vmin) * k / 15.0;
-        contour(loss, nx, ny, lev, a0, a1, b0, b1, &cs);
+    /* 14 level lines, the core's (the page draws the same ones) */
+    double levels[14];
+    size_t ncs = 0;
+    double *csx = NULL, *csy = NULL;
+    dyn_contour_box cbox = {.x0 = a0, .x1 = a1, .y0 = b0, .y1 = b1};
+    if (dyn_contour_levels(vmin, vmax, lg, 14, levels) == DYN_OK) {
+        check(dyn_contour(loss, nx, ny, &cbox, levels, 14, NULL, NULL, 0, &ncs), "contour lines");
+        csx = xmalloc(sizeof(double) * (ncs + 1), "contour lines");
+        csy = xmalloc(sizeof(double) * (ncs + 1), "contour lines");
+        check(dyn_contour(loss, nx, ny, &cbox, levels, 14, csx, csy, ncs, &ncs), "contour lines");
     }
     double *px = xmalloc(sizeof(double) * 2 * r.T, "the path"), *py = px + r.T;
     for (int i = 0; i < r.T; i++) px[i] = ab[2 * i], py[i] = ab[2 * i + 1];
     double ex[2] = {0, 0}, ey[2] = {0, 0}; /* the end point: a dot as a zero-length thick line */
-    dyn_fig_line lines[3] = {{.x = cs.x, .y = cs.y, .n = cs.n, .rgba = {255, 255, 255, 150}, .width = 1.0},
+    dyn_fig_line lines[3] = {{.x = csx, .y = csy, .n = (int)ncs, .rgba = {255, 255, 255, 150}, .width = 1.0},
                              {.x = px, .y = py, .n = r.T, .rgba = {255, 80, 60, 255}, .width = 2.5, .label = "training path"},
                              {.x = ex, .y = ey, .n = 2, .rgba = {255, 80, 60, 255}, .width = 9}};
     char title[320], a[96], xl[64], yl[64];
@@ -847,8 +807,8 @@ static int cmd_slice(int argc, char **argv)
     jnum(stdout, hi);
     printf(", \"slice_ms\": %.1f, \"points_per_s\": %.1f, \"gflops\": %.3f}\n", ms, n / (ms * 1e-3), flops / (ms * 1e-3) * 1e-9);
     free(px);
-    free(cs.x);
-    free(cs.y);
+    free(csx);
+    free(csy);
     free(s);
     free(loss);
     free(ab);

@@ -137,5 +137,29 @@ function run(blob, target, lossLen = STEPS, snapLen = P, blen = bytes) {
   ok(C('random_dirs')(...NET, th, 0, 1, d, 2 * P - 1) !== OK, 'random_dirs one double short is refused');
 }
 
+// ---- contours: the core's marching squares through the export (core/contour.h; tests/test_contour.c has the
+// geometry): the plane v = column at level 2.5 is x = 2.5 in every row of cells; a NaN corner removes its cells
+{
+  const nx = 6;
+  const ny = 4;
+  const g = mem(4 * nx * ny);
+  const f = new Float32Array(core.HEAPF32.buffer, g, nx * ny);
+  for (let i = 0; i < nx * ny; i++) f[i] = i % nx;
+  const lv = mem(8);
+  f64(lv, 1)[0] = 2.5;
+  const np = mem(4);
+  const xs = mem(8 * 64);
+  const ys = mem(8 * 64);
+  ok(C('contour')(g, nx * ny, nx, ny, -1, 1, 0, 3, lv, 1, xs, ys, 64, np) === OK && i32(np, 1)[0] === 9, 'three segments');
+  const X = Array.from(f64(xs, 9));
+  ok(X.every((v, i) => (i % 3 === 2 ? Number.isNaN(v) : v === 0)), 'on x = -1 + 2 (2.5 / 5) = 0, NaN-separated', X.join(' '));
+  f[nx + 2] = NaN;
+  ok(C('contour')(g, nx * ny, nx, ny, -1, 1, 0, 3, lv, 1, xs, ys, 64, np) === OK && i32(np, 1)[0] === 3,
+    'a NaN corner removes the two crossed cells it touches');
+  ok(C('contour')(g, nx * ny - 1, nx, ny, -1, 1, 0, 3, lv, 1, xs, ys, 64, np) !== OK, 'a grid one float short is refused');
+  ok(C('contour')(g, nx * ny, nx, ny, -1, 1, 0, 3, lv, 1, xs, ys, 2, np) !== OK, 'an output shorter than one segment is refused');
+  ok(C('contour_levels')(0, 1, 0, 3, lv, 1) !== OK, 'three levels into a buffer of one are refused');
+}
+
 console.log(`# wasm exports: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
