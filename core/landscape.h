@@ -21,6 +21,7 @@
  *   dyn_ls_slice_desc             the grid: ranges, size, a band of rows (zero = default)
  *   dyn_ls_slice_scratch_doubles, dyn_ls_slice   loss and accuracy on a 2-D (or 1-D) grid
  *   dyn_dirnorm_name/parse        "filter", "layer", "none"
+ *   dyn_ls_slice_work, dyn_ls_hessian_work   what a slice and a Lanczos run cost, before they start (work.h)
  *
  * The slice: grid point (row i, column j) holds L(center + a_j d1 + b_i d2), the data loss of dyn_net_eval (no
  * weight decay), with a_j = a_min + (a_max - a_min) j / (nx - 1) (columns left to right) and
@@ -131,5 +132,12 @@ dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *
 
 const char *dyn_dirnorm_name(dyn_dirnorm n);
 dyn_status dyn_dirnorm_parse(const char *name, dyn_dirnorm *out);
+
+/* The cost of an nx x ny slice (ny = 1: 1-D) on n examples: a forward pass of every example at every point, and
+ * the scratch and both float grids. The first layer's shortcut above makes the real cost lower (an upper bound). */
+dyn_work dyn_ls_slice_work(const dyn_net *net, int n, int nx, int ny);
+/* The cost of dyn_ls_hessian: steps Hessian-vector products (each about two backward passes over n examples)
+ * and the reorthogonalisation (steps^2 P), with its scratch. */
+dyn_work dyn_ls_hessian_work(const dyn_net *net, int n, const dyn_ls_hess_desc *d);
 
 #endif

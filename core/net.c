@@ -761,6 +761,32 @@ dyn_status dyn_train_run(dyn_train *t, const dyn_data *data, int steps, double *
     return DYN_OK;
 }
 
+/* ------------------------------------------------------------------ cost estimates */
+
+double dyn_net_example_ops(const dyn_net *net, int with_backward)
+{
+    if (!net) return 0.0;
+    double f = 0.0, h = 0.0;
+    for (int l = 1; l <= net->depth + 1; l++) f += (double)net->dim[l] * (double)net->dim[l - 1] + net->dim[l];
+    for (int l = 1; l <= net->depth; l++) h += net->dim[l];
+    double fwd = f + (h + net->dim[net->depth + 1]) * DYN_WORK_TRANSCENDENTAL;
+    return with_backward ? fwd + 2.0 * f + h * DYN_WORK_TRANSCENDENTAL : fwd;
+}
+
+dyn_work dyn_train_work(const dyn_net *net, int batch, int n, double steps, int snapshots)
+{
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (!net || n < 1 || !(steps >= 0.0) || snapshots < 0) return w;
+    double P = (double)net->n_params, b = (batch <= 0 || batch >= n) ? n : batch;
+    double blk = b < DYN_NET_MAX_BATCH ? b : DYN_NET_MAX_BATCH, ev = n < DYN_NET_MAX_BATCH ? n : DYN_NET_MAX_BATCH;
+    double hs = 0.0; /* the scratch rows of a block: inputs, pre-activations, activations, gradients */
+    for (int l = 0; l <= net->depth + 1; l++) hs += 2.0 * net->dim[l];
+    hs += 4.0 * net->max_dim + 1.0;
+    w.ops = steps * (b * dyn_net_example_ops(net, 1) + 12.0 * P) + (double)snapshots * n * dyn_net_example_ops(net, 0);
+    w.bytes = 8.0 * (4.0 * P + (blk + ev) * hs + (double)snapshots * P + steps) + 4.0 * n;
+    return w;
+}
+
 /* ------------------------------------------------------------------ names */
 
 static const char *const OPT_NAMES[DYN_OPT_COUNT] = {"sgd", "momentum", "adam"};

@@ -9,6 +9,7 @@
 #include "data.h"
 #include "rng.h"
 #include "status.h"
+#include "work.h"
 
 /* Index
  *   dyn_net_desc / dyn_net   architecture: inputs, hidden widths, activation, skips, loss (zero = default)
@@ -27,6 +28,8 @@
  *   dyn_train_init           set up training from initial parameters
  *   dyn_train_run            advance by a chunk of steps, writing the minibatch loss of each step
  *   dyn_train_rebase         re-point a copied training state at its copied workspace, validating both
+ *   dyn_net_example_ops      operations of one example's forward (and backward) pass
+ *   dyn_train_work           the cost of a training run with snapshots, before it starts (work.h)
  *   dyn_opt_name/parse, dyn_loss_name/parse   enum <-> "sgd", "momentum", "adam"; "xent", "mse" (exactly these)
  *
  * The network (L = depth hidden layers, n_0 = inputs, n_{L+1} = outputs, h^0 = x):
@@ -209,6 +212,18 @@ dyn_status dyn_train_run(dyn_train *t, const dyn_data *data, int steps, double *
  * DYN_ERR_RANGE (an option, a counter or a permutation entry out of range), DYN_ERR_NAN (a NaN option),
  * DYN_ERR_BUFFER (bytes too small, or mem not 8-byte aligned). */
 dyn_status dyn_train_rebase(dyn_train *t, void *mem, size_t bytes);
+
+/* Operations (work.h) of one example through the net: forward = sum_l n_l n_{l-1} multiply-adds plus one
+ * activation per hidden unit and one exp per output; with_backward adds backpropagation (twice the multiply-adds
+ * and one derivative per hidden unit). 0 for a NULL net. */
+double dyn_net_example_ops(const dyn_net *net, int with_backward);
+
+/* The cost of training for `steps` steps at minibatch `batch` (0 or >= n: full batch) on n examples with
+ * `snapshots` evaluations of the whole data set, each keeping a copy of theta (the training path that the CLI
+ * and the page keep), and the minibatch loss of every step kept: ops = steps (batch backward-pass ops + 12 P) +
+ * snapshots n forward-pass ops; bytes = the training workspace + snapshots P doubles + steps doubles + the
+ * evaluation scratch. Computed in double without caps (a job of 12.6 GB says so, instead of 0). */
+dyn_work dyn_train_work(const dyn_net *net, int batch, int n, double steps, int snapshots);
 
 const char *dyn_opt_name(dyn_opt o);
 dyn_status dyn_opt_parse(const char *name, dyn_opt *out);

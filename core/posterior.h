@@ -7,6 +7,7 @@
 
 #include "rng.h"
 #include "status.h"
+#include "work.h"
 
 /* Index
  * Models (posterior.c)
@@ -36,6 +37,8 @@
  *   dyn_post_sampler_count    how many iterates a chunk will write
  *   dyn_post_sampler_set_theta  move the current point (the page's click); the run goes on from there
  *   dyn_post_sampler_name/parse, dyn_post_model_name/parse   enum <-> "sgd", "linreg", ...
+ *   dyn_post_setup_work, dyn_post_run_work, dyn_post_diagnostics_work   what the theory, a sampler run and the
+ *                             diagnostics of its iterates cost, before they start (work.h)
  * Theory (posterior_theory.c)
  *   dyn_post_eps_star         Mandt et al.'s optimal constant step eps* = 2 (S/N) D / Tr(BB^T)
  *   dyn_post_precond_opt      Mandt et al.'s optimal preconditioner H* = (2 S / (eps N)) (BB^T)^{-1}
@@ -388,5 +391,18 @@ dyn_status dyn_post_cov_se(const double *samples, long count, int d, const doubl
  * digits are plenty; every number that is compared with theory stays double. C must be positive semi-definite
  * (else DYN_ERR_RANGE). */
 dyn_status dyn_post_ellipse(const double *mean, const double *cov, double nsd, int npts, float *xy, float *axes);
+
+/* The cost of the set-up a run needs: the design check, A, BB^T and the mode (linreg: 4 passes of n D^2; the
+ * others damped Newton, counted as 32 passes), and for D = 2 the exact posterior by quadrature (65536 nodes,
+ * each a pass over the n examples, or a quadratic form for linreg); bytes: the data and the theory's scratch. m: n, d and kind are read (the data need not be there yet). */
+dyn_work dyn_post_setup_work(const dyn_post_model *m);
+/* The cost of `steps` sampler steps (burn-in included) of which `keep` iterates are kept: per step a minibatch of
+ * gradients, the update (D^2 with a preconditioner) and SGLD's Gaussian noise; bytes: the sampler's memory and the
+ * kept iterates. Zeros for NULL arguments. */
+dyn_work dyn_post_run_work(const dyn_post_model *m, const dyn_post_sampler_desc *d, double steps, double keep);
+/* The cost of the diagnostics of `keep` iterates of D numbers at worst: the ESS of each coordinate and the
+ * standard errors of the covariance (D (D + 1) / 2 products), each summing autocovariances up to
+ * DYN_POST_ESS_MAX_LAG lags (a chain that decorrelates sooner stops sooner); bytes: one copy of a coordinate. */
+dyn_work dyn_post_diagnostics_work(int d, double keep);
 
 #endif

@@ -96,8 +96,20 @@ expect_error "bad k" landscape hessian $small --k 20 --out "$out/x"
 # sizes and work are checked right after parsing, before training: nothing written, and no time lost
 expect_error "slice larger than the 3-D surface" landscape slice $small --size 2049x2 --out "$out/x"
 grep -q -- '--size: 2049x2 is too large for the 3-D surface (surface.png): each side at most 2048' "$out/stderr" && ok || bad "2049x2 message: $(cat "$out/stderr")"
+# bounded work (core/work.h and each module's *_work estimate): refused before any work, with the flag to raise
 expect_error "slice over the work limit" landscape slice --width 64 --size 2048x2048 --out "$out/x"
-grep -q 'multiply-adds, more than the limit' "$out/stderr" && ok || bad "work-limit message: $(cat "$out/stderr")"
+expect_msg 'more than --max-seconds 600; ask for less, or raise --max-seconds'
+expect_error "10 million training steps" landscape train --steps 10000000 --out "$out/x"
+expect_msg 'landscape train: about .* operations, an estimated .* s'
+# --depth 16 --width 1024: 100 snapshots of P = 15.7 million doubles are 12.6 GB, 13.2 GB with the training
+# state (4 P doubles) and the rest; past the time, the memory
+expect_error "a 12.6 GB training path" landscape train --depth 16 --width 1024 --max-seconds 1e12 --out "$out/x"
+expect_msg 'an estimated 13.2 GB of memory, more than --max-gb 4; ask for less, or raise --max-gb to 14'
+[ ! -e "$out/x" ] && ok || bad "a refused job created its --out folder"
+expect_error "a tiny budget" landscape train $small --max-seconds 1e-6 --out "$out/x"
+expect_error "a zero budget" landscape train $small --max-gb 0 --out "$out/x"
+expect_msg 'max-gb: 0 must be positive'
+"$bin" landscape hessian $small --max-seconds 5 --out "$out/hb" >/dev/null && ok || bad "a small job inside a 5 s budget runs"
 expect_error "png too large for the surface" landscape slice $small --png-size 5000x400 --out "$out/x"
 expect_error "k above P" landscape hessian $small --depth 0 --k 8 --out "$out/x"
 grep -q -- '--k: 8 eigenpairs, but this net has only P = 6 parameters' "$out/stderr" && ok || bad "k > P message: $(cat "$out/stderr")"

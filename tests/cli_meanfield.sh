@@ -78,6 +78,8 @@ expect_error "c0 > 1" meanfield trajectory --c0 1.5
 expect_error "q0 <= 0" meanfield simulate --q0 0
 expect_error "width 1" meanfield simulate --width 1
 expect_error "too much work" meanfield simulate --width 8000 --depth 5000 --seeds 1000
+expect_msg 'meanfield simulate: about .* operations, .* more than --max-seconds 600'
+"$bin" meanfield simulate --width 50 --depth 5 --seeds 2 --max-seconds 1 >/dev/null && ok || bad "a small simulation within 1 s"
 expect_error "relu has no critical point at sb2 > 0" meanfield critical --act relu --sb2 0.1
 expect_error "unwritable png" meanfield phase --size 4x4 --png /nonexistent-dir/x.png
 [ -z "$(ls /nonexistent-dir 2>/dev/null)" ] && ok || bad "left a file behind"

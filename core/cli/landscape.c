@@ -48,7 +48,7 @@ const char CLI_LANDSCAPE_HELP[] =
     {"seed", "1", "seed of the initialisation and the shuffling", 0, 0},                                          \
     {"snapshots", "100", "training-path snapshots kept (2..512; for PCA and the drawn path)", 0, 0},              \
     {"out", "landscape-out", "output directory (created if missing)", 0, 0},                                      \
-    {"png-size", "960x720", "PNG size in px", 0, 0}
+    {"png-size", "960x720", "PNG size in px", 0, 0}, BUDGET_OPTS
 
 typedef struct run {
     /* data */
@@ -70,21 +70,19 @@ typedef struct run {
     double loss, acc, train_ms;
     const char *out;
     png_opts png;
+    dyn_work work; /* the training run's cost (dyn_train_work); each command adds its own and checks the sum */
     uint8_t *font; /* for the figures: loaded by the commands that draw, before any work (load_figure_font) */
     size_t font_len;
 } run;
 
-/* Work limit of one command, in multiply-adds: about an hour at a few GFLOP/s. Checked right after parsing. */
-#define WORK_LIMIT 4e12
-
-static void check_work(double madds, const char *what)
+/* snapshots kept along the training path: --snapshots, or every step of a shorter run (at least 2) */
+static int path_points(const run *r)
 {
-    if (madds > WORK_LIMIT)
-        die("%s: about %.2g multiply-adds, more than the limit of %.0e (hours of work); use fewer points, steps or "
-            "examples, or a smaller net", what, madds, WORK_LIMIT);
+    int T = r->steps < r->snaps - 1 ? r->steps + 1 : r->snaps;
+    return T < 2 ? 2 : T;
 }
 
-/* multiply-adds of one forward pass of one example */
+/* multiply-adds of one forward pass of one example (for the gflops a slice reports) */
 static double forward_madds(const dyn_net *net)
 {
     double f = 0;
@@ -189,10 +187,7 @@ static void setup_net(const cmd *c, run *r)
                              .batch = (int)get_int(c, "batch", 0, DYN_DATA_MAX_N), .seed = (uint64_t)r->seed};
     r->steps = (int)get_int(c, "steps", 0, 10000000);
     r->snaps = (int)get_int(c, "snapshots", 2, DYN_LS_MAX_PATH);
-    int bt = r->td.batch && r->td.batch < r->data.n ? r->td.batch : r->data.n;
-    char what[64];
-    snprintf(what, sizeof what, "--steps: %d steps of batch %d", r->steps, bt);
-    check_work((double)r->steps * (double)r->P * bt, what);
+    r->work = dyn_train_work(&r->net, r->td.batch, r->data.n, r->steps, path_points(r));
     if (!dyn_train_bytes(&r->net, &r->td, r->data.n))
         die("--depth/--width/--batch: the training state of this net and batch would take 2 GB or more");
     r->out = get(c, "out");
@@ -206,8 +201,7 @@ static void train(run *r)
     r->theta0 = xmalloc(sizeof(double) * P, "the parameters");
     r->theta = xmalloc(sizeof(double) * P, "the parameters");
     check(dyn_net_init_params(&r->net, r->sw2, r->sb2, (uint64_t)r->seed, r->theta0, P), "initialising");
-    int T = r->steps < r->snaps - 1 ? r->steps + 1 : r->snaps;
-    if (T < 2) T = 2;
+    int T = path_points(r);
     r->T = T;
     r->path = xmalloc(sizeof(double) * P * T, "the training path");
     r->hist = xmalloc(sizeof(double) * (r->steps + 1), "the loss history");
@@ -223,7 +217,10 @@ static void train(run *r)
     double *s = xmalloc(sizeof(double) * es, "evaluation scratch");
     double t0 = now_ms();
     int done = 0;
+    progress pg;
+    progress_start(&pg, "training", r->steps);
     for (int i = 0; i < T; i++) {
+        progress_step(&pg, done);
         int target = (int)((long)r->steps * i / (T - 1));
         if (target > done) {
             dyn_status st = dyn_train_run(&t, &r->data, target - done, r->hist + done);
@@ -558,6 +555,7 @@ static int cmd_train(int argc, char **argv)
              o};
     run r;
     prepare(&c, argc, argv, &r);
+    budget_check(&c, "landscape train", r.work);
     load_figure_font(&r);
     train(&r);
     write_common(&r);
@@ -655,8 +653,7 @@ static int cmd_slice(int argc, char **argv)
     for (opt *p = o; p->name; p++) range_given |= strcmp(p->name, "range") == 0 && p->seen;
     size_t n = (size_t)nx * ny;
     char what[160];
-    snprintf(what, sizeof what, "--size: a %dx%d slice of %d examples and %zu parameters", nx, ny, r.data.n, r.P);
-    check_work((double)n * r.data.n * (double)r.P, what);
+    dyn_work work = dyn_work_add(r.work, dyn_ls_slice_work(&r.net, r.data.n, nx, ny));
     if (!dyn_ls_slice_scratch_doubles(&r.net, r.data.n)) die("--data: %d examples take 2 GB or more of slice scratch with this net", r.data.n);
     if (strcmp(kind, "pca") == 0 && r.steps < 2) die("--dirs pca: the path of %d training steps cannot span two directions (--steps 2 or more)", r.steps);
     if (strcmp(kind, "hessian") == 0) {
@@ -664,9 +661,9 @@ static int cmd_slice(int argc, char **argv)
         dyn_ls_hess_desc hd = {.k = 2, .steps = (int)get_int(&c, "lanczos", 2, DYN_LS_MAX_LANCZOS), .seed = 1};
         if (!dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd))
             die("--lanczos: %d steps with P = %zu parameters take 2 GB or more of scratch; use fewer", hd.steps, r.P);
-        snprintf(what, sizeof what, "--lanczos: %d Hessian-vector products on %d examples", hd.steps, r.data.n);
-        check_work((double)hd.steps * (2.0 * r.data.n + hd.steps) * (double)r.P, what);
+        work = dyn_work_add(work, dyn_ls_hessian_work(&r.net, r.data.n, &hd));
     }
+    budget_check(&c, "landscape slice", work);
     dyn_r3d_desc rd;
     memset(&rd, 0, sizeof rd);
     rd.width = r.png.width;
@@ -696,7 +693,16 @@ static int cmd_slice(int argc, char **argv)
     double *s = xmalloc(sizeof(double) * ns, "slice scratch");
     dyn_ls_slice_desc sd = {.a_min = a0, .a_max = a1, .b_min = b0, .b_max = b1, .nx = nx, .ny = ny};
     double t0 = now_ms();
-    check(dyn_ls_slice(&r.net, r.theta, dirs, dirs + P, &r.data, &sd, loss, acc, n, s, ns), "the slice");
+    progress pg;
+    progress_start(&pg, "the slice", ny);
+    for (int rb = 0, band = ny / 20 > 1 ? ny / 20 : 1; rb < ny; rb += band) { /* bands of rows, for the progress */
+        sd.row_begin = rb;
+        sd.row_end = rb + band < ny ? rb + band : ny;
+        size_t off = (size_t)rb * nx;
+        check(dyn_ls_slice(&r.net, r.theta, dirs, dirs + P, &r.data, &sd, loss + off, acc + off, n - off, s, ns),
+              "the slice");
+        progress_step(&pg, sd.row_end);
+    }
     double ms = now_ms() - t0;
 
     /* the figures, drawn in memory before any file is written */
@@ -839,9 +845,9 @@ static int cmd_interp(int argc, char **argv)
     get_range(&c, "range", &t0, &t1);
     int np = (int)get_int(&c, "points", 2, DYN_LS_MAX_GRID);
     int two = get(&c, "b-batch") || get(&c, "b-seed") || get(&c, "b-lr");
-    char what[96];
-    snprintf(what, sizeof what, "--points: %d points of %d examples and %zu parameters", np, r.data.n, r.P);
-    check_work((double)np * r.data.n * (double)r.P, what);
+    /* solution B is a second training run of the same cost */
+    budget_check(&c, "landscape interp", dyn_work_add(two ? dyn_work_add(r.work, r.work) : r.work,
+                                                      dyn_ls_slice_work(&r.net, r.data.n, np, 1)));
     if (!dyn_ls_slice_scratch_doubles(&r.net, r.data.n)) die("--data: %d examples take 2 GB or more of scratch with this net", r.data.n);
     load_figure_font(&r);
     train(&r);
@@ -947,9 +953,7 @@ static int cmd_hessian(int argc, char **argv)
     dyn_ls_hess_desc hd = {.k = k, .steps = m, .seed = 1};
     if (!dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd))
         die("--lanczos: %d steps with P = %zu parameters take 2 GB or more of scratch; use fewer", m, r.P);
-    char what[96];
-    snprintf(what, sizeof what, "--lanczos: %d Hessian-vector products on %d examples", m, r.data.n);
-    check_work((double)m * (2.0 * r.data.n + m) * (double)r.P, what);
+    budget_check(&c, "landscape hessian", dyn_work_add(r.work, dyn_ls_hessian_work(&r.net, r.data.n, &hd)));
     train(&r);
     size_t ns = dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd);
     double *s = xmalloc(sizeof(double) * ns, "Lanczos scratch"), *ev = xmalloc(sizeof(double) * k * r.P, "eigenvectors");

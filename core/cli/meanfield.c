@@ -354,6 +354,7 @@ static int cmd_simulate(int argc, char **argv)
                {"png-size", "960x720", "PNG size in px", 0, 0},
                {"json", NULL, "print JSON instead of a table", 1, 0},
                ORDER_OPT,
+               BUDGET_OPTS,
                {0}};
     cmd c = {"dynlens meanfield simulate [--act A] [--sw2 X] [--sb2 Y] [--width N] [--depth L] [--seeds S] ...",
              "Pushes two inputs through real random networks (Gaussian weights, seeded) and prints, per layer,\n"
@@ -367,14 +368,14 @@ static int cmd_simulate(int argc, char **argv)
     int S = (int)get_int(&c, "seeds", 1, DYN_MF_MAX_SEEDS);
     long seed = get_int(&c, "seed", 0, 0x7fffffffL);
     png_opts png = get_png(&c);
-    if ((double)N * N * L * S > 2e11) die("--width/--depth/--seeds: N^2 L S = %.3g is too much work (limit 2e11)", (double)N * N * L * S);
+    dyn_mf_sim_desc d = {.act = act, .width = N, .depth = L, .seeds = S, .seed = (uint64_t)seed, .sw2 = sw2,
+                         .sb2 = sb2, .q0 = q0, .c0 = c0};
+    budget_check(&c, "meanfield simulate", dyn_mf_simulate_work(&d));
     dyn_mf *mf = make_mf(act, get_order(&c));
     size_t k = (size_t)L + 1, ns = dyn_mf_sim_scratch_doubles(N);
     double *buf = xmalloc(sizeof(double) * (7 * k + ns), "the simulation");
     double *qt = buf, *ct = qt + k, *qm = ct + k, *qse = qm + k, *cm = qse + k, *cse = cm + k, *lay = cse + k, *scratch = lay + k;
     check(dyn_mf_trajectory(mf, sw2, sb2, q0, c0, L, qt, ct, NULL), "iterating the maps");
-    dyn_mf_sim_desc d = {.act = act, .width = N, .depth = L, .seeds = S, .seed = (uint64_t)seed, .sw2 = sw2,
-                         .sb2 = sb2, .q0 = q0, .c0 = c0};
     check(dyn_mf_simulate(&d, scratch, ns, qm, qse, cm, cse, NULL), "simulating the networks");
     dyn_mf_point p;
     check(dyn_mf_solve(mf, sw2, sb2, &p), "solving the mean-field equations");

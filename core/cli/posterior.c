@@ -55,7 +55,7 @@ static void read_csv(const char *path, int one_column, long *rows, int *cols, do
         {"intercept", NULL, "prepend a column of ones to the CSV's features", 1, 0},                           \
         {"noise-var", NULL, "linreg noise variance (default 1); mixture component variance (default 2)", 0, 0}, \
         {"prior-var", NULL, "prior variance of each coordinate (default 1; mixture: theta1's, 10)", 0, 0},      \
-        {"seed", "1", "seed of the synthetic data; the sampler uses a stream derived from it", 0, 0}
+        {"seed", "1", "seed of the synthetic data; the sampler uses a stream derived from it", 0, 0}, BUDGET_OPTS
 
 static dyn_post_kind get_model(const cmd *c)
 {
@@ -120,6 +120,8 @@ static void load_data(const cmd *c, dataset *ds)
             die("--dim: the %s model is 2-D", dyn_post_model_name(k));
         ds->m.n = (int)n;
         ds->m.d = d;
+        /* the data and the theory, before the data are made (the command checks its whole job again later) */
+        budget_check(c, "posterior: the synthetic data and the exact posterior", dyn_post_setup_work(&ds->m));
         ds->x = xmalloc(sizeof(double) * (size_t)n * d, "the features");
         ds->y = xmalloc(sizeof(double) * (size_t)n, "the targets");
         check(dyn_post_synthesize(&ds->m, (uint64_t)seed, ds->x, (size_t)n * d, ds->y, (size_t)n, NULL),
@@ -378,6 +380,14 @@ static int cmd_run(int argc, char **argv)
         }
     }
 
+    {
+        /* the whole job before any of it: the theory, burn + steps sampler steps, the kept iterates (the iterate
+         * after step t is kept when thin divides t) and their diagnostics */
+        dyn_post_sampler_desc wd = {.kind = sk, .batch = S};
+        double keep = floor((double)(burn + steps) / thin) - floor((double)burn / thin);
+        dyn_work w = dyn_work_add(dyn_post_setup_work(&ds.m), dyn_post_run_work(&ds.m, &wd, (double)(burn + steps), keep));
+        budget_check(&c, "posterior run", dyn_work_add(w, dyn_post_diagnostics_work(ds.m.d, keep)));
+    }
     theory t;
     compute_theory(&ds, &t);
     double lmax = lam_max(&t), eps;
@@ -426,7 +436,16 @@ static int cmd_run(int argc, char **argv)
     dyn_status s = dyn_post_sampler_run(&smp, burn, 1, NULL, 0, NULL);
     long count = 0;
     double *samples = xmalloc(sizeof(double) * (size_t)keep * d, "the iterates");
-    if (s == DYN_OK) s = dyn_post_sampler_run(&smp, steps, thin, samples, (size_t)keep * d, &count);
+    /* in chunks, for the progress line: a run in chunks is the same run (the sampler counts its own steps) */
+    progress pg;
+    progress_start(&pg, "sampling", (double)steps);
+    for (long done = 0; done < steps && s == DYN_OK;) {
+        long chunk = steps - done < (1L << 20) ? steps - done : (1L << 20), got = 0;
+        s = dyn_post_sampler_run(&smp, chunk, thin, samples + (size_t)count * d, (size_t)(keep - count) * d, &got);
+        count += got;
+        done += chunk;
+        progress_step(&pg, (double)done);
+    }
     double ms = now_ms() - t0;
     if (s == DYN_ERR_NO_CONVERGE) {
         double el = (sk == DYN_POST_SGLD ? eps * ds.m.n / 2 : eps) * lmax;
@@ -556,6 +575,7 @@ static int cmd_kl(int argc, char **argv)
     double mu = get_num(&c, "momentum");
     if (sk == DYN_POST_MOMENTUM && !(mu > 0.0 && mu < 1.0)) die("--momentum: %g is out of range (0, 1)", mu);
     png_opts png = get_png(&c);
+    budget_check(&c, "posterior kl", dyn_post_setup_work(&ds.m));
     theory t;
     compute_theory(&ds, &t);
     int sgld = sk == DYN_POST_SGLD;

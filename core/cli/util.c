@@ -392,3 +392,35 @@ int run_family(const char *family, const cli_cmd *cmds, int ncmds, const char *h
     die("unknown %s command '%s'; choose %s", family, argv[0], names);
     return 2;
 }
+
+/* ------------------------------------------------------------------ bounded work, progress */
+
+void budget_check(const cmd *c, const char *what, dyn_work w)
+{
+    double max_s = get_num(c, "max-seconds"), max_gb = get_num(c, "max-gb");
+    if (!(max_s > 0.0)) die("--max-seconds: %g must be positive", max_s);
+    if (!(max_gb > 0.0)) die("--max-gb: %g must be positive", max_gb);
+    double s = dyn_work_seconds(w), gb = w.bytes / 1e9;
+    if (!(s <= max_s))
+        die("%s: about %.3g operations, an estimated %.3g s at %.0e per second, more than --max-seconds %g; ask for "
+            "less, or raise --max-seconds to %.0f to run it anyway", what, w.ops, s, DYN_WORK_RATE, max_s, ceil(s));
+    if (!(gb <= max_gb))
+        die("%s: an estimated %.3g GB of memory, more than --max-gb %g; ask for less, or raise --max-gb to %.0f to "
+            "run it anyway", what, gb, max_gb, ceil(gb));
+}
+
+void progress_start(progress *p, const char *what, double total)
+{
+    p->what = what;
+    p->total = total;
+    p->t0 = p->last = now_ms();
+}
+
+void progress_step(progress *p, double done)
+{
+    double t = now_ms(), el = (t - p->t0) / 1000;
+    if (el < 3 || t - p->last < 5000 || !(p->total > 0) || !(done > 0)) return;
+    p->last = t;
+    double f = done / p->total;
+    fprintf(stderr, "dynlens: %s: %.0f %% after %.0f s, about %.0f s left\n", p->what, 100 * f, el, el * (1 - f) / f);
+}
