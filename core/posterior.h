@@ -46,6 +46,10 @@
  *   dyn_post_linreg_sgd_exact the exact stationary covariance of SGD/SGLD on linear regression (i.i.d. batches)
  *   dyn_post_kl_curve         KL(predicted Gaussian || posterior) as a function of eps
  *   dyn_post_scratch_doubles  scratch for the theory functions
+ * Set-up rules that the CLI and the page share (posterior_theory.c)
+ *   dyn_post_sampler_seed     the sampler's random stream for a user's seed (the data use the seed itself)
+ *   dyn_post_steps            eps*, the reference and automatic steps, lam_max(A), the step the gradient is
+ *                             scaled by, the stability number and its bound, which predictions exist
  * Diagnostics and geometry (posterior_theory.c)
  *   dyn_post_moments          sample mean and covariance of iterates
  *   dyn_post_autocorr         autocorrelation of one coordinate, lags 0..maxlag
@@ -302,6 +306,37 @@ size_t dyn_post_scratch_doubles(int d);
  * - D log eps + const, smallest at eps*. The discrete-time covariance and the exact posterior (non-Gaussian
  * models) move the minimum a little. DYN_ERR_NO_SOLUTION when Tr(BB^T) = 0 (no gradient noise at theta*). */
 dyn_status dyn_post_eps_star(int d, long n, int batch, const double *gcov, double *eps_star);
+
+/* The sampler's seed for a user's seed S: S ^ DYN_POST_SAMPLER_SALT, so the sampler's stream differs from the
+ * synthetic data's (dyn_post_synthesize uses S itself) while one number reproduces both. */
+#define DYN_POST_SAMPLER_SALT 0x9E3779B97F4A7C15ULL
+uint64_t dyn_post_sampler_seed(uint64_t seed);
+
+/* What a sampler at a step does on a model, as the CLI reports it and the page shows it. */
+typedef struct dyn_post_steps_info {
+    double eps_star;  /* Mandt's eps* for the batch (NaN when BB^T = 0 at the mode: no gradient noise) */
+    double eps_ref;   /* the step the page's relative step multiplies: eps* for SGD, preconditioned SGD and
+                       * momentum; 2 eps* / N for SGLD, whose drift (eps N / 2) g then equals SGD's at eps* */
+    double eps_auto;  /* the CLI's --eps auto: eps* (SGLD: 0.02 / (N lam_max), a drift of 1 % of the stability
+                       * bound, where SGLD is close to exact) */
+    double lam_max;   /* the largest eigenvalue of A */
+    double drift;     /* the step the gradient is effectively scaled by: eps; SGLD eps N / 2; momentum
+                       * eps / (1 - mu) (the heavy ball's long-run step) */
+    double stab;      /* the stability number: eps lam_max (SGLD: (eps N / 2) lam_max) */
+    double stab_bound;/* gradient descent on the quadratic is stable while stab < stab_bound: 2 (momentum 2 (1 + mu)) */
+    double eps_max;   /* the largest stable step: the eps at which stab = stab_bound */
+    int has_stationary; /* a stationary Gaussian is predicted (not for SGLD with a decreasing step, gamma > 0) */
+    int has_exact;    /* the exact stationary covariance exists (dyn_post_linreg_sgd_exact): linreg, SGD or
+                       * constant-step SGLD, i.i.d. batches */
+} dyn_post_steps_info;
+
+/* Fills *out for model m (n, d, kind read), sampler sd (kind, eps (> 0, or 0: eps_auto is used), batch,
+ * batching, momentum (0 -> 0.9), sgld_gamma read), A and BB^T at the mode (d x d). Quantities that do not exist
+ * are NaN (eps* when BB^T = 0, and then eps_ref, eps_auto, and drift and stab at eps 0). scratch:
+ * dyn_post_scratch_doubles(d). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_RANGE (kind), DYN_ERR_NAN,
+ * DYN_ERR_BUFFER. */
+dyn_status dyn_post_steps(const dyn_post_model *m, const dyn_post_sampler_desc *sd, const double *a,
+                          const double *bb, dyn_post_steps_info *out, double *scratch, size_t scratch_len);
 
 /* H* = (2 S / (eps N)) (BB^T)^{-1} (Mandt et al. 2017, Thm. 2): with it the continuous-time stationary
  * covariance is exactly the Laplace posterior (N A)^{-1}. DYN_ERR_NO_SOLUTION if BB^T is singular.

@@ -736,6 +736,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_surface_project(const double *opts, double u, doub
  *                                          quadrature window and log Z (computing the exact posterior once)
  *   dynw_post_box                          the display window mode +- nsd sd (dyn_post_box_auto)
  *   dynw_post_eps_star                     eps* for batch S
+ *   dynw_post_steps                        the core's step rules (dyn_post_steps): reference and auto steps,
+ *                                          lam_max, drift, stability number and bound, which predictions exist
  *   dynw_post_precond                      H = H*(eps*) (Mandt's optimal preconditioner at eps*) or its diagonal
  *   dynw_post_density                      rows of the normalised posterior density on a display grid
  *   dynw_post_hpd                          density levels enclosing given probabilities (contour lines)
@@ -779,6 +781,8 @@ int dynw_post_eps_star(const dynw_post *h, int batch, double *out);
 int dynw_post_precond(dynw_post *h, int batch, int diag, double *out, int out_len);
 int dynw_post_density(dynw_post *h, double x0, double x1, double y0, double y1, int nx, int ny, int row_begin,
                       int row_end, float *out, int out_len);
+int dynw_post_steps(dynw_post *h, int kind, int batch, int batching, double eps, double momentum, double sgld_gamma,
+                    double *out, int out_len);
 int dynw_post_hpd(const float *grid, int n, const double *probs, int nprob, double *levels, float *scratch);
 int dynw_post_stationary(dynw_post *h, int kind, double eps, int batch, double momentum, double sgld_gamma,
                          const double *precond, double *cont, double *disc, double *exact, int out_len);
@@ -948,6 +952,29 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_precond(dynw_post *h, int batch, int diag, do
     return s;
 }
 
+/* out (10 doubles, out_len): eps_star, eps_ref, eps_auto, lam_max, drift, stab, stab_bound, eps_max,
+ * has_stationary, has_exact (dyn_post_steps_info in that order; eps 0: at eps_auto). */
+EMSCRIPTEN_KEEPALIVE int dynw_post_steps(dynw_post *h, int kind, int batch, int batching, double eps, double momentum,
+                                         double sgld_gamma, double *out, int out_len)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT || batching < 0 || batching > 1) return DYN_ERR_RANGE;
+    if (!fits(out_len, 10)) return DYN_ERR_BUFFER;
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
+                                .eps = eps,
+                                .batch = batch,
+                                .batching = (dyn_post_batching)batching,
+                                .momentum = momentum,
+                                .sgld_gamma = sgld_gamma};
+    dyn_post_steps_info si;
+    dyn_status s = dyn_post_steps(&h->m, &sd, h->a, h->bb, &si, h->scr, h->scr_len);
+    if (s != DYN_OK) return s;
+    double v[10] = {si.eps_star, si.eps_ref, si.eps_auto, si.lam_max, si.drift, si.stab, si.stab_bound, si.eps_max,
+                    si.has_stationary, si.has_exact};
+    memcpy(out, v, sizeof v);
+    return DYN_OK;
+}
+
 /* Rows [row_begin, row_end) of the nx x ny normalised density over the window [x0, x1] x [y0, y1] (D = 2). */
 EMSCRIPTEN_KEEPALIVE int dynw_post_density(dynw_post *h, double x0, double x1, double y0, double y1, int nx,
                                            int ny, int row_begin, int row_end, float *out, int out_len)
@@ -980,7 +1007,6 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_stationary(dynw_post *h, int kind, double eps
     int d = h->m.d;
     if (!fits(out_len, (uint64_t)d * (uint64_t)d)) return DYN_ERR_BUFFER;
     for (int k = 0; k < d * d; k++) cont[k] = disc[k] = exact[k] = (double)NAN;
-    if (kind == DYN_POST_SGLD && sgld_gamma > 0.0) return DYN_OK;
     dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
                                 .eps = eps,
                                 .batch = batch,
@@ -988,13 +1014,17 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_stationary(dynw_post *h, int kind, double eps
                                 .momentum = momentum,
                                 .sgld_gamma = sgld_gamma,
                                 .precond = precond};
-    dyn_status s = dyn_post_stationary(&sd, d, h->m.n, h->a, h->bb, cont, disc, h->scr, h->scr_len);
+    dyn_post_steps_info si; /* which predictions exist: the core's rule, as the CLI's */
+    dyn_status s = dyn_post_steps(&h->m, &sd, h->a, h->bb, &si, h->scr, h->scr_len);
+    if (s != DYN_OK) return s;
+    if (!si.has_stationary) return DYN_OK;
+    s = dyn_post_stationary(&sd, d, h->m.n, h->a, h->bb, cont, disc, h->scr, h->scr_len);
     if (s == DYN_ERR_NO_SOLUTION) {
         for (int k = 0; k < d * d; k++) disc[k] = (double)NAN;
         return DYN_OK;
     }
     if (s != DYN_OK) return s;
-    if (h->m.kind == DYN_POST_LINREG && (kind == DYN_POST_SGD || kind == DYN_POST_SGLD) &&
+    if (si.has_exact &&
         dyn_post_linreg_sgd_exact(&h->m, &sd, h->mode, h->a, h->bb, exact, h->scr, h->scr_len) != DYN_OK)
         for (int k = 0; k < d * d; k++) exact[k] = (double)NAN;
     return DYN_OK;
@@ -1019,9 +1049,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_kl_curve(dynw_post *h, int kind, int batch, d
                              h->scr, h->scr_len);
 }
 
-/* start: d doubles or 0 (NULL: theta*, as the CLI's default). The seed is used as given: the CLI's --seed S runs
- * its sampler with S ^ 0x9E3779B97F4A7C15, which the JS side applies. The sampler points at h's data: destroy it
- * before h. */
+/* start: d doubles or 0 (NULL: theta*, as the CLI's default). seed: the user's seed (the CLI's --seed), salted
+ * by the core's dyn_post_sampler_seed as the CLI salts it. The sampler points at h's data: destroy it before h. */
 EMSCRIPTEN_KEEPALIVE int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int batching,
                                              double momentum, double sgld_b, double sgld_gamma, const double *precond,
                                              const double *start, uint32_t seed_lo, uint32_t seed_hi,
@@ -1039,7 +1068,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_sampler_create(const dynw_post *h, int kind, doubl
                                 .sgld_gamma = sgld_gamma,
                                 .precond = precond,
                                 .start = start ? start : h->mode,
-                                .seed = ((uint64_t)seed_hi << 32) | seed_lo};
+                                .seed = dyn_post_sampler_seed(((uint64_t)seed_hi << 32) | seed_lo)};
     if (batch < 1 || batch > h->m.n) return DYN_ERR_SIZE;
     size_t bytes = dyn_post_sampler_bytes(&h->m, &sd);
     if (bytes == 0) return DYN_ERR_RANGE;

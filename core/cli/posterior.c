@@ -227,12 +227,12 @@ static double eps_star_or_die(const dataset *ds, const theory *t, int S, const c
     return es;
 }
 
-/* the largest eigenvalue of A (for step-size advice in messages) */
-static double lam_max(const theory *t)
+/* the core's step rules for this sampler (posterior.h, dyn_post_steps: the page shows the same numbers) */
+static dyn_post_steps_info steps_info(const dataset *ds, const theory *t, const dyn_post_sampler_desc *sd)
 {
-    double *w = t->scr, *rest = w + t->d;
-    if (dyn_la_sym_eig(t->d, t->a, w, NULL, rest, t->scr_len - (size_t)t->d) != DYN_OK) return DNAN;
-    return w[t->d - 1];
+    dyn_post_steps_info si;
+    check(dyn_post_steps(&ds->m, sd, t->a, t->bb, &si, t->scr, t->scr_len), "the step rules");
+    return si;
 }
 
 /* ------------------------------------------------------------------ figure */
@@ -390,16 +390,19 @@ static int cmd_run(int argc, char **argv)
     }
     theory t;
     compute_theory(&ds, &t);
-    double lmax = lam_max(&t), eps;
+    dyn_post_sampler_desc rule = {.kind = sk, .batch = S, .batching = batching, .momentum = mu, .sgld_gamma = sgg};
+    dyn_post_steps_info si = steps_info(&ds, &t, &rule);
+    double eps;
     if (strcmp(get(&c, "eps"), "auto") == 0) {
-        if (sk == DYN_POST_SGLD) eps = 0.02 / ((double)ds.m.n * lmax);
-        else eps = eps_star_or_die(&ds, &t, S, "--eps auto", "--eps");
+        if (sk != DYN_POST_SGLD) eps_star_or_die(&ds, &t, S, "--eps auto", "--eps"); /* says why eps* is missing */
+        eps = si.eps_auto;
     } else {
         eps = get_num(&c, "eps");
         if (!(eps > 0.0)) die("--eps: %g is not allowed: the step must be positive", eps);
     }
-    double eps_star = DNAN;
-    dyn_post_eps_star(d, ds.m.n, S, t.bb, &eps_star);
+    rule.eps = eps;
+    si = steps_info(&ds, &t, &rule);
+    double eps_star = si.eps_star;
     size_t dd = (size_t)d * d;
     double *h = NULL;
     if (sk == DYN_POST_SGD_PRECOND) {
@@ -408,17 +411,15 @@ static int cmd_run(int argc, char **argv)
         if (s == DYN_ERR_NO_SOLUTION) die("the gradient covariance BB^T is singular: Mandt's preconditioner does not exist");
         check(s, "the preconditioner");
     }
-    uint64_t seed = (uint64_t)get_int(&c, "seed", 0, 0x7fffffffL) ^ 0x9E3779B97F4A7C15ULL;
+    uint64_t seed = dyn_post_sampler_seed((uint64_t)get_int(&c, "seed", 0, 0x7fffffffL));
     dyn_post_sampler_desc sd = {.kind = sk, .eps = eps, .batch = S, .batching = batching, .momentum = mu,
                                 .sgld_b = sgb, .sgld_gamma = sgg, .precond = h, .start = start ? start : t.mode,
                                 .seed = seed};
     /* predictions */
     double *pc = xmalloc(sizeof(double) * 3 * dd, "predictions"), *pd = pc + dd, *pe = pd + dd;
     for (size_t k = 0; k < 3 * dd; k++) pc[k] = DNAN;
-    if (!(sk == DYN_POST_SGLD && sgg > 0.0)) dyn_post_stationary(&sd, d, ds.m.n, t.a, t.bb, pc, pd, t.scr, t.scr_len);
-    int have_exact = ds.m.kind == DYN_POST_LINREG && (sk == DYN_POST_SGD || (sk == DYN_POST_SGLD && sgg == 0.0)) &&
-                     batching == DYN_POST_BATCH_IID &&
-                     dyn_post_linreg_sgd_exact(&ds.m, &sd, t.mode, t.a, t.bb, pe, t.scr, t.scr_len) == DYN_OK;
+    if (si.has_stationary) dyn_post_stationary(&sd, d, ds.m.n, t.a, t.bb, pc, pd, t.scr, t.scr_len);
+    int have_exact = si.has_exact && dyn_post_linreg_sgd_exact(&ds.m, &sd, t.mode, t.a, t.bb, pe, t.scr, t.scr_len) == DYN_OK;
     if (!have_exact)
         for (size_t k = 0; k < dd; k++) pe[k] = DNAN;
     /* run */
@@ -448,9 +449,8 @@ static int cmd_run(int argc, char **argv)
     }
     double ms = now_ms() - t0;
     if (s == DYN_ERR_NO_CONVERGE) {
-        double el = (sk == DYN_POST_SGLD ? eps * ds.m.n / 2 : eps) * lmax;
         die("the iterates diverged after %lld steps: the step is too large for the curvature (%s lam_max(A) = %.3g; "
-            "SGD is stable only below 2%s)", smp.t, sk == DYN_POST_SGLD ? "eps N/2 x" : "eps x", el,
+            "SGD is stable only below 2%s)", smp.t, sk == DYN_POST_SGLD ? "eps N/2 x" : "eps x", si.stab,
             sk == DYN_POST_MOMENTUM ? " (1 + mu)" : "");
     }
     check(s, "running the sampler");
@@ -519,7 +519,7 @@ static int cmd_run(int argc, char **argv)
     jkey("hessian"), jmat(stdout, t.a, d);
     jkey("grad_cov"), jmat(stdout, t.bb, d);
     jkey("eps_star"), jnum(stdout, eps_star);
-    jkey("eps_lam_max"), jnum(stdout, eps * lmax * (sk == DYN_POST_SGLD ? ds.m.n / 2.0 : 1.0));
+    jkey("eps_lam_max"), jnum(stdout, si.stab);
     if (h) jkey("precond"), jmat(stdout, h, d);
     jkey("pred_cov_continuous"), jmat(stdout, pc, d);
     jkey("pred_cov_discrete"), jmat(stdout, pd, d);
@@ -580,9 +580,8 @@ static int cmd_kl(int argc, char **argv)
     compute_theory(&ds, &t);
     int sgld = sk == DYN_POST_SGLD;
     double es = DNAN, lo, hi;
-    double lmax = lam_max(&t), emax = 2.0 / lmax;
-    if (sgld) emax = 4.0 / (lmax * ds.m.n);
-    if (sk == DYN_POST_MOMENTUM) emax = 2.0 * (1.0 + mu) / lmax;
+    dyn_post_sampler_desc rule = {.kind = sk, .eps = 1.0, .batch = S, .momentum = mu};
+    double emax = steps_info(&ds, &t, &rule).eps_max;
     if (get(&c, "eps-range")) {
         get_range(&c, "eps-range", &lo, &hi);
         if (!(lo > 0.0)) die("--eps-range: %g is not allowed: steps must be positive", lo);

@@ -3,11 +3,13 @@
 // render options. Each must return a status (never write out of bounds, never trap); the good path must still
 // agree with itself. No browser: it loads dist/wasm/dynlens-core.{mjs,wasm} (run by ctest as browser_wasm).
 //   node tests/browser/suite-wasm.mjs --dist dist
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
 const DIST = resolve(args[args.indexOf('--dist') + 1] || 'dist');
+const CLI = args.includes('--cli') ? resolve(args[args.indexOf('--cli') + 1]) : null;
 let failed = 0;
 let passed = 0;
 function ok(cond, name, detail = '') {
@@ -159,6 +161,24 @@ function run(blob, target, lossLen = STEPS, snapLen = P, blen = bytes) {
   ok(C('contour')(g, nx * ny - 1, nx, ny, -1, 1, 0, 3, lv, 1, xs, ys, 64, np) !== OK, 'a grid one float short is refused');
   ok(C('contour')(g, nx * ny, nx, ny, -1, 1, 0, 3, lv, 1, xs, ys, 2, np) !== OK, 'an output shorter than one segment is refused');
   ok(C('contour_levels')(0, 1, 0, 3, lv, 1) !== OK, 'three levels into a buffer of one are refused');
+}
+
+// ---- the posterior's step rules: one core function (dyn_post_steps) behind the CLI's JSON and the page ----------
+if (CLI && existsSync(CLI)) {
+  const j = JSON.parse(execFileSync(CLI, ['posterior', 'run', '--model', 'linreg', '--synthetic', '300', '--seed', '4',
+    '--sampler', 'momentum', '--momentum', '0.5', '--eps', '0.01', '--batch', '10', '--steps', '2000']).toString());
+  const out = mem(4);
+  ok(C('post_create')(0, 300, 2, 0, 0, 4, 0, out) === OK, 'the same model in WebAssembly');
+  const h = i32(out, 1)[0];
+  const r = mem(80);
+  ok(C('post_steps')(h, 3, 10, 0, 0.01, 0.5, 0, r, 9) !== OK, 'post_steps with 9 doubles for 10 is refused');
+  ok(C('post_steps')(h, 3, 10, 0, 0.01, 0.5, 0, r, 10) === OK, 'post_steps');
+  const v = f64(r, 10);
+  const rel = (a, b) => Math.abs(a - b) / Math.abs(b);
+  ok(rel(v[0], j.eps_star) < 1e-12, `eps* as the CLI's (${v[0]} vs ${j.eps_star})`);
+  ok(rel(v[5], j.eps_lam_max) < 1e-12, `the stability number as the CLI's eps_lam_max (${v[5]} vs ${j.eps_lam_max})`);
+  ok(v[6] === 3 && v[8] === 1 && v[9] === 0, 'momentum 0.5: bound 2 (1 + mu) = 3, a stationary prediction, no exact one');
+  C('post_destroy')(h);
 }
 
 console.log(`# wasm exports: ${passed} passed, ${failed} failed`);

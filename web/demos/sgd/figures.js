@@ -123,19 +123,23 @@ export class Session {
   /** Everything computed in the page (light): eps*, eps, H, predictions, the display window. Throws core errors. */
   local(st) {
     const spec = specOf(st);
-    const key = JSON.stringify([spec, st.sampler, st.epsr, st.S, st.precond, st.mu, st.gamma, st.view]);
+    const key = JSON.stringify([spec, st.sampler, st.epsr, st.S, st.batching, st.precond, st.mu, st.gamma, st.view]);
     if (key === this.localKey) return this.loc;
     this.localKey = key;
     const dl = this.dl;
-    const epsStar = dl.postEpsStar(spec, st.S);
-    // SGLD's drift is eps N / 2 times the gradient: its reference step gives the drift eps* (same eta as SGD at eps*).
-    const epsRef = st.sampler === 'sgld' ? (2 * epsStar) / spec.n : epsStar;
+    // the core's step rules (dyn_post_steps): the reference step the slider multiplies (SGLD's gives the drift of
+    // SGD at eps*), then at the chosen step its drift, stability number and bound, as the CLI reports them
+    const rule = { sampler: st.sampler, batch: st.S, batching: st.batching, momentum: st.mu, gamma: st.gamma };
+    const ref = dl.postSteps(spec, rule);
+    const epsStar = ref.epsStar;
+    const epsRef = ref.epsRef;
     const eps = st.epsr * epsRef;
+    const steps = dl.postSteps(spec, { ...rule, eps });
     const precond = st.sampler === 'sgd-precond' ? dl.postPrecond(spec, st.S, st.precond) : null;
     const desc = { sampler: st.sampler, eps, batch: st.S, momentum: st.mu, gamma: st.gamma, precond };
     const pred = dl.postStationary(spec, desc);
     const box = dl.postBox(spec, Number(st.view));
-    this.loc = { spec, epsStar, epsRef, eps, precond, desc, pred, box };
+    this.loc = { spec, epsStar, epsRef, eps, steps, precond, desc, pred, box };
     return this.loc;
   }
 
