@@ -286,6 +286,19 @@ dyn_work dyn_ls_hessian_work(const dyn_net *net, int n, const dyn_ls_hess_desc *
     return w;
 }
 
+dyn_status dyn_ls_path_window(const double *ab, int T, double *r)
+{
+    if (!ab || !r) return DYN_ERR_NULL;
+    if (T < 1) return DYN_ERR_SIZE;
+    double m = -1.0;
+    for (size_t i = 0; i < 2 * (size_t)T; i++)
+        if (isfinite(ab[i])) m = fmax(m, fabs(ab[i]));
+    if (m < 0.0) return *r = 1.0, DYN_OK;
+    double w = 1.3 * m + 1e-6, unit = pow(10.0, floor(log10(w)) - 2.0); /* 3 significant digits */
+    *r = round(w / unit) * unit;
+    return DYN_OK;
+}
+
 size_t dyn_ls_slice_scratch_doubles(const dyn_net *net, int n)
 {
     if (!net || n < 1 || n > DYN_DATA_MAX_N) return 0;

@@ -15,6 +15,7 @@
  *   dyn_ls_normalize              normalise any direction against theta (in place)
  *   dyn_ls_pca_scratch_doubles, dyn_ls_pca   top-k principal directions of a training path and their variance
  *   dyn_ls_project                coordinates (a, b) of path points in the plane center + a d1 + b d2
+ *   dyn_ls_path_window            the default slice window around a projected path (PCA slices)
  *   dyn_ls_hess_desc              Lanczos options (zero = default)
  *   dyn_ls_hessian_scratch_doubles, dyn_ls_hessian   top eigenvalues (sharpness) and eigenvectors of the
  *                                 Hessian of the loss by Lanczos on exact Hessian-vector products
@@ -87,6 +88,12 @@ dyn_status dyn_ls_pca(const double *path, int T, size_t P, const double *center,
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_NO_SOLUTION (d1, d2 parallel or zero). */
 dyn_status dyn_ls_project(const double *path, int T, size_t P, const double *center, const double *d1,
                           const double *d2, double *ab);
+
+/* The default window of a slice that shows a path: a = b in [-r, r] with r = 1.3 max |a_t|, |b_t| + 1e-6 over
+ * the finite coordinates of ab (T interleaved (a, b) pairs, dyn_ls_project's output), rounded to 3 significant
+ * digits (so the window reads as it is typed into a link), and r = 1 when no coordinate is finite. The CLI's
+ * `landscape slice --dirs pca` and the page use it. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE (T < 1). */
+dyn_status dyn_ls_path_window(const double *ab, int T, double *r);
 
 typedef struct dyn_ls_hess_desc {
     int k;        /* eigenpairs wanted, 1..DYN_LS_MAX_EIG; 0 -> 2 */

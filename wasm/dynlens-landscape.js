@@ -186,6 +186,17 @@ export default {
       });
     },
 
+    /** The default slice window [-r, r] around a projected path (ab: 2 T interleaved), the core's rule: r. */
+    pathWindow(ab) {
+      this.alive();
+      const T = ab.length / 2;
+      return this.withBuffers([8 * ab.length, 8], ([p, out]) => {
+        this.f64(p, ab.length).set(ab);
+        this.check(this.core._dynw_path_window(p, T, out), `the window of a path of ${T} points`);
+        return this.f64(out, 1)[0];
+      });
+    },
+
     /**
      * Rows [rowBegin, rowEnd) of L(center + a d1 + b d2) on an nx x ny grid over a x b (row 0 = b max); with
      * dirs of length P (one direction) and ny = 1 the 1-D slice. acc: true returns {loss, acc} instead.

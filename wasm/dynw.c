@@ -298,6 +298,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
  *   dynw_train_run                resume a blob: run to each of the target steps, snapshot theta, eval loss/acc
  *   dynw_eval                     mean loss and accuracy of theta on the data
  *   dynw_random_dirs, dynw_pca, dynw_project   slice directions and the path's coordinates in their plane
+ *   dynw_path_window              the default slice window around a projected path (as the CLI's)
  *   dynw_slice                    rows [row_begin, row_end) of a 2-D slice (or a 1-D one with d2 = NULL)
  *   dynw_hessian                  top-k eigenvalues, residuals, lambda_min, steps (Lanczos on exact HVPs)
  *   dynw_boundary                 decision grid of a 2-input net: class and confidence
@@ -354,6 +355,7 @@ int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, doub
 int dynw_pca(const double *path, int T, int P, const double *center, double *dirs, double *var_frac);
 int dynw_project(const double *path, int T, int P, const double *center, const double *d1, const double *d2,
                  double *ab);
+int dynw_path_window(const double *ab, int T, double *out);
 int dynw_slice(NETARGS, const double *x, const double *y, int n, int n_class, const double *center,
                const double *d1, const double *d2, double a_min, double a_max, double b_min, double b_max, int nx,
                int ny, int row_begin, int row_end, float *out_loss, float *out_acc, int out_len);
@@ -582,6 +584,12 @@ EMSCRIPTEN_KEEPALIVE int dynw_project(const double *path, int T, int P, const do
 {
     if (T < 0 || P < 1) return DYN_ERR_SIZE;
     return dyn_ls_project(path, T, (size_t)P, center, d1, d2, ab);
+}
+
+/* out: r, one double (the window is [-r, r] in a and b). */
+EMSCRIPTEN_KEEPALIVE int dynw_path_window(const double *ab, int T, double *out)
+{
+    return dyn_ls_path_window(ab, T, out);
 }
 
 /* out_loss, out_acc (either may be NULL): nx (row_end - row_begin) floats; out_len their length. */

@@ -682,10 +682,9 @@ static int cmd_slice(int argc, char **argv)
     double *ab = xmalloc(sizeof(double) * 2 * r.T, "the projected path");
     dyn_status ps = dyn_ls_project(r.path, r.T, P, r.theta, dirs, dirs + P, ab);
     if (ps) for (int i = 0; i < 2 * r.T; i++) ab[i] = DNAN;
-    if (strcmp(kind, "pca") == 0 && !range_given) { /* frame the path */
-        double m0 = 0, m1 = 0;
-        for (int i = 0; i < r.T; i++) m0 = fmax(m0, fabs(ab[2 * i])), m1 = fmax(m1, fabs(ab[2 * i + 1]));
-        double m = 1.3 * fmax(m0, m1) + 1e-6;
+    if (strcmp(kind, "pca") == 0 && !range_given) { /* frame the path: the core's window, the page's too */
+        double m;
+        check(dyn_ls_path_window(ab, r.T, &m), "the path's window");
         a0 = b0 = -m, a1 = b1 = m;
     }
     float *loss = xmalloc(sizeof(float) * 2 * n, "the grid"), *acc = loss + n;

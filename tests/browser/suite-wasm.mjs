@@ -181,5 +181,20 @@ if (CLI && existsSync(CLI)) {
   C('post_destroy')(h);
 }
 
+// ---- the PCA slice's window: one core rule (dyn_ls_path_window) behind the CLI's range and the page's ----------
+if (CLI && existsSync(CLI)) {
+  const dir = join(resolve(args[args.indexOf('--out') + 1] || 'build/browser'), 'wasm-window');
+  const j = JSON.parse(execFileSync(CLI, ['landscape', 'slice', '--data', 'moons', '--n', '100', '--depth', '1',
+    '--width', '8', '--steps', '100', '--snapshots', '11', '--dirs', 'pca', '--size', '3x3', '--png-size', '320x240',
+    '--out', dir]).toString());
+  const rows = readFileSync(join(dir, 'path_ab.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const ab = mem(16 * rows.length);
+  rows.forEach((r, i) => f64(ab, 2 * rows.length).set([Number(r[2]), Number(r[3])], 2 * i));
+  const out = mem(8);
+  ok(C('path_window')(ab, rows.length, out) === OK, 'path_window');
+  const r = f64(out, 1)[0];
+  ok(r === j.a[1] && -r === j.a[0] && r === j.b[1], `the window of the CLI's path is the CLI's range (${r} vs ${j.a})`);
+}
+
 console.log(`# wasm exports: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

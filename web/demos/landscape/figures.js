@@ -177,13 +177,12 @@ class Run {
     });
   }
 
-  /** The a, b range of the slice: the state's, or (auto) the path's extent + 30 % for PCA and [-1, 1] for random. */
-  static range(st, ab) {
+  /** The a, b range of the slice: the state's, or (auto) the core's window around the path for PCA
+   * (dyn_ls_path_window, as the CLI's `slice --dirs pca`) and [-1, 1] for random. */
+  static range(st, ab, dl) {
     if (st.rng) return [...st.rng];
     if (st.dirs === 'pca' && ab) {
-      let m = 0;
-      for (const v of ab) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-      const r = Number((1.3 * m + 1e-6).toPrecision(3));
+      const r = dl.pathWindow(ab);
       return [-r, r];
     }
     return [-1, 1];
@@ -198,7 +197,7 @@ class Run {
     const key = JSON.stringify(['slice', st.dirs, st.norm, st.dirseed, st.rng, n]);
     const job = this.memo(key, async () => {
       const d = await this.dirs(st);
-      const rg = Run.range(st, d.ab);
+      const rg = Run.range(st, d.ab, this.engine.dl);
       const grid = new Float32Array(n * n).fill(NaN);
       const jobObj = { ...d, grid, nx: n, ny: n, a: rg, b: rg, bandsDone: 0 };
       this.sliceJobs = this.sliceJobs || new Map();
