@@ -58,6 +58,9 @@ long get_int(const cmd *c, const char *name, long lo, long hi);
 void get_range(const cmd *c, const char *name, double *lo, double *hi);       /* "MIN:MAX", MIN < MAX */
 void get_size(const cmd *c, const char *name, int *nx, int *ny, int maxside); /* "WxH" */
 dyn_act get_act(const cmd *c);                   /* --act, with the list of names in the error */
+/* The names of a core table as "a, b or c" in buf (cap bytes): key act, opt, loss, toy, dirnorm, cmap, field, model
+ * or sampler. Help texts (usage summaries and option helps) may say {key} for the same list. */
+const char *core_names(const char *key, char *buf, size_t cap);
 png_opts get_png(const cmd *c);                  /* --png and --png-size */
 
 /* output: JSON numbers (NaN -> null, +-inf -> +-1e999), files written whole or not at all */

@@ -31,18 +31,18 @@ const char CLI_LANDSCAPE_HELP[] =
 /* ------------------------------------------------------------------ shared options */
 
 #define RUN_OPTS                                                                                                   \
-    {"data", "spirals", "spirals, moons, circles, xor, blobs, digits (assets/digits), or a CSV file", 0, 0},      \
+    {"data", "spirals", "a toy set ({toy}), digits (assets/digits) or a CSV file", 0, 0},      \
     {"n", "400", "examples of a toy set", 0, 0}, {"noise", "0.1", "noise of a toy set (standard deviation)", 0, 0},\
     {"classes", "0", "classes of spirals/blobs (0: 2 / 3)", 0, 0},                                                \
     {"data-seed", "1", "seed of the toy set", 0, 0},                                                              \
     {"task", "classify", "CSV: classify (last column a label) or regress (a target)", 0, 0},                      \
     {"depth", "3", "hidden layers (0..16)", 0, 0}, {"width", "32", "units per hidden layer (1..1024)", 0, 0},       \
-    {"act", "tanh", "activation: tanh, relu, hard_tanh, erf, linear, sigmoid, swish", 0, 0},                      \
+    {"act", "tanh", "activation: {act}", 0, 0},                                                                    \
     {"skip", NULL, "identity skip connections around hidden layers 2..depth", 1, 0},                             \
-    {"loss", NULL, "xent (softmax cross-entropy) or mse (squared error); default xent, mse for --task regress", 0, 0},\
+    {"loss", NULL, "{loss} (softmax cross-entropy, squared error); default xent, mse for --task regress", 0, 0},  \
     {"sw2", "1", "init weight variance sigma_w^2 (W ~ N(0, sw2/fan_in))", 0, 0},                                  \
     {"sb2", "0", "init bias variance sigma_b^2", 0, 0},                                                           \
-    {"opt", "adam", "sgd, momentum or adam", 0, 0}, {"lr", "0", "step size (0: 0.1 sgd/momentum, 0.01 adam)", 0, 0},\
+    {"opt", "adam", "{opt}", 0, 0}, {"lr", "0", "step size (0: 0.1 sgd/momentum, 0.01 adam)", 0, 0},\
     {"momentum", "0.9", "--opt momentum: heavy-ball coefficient in [0, 1) (0: none)", 0, 0}, {"batch", "32", "minibatch size (0: full batch)", 0, 0},     \
     {"wd", "0", "weight decay (L2 on weights)", 0, 0}, {"steps", "2000", "optimiser steps", 0, 0},                  \
     {"seed", "1", "seed of the initialisation and the shuffling", 0, 0},                                          \
@@ -125,8 +125,9 @@ static void load_data(const cmd *c, run *r)
         path = buf;
     } else {
         size_t l = strlen(name);
+        char list[256];
         if (!(l > 4 && (strcmp(name + l - 4, ".csv") == 0 || (l > 7 && strcmp(name + l - 7, ".csv.gz") == 0))))
-            die("--data: unknown data set '%s'; choose spirals, moons, circles, xor, blobs, digits or a .csv file", name);
+            die("--data: unknown data set '%s'; choose a toy set (%s), digits or a .csv file", name, core_names("toy", list, sizeof list));
         const char *task = get(c, "task");
         if (strcmp(task, "classify") && strcmp(task, "regress")) die("--task: choose classify or regress, not '%s'", task);
         classify = strcmp(task, "classify") == 0;
@@ -152,7 +153,8 @@ static void setup_net(const cmd *c, run *r)
 {
     dyn_loss loss = r->data.n_class ? DYN_LOSS_XENT : DYN_LOSS_MSE;
     const char *ln = get(c, "loss");
-    if (ln && dyn_loss_parse(ln, &loss)) die("--loss: unknown loss '%s'; choose xent or mse", ln);
+    char list[256];
+    if (ln && dyn_loss_parse(ln, &loss)) die("--loss: unknown loss '%s'; choose %s", ln, core_names("loss", list, sizeof list));
     if (!r->data.n_class && loss == DYN_LOSS_XENT)
         die("--loss xent needs class labels, but --task regress has a real-valued target: use --loss mse (the default)");
     int depth = (int)get_int(c, "depth", 0, DYN_NET_MAX_HIDDEN), width = (int)get_int(c, "width", 1, DYN_NET_MAX_WIDTH);
@@ -176,7 +178,8 @@ static void setup_net(const cmd *c, run *r)
     if (!(r->sw2 > 0.0) || r->sw2 > 1000.0) die("--sw2: %g is out of range (0, 1000]", r->sw2);
     if (r->sb2 < 0.0 || r->sb2 > 1000.0) die("--sb2: %g is out of range [0, 1000]", r->sb2);
     dyn_opt op;
-    if (dyn_opt_parse(get(c, "opt"), &op)) die("--opt: unknown optimiser '%s'; choose sgd, momentum or adam", get(c, "opt"));
+    if (dyn_opt_parse(get(c, "opt"), &op))
+        die("--opt: unknown optimiser '%s'; choose %s", get(c, "opt"), core_names("opt", list, sizeof list));
     double lr = get_num(c, "lr"), mom = get_num(c, "momentum"), wd = get_num(c, "wd");
     if (lr < 0.0 || lr > 100.0) die("--lr: %g is out of range (0, 100] (0: the optimiser's default)", lr);
     if (mom < 0.0 || mom >= 1.0) die("--momentum: %g is out of range [0, 1) (0: no momentum)", mom);
@@ -321,9 +324,9 @@ static const char REPRODUCE_PY[] =
     "import json, math, os, numpy as np\n"
     "os.chdir(os.path.dirname(os.path.abspath(__file__)))  # the files sit next to this script\n"
     "net = json.load(open('net.json')); X = np.load('X.npy'); y = np.load('y.npy'); theta = np.load('theta.npy')\n"
-    "erf = np.vectorize(math.erf)\n"
-    "PHI = {'tanh': np.tanh, 'relu': lambda a: np.maximum(a, 0), 'hard_tanh': lambda a: np.clip(a, -1, 1),\n"
-    "       'erf': erf, 'linear': lambda a: a, 'sigmoid': lambda a: 1 / (1 + np.exp(-a)), 'swish': lambda a: a / (1 + np.exp(-a))}\n"
+    "erf = np.vectorize(math.erf)\n";
+/* then PHI, one line per activation from the core's table (dyn_act_numpy), then the rest */
+static const char REPRODUCE_PY_REST[] =
     "def loss_acc(t):\n"
     "    h = X\n"
     "    for L in net['layers']:\n"
@@ -378,6 +381,11 @@ static void write_common(const run *r)
     out_close(&o);
     out_open(&o, path_in(&pb, r, "reproduce.py"));
     fputs(REPRODUCE_PY, o.f);
+    fputs("PHI = {\n", o.f);
+    for (int a = 0; a < DYN_ACT_COUNT; a++)
+        fprintf(o.f, "    '%s': lambda a: %s,\n", dyn_act_name((dyn_act)a), dyn_act_numpy((dyn_act)a));
+    fputs("}\n", o.f);
+    fputs(REPRODUCE_PY_REST, o.f);
     out_close(&o);
 }
 
@@ -576,7 +584,7 @@ static void get_dirs(const cmd *c, run *r, double *dirs, char *what, size_t cap,
     var[0] = var[1] = DNAN;
     if (strcmp(kind, "random") == 0) {
         dyn_dirnorm nm;
-        if (dyn_dirnorm_parse(get(c, "norm"), &nm)) die("--norm: unknown normalisation '%s'; choose filter, layer or none", get(c, "norm"));
+        if (dyn_dirnorm_parse(get(c, "norm"), &nm)) die("--norm: unknown normalisation '%s'", get(c, "norm")); /* checked in cmd_slice */
         long ds = get_int(c, "dir-seed", 0, 0x7fffffffL);
         check(dyn_ls_random_dirs(&r->net, r->theta, nm, (uint64_t)ds, 2, dirs, 2 * P), "random directions");
         snprintf(what, cap, "random directions (%s-normalised)", dyn_dirnorm_name(nm));
@@ -606,7 +614,7 @@ static int cmd_slice(int argc, char **argv)
 {
     opt o[] = {RUN_OPTS,
                {"dirs", "random", "random, pca (of the training path) or hessian (top-2 eigenvectors)", 0, 0},
-               {"norm", "filter", "random directions: filter, layer or none", 0, 0},
+               {"norm", "filter", "random directions: {dirnorm}", 0, 0},
                {"dir-seed", "7", "seed of the random directions", 0, 0},
                {"lanczos", "40", "Lanczos steps for --dirs hessian", 0, 0},
                {"range", "-1:1", "a range MIN:MAX (columns; default for pca: the path's extent + 30 %)", 0, 0},
@@ -640,7 +648,9 @@ static int cmd_slice(int argc, char **argv)
     if (strcmp(kind, "random") && strcmp(kind, "pca") && strcmp(kind, "hessian"))
         die("--dirs: unknown directions '%s'; choose random, pca or hessian", kind);
     dyn_dirnorm nm;
-    if (dyn_dirnorm_parse(get(&c, "norm"), &nm)) die("--norm: unknown normalisation '%s'; choose filter, layer or none", get(&c, "norm"));
+    char list[128];
+    if (dyn_dirnorm_parse(get(&c, "norm"), &nm))
+        die("--norm: unknown normalisation '%s'; choose %s", get(&c, "norm"), core_names("dirnorm", list, sizeof list));
     double az = get_num(&c, "azimuth"), el = get_num(&c, "elevation");
     if (el < -89 || el > 89) die("--elevation: %g is out of range [-89, 89]", el);
     double vclip = get(&c, "vmax") ? get_num(&c, "vmax") : DNAN;

@@ -85,7 +85,7 @@ static void print_point(const char *act, const dyn_mf_point *p)
 }
 
 #define ORDER_OPT {"order", "0", "Gauss-Hermite order of the 2-D rule, 16..2048 (0: 512)", 0, 0}
-#define ACT_OPT {"act", "tanh", "activation: tanh, relu, hard_tanh, erf, linear, sigmoid, swish", 0, 0}
+#define ACT_OPT {"act", "tanh", "activation: {act}", 0, 0}
 #define INPUT_OPTS {"q0", "1", "input length q^0 (both inputs)", 0, 0}, {"c0", "0.5", "input correlation c^0", 0, 0}
 
 static int cmd_point(int argc, char **argv)
@@ -169,7 +169,7 @@ static int cmd_critical(int argc, char **argv)
 static int cmd_phase(int argc, char **argv)
 {
     opt o[] = {ACT_OPT,
-               {"field", "xi_c", "q_star, c_star, chi1, chi_c, xi_q, xi_c, xi_grad or phase", 0, 0},
+               {"field", "xi_c", "{field}", 0, 0},
                {"sw2", "0.5:4", "weight variance range MIN:MAX (columns)", 0, 0},
                {"sb2", "0:0.3", "bias variance range MIN:MAX (rows, top row = MAX)", 0, 0},
                {"size", "256x256", "grid size COLUMNSxROWS", 0, 0},
@@ -177,7 +177,7 @@ static int cmd_phase(int argc, char **argv)
                {"png-size", "960x720", "PNG size in px", 0, 0},
                {"csv", NULL, "write the grid as CSV: columns sw2,sb2,<field>", 0, 0},
                {"npy", NULL, "write the grid as NPY: float32, shape (rows, columns), row 0 = top (sb2 MAX)", 0, 0},
-               {"cmap", "viridis", "colormap: viridis, rdbu or greys", 0, 0},
+               {"cmap", "viridis", "colormap: {cmap}", 0, 0},
                {"vmin", NULL, "lower end of the colour scale (default: 1st percentile)", 0, 0},
                {"vmax", NULL, "upper end of the colour scale (default: 99th percentile)", 0, 0},
                {"scale", "auto", "colour scale: linear, log, or auto (log for the depth scales xi_c, xi_q)", 0, 0},
@@ -192,9 +192,9 @@ static int cmd_phase(int argc, char **argv)
     parse_opts(&c, argc, argv);
     dyn_act act = get_act(&c);
     dyn_mf_field field;
+    char list[256];
     if (dyn_mf_field_parse(get(&c, "field"), &field) != DYN_OK)
-        die("--field: unknown field '%s'; choose one of q_star, c_star, chi1, chi_c, xi_q, xi_c, xi_grad, phase",
-            get(&c, "field"));
+        die("--field: unknown field '%s'; choose %s", get(&c, "field"), core_names("field", list, sizeof list));
     dyn_mf_grid_desc g = {.field = field};
     get_range(&c, "sw2", &g.sw2_min, &g.sw2_max);
     get_range(&c, "sb2", &g.sb2_min, &g.sb2_max);
@@ -205,7 +205,7 @@ static int cmd_phase(int argc, char **argv)
     get_size(&c, "size", &g.nx, &g.ny, DYN_MF_MAX_GRID);
     dyn_cmap cmap;
     if (dyn_cmap_parse(get(&c, "cmap"), &cmap) != DYN_OK)
-        die("--cmap: unknown colormap '%s'; choose viridis, rdbu or greys", get(&c, "cmap"));
+        die("--cmap: unknown colormap '%s'; choose %s", get(&c, "cmap"), core_names("cmap", list, sizeof list));
     png_opts png = get_png(&c);
     double vmin = get(&c, "vmin") ? get_num(&c, "vmin") : DNAN, vmax = get(&c, "vmax") ? get_num(&c, "vmax") : DNAN;
     if (!isnan(vmin) && !isnan(vmax) && !(vmax > vmin)) die("--vmin must be below --vmax");

@@ -48,7 +48,7 @@ static void read_csv(const char *path, int one_column, long *rows, int *cols, do
 }
 
 #define MODEL_OPTS                                                                                               \
-    {"model", "linreg", "linreg, logistic or mixture", 0, 0},                                                   \
+    {"model", "linreg", "{model}", 0, 0},                                                                       \
         {"data", NULL, "CSV file, last column the target (logistic: 0/1; mixture: one column of observations)", 0, 0}, \
         {"synthetic", NULL, "N: synthetic data of N examples (default when no --data: 1000 linreg, 100 otherwise)", 0, 0}, \
         {"dim", "2", "D for synthetic linreg data (1..64); logistic and mixture are 2-D", 0, 0},               \
@@ -60,8 +60,9 @@ static void read_csv(const char *path, int one_column, long *rows, int *cols, do
 static dyn_post_kind get_model(const cmd *c)
 {
     dyn_post_kind k;
+    char list[128];
     if (dyn_post_model_parse(get(c, "model"), &k) != DYN_OK)
-        die("--model: unknown model '%s'; choose linreg, logistic or mixture", get(c, "model"));
+        die("--model: unknown model '%s'; choose %s", get(c, "model"), core_names("model", list, sizeof list));
     return k;
 }
 
@@ -201,8 +202,9 @@ static void jkey(const char *k) { printf(", \"%s\": ", k); }
 static dyn_post_sampler_kind get_sampler(const cmd *c)
 {
     dyn_post_sampler_kind k;
+    char list[128];
     if (dyn_post_sampler_parse(get(c, "sampler"), &k) != DYN_OK)
-        die("--sampler: unknown sampler '%s'; choose sgd, sgd-precond, sgld or momentum", get(c, "sampler"));
+        die("--sampler: unknown sampler '%s'; choose %s", get(c, "sampler"), core_names("sampler", list, sizeof list));
     return k;
 }
 
@@ -315,7 +317,7 @@ static const char *const MODEL_TITLE[DYN_POST_KIND_COUNT] = {"linear-regression"
 static int cmd_run(int argc, char **argv)
 {
     opt o[] = {MODEL_OPTS,
-               {"sampler", "sgd", "sgd, sgd-precond (Mandt's optimal H*), sgld or momentum", 0, 0},
+               {"sampler", "sgd", "{sampler} (sgd-precond: Mandt's optimal H*)", 0, 0},
                {"eps", "auto", "step; auto: eps* for sgd/momentum/sgd-precond, 0.02/(N lam_max(A)) for sgld", 0, 0},
                {"batch", NULL, "minibatch size S (1..N; default min(10, N))", 0, 0},
                {"batching", "iid", "iid (fresh, with replacement: the theory's noise) or epoch (reshuffled)", 0, 0},
@@ -552,7 +554,7 @@ static int cmd_run(int argc, char **argv)
 static int cmd_kl(int argc, char **argv)
 {
     opt o[] = {MODEL_OPTS,
-               {"sampler", "sgd", "sgd, sgd-precond (H*(eps) at each eps), sgld or momentum", 0, 0},
+               {"sampler", "sgd", "{sampler} (sgd-precond: H*(eps) at each eps)", 0, 0},
                {"batch", NULL, "minibatch size S (1..N; default min(10, N))", 0, 0},
                {"momentum", "0.9", "mu for --sampler momentum", 0, 0},
                {"eps-range", NULL, "MIN:MAX of the step, log-spaced (default eps*/30 : 30 eps*; sgld: eps_max/1e4 : eps_max)", 0, 0},

@@ -1,6 +1,6 @@
 // index.js - the SGD-as-Bayesian-inference demo: its URL-hash schema, its figures and its controller, loaded by
 // the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
-import { wireLinkButtons } from '../../demo-kit.js';
+import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
 import { allowed, formatValue } from '../../state.js';
 import { FIGURE_CLASSES, Session } from './figures.js';
@@ -37,6 +37,13 @@ export function schema(engine) {
   };
 }
 
+// Labels of the core's models and samplers (the lists themselves are the core's, through the WASM module: a new
+// one appears in the menu under its name until it gets a label here).
+const MODEL_LABEL = { linreg: 'Bayesian linear regression (2-D)', logistic: 'Bayesian logistic regression',
+  mixture: 'Two-mode mixture (Welling–Teh)' };
+const SAMPLER_LABEL = { sgd: 'SGD (constant step)', 'sgd-precond': 'SGD, preconditioned', sgld: 'SGLD (Langevin)',
+  momentum: 'Momentum SGD' };
+
 export function basename(name, state) {
   return `dynlens-${name}-${state.model}-${state.sampler}-eps${state.epsr}xstar-S${state.S}-${state.batching}-seed${state.seed}`;
 }
@@ -49,6 +56,8 @@ export async function mount(section, page) {
   const { engine } = page;
   const sch = page.schema;
   const $ = (id) => section.querySelector(`#sgd-${id}`);
+  fillSelect($('model'), sch.model.values, (v) => MODEL_LABEL[v] || v);
+  fillSelect($('sampler'), sch.sampler.values, (v) => SAMPLER_LABEL[v] || v);
   const session = new Session(engine);
   const figs = {};
   const select = (patch) => page.setState(patch);
