@@ -607,14 +607,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_slice(NETARGS, const double *x, const double *y, i
     if (!ns) return DYN_ERR_SIZE;
     double *sc = malloc(sizeof(double) * ns);
     if (!sc) return DYN_ERR_BUFFER;
-    dyn_ls_slice_desc g = {.a_min = a_min,
-                           .a_max = a_max,
-                           .b_min = b_min,
-                           .b_max = b_max,
-                           .nx = nx,
-                           .ny = ny,
-                           .row_begin = row_begin,
-                           .row_end = row_end};
+    dyn_ls_slice_desc g = {.a_min = a_min, .a_max = a_max, .b_min = b_min, .b_max = b_max,
+                           .nx = nx, .ny = ny, .row_begin = row_begin, .row_end = row_end};
     s = dyn_ls_slice(&net, center, d1, d2, &dd, &g, out_loss, out_acc, (size_t)out_len, sc, ns);
     free(sc);
     return s;
@@ -968,11 +962,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_steps(dynw_post *h, int kind, int batch, int 
     if (!h || !out) return DYN_ERR_NULL;
     if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT || batching < 0 || batching > 1) return DYN_ERR_RANGE;
     if (!fits(out_len, 10)) return DYN_ERR_BUFFER;
-    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
-                                .eps = eps,
-                                .batch = batch,
-                                .batching = (dyn_post_batching)batching,
-                                .momentum = momentum,
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind, .eps = eps, .batch = batch,
+                                .batching = (dyn_post_batching)batching, .momentum = momentum,
                                 .sgld_gamma = sgld_gamma};
     dyn_post_steps_info si;
     dyn_status s = dyn_post_steps(&h->m, &sd, h->a, h->bb, &si, h->scr, h->scr_len);

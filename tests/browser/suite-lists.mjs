@@ -5,16 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DIST, finish, ok } from './harness.mjs';
 
-const args = process.argv.slice(2);
-const DIST = resolve(args[args.indexOf('--dist') + 1] || 'dist');
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-let failed = 0;
-let passed = 0;
-function ok(cond, name, detail = '') {
-  if (cond) passed++, console.log(`ok - ${name}`);
-  else failed++, console.log(`not ok - ${name}${detail ? `: ${detail}` : ''}`);
-}
 
 const { DEMOS } = await import(pathToFileURL(join(DIST, 'demos/registry.js')));
 const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/\s+/g, ' ');
@@ -33,5 +26,4 @@ for (const d of DEMOS.filter((x) => x.module)) {
 const all = DEMOS.flatMap((d) => d.figures);
 ok(new Set(all).size === all.length, 'figure names are unique across demos (the embed API finds a demo by figure)');
 
-console.log(`# lists: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -5,17 +5,8 @@
 //   node tests/browser/suite-wasm.mjs --dist dist
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-
-const args = process.argv.slice(2);
-const DIST = resolve(args[args.indexOf('--dist') + 1] || 'dist');
-const CLI = args.includes('--cli') ? resolve(args[args.indexOf('--cli') + 1]) : null;
-let failed = 0;
-let passed = 0;
-function ok(cond, name, detail = '') {
-  if (cond) passed++, console.log(`ok - ${name}`);
-  else failed++, console.log(`not ok - ${name}${detail ? `: ${detail}` : ''}`);
-}
+import { join } from 'node:path';
+import { CLI, DIST, finish, ok, OUT } from './harness.mjs';
 
 globalThis.self = globalThis; // the module is built for web and worker environments; node passes for a worker
 const { default: create } = await import(join(DIST, 'wasm/dynlens-core.mjs'));
@@ -164,7 +155,7 @@ function run(blob, target, lossLen = STEPS, snapLen = P, blen = bytes) {
 }
 
 // ---- the posterior's step rules: one core function (dyn_post_steps) behind the CLI's JSON and the page ----------
-if (CLI && existsSync(CLI)) {
+if (ok(existsSync(CLI), `the native CLI ${CLI} is built`)) {
   const j = JSON.parse(execFileSync(CLI, ['posterior', 'run', '--model', 'linreg', '--synthetic', '300', '--seed', '4',
     '--sampler', 'momentum', '--momentum', '0.5', '--eps', '0.01', '--batch', '10', '--steps', '2000']).toString());
   const out = mem(4);
@@ -182,8 +173,8 @@ if (CLI && existsSync(CLI)) {
 }
 
 // ---- the PCA slice's window: one core rule (dyn_ls_path_window) behind the CLI's range and the page's ----------
-if (CLI && existsSync(CLI)) {
-  const dir = join(resolve(args[args.indexOf('--out') + 1] || 'build/browser'), 'wasm-window');
+if (ok(existsSync(CLI), `the native CLI ${CLI} is built`)) {
+  const dir = join(OUT, 'wasm-window');
   const j = JSON.parse(execFileSync(CLI, ['landscape', 'slice', '--data', 'moons', '--n', '100', '--depth', '1',
     '--width', '8', '--steps', '100', '--snapshots', '11', '--dirs', 'pca', '--size', '3x3', '--png-size', '320x240',
     '--out', dir]).toString());
@@ -196,5 +187,4 @@ if (CLI && existsSync(CLI)) {
   ok(r === j.a[1] && -r === j.a[0] && r === j.b[1], `the window of the CLI's path is the CLI's range (${r} vs ${j.a})`);
 }
 
-console.log(`# wasm exports: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
