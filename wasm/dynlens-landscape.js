@@ -93,6 +93,18 @@ export default {
       });
     },
 
+    /** What a training run costs, by the core's estimate (core/work.h; the CLI refuses by the same numbers):
+     * {ops, bytes, seconds}. opts: {batch (0: full), steps, snapshots}. */
+    trainWork({ net, data, batch = 32, steps, snapshots = 0 }) {
+      this.alive();
+      return this.withBuffers([24], ([out]) => {
+        this.check(this.core._dynw_train_work(...netArgs(this, net, data), data.n, batch, steps, snapshots, out, 3),
+          `training cost ${netText(net)} steps=${steps}`);
+        const v = this.f64(out, 3);
+        return { ops: v[0], bytes: v[1], seconds: v[2] };
+      });
+    },
+
     /**
      * The seeded initialisation and a fresh training state: {theta0, blob, lr (resolved), P}.
      * opts: {sw2, sb2, seed, opt, lr (0: default), momentum, wd, batch (0: full)}.

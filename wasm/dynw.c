@@ -294,6 +294,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
  *                                 then features (standardised) and labels
  *   dynw_net_params               P of an architecture (net descriptor as ints, see NETARGS), or a status
  *   dynw_train_blob_bytes         bytes of a resumable training state: a dyn_train and its workspace in one blob
+ *   dynw_train_work               the cost of a training run (dyn_train_work: the CLI refuses by the same numbers)
  *   dynw_train_start              initialise the parameters (mean field) and a training state blob
  *   dynw_train_run                resume a blob: run to each of the target steps, snapshot theta, eval loss/acc
  *   dynw_eval                     mean loss and accuracy of theta on the data
@@ -344,6 +345,7 @@ int dynw_csv_parse(const char *buf, int len, int classify, double *x, int x_len,
                    double *class_values);
 int dynw_net_params(NETARGS, int *out);
 int dynw_train_blob_bytes(NETARGS, int n, int opt, int batch);
+int dynw_train_work(NETARGS, int n, int batch, double steps, int snapshots, double *out, int out_len);
 int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2, double sb2,
                      uint32_t seed, int opt, double lr, double momentum, double wd, int batch, double *theta0,
                      int theta0_len, uint8_t *blob, int blob_len, double *lr_out);
@@ -461,6 +463,20 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_blob_bytes(NETARGS, int n, int opt, int batc
     size_t ws = blob_ws(&net, &td, n);
     if (!ws || ws > 0x7fffffff - DYNW_BLOB_HDR) return 0;
     return (int)(ws + DYNW_BLOB_HDR);
+}
+
+/* out (3 doubles, out_len): operations, peak bytes, and seconds at DYN_WORK_RATE (core/work.h). */
+EMSCRIPTEN_KEEPALIVE int dynw_train_work(NETARGS, int n, int batch, double steps, int snapshots, double *out,
+                                         int out_len)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (!fits(out_len, 3) || n < 1 || batch < 0 || snapshots < 0 || !(steps >= 0.0)) return DYN_ERR_SIZE;
+    dyn_net net;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s) return s;
+    dyn_work w = dyn_train_work(&net, batch, n, steps, snapshots);
+    out[0] = w.ops, out[1] = w.bytes, out[2] = dyn_work_seconds(w);
+    return DYN_OK;
 }
 
 /* theta0: P doubles (the initialisation, W ~ N(0, sw2/fan_in), b ~ N(0, sb2)); blob: dynw_train_blob_bytes;

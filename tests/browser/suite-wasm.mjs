@@ -172,6 +172,25 @@ if (ok(existsSync(CLI), `the native CLI ${CLI} is built`)) {
   C('post_destroy')(h);
 }
 
+// ---- bounded work: the CLI refuses a training run by the core's estimate, which the page gets through dynw ----
+if (ok(existsSync(CLI), `the native CLI ${CLI} is built`)) {
+  let msg = '';
+  try {
+    execFileSync(CLI, ['landscape', 'train', '--data', 'moons', '--n', '200', '--depth', '2', '--width', '8', '--batch',
+      '16', '--steps', '2000', '--snapshots', '11', '--max-seconds', '1e-9', '--out', join(OUT, 'wasm-never')],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    msg = e.stderr.toString();
+  }
+  const cliOps = Number((/about ([0-9.e+]+) operations/.exec(msg) || [])[1]);
+  const out = mem(24);
+  // moons: 2 inputs, 2 classes; depth 2, width 8, tanh, no skips, xent; 200 examples
+  ok(C('train_work')(2, 2, 2, 8, 0, 0, 0, 200, 16, 2000, 11, out, 2) !== OK, 'train_work into 2 doubles is refused');
+  ok(C('train_work')(2, 2, 2, 8, 0, 0, 0, 200, 16, 2000, 11, out, 3) === OK, 'train_work');
+  const ops = f64(out, 3)[0];
+  ok(Math.abs(ops - cliOps) <= 5e-3 * ops, `the page's estimate is the CLI's (${ops} vs ${cliOps}: ${msg.trim()})`);
+}
+
 // ---- the PCA slice's window: one core rule (dyn_ls_path_window) behind the CLI's range and the page's ----------
 if (ok(existsSync(CLI), `the native CLI ${CLI} is built`)) {
   const dir = join(OUT, 'wasm-window');
