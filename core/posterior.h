@@ -47,6 +47,10 @@
  *   dyn_post_kl_curve         KL(predicted Gaussian || posterior) as a function of eps
  *   dyn_post_scratch_doubles  scratch for the theory functions
  * Set-up rules that the CLI and the page share (posterior_theory.c)
+ *   dyn_post_theory           a model's theory in one caller buffer: theta*, A, BB^T, lam_max(A), the exact
+ *                             posterior, its quadrature window and log Z (dyn_post_theory_doubles: its size)
+ *   dyn_post_theory_mode      the design check, the mode, A, BB^T and lam_max(A)
+ *   dyn_post_theory_exact     the exact posterior (once), as every comparison in the CLI and the page uses it
  *   dyn_post_sampler_seed     the sampler's random stream for a user's seed (the data use the seed itself)
  *   dyn_post_steps            eps*, the reference and automatic steps, lam_max(A), the step the gradient is
  *                             scaled by, the stability number and its bound, which predictions exist
@@ -306,6 +310,35 @@ size_t dyn_post_scratch_doubles(int d);
  * - D log eps + const, smallest at eps*. The discrete-time covariance and the exact posterior (non-Gaussian
  * models) move the minimum a little. DYN_ERR_NO_SOLUTION when Tr(BB^T) = 0 (no gradient noise at theta*). */
 dyn_status dyn_post_eps_star(int d, long n, int batch, const double *gcov, double *eps_star);
+
+/* What a run on a model is compared with, computed in one order by one function for the CLI and the page. Every
+ * array points into the caller's buffer given to dyn_post_theory_mode. */
+typedef struct dyn_post_theory {
+    int d;
+    double *mode, *a, *bb;  /* theta* (d), A and BB^T there (d x d each) */
+    double *pmean, *pcov;   /* the exact posterior's mean (d) and covariance (d x d), after dyn_post_theory_exact */
+    double *scratch;        /* dyn_post_scratch_doubles(d), for the theory functions of this header */
+    size_t scratch_len;
+    double lam_max;         /* the largest eigenvalue of A */
+    dyn_post_box box;       /* D = 2: the quadrature window, mode +- 10 sd of the Laplace approximation */
+    double log_z;           /* D = 2: log of the posterior's normaliser by quadrature; NaN otherwise */
+    int bad_column;         /* after DYN_ERR_NO_SOLUTION from the design check: the first dependent column */
+    int exact;              /* nonzero once pmean, pcov (and box, log_z) are computed */
+} dyn_post_theory;
+
+/* Doubles of the buffer dyn_post_theory_mode takes: 2 d + 3 d^2 + dyn_post_scratch_doubles(d); 0 for d out of
+ * range. */
+size_t dyn_post_theory_doubles(int d);
+/* Checks the design (X^T X non-singular: DYN_ERR_NO_SOLUTION with t->bad_column), finds the mode with A and BB^T
+ * (dyn_post_optimum: DYN_ERR_NO_CONVERGE), and lam_max(A). m must have passed dyn_post_model_check. mem:
+ * dyn_post_theory_doubles(m->d) doubles, the caller's while t is used. Returns those codes, DYN_OK,
+ * DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_BUFFER and the linear-algebra codes. */
+dyn_status dyn_post_theory_mode(const dyn_post_model *m, dyn_post_theory *t, double *mem, size_t mem_len);
+/* The exact posterior after dyn_post_theory_mode (a second call returns at once): linreg in closed form, and for
+ * D = 2 the window box and log Z by 2-D Gauss-Legendre quadrature (dyn_post_moments2d with its default rule);
+ * the other 2-D models' mean and covariance by the same quadrature. Returns DYN_OK, DYN_ERR_NULL and the codes of
+ * dyn_post_linreg_exact, dyn_post_box_auto and dyn_post_moments2d. */
+dyn_status dyn_post_theory_exact(const dyn_post_model *m, dyn_post_theory *t);
 
 /* The sampler's seed for a user's seed S: S ^ DYN_POST_SAMPLER_SALT, so the sampler's stream differs from the
  * synthetic data's (dyn_post_synthesize uses S itself) while one number reproduces both. */

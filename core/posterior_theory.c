@@ -52,6 +52,48 @@ dyn_status dyn_post_eps_star(int d, long n, int batch, const double *gcov, doubl
 
 uint64_t dyn_post_sampler_seed(uint64_t seed) { return seed ^ DYN_POST_SAMPLER_SALT; }
 
+size_t dyn_post_theory_doubles(int d)
+{
+    if (d < 1 || d > DYN_POST_MAX_D) return 0;
+    return 2 * (size_t)d + 3 * sq(d) + dyn_post_scratch_doubles(d);
+}
+
+dyn_status dyn_post_theory_mode(const dyn_post_model *m, dyn_post_theory *t, double *mem, size_t mem_len)
+{
+    if (!m || !t || !mem) return DYN_ERR_NULL;
+    int d = m->d;
+    size_t need = dyn_post_theory_doubles(d);
+    if (!need) return DYN_ERR_SIZE;
+    if (mem_len < need) return DYN_ERR_BUFFER;
+    *t = (dyn_post_theory){.d = d, .mode = mem, .log_z = (double)NAN, .lam_max = (double)NAN, .bad_column = -1};
+    t->pmean = t->mode + d;
+    t->a = t->pmean + d;
+    t->bb = t->a + sq(d);
+    t->pcov = t->bb + sq(d);
+    t->scratch = t->pcov + sq(d);
+    t->scratch_len = dyn_post_scratch_doubles(d);
+    dyn_status s = dyn_post_check_design(m, &t->bad_column, t->scratch, t->scratch_len);
+    if (s == DYN_OK) s = dyn_post_optimum(m, NULL, t->mode, t->a, t->bb, t->scratch, t->scratch_len);
+    if (s == DYN_OK) s = dyn_la_sym_eig(d, t->a, t->scratch, NULL, t->scratch + d, t->scratch_len - (size_t)d);
+    if (s == DYN_OK) t->lam_max = t->scratch[d - 1];
+    return s;
+}
+
+dyn_status dyn_post_theory_exact(const dyn_post_model *m, dyn_post_theory *t)
+{
+    if (!m || !t || !t->mode) return DYN_ERR_NULL;
+    if (t->exact) return DYN_OK;
+    dyn_status s = DYN_OK;
+    int lin = m->kind == DYN_POST_LINREG;
+    if (lin) s = dyn_post_linreg_exact(m, t->pmean, t->pcov, t->scratch, t->scratch_len);
+    if (s == DYN_OK && t->d == 2) {
+        s = dyn_post_box_auto(m, t->mode, t->a, 10, &t->box);
+        if (s == DYN_OK) s = dyn_post_moments2d(m, &t->box, 0, 0, &t->log_z, lin ? NULL : t->pmean, lin ? NULL : t->pcov);
+    }
+    if (s == DYN_OK) t->exact = 1;
+    return s;
+}
+
 dyn_status dyn_post_steps(const dyn_post_model *m, const dyn_post_sampler_desc *sd, const double *a,
                           const double *bb, dyn_post_steps_info *out, double *scratch, size_t scratch_len)
 {

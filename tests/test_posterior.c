@@ -942,8 +942,38 @@ static void test_step_rules(void)
           "the sampler's seed salt (an involution)");
 }
 
+/* dyn_post_theory: the one sequence the CLI and the page run (design check, mode, A, BB^T, lam_max, exact
+ * posterior) gives exactly the bits of the separate core calls it is made of, and names a dependent column. */
+static void test_theory_bundle(void)
+{
+    enum { N = 60, D = 3 };
+    double x[N * D], y[N];
+    dyn_post_model m = {.kind = DYN_POST_LINREG, .n = N, .d = D};
+    CHECK(dyn_post_synthesize(&m, 5, x, N * D, y, N, NULL) == DYN_OK, "synthetic linreg");
+    m.x = x, m.y = y;
+    size_t tn = dyn_post_theory_doubles(D), sl = dyn_post_scratch_doubles(D);
+    double *mem = malloc(sizeof(double) * tn), *scr = malloc(sizeof(double) * sl);
+    double mode[D], a[D * D], bb[D * D], pm[D], pc[D * D];
+    dyn_post_theory t;
+    CHECK(dyn_post_theory_mode(&m, &t, mem, tn) == DYN_OK && dyn_post_theory_exact(&m, &t) == DYN_OK, "theory");
+    CHECK(dyn_post_optimum(&m, NULL, mode, a, bb, scr, sl) == DYN_OK && dyn_post_linreg_exact(&m, pm, pc, scr, sl) == DYN_OK,
+          "separately");
+    CHECK(memcmp(mode, t.mode, sizeof mode) == 0 && memcmp(a, t.a, sizeof a) == 0 && memcmp(bb, t.bb, sizeof bb) == 0 &&
+              memcmp(pm, t.pmean, sizeof pm) == 0 && memcmp(pc, t.pcov, sizeof pc) == 0,
+          "the bundle is the separate calls, bit for bit");
+    double w[D];
+    dyn_la_sym_eig(D, a, w, NULL, scr, sl);
+    CHECK(t.lam_max == w[D - 1] && isnan(t.log_z), "lam_max = the top eigenvalue of A; no log Z for D = 3");
+    CHECK(dyn_post_theory_mode(&m, &t, mem, tn - 1) == DYN_ERR_BUFFER, "short buffer");
+    for (int i = 0; i < N; i++) x[i * D + 2] = 2 * x[i * D + 1]; /* column 3 = 2 x column 2 */
+    CHECK(dyn_post_theory_mode(&m, &t, mem, tn) == DYN_ERR_NO_SOLUTION && t.bad_column == 2,
+          "a dependent column is named (%d)", t.bad_column);
+    free(mem), free(scr);
+}
+
 int main(void)
 {
+    test_theory_bundle();
     test_step_rules();
     test_linreg_by_hand();
     test_linreg_sequential();

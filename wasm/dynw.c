@@ -773,11 +773,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_surface_project(const double *opts, double u, doub
 typedef struct dynw_post {
     dyn_post_model m;
     double *x, *y;
-    double *mode, *a, *bb, *pmean, *pcov, *scr; /* d, d*d, d*d, d, d*d, scr_len */
-    size_t scr_len;
-    double lam_max, log_z;
-    dyn_post_box box;
-    int exact; /* pmean, pcov, box and log_z computed */
+    double *mem;       /* the theory's buffer */
+    dyn_post_theory t; /* theta*, A, BB^T, lam_max; the exact posterior once asked for (core/posterior.h) */
 } dynw_post;
 
 typedef struct dynw_sampler {
@@ -829,7 +826,7 @@ EMSCRIPTEN_KEEPALIVE void dynw_post_destroy(dynw_post *h)
     if (!h) return;
     free(h->x);
     free(h->y);
-    free(h->mode);
+    free(h->mem);
     free(h);
 }
 
@@ -851,63 +848,32 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_create(int kind, int n, int d, double noise_v
     h->m.d = d;
     h->m.noise_var = noise_var;
     h->m.prior_var = prior_var;
-    size_t dd = (size_t)d * d;
-    h->scr_len = dyn_post_scratch_doubles(d);
     /* n d doubles in 64 bits: size_t is 32 bits in WebAssembly, and 8 n d reaches 2^32 within the limits */
     uint64_t xbytes = (uint64_t)sizeof(double) * (uint64_t)n * (uint64_t)d;
     if (xbytes > (uint64_t)INT32_MAX) {
         dynw_post_destroy(h);
         return DYN_ERR_SIZE;
     }
+    size_t tn = dyn_post_theory_doubles(d);
     h->x = malloc((size_t)xbytes);
     h->y = malloc(sizeof(double) * (size_t)n);
-    h->mode = malloc(sizeof(double) * (2 * (size_t)d + 3 * dd + h->scr_len));
-    if (!h->x || !h->y || !h->mode) {
+    h->mem = malloc(sizeof(double) * tn);
+    if (!h->x || !h->y || !h->mem) {
         dynw_post_destroy(h);
         return DYN_ERR_BUFFER;
     }
-    h->a = h->mode + d;
-    h->bb = h->a + dd;
-    h->pmean = h->bb + dd;
-    h->pcov = h->pmean + d;
-    h->scr = h->pcov + dd;
     uint64_t seed = ((uint64_t)seed_hi << 32) | seed_lo;
     dyn_status s = dyn_post_synthesize(&h->m, seed, h->x, (size_t)n * (size_t)d, h->y, (size_t)n, NULL);
     h->m.x = h->x;
     h->m.y = kind == DYN_POST_MIXTURE ? NULL : h->y;
     if (s == DYN_OK) s = dyn_post_model_check(&h->m, NULL);
-    if (s == DYN_OK) s = dyn_post_check_design(&h->m, NULL, h->scr, h->scr_len);
-    if (s == DYN_OK) s = dyn_post_optimum(&h->m, NULL, h->mode, h->a, h->bb, h->scr, h->scr_len);
-    if (s == DYN_OK) {
-        double *w = h->scr;
-        s = dyn_la_sym_eig(d, h->a, w, NULL, w + d, h->scr_len - (size_t)d);
-        h->lam_max = w[d - 1];
-    }
+    if (s == DYN_OK) s = dyn_post_theory_mode(&h->m, &h->t, h->mem, tn); /* as the CLI's (one core function) */
     if (s != DYN_OK) {
         dynw_post_destroy(h);
         return s;
     }
     *out = h;
     return DYN_OK;
-}
-
-/* The exact posterior as the CLI computes it: linreg in closed form (and log Z by quadrature when D = 2); the 2-D
- * models by Gauss-Legendre quadrature over box_auto(nsd = 10). */
-static dyn_status post_exact(dynw_post *h)
-{
-    if (h->exact) return DYN_OK;
-    dyn_status s = DYN_OK;
-    int d = h->m.d;
-    if (h->m.kind == DYN_POST_LINREG) s = dyn_post_linreg_exact(&h->m, h->pmean, h->pcov, h->scr, h->scr_len);
-    if (s == DYN_OK && d == 2) {
-        s = dyn_post_box_auto(&h->m, h->mode, h->a, 10, &h->box);
-        if (s == DYN_OK) {
-            if (h->m.kind == DYN_POST_LINREG) s = dyn_post_moments2d(&h->m, &h->box, 0, 0, &h->log_z, NULL, NULL);
-            else s = dyn_post_moments2d(&h->m, &h->box, 0, 0, &h->log_z, h->pmean, h->pcov);
-        }
-    }
-    if (s == DYN_OK) h->exact = 1;
-    return s;
 }
 
 /* 8 + 2 d + 3 d^2: n, d, lam_max, log_z, box (x0, x1, y0, y1) then mode (d), A (d x d), BB^T (d x d),
@@ -919,20 +885,20 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_info(dynw_post *h, double *out, int out_len)
     if (!h || !out) return DYN_ERR_NULL;
     int d = h->m.d;
     if (out_len < dynw_post_info_doubles(d)) return DYN_ERR_BUFFER;
-    dyn_status s = post_exact(h);
+    dyn_status s = dyn_post_theory_exact(&h->m, &h->t);
     if (s != DYN_OK) return s;
     size_t dd = (size_t)d * d;
     out[0] = h->m.n;
     out[1] = d;
-    out[2] = h->lam_max;
-    out[3] = h->log_z;
-    out[4] = h->box.x0, out[5] = h->box.x1, out[6] = h->box.y0, out[7] = h->box.y1;
+    out[2] = h->t.lam_max;
+    out[3] = h->t.log_z;
+    out[4] = h->t.box.x0, out[5] = h->t.box.x1, out[6] = h->t.box.y0, out[7] = h->t.box.y1;
     double *p = out + 8;
-    memcpy(p, h->mode, sizeof(double) * d), p += d;
-    memcpy(p, h->a, sizeof(double) * dd), p += dd;
-    memcpy(p, h->bb, sizeof(double) * dd), p += dd;
-    memcpy(p, h->pmean, sizeof(double) * d), p += d;
-    memcpy(p, h->pcov, sizeof(double) * dd);
+    memcpy(p, h->t.mode, sizeof(double) * d), p += d;
+    memcpy(p, h->t.a, sizeof(double) * dd), p += dd;
+    memcpy(p, h->t.bb, sizeof(double) * dd), p += dd;
+    memcpy(p, h->t.pmean, sizeof(double) * d), p += d;
+    memcpy(p, h->t.pcov, sizeof(double) * dd);
     return DYN_OK;
 }
 
@@ -941,7 +907,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_box(const dynw_post *h, double nsd, double *o
 {
     if (!h || !out) return DYN_ERR_NULL;
     dyn_post_box b;
-    dyn_status s = dyn_post_box_auto(&h->m, h->mode, h->a, nsd, &b);
+    dyn_status s = dyn_post_box_auto(&h->m, h->t.mode, h->t.a, nsd, &b);
     if (s != DYN_OK) return s;
     out[0] = b.x0, out[1] = b.x1, out[2] = b.y0, out[3] = b.y1;
     return DYN_OK;
@@ -950,7 +916,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_box(const dynw_post *h, double nsd, double *o
 EMSCRIPTEN_KEEPALIVE int dynw_post_eps_star(const dynw_post *h, int batch, double *out)
 {
     if (!h) return DYN_ERR_NULL;
-    return dyn_post_eps_star(h->m.d, h->m.n, batch, h->bb, out);
+    return dyn_post_eps_star(h->m.d, h->m.n, batch, h->t.bb, out);
 }
 
 /* out (d x d, out_len doubles): H*(eps*) = (2 S / (eps* N)) (BB^T)^{-1}, with which eps* H* is Mandt's optimal preconditioned
@@ -961,8 +927,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_precond(dynw_post *h, int batch, int diag, do
     int d = h->m.d;
     if (!fits(out_len, (uint64_t)d * (uint64_t)d)) return DYN_ERR_BUFFER;
     double es;
-    dyn_status s = dyn_post_eps_star(d, h->m.n, batch, h->bb, &es);
-    if (s == DYN_OK) s = dyn_post_precond_opt(d, h->m.n, batch, es, h->bb, out, h->scr, h->scr_len);
+    dyn_status s = dyn_post_eps_star(d, h->m.n, batch, h->t.bb, &es);
+    if (s == DYN_OK) s = dyn_post_precond_opt(d, h->m.n, batch, es, h->t.bb, out, h->t.scratch, h->t.scratch_len);
     if (s == DYN_OK && diag)
         for (int i = 0; i < d; i++)
             for (int j = 0; j < d; j++)
@@ -982,7 +948,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_steps(dynw_post *h, int kind, int batch, int 
                                 .batching = (dyn_post_batching)batching, .momentum = momentum,
                                 .sgld_gamma = sgld_gamma};
     dyn_post_steps_info si;
-    dyn_status s = dyn_post_steps(&h->m, &sd, h->a, h->bb, &si, h->scr, h->scr_len);
+    dyn_status s = dyn_post_steps(&h->m, &sd, h->t.a, h->t.bb, &si, h->t.scratch, h->t.scratch_len);
     if (s != DYN_OK) return s;
     double v[10] = {si.eps_star, si.eps_ref, si.eps_auto, si.lam_max, si.drift, si.stab, si.stab_bound, si.eps_max,
                     si.has_stationary, si.has_exact};
@@ -996,10 +962,10 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_density(dynw_post *h, double x0, double x1, d
 {
     if (!h) return DYN_ERR_NULL;
     if (out_len < 0) return DYN_ERR_SIZE;
-    dyn_status s = post_exact(h);
+    dyn_status s = dyn_post_theory_exact(&h->m, &h->t);
     if (s != DYN_OK) return s;
     dyn_post_box b = {.x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1};
-    return dyn_post_density_grid(&h->m, &b, h->log_z, nx, ny, row_begin, row_end, out, (size_t)out_len);
+    return dyn_post_density_grid(&h->m, &b, h->t.log_z, nx, ny, row_begin, row_end, out, (size_t)out_len);
 }
 
 /* scratch: n floats. */
@@ -1030,17 +996,17 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_stationary(dynw_post *h, int kind, double eps
                                 .sgld_gamma = sgld_gamma,
                                 .precond = precond};
     dyn_post_steps_info si; /* which predictions exist: the core's rule, as the CLI's */
-    dyn_status s = dyn_post_steps(&h->m, &sd, h->a, h->bb, &si, h->scr, h->scr_len);
+    dyn_status s = dyn_post_steps(&h->m, &sd, h->t.a, h->t.bb, &si, h->t.scratch, h->t.scratch_len);
     if (s != DYN_OK) return s;
     if (!si.has_stationary) return DYN_OK;
-    s = dyn_post_stationary(&sd, d, h->m.n, h->a, h->bb, cont, disc, h->scr, h->scr_len);
+    s = dyn_post_stationary(&sd, d, h->m.n, h->t.a, h->t.bb, cont, disc, h->t.scratch, h->t.scratch_len);
     if (s == DYN_ERR_NO_SOLUTION) {
         for (int k = 0; k < d * d; k++) disc[k] = (double)NAN;
         return DYN_OK;
     }
     if (s != DYN_OK) return s;
     if (si.has_exact &&
-        dyn_post_linreg_sgd_exact(&h->m, &sd, h->mode, h->a, h->bb, exact, h->scr, h->scr_len) != DYN_OK)
+        dyn_post_linreg_sgd_exact(&h->m, &sd, h->t.mode, h->t.a, h->t.bb, exact, h->t.scratch, h->t.scratch_len) != DYN_OK)
         for (int k = 0; k < d * d; k++) exact[k] = (double)NAN;
     return DYN_OK;
 }
@@ -1052,7 +1018,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_kl_curve(dynw_post *h, int kind, int batch, d
 {
     if (!h) return DYN_ERR_NULL;
     if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
-    dyn_status s = post_exact(h);
+    dyn_status s = dyn_post_theory_exact(&h->m, &h->t);
     if (s != DYN_OK) return s;
     dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
                                 .eps = 1.0,
@@ -1060,8 +1026,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_kl_curve(dynw_post *h, int kind, int batch, d
                                 .batching = DYN_POST_BATCH_IID,
                                 .momentum = momentum,
                                 .precond = precond};
-    return dyn_post_kl_curve(&sd, h->m.d, h->m.n, h->mode, h->a, h->bb, h->pmean, h->pcov, eps, n, kl_cont, kl_disc,
-                             h->scr, h->scr_len);
+    return dyn_post_kl_curve(&sd, h->m.d, h->m.n, h->t.mode, h->t.a, h->t.bb, h->t.pmean, h->t.pcov, eps, n, kl_cont, kl_disc,
+                             h->t.scratch, h->t.scratch_len);
 }
 
 /* start: d doubles or 0 (NULL: theta*, as the CLI's default). seed: the user's seed (the CLI's --seed), salted
@@ -1082,7 +1048,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_sampler_create(const dynw_post *h, int kind, doubl
                                 .sgld_b = sgld_b,
                                 .sgld_gamma = sgld_gamma,
                                 .precond = precond,
-                                .start = start ? start : h->mode,
+                                .start = start ? start : h->t.mode,
                                 .seed = dyn_post_sampler_seed(((uint64_t)seed_hi << 32) | seed_lo)};
     if (batch < 1 || batch > h->m.n) return DYN_ERR_SIZE;
     size_t bytes = dyn_post_sampler_bytes(&h->m, &sd);

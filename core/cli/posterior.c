@@ -138,53 +138,31 @@ static void load_data(const cmd *c, dataset *ds)
     check(s, "the data");
 }
 
-/* theta*, A, BB^T and the exact posterior's mean and covariance */
-typedef struct theory {
-    int d;
-    double *mode, *a, *bb, *pmean, *pcov, *scr;
-    size_t scr_len;
-    const char *post_method;
-    dyn_post_box box; /* the quadrature window (2-D models) */
-    double log_z;
-} theory;
+/* theta*, A, BB^T, lam_max(A) and the exact posterior: the core's dyn_post_theory (the page computes the same), with
+ * the CLI's messages for what can go wrong */
+typedef dyn_post_theory theory;
+
+static const char *post_method(const dataset *ds)
+{
+    if (ds->m.kind == DYN_POST_LINREG) return "closed form (conjugate Gaussian)";
+    return "2-D Gauss-Legendre quadrature (16 x 16 panels of 16 x 16 nodes over mode +- 10 sd)";
+}
 
 static void compute_theory(const dataset *ds, theory *t)
 {
     int d = ds->m.d;
-    t->d = d;
-    t->scr_len = dyn_post_scratch_doubles(d);
-    double *buf = xmalloc(sizeof(double) * (3 * (size_t)d + 3 * (size_t)d * d + t->scr_len), "the theory");
-    t->mode = buf;
-    t->pmean = buf + d;
-    t->a = buf + 2 * d;
-    t->bb = t->a + (size_t)d * d;
-    t->pcov = t->bb + (size_t)d * d;
-    t->scr = t->pcov + (size_t)d * d;
-    int col;
-    dyn_status s = dyn_post_check_design(&ds->m, &col, t->scr, t->scr_len);
-    if (s == DYN_ERR_NO_SOLUTION)
+    size_t n = dyn_post_theory_doubles(d);
+    double *buf = xmalloc(sizeof(double) * n, "the theory");
+    dyn_status s = dyn_post_theory_mode(&ds->m, t, buf, n);
+    if (s == DYN_ERR_NO_SOLUTION && t->bad_column >= 0)
         die("the design matrix is singular: feature column %d is (to 12 digits) a linear combination of the columns "
             "before it%s, so X^T X has no Cholesky factor and the data say nothing along that direction; drop it",
-            col + 1, ds->m.n < d ? " (there are fewer examples than features)" : "");
-    check(s, "checking the design");
-    s = dyn_post_optimum(&ds->m, NULL, t->mode, t->a, t->bb, t->scr, t->scr_len);
+            t->bad_column + 1, ds->m.n < d ? " (there are fewer examples than features)" : "");
     if (s == DYN_ERR_NO_CONVERGE)
         die("no posterior mode found: damped Newton did not converge in 200 steps (separable logistic data with a very "
             "vague prior? try a smaller --prior-var)");
     check(s, "finding the posterior mode");
-    if (ds->m.kind == DYN_POST_LINREG) {
-        check(dyn_post_linreg_exact(&ds->m, t->pmean, t->pcov, t->scr, t->scr_len), "the exact posterior");
-        t->post_method = "closed form (conjugate Gaussian)";
-    }
-    if (d == 2) {
-        check(dyn_post_box_auto(&ds->m, t->mode, t->a, 10, &t->box), "the quadrature window");
-        if (ds->m.kind != DYN_POST_LINREG) {
-            check(dyn_post_moments2d(&ds->m, &t->box, 0, 0, &t->log_z, t->pmean, t->pcov), "the posterior's moments");
-            t->post_method = "2-D Gauss-Legendre quadrature (16 x 16 panels of 16 x 16 nodes over mode +- 10 sd)";
-        } else {
-            check(dyn_post_moments2d(&ds->m, &t->box, 0, 0, &t->log_z, NULL, NULL), "the normaliser");
-        }
-    }
+    check(dyn_post_theory_exact(&ds->m, t), "the exact posterior");
 }
 
 static void jmat(FILE *f, const double *a, int d)
@@ -233,7 +211,7 @@ static double eps_star_or_die(const dataset *ds, const theory *t, int S, const c
 static dyn_post_steps_info steps_info(const dataset *ds, const theory *t, const dyn_post_sampler_desc *sd)
 {
     dyn_post_steps_info si;
-    check(dyn_post_steps(&ds->m, sd, t->a, t->bb, &si, t->scr, t->scr_len), "the step rules");
+    check(dyn_post_steps(&ds->m, sd, t->a, t->bb, &si, t->scratch, t->scratch_len), "the step rules");
     return si;
 }
 
@@ -409,7 +387,7 @@ static int cmd_run(int argc, char **argv)
     double *h = NULL;
     if (sk == DYN_POST_SGD_PRECOND) {
         h = xmalloc(sizeof(double) * dd, "H*");
-        dyn_status s = dyn_post_precond_opt(d, ds.m.n, S, eps, t.bb, h, t.scr, t.scr_len);
+        dyn_status s = dyn_post_precond_opt(d, ds.m.n, S, eps, t.bb, h, t.scratch, t.scratch_len);
         if (s == DYN_ERR_NO_SOLUTION) die("the gradient covariance BB^T is singular: Mandt's preconditioner does not exist");
         check(s, "the preconditioner");
     }
@@ -420,8 +398,8 @@ static int cmd_run(int argc, char **argv)
     /* predictions */
     double *pc = xmalloc(sizeof(double) * 3 * dd, "predictions"), *pd = pc + dd, *pe = pd + dd;
     for (size_t k = 0; k < 3 * dd; k++) pc[k] = DNAN;
-    if (si.has_stationary) dyn_post_stationary(&sd, d, ds.m.n, t.a, t.bb, pc, pd, t.scr, t.scr_len);
-    int have_exact = si.has_exact && dyn_post_linreg_sgd_exact(&ds.m, &sd, t.mode, t.a, t.bb, pe, t.scr, t.scr_len) == DYN_OK;
+    if (si.has_stationary) dyn_post_stationary(&sd, d, ds.m.n, t.a, t.bb, pc, pd, t.scratch, t.scratch_len);
+    int have_exact = si.has_exact && dyn_post_linreg_sgd_exact(&ds.m, &sd, t.mode, t.a, t.bb, pe, t.scratch, t.scratch_len) == DYN_OK;
     if (!have_exact)
         for (size_t k = 0; k < dd; k++) pe[k] = DNAN;
     /* run */
@@ -469,9 +447,9 @@ static int cmd_run(int argc, char **argv)
         capped |= cj;
     }
     double kl = DNAN, w2 = DNAN, klp = DNAN;
-    if (dyn_la_gauss_kl(d, smean, scov, t.pmean, t.pcov, &kl, t.scr, t.scr_len) != DYN_OK) kl = DNAN;
-    if (dyn_la_gauss_w2(d, smean, scov, t.pmean, t.pcov, &w2, t.scr, t.scr_len) != DYN_OK) w2 = DNAN;
-    if (!isnan(pd[0]) && dyn_la_gauss_kl(d, t.mode, pd, t.pmean, t.pcov, &klp, t.scr, t.scr_len) != DYN_OK) klp = DNAN;
+    if (dyn_la_gauss_kl(d, smean, scov, t.pmean, t.pcov, &kl, t.scratch, t.scratch_len) != DYN_OK) kl = DNAN;
+    if (dyn_la_gauss_w2(d, smean, scov, t.pmean, t.pcov, &w2, t.scratch, t.scratch_len) != DYN_OK) w2 = DNAN;
+    if (!isnan(pd[0]) && dyn_la_gauss_kl(d, t.mode, pd, t.pmean, t.pcov, &klp, t.scratch, t.scratch_len) != DYN_OK) klp = DNAN;
     int nl = count - 1 < 50 ? (int)count - 1 : 50;
     double acf[51];
     dyn_post_autocorr(samples, count, d, nl, acf);
@@ -514,7 +492,7 @@ static int cmd_run(int argc, char **argv)
            S, bt, steps, burn, thin, count);
     if (sk == DYN_POST_MOMENTUM) jkey("momentum"), jnum(stdout, mu);
     if (sk == DYN_POST_SGLD) jkey("sgld_b"), jnum(stdout, sgb), jkey("sgld_gamma"), jnum(stdout, sgg);
-    printf(", \"posterior_method\": \"%s\"", t.post_method);
+    printf(", \"posterior_method\": \"%s\"", post_method(&ds));
     jkey("post_mean"), jarr(stdout, t.pmean, d);
     jkey("post_cov"), jmat(stdout, t.pcov, d);
     jkey("mode"), jarr(stdout, t.mode, d);
@@ -597,7 +575,7 @@ static int cmd_kl(int argc, char **argv)
     double *eps = xmalloc(sizeof(double) * 3 * n, "the curve"), *kc = eps + n, *kd = kc + n;
     for (int k = 0; k < n; k++) eps[k] = lo * pow(hi / lo, (double)k / (n - 1));
     dyn_post_sampler_desc sd = {.kind = sk, .eps = 1.0, .batch = S, .batching = DYN_POST_BATCH_IID, .momentum = mu};
-    check(dyn_post_kl_curve(&sd, d, ds.m.n, t.mode, t.a, t.bb, t.pmean, t.pcov, eps, n, kc, kd, t.scr, t.scr_len),
+    check(dyn_post_kl_curve(&sd, d, ds.m.n, t.mode, t.a, t.bb, t.pmean, t.pcov, eps, n, kc, kd, t.scratch, t.scratch_len),
           "the KL curve");
     if (png.path) {
         double *lx = xmalloc(sizeof(double) * n, "the curve");
