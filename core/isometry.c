@@ -793,3 +793,13 @@ dyn_status dyn_iso_gradients(const dyn_mf *mf, const dyn_iso_desc *d, double *ra
     }
     return DYN_OK;
 }
+
+const char *dyn_iso_weights_name(int orthogonal) { return orthogonal ? "orthogonal" : "gaussian"; }
+
+dyn_status dyn_iso_weights_parse(const char *name, int *orthogonal)
+{
+    if (!name || !orthogonal) return DYN_ERR_NULL;
+    if (strcmp(name, "gaussian") == 0) return *orthogonal = 0, DYN_OK;
+    if (strcmp(name, "orthogonal") == 0) return *orthogonal = 1, DYN_OK;
+    return DYN_ERR_UNKNOWN_NAME;
+}

@@ -19,6 +19,7 @@
  *   dyn_iso_work                 floating-point operations a spectrum or gradient run will take (estimate first)
  *   dyn_iso_haar                 an N x N Haar-distributed orthogonal matrix (QR of a Gaussian, sign fixed)
  *   dyn_iso_sym_eigvals          eigenvalues of a symmetric matrix of any size up to DYN_ISO_MAX_WIDTH
+ *   dyn_iso_weights_name/parse   0/1 <-> "gaussian", "orthogonal" (exactly these)
  *
  * The net (Pennington, Schoenholz and Ganguli 2017): h^l = W^l phi(h^{l-1}) + b^l, l = 1..L, b^l_i ~ N(0, sb2),
  * W^l = sqrt(sw2 / N) G (G standard Gaussian) or W^l = sqrt(sw2) Q (Q Haar orthogonal). The input h^0 is a
@@ -144,5 +145,9 @@ dyn_status dyn_iso_haar(dyn_rng *r, int n, double *q, double *scratch, size_t sc
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_SIZE (n outside 1..DYN_ISO_MAX_WIDTH), DYN_ERR_BUFFER,
  * DYN_ERR_NO_CONVERGE. */
 dyn_status dyn_iso_sym_eigvals(int n, double *a, double *w, double *scratch, size_t scratch_len);
+
+/* "gaussian" (orthogonal == 0) or "orthogonal"; parse gives DYN_ERR_UNKNOWN_NAME for anything else. */
+const char *dyn_iso_weights_name(int orthogonal);
+dyn_status dyn_iso_weights_parse(const char *name, int *orthogonal);
 
 #endif

@@ -93,5 +93,7 @@ int cli_posterior(int, char **);
 extern const char CLI_POSTERIOR_HELP[];
 int cli_landscape(int, char **);
 extern const char CLI_LANDSCAPE_HELP[];
+int cli_isometry(int, char **);
+extern const char CLI_ISOMETRY_HELP[];
 
 #endif
