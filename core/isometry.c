@@ -803,3 +803,119 @@ dyn_status dyn_iso_weights_parse(const char *name, int *orthogonal)
     if (strcmp(name, "orthogonal") == 0) return *orthogonal = 1, DYN_OK;
     return DYN_ERR_UNKNOWN_NAME;
 }
+
+/* ------------------------------------------------------------------ trainability */
+
+dyn_status dyn_iso_init_params(const dyn_net *net, double sw2, double sb2, int orthogonal, uint64_t seed,
+                               double *theta, size_t theta_len, double *scratch, size_t scratch_len)
+{
+    if (!net || !theta) return DYN_ERR_NULL;
+    if (!orthogonal) return dyn_net_init_params(net, sw2, sb2, seed, theta, theta_len);
+    if (!scratch) return DYN_ERR_NULL;
+    if (bad(sw2) || bad(sb2)) return DYN_ERR_NAN;
+    if (!(sw2 > 0.0) || sw2 > 1000.0 || sb2 < 0.0 || sb2 > 1000.0) return DYN_ERR_RANGE;
+    if (theta_len < (size_t)net->n_params) return DYN_ERR_BUFFER;
+    size_t m = (size_t)net->max_dim;
+    if (net->max_dim > DYN_ISO_MAX_WIDTH) return DYN_ERR_SIZE;
+    if (scratch_len < 2 * m * m + 2 * m) return DYN_ERR_BUFFER;
+    dyn_rng r;
+    dyn_rng_seed(&r, seed);
+    for (int l = 1; l <= net->depth + 1; l++) {
+        int no = net->dim[l], ni = net->dim[l - 1], k = no > ni ? no : ni;
+        double *q = scratch;
+        dyn_status s = dyn_iso_haar(&r, k, q, scratch + m * m, m * m + 2 * m);
+        if (s) return s;
+        double f = sqrt(sw2 * (no > ni ? (double)no / ni : 1.0)), sb = sqrt(sb2);
+        for (int i = 0; i < no; i++)
+            for (int j = 0; j < ni; j++) theta[net->w_off[l] + (long)i * ni + j] = f * q[(size_t)i * k + j];
+        for (int i = 0; i < no; i++) theta[net->b_off[l] + i] = sb * dyn_rng_normal(&r);
+    }
+    return DYN_OK;
+}
+
+static dyn_status cell_setup(const dyn_iso_train_desc *t, const dyn_data *data, int depth, dyn_iso_train_desc *r,
+                             dyn_net *net, dyn_train_desc *td)
+{
+    if (!t || !data) return DYN_ERR_NULL;
+    *r = *t;
+    if (!r->width) r->width = 32;
+    if (!r->steps) r->steps = 300;
+    if (!r->batch) r->batch = 32;
+    if (r->lr == 0.0) r->lr = 0.01;
+    if (bad(r->lr) || bad(r->sb2)) return DYN_ERR_NAN;
+    if (!(r->lr > 0.0) || r->lr > 100.0 || r->sb2 < 0.0 || r->sb2 > 1000.0 || r->act < 0 || r->act >= DYN_ACT_COUNT)
+        return DYN_ERR_RANGE;
+    if (r->steps < 1 || r->steps > 1000000 || r->batch < 1 || depth < 1 || depth > DYN_NET_MAX_HIDDEN ||
+        r->width > DYN_ISO_MAX_WIDTH || data->n_class < 2)
+        return DYN_ERR_SIZE;
+    dyn_net_desc nd = {data->d, data->n_class, depth, r->width, NULL, r->act, 0, DYN_LOSS_XENT};
+    dyn_status s = dyn_net_init(net, &nd);
+    if (s) return s;
+    dyn_train_desc z = {DYN_OPT_SGD, r->lr, 0, 0, 0, 0, 0, r->batch, 0};
+    *td = z;
+    return DYN_OK;
+}
+
+/* doubles of scratch next to the training state: theta0, the evaluation, the orthogonal initialisation */
+static size_t cell_doubles(const dyn_net *net, int n)
+{
+    size_t m = (size_t)net->max_dim, ev = dyn_net_scratch_doubles(net, n < DYN_NET_MAX_BATCH ? n : DYN_NET_MAX_BATCH);
+    size_t init = 2 * m * m + 2 * m;
+    return (size_t)net->n_params + (ev > init ? ev : init);
+}
+
+size_t dyn_iso_cell_bytes(const dyn_iso_train_desc *t, const dyn_data *data, int depth)
+{
+    dyn_iso_train_desc r;
+    dyn_net net;
+    dyn_train_desc td;
+    if (cell_setup(t, data, depth, &r, &net, &td)) return 0;
+    size_t tb = dyn_train_bytes(&net, &td, data->n);
+    if (!tb) return 0;
+    return ((tb + 7) & ~(size_t)7) + sizeof(double) * cell_doubles(&net, data->n);
+}
+
+double dyn_iso_cell_work(const dyn_iso_train_desc *t, const dyn_data *data, int depth)
+{
+    dyn_iso_train_desc r;
+    dyn_net net;
+    dyn_train_desc td;
+    if (cell_setup(t, data, depth, &r, &net, &td)) return 0.0;
+    int b = r.batch < data->n ? r.batch : data->n;
+    return 6.0 * (double)net.n_params * ((double)r.steps * b + data->n);
+}
+
+dyn_status dyn_iso_cell(const dyn_iso_train_desc *t, const dyn_data *data, int depth, double sw2, long cell, void *mem,
+                        size_t bytes, double *acc)
+{
+    dyn_iso_train_desc r;
+    dyn_net net;
+    dyn_train_desc td;
+    dyn_status s;
+    if (!mem || !acc) return DYN_ERR_NULL;
+    if ((s = cell_setup(t, data, depth, &r, &net, &td))) return s;
+    if (bad(sw2)) return DYN_ERR_NAN;
+    if (cell < 0) return DYN_ERR_RANGE;
+    size_t tb = (dyn_train_bytes(&net, &td, data->n) + 7) & ~(size_t)7;
+    if (bytes < dyn_iso_cell_bytes(t, data, depth)) return DYN_ERR_BUFFER;
+    double *theta0 = (double *)((char *)mem + tb), *sc = theta0 + net.n_params;
+    size_t sl = cell_doubles(&net, data->n) - (size_t)net.n_params;
+    uint64_t seed = net_seed(r.seed, (int)(cell & 0x7fffffff)) ^ ((uint64_t)cell << 32);
+    if ((s = dyn_iso_init_params(&net, sw2, r.sb2, r.orthogonal, seed, theta0, (size_t)net.n_params, sc, sl))) return s;
+    td.seed = seed + 1;
+    dyn_train tr;
+    if ((s = dyn_train_init(&tr, &net, &td, data, theta0, mem, tb))) return s;
+    s = dyn_train_run(&tr, data, r.steps, NULL);
+    if (s == DYN_ERR_NAN) return *acc = 1.0 / data->n_class, DYN_OK;
+    if (s) return s;
+    double loss, a;
+    if ((s = dyn_net_eval(&net, tr.theta, data, &loss, &a, sc, sl))) return s;
+    *acc = isfinite(loss) ? a : 1.0 / data->n_class;
+    return DYN_OK;
+}
+
+int dyn_iso_shard_owns(long cell, int k, int n)
+{
+    if (cell < 0 || n < 1 || k < 1 || k > n) return 0;
+    return cell % n == k - 1;
+}

@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data.h"
 #include "meanfield.h"
+#include "net.h"
 #include "rng.h"
 #include "status.h"
 
@@ -20,6 +22,10 @@
  *   dyn_iso_haar                 an N x N Haar-distributed orthogonal matrix (QR of a Gaussian, sign fixed)
  *   dyn_iso_sym_eigvals          eigenvalues of a symmetric matrix of any size up to DYN_ISO_MAX_WIDTH
  *   dyn_iso_weights_name/parse   0/1 <-> "gaussian", "orthogonal" (exactly these)
+ *   dyn_iso_init_params          mean-field initialisation of a core/net.h network, Gaussian or (semi-)orthogonal
+ *   dyn_iso_train_desc, dyn_iso_cell_bytes, dyn_iso_cell_work, dyn_iso_cell
+ *                                one cell of the trainability grid: train a depth-L net at sw2, return its accuracy
+ *   dyn_iso_shard_owns           the one rule that splits the grid's cells across machines
  *
  * The net (Pennington, Schoenholz and Ganguli 2017): h^l = W^l phi(h^{l-1}) + b^l, l = 1..L, b^l_i ~ N(0, sb2),
  * W^l = sqrt(sw2 / N) G (G standard Gaussian) or W^l = sqrt(sw2) Q (Q Haar orthogonal). The input h^0 is a
@@ -145,6 +151,46 @@ dyn_status dyn_iso_haar(dyn_rng *r, int n, double *q, double *scratch, size_t sc
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_SIZE (n outside 1..DYN_ISO_MAX_WIDTH), DYN_ERR_BUFFER,
  * DYN_ERR_NO_CONVERGE. */
 dyn_status dyn_iso_sym_eigvals(int n, double *a, double *w, double *scratch, size_t scratch_len);
+
+/* ------------------------------------------------------------------ trainability (Schoenholz et al. 2017, Fig. 5;
+ * Pennington et al. 2017): a fixed-width net of depth L at (sw2, sb2) trained with SGD; it trains when L is
+ * below about 6 xi_c, and orthogonal weights widen the trainable wedge around the critical line. */
+
+/* theta (P doubles, the layout of net.h) for net: biases N(0, sb2) and, per layer l, W^l ~ N(0, sw2 / n_{l-1})
+ * (orthogonal = 0: draws exactly what dyn_net_init_params draws) or W^l = sqrt(sw2 max(1, n_l / n_{l-1})) times
+ * the first n_l rows and n_{l-1} columns of a Haar-orthogonal max(n_l, n_{l-1}) matrix (orthonormal rows when
+ * the layer narrows or keeps its width, orthonormal columns when it widens; either way E W_ij^2 = sw2 / n_{l-1}).
+ * scratch: 2 m^2 + 2 m doubles, m = net->max_dim (orthogonal only; may be NULL otherwise).
+ * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE (sw2 in (0, 1000], sb2 in [0, 1000]), DYN_ERR_BUFFER. */
+dyn_status dyn_iso_init_params(const dyn_net *net, double sw2, double sb2, int orthogonal, uint64_t seed,
+                               double *theta, size_t theta_len, double *scratch, size_t scratch_len);
+
+typedef struct dyn_iso_train_desc {
+    dyn_act act;     /* 0 = tanh */
+    int orthogonal;  /* initialisation: 0 Gaussian, nonzero orthogonal */
+    int width;       /* units per hidden layer, 0 -> 32 (1..DYN_NET_MAX_WIDTH) */
+    int steps;       /* SGD steps per cell, 0 -> 300 (1..1000000) */
+    int batch;       /* minibatch, 0 -> 32 */
+    double lr;       /* SGD step, 0 -> 0.01; in (0, 100] */
+    double sb2;      /* bias variance of the initialisation, [0, 1000] */
+    uint64_t seed;   /* cell c uses streams derived from (seed, c): a cell's result does not depend on who computes it */
+} dyn_iso_train_desc;
+
+/* Bytes of workspace one cell of depth `depth` needs (0 for invalid sizes); a thread may reuse it for every cell of
+ * that depth or less. */
+size_t dyn_iso_cell_bytes(const dyn_iso_train_desc *t, const dyn_data *data, int depth);
+/* Floating-point operations of one cell (forward and backward passes of every step, and the final evaluation). */
+double dyn_iso_cell_work(const dyn_iso_train_desc *t, const dyn_data *data, int depth);
+/* Initialises a net of `depth` hidden layers (softmax cross-entropy, data->n_class outputs) at (sw2, t->sb2),
+ * trains it for t->steps SGD steps, and writes its accuracy on the whole of data to *acc. A run that diverges
+ * (a non-finite loss) scores 1 / n_class, what a classifier that has lost its weights achieves. Reentrant: all state
+ * lives in mem (8-byte aligned, dyn_iso_cell_bytes bytes). depth in 1..DYN_NET_MAX_HIDDEN.
+ * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE, DYN_ERR_SIZE, DYN_ERR_BUFFER. */
+dyn_status dyn_iso_cell(const dyn_iso_train_desc *t, const dyn_data *data, int depth, double sw2, long cell, void *mem,
+                        size_t bytes, double *acc);
+/* 1 when shard k of n (1 <= k <= n) computes cell c: c mod n == k - 1. The CLI's --shard and the page's worker pool
+ * both split by this rule, so shards always partition the grid. 0 for invalid arguments. */
+int dyn_iso_shard_owns(long cell, int k, int n);
 
 /* "gaussian" (orthogonal == 0) or "orthogonal"; parse gives DYN_ERR_UNKNOWN_NAME for anything else. */
 const char *dyn_iso_weights_name(int orthogonal);

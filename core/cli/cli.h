@@ -95,5 +95,7 @@ int cli_landscape(int, char **);
 extern const char CLI_LANDSCAPE_HELP[];
 int cli_isometry(int, char **);
 extern const char CLI_ISOMETRY_HELP[];
+int cli_trainability(int, char **);
+extern const char CLI_TRAINABILITY_HELP[];
 
 #endif
