@@ -352,6 +352,77 @@ static void test_gradients(void)
     free(sc), free(r), free(lin), free(tanh_);
 }
 
+/* ---------------------------------------------------------------- trainability cells */
+static void test_trainability(void)
+{
+    /* orthogonal init: a square layer's W W^T = sw2 I exactly; a narrowing layer (8 -> 3) has orthonormal rows times
+     * sqrt(sw2), a widening one (2 -> 8) orthonormal columns times sqrt(sw2 * 8 / 2) */
+    dyn_net net;
+    dyn_net_desc nd = {2, 3, 2, 8, NULL, DYN_ACT_TANH, 0, DYN_LOSS_XENT};
+    CHECK(dyn_net_init(&net, &nd) == DYN_OK, "net");
+    double theta[200], sc[2 * 64 + 16];
+    CHECK(net.n_params <= 200, "P = %ld", net.n_params);
+    CHECK(dyn_iso_init_params(&net, 1.5, 0.1, 1, 3, theta, 200, sc, sizeof sc / sizeof sc[0]) == DYN_OK, "orth init");
+    double worst = 0.0;
+    for (int l = 1; l <= 3; l++) {
+        int no = net.dim[l], ni = net.dim[l - 1];
+        const double *w = theta + net.w_off[l];
+        int rows = no <= ni; /* rows orthonormal, else columns */
+        int k = rows ? no : ni;
+        double scale = 1.5 * (no > ni ? (double)no / ni : 1.0);
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++) {
+                double d = 0.0;
+                for (int t = 0; t < (rows ? ni : no); t++)
+                    d += rows ? w[a * ni + t] * w[b * ni + t] : w[t * ni + a] * w[t * ni + b];
+                worst = fmax(worst, fabs(d - (a == b) * scale));
+            }
+    }
+    CHECK(worst < 1e-13, "orthogonal layers: W W^T (or W^T W) = scale I to %g", worst);
+    CHECK(dyn_iso_init_params(&net, 1.5, 0.1, 1, 3, theta, 200, sc, 20) == DYN_ERR_BUFFER, "orth init scratch");
+    double g1[200], g2[200];
+    dyn_iso_init_params(&net, 1.5, 0.1, 0, 3, g1, 200, NULL, 0);
+    dyn_net_init_params(&net, 1.5, 0.1, 3, g2, 200);
+    CHECK(memcmp(g1, g2, sizeof(double) * net.n_params) == 0, "Gaussian init is dyn_net_init_params");
+
+    /* one cell on a separable toy set: a shallow net near the critical line learns it; the same cell twice gives
+     * the same bits; a huge step diverges and scores chance */
+    double x[2 * 200], y[200];
+    int nc;
+    dyn_toy_desc td = {DYN_TOY_BLOBS, 200, 2, 0.2, 4};
+    dyn_data_toy(&td, x, 400, y, 200, &nc);
+    dyn_data data = {200, 2, x, y, nc};
+    dyn_iso_train_desc t = {.width = 16, .steps = 200, .batch = 20, .lr = 0.05, .sb2 = 0.05, .seed = 1};
+    size_t bytes = dyn_iso_cell_bytes(&t, &data, 3);
+    void *mem = malloc(bytes);
+    double a1 = -1, a2 = -2;
+    CHECK(dyn_iso_cell(&t, &data, 3, 1.5, 7, mem, bytes, &a1) == DYN_OK, "cell");
+    CHECK(a1 > 0.95, "two separated blobs are learnt: accuracy %g", a1);
+    dyn_iso_cell(&t, &data, 3, 1.5, 7, mem, bytes, &a2);
+    CHECK(a1 == a2, "a cell is deterministic");
+    t.lr = 90.0; /* a linear net with this step overflows within a few steps */
+    t.steps = 50;
+    t.act = DYN_ACT_LINEAR;
+    CHECK(dyn_iso_cell(&t, &data, 3, 4.0, 7, mem, bytes, &a1) == DYN_OK, "diverging cell");
+    CHECK(a1 == 0.5, "a diverged cell scores chance, 1/2: %g", a1);
+    t.act = DYN_ACT_TANH;
+    CHECK(dyn_iso_cell(&t, &data, 3, 1.5, 7, mem, bytes - 8, &a1) == DYN_ERR_BUFFER, "cell memory too small");
+    CHECK(dyn_iso_cell(&t, &data, 0, 1.5, 7, mem, bytes, &a1) == DYN_ERR_SIZE, "depth 0");
+    CHECK(dyn_iso_cell(&t, &data, 3, NAN, 7, mem, bytes, &a1) == DYN_ERR_NAN, "NaN sw2");
+    CHECK(dyn_iso_cell_work(&t, &data, 3) > 0.0, "work estimate");
+    free(mem);
+
+    /* shards partition the cells: each cell belongs to exactly one of n shards */
+    int ok = 1;
+    for (long c = 0; c < 100; c++) {
+        int owners = 0;
+        for (int k = 1; k <= 7; k++) owners += dyn_iso_shard_owns(c, k, 7);
+        ok &= owners == 1;
+    }
+    CHECK(ok, "shards partition the grid");
+    CHECK(!dyn_iso_shard_owns(0, 0, 3) && !dyn_iso_shard_owns(0, 4, 3) && !dyn_iso_shard_owns(-1, 1, 1), "bad shards");
+}
+
 int main(void)
 {
     test_haar();
@@ -360,5 +431,6 @@ int main(void)
     test_density();
     test_spectrum();
     test_gradients();
+    test_trainability();
     return check_summary("test_isometry");
 }
