@@ -801,7 +801,10 @@ static int cmd_merge(int argc, char **argv)
     long n = 0;
     for (int f = 0; f < nf; f++) {
         size_t len;
-        char *text = read_file(files[f], &len);
+        char *raw = read_file(files[f], &len), *text = xmalloc(len + 1, "the shard file");
+        memcpy(text, raw, len); /* read_file's buffer has no terminating NUL, and strtok_r needs one */
+        text[len] = 0;
+        free(raw);
         char *save = NULL, *line = strtok_r(text, "\n", &save);
         if (!line || strncmp(line, "# dynlens trainability grid:", 28) != 0)
             die("%s: line 1 is not '# dynlens trainability grid: ...'", files[f]);
