@@ -122,8 +122,10 @@ typedef struct dyn_iso_summary {
     double rel_var;    /* mean(lambda^2) / mean(lambda)^2 - 1 */
     double se_log_m1;  /* standard error of log_m1 from the spread over networks (NaN for one net) */
     double se_rel_var; /* the same for rel_var */
-    double log_q[DYN_ISO_NQUANT]; /* ln lambda at the quantile levels (-inf for a zero eigenvalue) */
-    double frac_zero;  /* fraction of eigenvalues below 1e-12 of their net's largest (the atom at 0) */
+    double log_q[DYN_ISO_NQUANT]; /* ln lambda at the quantile levels (-inf where the quantile falls on an eigenvalue
+                                     that is 0 to working precision) */
+    double frac_zero;  /* fraction of eigenvalues below 1e-12 of their net's largest: the atom at 0 (ReLU, hard
+                          tanh) plus, in deep Gaussian nets, values lost to round-off (see dyn_iso_spectrum) */
 } dyn_iso_summary;
 
 /* Pools the output of dyn_iso_spectrum (nets nets of n >= 2 eigenvalues each, ascending per net) with log-sum-exp.
