@@ -22,6 +22,7 @@ import meanfield from './dynlens-meanfield.js';
 import landscape from './dynlens-landscape.js';
 import posterior from './dynlens-posterior.js';
 import lrcontrol from './dynlens-lrcontrol.js';
+import isometry from './dynlens-isometry.js';
 
 /** The core modules this build exposes, one descriptor per wasm/dynlens-<module>.js (one per dynw.c section). */
 export const MODULES = [
@@ -31,6 +32,7 @@ export const MODULES = [
   landscape,
   posterior,
   lrcontrol,
+  isometry,
 ];
 
 export class DynlensError extends Error {
