@@ -13,7 +13,8 @@ all: native
 # Debian packages the build needs: "command-or-file:package" pairs. As root they are installed with apt-get;
 # otherwise the exact command is printed and make stops.
 DEB_NEEDS := cmake:cmake gcc:gcc /usr/include/stb/stb_image_write.h:libstb-dev \
-	/usr/include/cglm/cglm.h:libcglm-dev /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core
+	/usr/include/cglm/cglm.h:libcglm-dev /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
+	/usr/include/zlib.h:zlib1g-dev
 
 deps:
 	@missing=""; for need in $(DEB_NEEDS); do \
