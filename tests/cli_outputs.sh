@@ -67,8 +67,11 @@ echo keep >"$w/target.csv" && ln -s target.csv "$w/link.csv"
 expect_error "symlink target" meanfield phase --size 8x8 --csv "$w/link.csv"
 expect_msg "symbolic link"
 [ -L "$w/link.csv" ] && [ "$(cat "$w/target.csv")" = keep ] && ok || bad "the symlink or its target changed"
-expect_error "device target" meanfield phase --size 8x8 --npy /dev/null
+# a special file: a FIFO here, never /dev/null (a broken build run as root would replace the machine's /dev/null)
+mkfifo "$w/fifo.npy"
+expect_error "special-file target" meanfield phase --size 8x8 --npy "$w/fifo.npy"
 expect_msg "not a regular file"
+[ -p "$w/fifo.npy" ] && ok || bad "the FIFO was replaced"
 expect_error "folder target" meanfield phase --size 8x8 --png "$w"
 expect_error "missing folder" meanfield phase --size 8x8 --csv "$w/no/such/dir/x.csv"
 # a replaced file keeps its permission bits
