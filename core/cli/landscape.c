@@ -26,7 +26,8 @@ const char CLI_LANDSCAPE_HELP[] =
     "  interp    train, then the 1-D loss along the line from the initialisation (or another solution)\n"
     "  hessian   train, then the top Hessian eigenvalues (sharpness) by Lanczos on exact Hessian-vector products\n"
     "Every command trains from the same options deterministically (same seed, same bits), so a slice belongs to\n"
-    "the run that `train` with the same options writes. Files go to --out DIR; net.json documents the layout.\n";
+    "the run that `train` with the same options writes. Files go to --out DIR, a new folder that replaces an older\n"
+    "one as a whole when every file is ready (so give each command its own); net.json documents the layout.\n";
 
 /* ------------------------------------------------------------------ shared options */
 
@@ -47,7 +48,7 @@ const char CLI_LANDSCAPE_HELP[] =
     {"wd", "0", "weight decay (L2 on weights)", 0, 0}, {"steps", "2000", "optimiser steps", 0, 0},                  \
     {"seed", "1", "seed of the initialisation and the shuffling", 0, 0},                                          \
     {"snapshots", "100", "training-path snapshots kept (2..512; for PCA and the drawn path)", 0, 0},              \
-    {"out", "landscape-out", "output directory (created if missing)", 0, 0},                                      \
+    {"out", "landscape-out", "output folder, written anew: it replaces an older dynlens folder as a whole", 0, 0},                                      \
     {"png-size", "960x720", "PNG size in px", 0, 0}
 
 typedef struct run {
