@@ -161,8 +161,14 @@ static void codes(gz *s, const huff *lencode, const huff *distcode)
                 s->err = E_FULL;
                 return;
             }
-            /* byte by byte: source and destination overlap when dist < len (a run) */
-            for (size_t i = 0; i < len; i++, s->outpos++) s->out[s->outpos] = s->out[s->outpos - dist];
+            /* source and destination overlap when dist < len (a repeated pattern): then byte by byte, except the
+             * run of one byte that long stretches of zeros (and gzip bombs) are made of */
+            uint8_t *to = s->out + s->outpos;
+            if (dist >= len) memcpy(to, to - dist, len);
+            else if (dist == 1) memset(to, to[-1], len);
+            else
+                for (size_t i = 0; i < len; i++) to[i] = to[(ptrdiff_t)i - (ptrdiff_t)dist];
+            s->outpos += len;
         }
     }
 }

@@ -285,17 +285,25 @@ char *read_file(const char *path, size_t *len)
         return b;
     }
     /* the last member's ISIZE (the size mod 2^32): a trailer over the cap is refused before any work */
+    size_t hint = cap;
     if (n >= 18) {
         const unsigned char *t = (const unsigned char *)b + n - 4;
         uint32_t isize = t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
         if (isize > cap)
             die("%s: the gzip data says it inflates to %lu bytes, more than the %zu MiB a data file may have", path,
                 (unsigned long)isize, cap >> 20);
+        hint = (size_t)isize;
     }
-    /* malloc does not touch the pages: only the bytes actually inflated take memory */
-    char *u = xmalloc(cap, "the inflated file");
+    /* first the size the trailer gives (right for a one-member file); if the data is larger (several members,
+     * or a trailer that lies) once more with the cap, which bounds the work of a bomb */
     dyn_gz_info gi;
-    dyn_status s = dyn_gz_inflate(b, n, u, cap, &gi);
+    char *u = xmalloc(hint ? hint : 1, "the inflated file");
+    dyn_status s = dyn_gz_inflate(b, n, u, hint, &gi);
+    if (s == DYN_ERR_SIZE && hint < cap) {
+        free(u);
+        u = xmalloc(cap, "the inflated file"); /* malloc does not touch the pages: only inflated bytes take memory */
+        s = dyn_gz_inflate(b, n, u, cap, &gi);
+    }
     free(b);
     if (s == DYN_ERR_SIZE) die("%s: the gzip data inflates to more than the %zu MiB a data file may have", path, cap >> 20);
     if (s != DYN_OK) die("%s: %s", path, gi.err[0] ? gi.err : dyn_status_str(s));
