@@ -135,10 +135,12 @@ void outs_dir(outset *o, const char *dir, const char *const *known)
             int ok = 0;
             for (const char *const *k = known; k && *k && !ok; k++) ok = strcmp(*k, e->d_name) == 0;
             if (!ok) {
+                char name[256]; /* the entry lives in d: copied before closedir */
+                snprintf(name, sizeof name, "%s", e->d_name);
                 closedir(d);
                 die("--out: %s holds '%s', which dynlens does not write there; the folder is replaced as a whole, so "
                     "choose a new folder or move that file",
-                    dir, e->d_name);
+                    dir, name);
             }
         }
         closedir(d);
