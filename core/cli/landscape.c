@@ -582,9 +582,9 @@ static int cmd_train(int argc, char **argv)
     load_figure_font(&r);
     stage_out(&r);
     train(&r);
-    write_common(&r);
-    loss_figure(&r);
+    loss_figure(&r); /* the figures first: a drawing error stops before any data file is staged */
     boundary_figure(&r);
+    write_common(&r);
     commit_out(&r);
     print_train_json(&r);
     printf("}\n");
