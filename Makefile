@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps native test test-native test-asan bench clean
+.PHONY: all deps native test test-native test-asan bench clean fuzz
 
 all: native
 
@@ -14,7 +14,9 @@ all: native
 # otherwise the exact command is printed and make stops.
 DEB_NEEDS := cmake:cmake gcc:gcc /usr/include/stb/stb_image_write.h:libstb-dev \
 	/usr/include/cglm/cglm.h:libcglm-dev /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
-	/usr/lib/python3/dist-packages/numpy/__init__.py:python3-numpy
+	/usr/lib/python3/dist-packages/numpy/__init__.py:python3-numpy \
+	/usr/include/zlib.h:zlib1g-dev clang-14:clang-14 \
+	/usr/lib/llvm-14/lib/clang/14.0.6/include/fuzzer/FuzzedDataProvider.h:libclang-rt-14-dev
 
 deps:
 	@missing=""; for need in $(DEB_NEEDS); do \
@@ -49,6 +51,22 @@ test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDYN_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -E '^browser'
+
+# Every fuzz harness (tests/fuzz/) for FUZZ_SECONDS each, starting from its corpus; `make test` only replays the
+# corpora and runs a short fixed-seed run of each. New inputs and crashes land in $(BUILD)/fuzz/long-<name>/: to
+# keep the interesting ones, merge them into the corpus (build/fuzz/fuzz_<name> -merge=1 tests/fuzz/corpus/<name>
+# $(BUILD)/fuzz/long-<name>) and commit. The page's URL-state fuzzer runs in node against dist/ (make dist).
+FUZZ_SECONDS ?= 60
+fuzz: native
+	@for f in $(BUILD)/fuzz/fuzz_*; do n=$${f##*/fuzz_}; log=$(BUILD)/fuzz/long-$$n.log; \
+	  echo "== fuzz_$$n: $(FUZZ_SECONDS) s =="; \
+	  sh tests/fuzz/run.sh $$f tests/fuzz/corpus/$$n $(BUILD)/fuzz/long-$$n seconds $(FUZZ_SECONDS) > $$log 2>&1; st=$$?; \
+	  grep -E '^Done|stat::average_exec_per_sec' $$log; \
+	  if [ $$st != 0 ]; then tail -n 40 $$log; echo "make fuzz: fuzz_$$n failed (log: $$log)"; exit 1; fi; \
+	done
+	@echo "== fuzz_state (node): $(FUZZ_SECONDS) s =="
+	@FUZZ_JS_ARGS="--dist $(DIST)" sh tests/fuzz/run.sh tests/fuzz/fuzz_state.mjs tests/fuzz/corpus/state \
+	  $(BUILD)/fuzz/long-state seconds $(FUZZ_SECONDS)
 
 # every native benchmark program (tests/bench/*.c), then the WebAssembly timings (bench-web)
 bench: native
