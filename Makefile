@@ -75,7 +75,9 @@ WASM_CORE_OBJ := $(patsubst core/%.c,$(WASM_DIR)/core/%.o,$(WASM_CORE))
 WASM_JS := $(wildcard wasm/*.js)
 WASM_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wdouble-promotion
 # -isystem only at a folder of links to cglm and stb: -I/usr/include would pull glibc headers into the WASM build.
-WASM_CFLAGS := -std=c11 -O3 -ffp-contract=off -Icore -isystem $(WASM_DIR)/include -isystem $(WASM_DIR)/include/stb
+# -msimd128: WebAssembly SIMD (Chrome 91, Firefox 89, Safari 16.4 and later); clang vectorises core/act.c's kernels
+# and the dense loops with it, and tests/wasm/act_bits.sh checks that the bits stay those of the native build.
+WASM_CFLAGS := -std=c11 -O3 -ffp-contract=off -msimd128 -Icore -isystem $(WASM_DIR)/include -isystem $(WASM_DIR)/include/stb
 WASM_LDFLAGS := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createDynlensCore -sALLOW_MEMORY_GROWTH=1 \
 	-sENVIRONMENT=web,worker -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=UTF8ToString
 # Debian's emcc needs its acorn from /usr/share/nodejs to link at -O2 and above.

@@ -348,13 +348,13 @@ dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *
                 double *h = HA, *z = HB;
                 for (size_t i = 0; i < cnt; i++) h[i] = C0[o + i] + a * C1[o + i] + b * C2[o + i];
                 if (L >= 1) {
-                    for (size_t i = 0; i < cnt; i++) h[i] = dyn_act_phi(net->act, h[i]);
+                    dyn_act_phi_array(net->act, h, cnt, h);
                     for (int l = 2; l <= L + 1; l++) {
                         int nin = net->dim[l - 1], nout = net->dim[l];
                         dyn_net_dense(h, m, nin, WT + net->w_off[l], WT + net->b_off[l], nout, z, 0);
                         if (l <= L) {
                             size_t c2 = (size_t)m * nout;
-                            for (size_t i = 0; i < c2; i++) z[i] = dyn_act_phi(net->act, z[i]);
+                            dyn_act_phi_array(net->act, z, c2, z);
                             if (net->skip[l])
                                 for (size_t i = 0; i < c2; i++) z[i] += h[i];
                         }

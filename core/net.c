@@ -201,7 +201,7 @@ static void forward_block(const dyn_net *net, const double *theta, int m, block 
         dyn_net_dense(hin(b, l), m, nin, b->wt, theta + net->b_off[l], nout, b->a[l], 0);
         if (l == L + 1) break;
         size_t cnt = (size_t)m * nout;
-        for (size_t i = 0; i < cnt; i++) b->h[l][i] = dyn_act_phi(net->act, b->a[l][i]);
+        dyn_act_phi_array(net->act, b->a[l], cnt, b->h[l]);
         if (net->skip[l]) /* l >= 2 */
             for (size_t i = 0; i < cnt; i++) b->h[l][i] += b->h[l - 1][i];
     }
@@ -360,7 +360,8 @@ static void backward_block(const dyn_net *net, const double *theta, int m, block
             }
         }
         size_t cnt = (size_t)m * nin;
-        for (size_t i = 0; i < cnt; i++) gA2[i] = dyn_act_dphi(net->act, b->a[l - 1][i]) * gH2[i];
+        dyn_act_dphi_array(net->act, b->a[l - 1], cnt, gA2);
+        for (size_t i = 0; i < cnt; i++) gA2[i] *= gH2[i];
         double *t = gA; gA = gA2; gA2 = t;
         t = gH; gH = gH2; gH2 = t;
     }
@@ -432,7 +433,8 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
             }
             if (l == L + 1) break;
             size_t cnt = (size_t)mb * nout;
-            for (size_t i = 0; i < cnt; i++) r.h[l][i] = dyn_act_dphi(net->act, b.a[l][i]) * r.a[l][i];
+            dyn_act_dphi_array(net->act, b.a[l], cnt, r.h[l]);
+            for (size_t i = 0; i < cnt; i++) r.h[l][i] *= r.a[l][i];
             if (net->skip[l])
                 for (size_t i = 0; i < cnt; i++) r.h[l][i] += r.h[l - 1][i];
         }
@@ -502,10 +504,13 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
                 }
             }
             size_t cnt = (size_t)mb * nin;
+            /* phi' into gA2 and phi'' into rA2 first (the array kernels), then the products */
+            dyn_act_dphi_array(net->act, b.a[l - 1], cnt, gA2);
+            dyn_act_d2phi_array(net->act, b.a[l - 1], cnt, rA2);
             for (size_t i = 0; i < cnt; i++) {
-                double a = b.a[l - 1][i], d1 = dyn_act_dphi(net->act, a);
+                double d1 = gA2[i];
                 gA2[i] = d1 * gH2[i];
-                rA2[i] = dyn_act_d2phi(net->act, a) * r.a[l - 1][i] * gH2[i] + d1 * rH2[i];
+                rA2[i] = rA2[i] * r.a[l - 1][i] * gH2[i] + d1 * rH2[i];
             }
             double *t = gA; gA = gA2; gA2 = t;
             t = gH; gH = gH2; gH2 = t;
