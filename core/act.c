@@ -1,5 +1,6 @@
 /* act.c - the activation table: phi, phi', and the closed-form Gaussian kernels where they exist. */
 #include "act.h"
+#include "vec_internal.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -163,11 +164,17 @@ static inline dd tanh_small(double x)
     double q = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
     return fast2(x, x * (p / q));
 }
+/* both branches end in one division, so numerator and denominator are selected first and divided once */
 static inline double tanh_k(double x)
 {
-    double ax = fabs(x), big = 1.0 - 2.0 / (exp_k(2.0 * ax) + 1.0);
-    /* h + l rounds to h; x + x (p/q) would turn -0 into +0 */
-    return sel(ax < 0.625, sel(x == 0.0, x, tanh_small(x).h), sel(x < 0.0, -big, big));
+    double ax = fabs(x), z = x * x;
+    int small = ax < 0.625;
+    double p = ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3) * z;
+    double q = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
+    double e = exp_k(2.0 * sel(small, 0.0, ax)), t = sel(small, x * p, 2.0) / sel(small, q, e + 1.0);
+    double big = 1.0 - t;
+    /* x + t is tanh_small's h; x + x (p/q) would turn -0 into +0 */
+    return sel(small, sel(x == 0.0, x, x + t), sel(x < 0.0, -big, big));
 }
 /* sech^2 x = 1 - tanh^2 x where tanh^2 <= 0.31; beyond, 4e/(1 + e)^2 with e = exp(-2|x|), which keeps its
  * relative accuracy as it decays (1 - t^2 would lose it all). */
@@ -535,7 +542,7 @@ const dyn_act_kernels *dyn_act_kernels_of(dyn_act a) { return valid(a) ? &ROWS[a
         for (size_t i = 0; i < n; i++) out[i] = kern(x[i]);                                                      \
     } while (0)
 
-static void phi_run(dyn_act a, int order, const double *restrict x, size_t n, double *restrict out)
+DYN_VEC_CLONES static void phi_run(dyn_act a, int order, const double *restrict x, size_t n, double *restrict out)
 {
     switch (a * 3 + order) {
     case DYN_ACT_TANH * 3 + 0: LOOP(tanh_k); break;

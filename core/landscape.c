@@ -7,6 +7,7 @@
 #include "linalg.h"
 #include "net_internal.h"
 #include "rng.h"
+#include "vec_internal.h"
 
 #define DNAN ((double)NAN)
 #define SLICE_BLOCK 64 /* examples per block of the slice: activations and the layer's weights stay in cache */
@@ -295,7 +296,7 @@ static void transposed(const dyn_net *net, const double *v, double *T)
     }
 }
 
-dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *d1, const double *d2,
+DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *d1, const double *d2,
                         const dyn_data *data, const dyn_ls_slice_desc *g, float *loss, float *acc, size_t out_len,
                         double *scratch, size_t scratch_len)
 {

@@ -1,6 +1,7 @@
 /* net.c - the fully connected network: blocked forward pass, backpropagation, Pearlmutter's R-op, optimisers. */
 #include "net.h"
 #include "net_internal.h"
+#include "vec_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -118,36 +119,69 @@ static void transpose(const double *W, int nout, int nin, double *WT)
  * blocks of 4 examples x 8 outputs keep 32 running sums in registers and reuse each loaded weight 4 times. */
 #define RB 4
 #define CB 8
-void dyn_net_dense(const double *H, int m, int nin, const double *WT, const double *b, int nout, double *out,
-                   int accumulate)
+
+/* the full 4 x 8 block: fixed-size local sums that the compiler keeps in vector registers (4 x 2 SSE2 or
+ * SIMD128 registers, 4 x 2 AVX2 ones); a variable-sized block would live on the stack */
+DYN_VEC_CLONES DYN_SUMS_ACROSS_LANES static void block4x8(const double *h0, int nin, const double *WT, int nout, int j0, const double *init,
+                            size_t init_stride, double *out)
 {
+    const double *h1 = h0 + nin, *h2 = h1 + nin, *h3 = h2 + nin;
+    double a0[CB], a1[CB], a2[CB], a3[CB];
+    for (int c = 0; c < CB; c++) {
+        a0[c] = init[c];
+        a1[c] = init[init_stride + c];
+        a2[c] = init[2 * init_stride + c];
+        a3[c] = init[3 * init_stride + c];
+    }
+    for (int k = 0; k < nin; k++) {
+        const double *w = WT + (size_t)k * nout + j0;
+        double x0 = h0[k], x1 = h1[k], x2 = h2[k], x3 = h3[k];
+        for (int c = 0; c < CB; c++) {
+            a0[c] += x0 * w[c];
+            a1[c] += x1 * w[c];
+            a2[c] += x2 * w[c];
+            a3[c] += x3 * w[c];
+        }
+    }
+    for (int c = 0; c < CB; c++) {
+        out[c] = a0[c];
+        out[(size_t)nout + c] = a1[c];
+        out[2 * (size_t)nout + c] = a2[c];
+        out[3 * (size_t)nout + c] = a3[c];
+    }
+}
+
+DYN_VEC_CLONES void dyn_net_dense(const double *H, int m, int nin, const double *WT, const double *b, int nout,
+                                  double *out, int accumulate)
+{
+    double zero[RB * CB] = {0}, bias[RB * CB];
     for (int i0 = 0; i0 < m; i0 += RB) {
         int ib = imin(RB, m - i0);
         for (int j0 = 0; j0 < nout; j0 += CB) {
             int jb = imin(CB, nout - j0);
+            if (ib == RB && jb == CB) {
+                const double *init = zero;
+                size_t stride = CB;
+                if (accumulate) {
+                    init = out + (size_t)i0 * nout + j0;
+                    stride = (size_t)nout;
+                } else if (b) {
+                    for (int r = 0; r < RB; r++)
+                        for (int c = 0; c < CB; c++) bias[r * CB + c] = b[j0 + c];
+                    init = bias;
+                }
+                block4x8(H + (size_t)i0 * nin, nin, WT, nout, j0, init, stride, out + (size_t)i0 * nout + j0);
+                continue;
+            }
             double acc[RB][CB];
             for (int r = 0; r < ib; r++)
                 for (int c = 0; c < jb; c++)
                     acc[r][c] = accumulate ? out[(size_t)(i0 + r) * nout + j0 + c] : (b ? b[j0 + c] : 0.0);
-            if (ib == RB && jb == CB) {
-                const double *h0 = H + (size_t)i0 * nin, *h1 = h0 + nin, *h2 = h1 + nin, *h3 = h2 + nin;
-                for (int k = 0; k < nin; k++) {
-                    const double *w = WT + (size_t)k * nout + j0;
-                    double x0 = h0[k], x1 = h1[k], x2 = h2[k], x3 = h3[k];
-                    for (int c = 0; c < CB; c++) {
-                        acc[0][c] += x0 * w[c];
-                        acc[1][c] += x1 * w[c];
-                        acc[2][c] += x2 * w[c];
-                        acc[3][c] += x3 * w[c];
-                    }
-                }
-            } else {
-                for (int k = 0; k < nin; k++) {
-                    const double *w = WT + (size_t)k * nout + j0;
-                    for (int r = 0; r < ib; r++) {
-                        double x = H[(size_t)(i0 + r) * nin + k];
-                        for (int c = 0; c < jb; c++) acc[r][c] += x * w[c];
-                    }
+            for (int k = 0; k < nin; k++) {
+                const double *w = WT + (size_t)k * nout + j0;
+                for (int r = 0; r < ib; r++) {
+                    double x = H[(size_t)(i0 + r) * nin + k];
+                    for (int c = 0; c < jb; c++) acc[r][c] += x * w[c];
                 }
             }
             for (int r = 0; r < ib; r++)
@@ -329,7 +363,7 @@ dyn_status dyn_net_eval(const dyn_net *net, const double *theta, const dyn_data 
 }
 
 /* backward through the block from the output gradient in g[0] (m x n_out), accumulating into grad */
-static void backward_block(const dyn_net *net, const double *theta, int m, block *b, double *grad)
+DYN_VEC_CLONES static void backward_block(const dyn_net *net, const double *theta, int m, block *b, double *grad)
 {
     int L = net->depth;
     double *gA = b->g[0], *gH = b->g[1], *gA2 = b->g[2], *gH2 = b->g[3];

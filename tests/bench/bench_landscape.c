@@ -15,7 +15,9 @@
 static double now_ms(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    /* CPU time of this (single-threaded) process: the time it spent on a core, which other processes on a
+     * shared machine do not inflate the way they inflate wall-clock time */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return 1e3 * (double)t.tv_sec + 1e-6 * (double)t.tv_nsec;
 }
 
@@ -44,6 +46,29 @@ static double naive_loss(const dyn_net *net, const double *th, const dyn_data *d
     return total / d->n;
 }
 
+/* One core's peak for this build, measured: 24 independent multiply-add chains (a = a m + c, the multiply and
+ * the add separate, as -ffp-contract=off makes every kernel), which the compiler keeps in vector registers of the
+ * instruction set the core is built for (SSE2 on x86-64, without -march). The best of 9 runs of 24 M updates
+ * (best, not median: other processes on a shared machine only ever slow it down). */
+static double peak_gflops(void)
+{
+    volatile double seed = 0.999999;
+    double acc[24], m = seed, c = 1e-9 * seed, best = 0.0;
+    for (int i = 0; i < 24; i++) acc[i] = i * seed;
+    for (int rep = 0; rep < 9; rep++) {
+        double t0 = now_ms();
+        for (long it = 0; it < 1000000; it++)
+            for (int i = 0; i < 24; i++) acc[i] = acc[i] * m + c;
+        double ms = now_ms() - t0, g = 2.0 * 24 * 1000000 / (ms * 1e6);
+        best = g > best ? g : best;
+    }
+    double sum = 0.0;
+    for (int i = 0; i < 24; i++) sum += acc[i];
+    if (sum == 42.0) printf("(unlikely)\n"); /* keeps the loop alive */
+    return best;
+}
+static double PEAK;
+
 static void case_(const char *name, const dyn_net_desc *nd, const dyn_data *data, int grid)
 {
     dyn_net net;
@@ -55,6 +80,11 @@ static void case_(const char *name, const dyn_net_desc *nd, const dyn_data *data
     double flops = 0.0; /* multiply-adds of one forward pass over the data, x 2 */
     for (int l = 1; l <= net.depth + 1; l++) flops += 2.0 * net.dim[l] * net.dim[l - 1];
     flops *= data->n;
+    /* what the slice executes per point: layer 1 as C0 + a C1 + b C2 (4 flops per unit and example), the deeper
+     * layers in full, and the deeper weights as T0 + a T1 + b T2 (4 flops each) */
+    double exec = 4.0 * net.dim[1] * data->n;
+    for (int l = 2; l <= net.depth + 1; l++) exec += 2.0 * net.dim[l] * net.dim[l - 1] * data->n;
+    if (net.depth >= 1) exec += 4.0 * (double)(P - (size_t)net.w_off[2]);
     size_t npt = (size_t)grid * grid, ns = dyn_ls_slice_scratch_doubles(&net, data->n);
     float *loss = malloc(sizeof(float) * npt);
     double *s = malloc(sizeof(double) * ns);
@@ -77,8 +107,9 @@ static void case_(const char *name, const dyn_net_desc *nd, const dyn_data *data
         rows++;
     }
     double ms_naive = (now_ms() - t0) / (rows * grid) * npt;
-    printf("  %-44s P=%-7zu n=%-5d %dx%d: %9.0f pts/s %6.2f GFLOP/s | straightforward %8.1f pts/s %5.2f GFLOP/s | %5.1fx (agree %.0e)\n",
-           name, P, data->n, grid, grid, npt / (ms * 1e-3), flops * npt / (ms * 1e-3) * 1e-9, npt / (ms_naive * 1e-3),
+    double gf = flops * npt / (ms * 1e-3) * 1e-9, gx = exec * npt / (ms * 1e-3) * 1e-9;
+    printf("  %-44s P=%-7zu n=%-5d %dx%d: %9.0f pts/s %6.2f GFLOP/s (executed %5.2f = %3.0f%% of peak) | straightforward %8.1f pts/s %5.2f GFLOP/s | %5.1fx (agree %.0e)\n",
+           name, P, data->n, grid, grid, npt / (ms * 1e-3), gf, gx, 100.0 * gx / PEAK, npt / (ms_naive * 1e-3),
            flops * npt / (ms_naive * 1e-3) * 1e-9, ms_naive / ms, worst);
     free(h);
     free(s);
@@ -88,10 +119,15 @@ static void case_(const char *name, const dyn_net_desc *nd, const dyn_data *data
     free(th);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    printf("dynlens landscape benchmarks (one core). Slice throughput: grid points per second, and GFLOP/s counted as\n"
-           "2 x multiply-adds of a plain forward pass over the data per point (so the first-layer reuse shows as a gain)\n");
+    /* "slices": only the slice cases (tests/bench/peers.py runs them beside PyTorch in the same run) */
+    int slices_only = argc > 1 && strcmp(argv[1], "slices") == 0;
+    PEAK = peak_gflops();
+    printf("dynlens landscape benchmarks (one core, CPU time). Slice throughput: grid points per second, and GFLOP/s counted as\n"
+           "2 x multiply-adds of a plain forward pass over the data per point (so the first-layer reuse shows as a gain);\n"
+           "executed: the flops the slice actually does per point, against one core's peak\n"
+           "One core's peak for this build (SSE2 multiply + add, measured): %.1f GFLOP/s\n", PEAK);
     enum { N = 400 };
     static double x[2 * N], y[N];
     int k;
@@ -114,6 +150,10 @@ int main(void)
     case_("64 inputs, 2 x 128 tanh + skips, 10 classes", &c, &dig, 15);
     dyn_net_desc e = {D, 10, 1, 256, NULL, DYN_ACT_RELU, 0, DYN_LOSS_XENT};
     case_("64 inputs, 1 x 256 relu, 10 classes", &e, &dig, 15);
+    if (slices_only) {
+        free(gx);
+        return 0;
+    }
 
     /* training steps and Hessian-vector products */
     dyn_net net;
