@@ -49,10 +49,23 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -E '^browser'
 
-# every native benchmark program (tests/bench/*.c), then the WebAssembly timings (bench-web)
+# every native benchmark program (tests/bench/*.c), the slice against PyTorch when Debian's python3-torch is
+# there (bench-peers installs it), then the WebAssembly timings (bench-web)
 bench: native
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b ==" && "$$b" || true; done
+	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then echo "== tests/bench/peers.py =="; \
+	  /usr/bin/python3 tests/bench/peers.py $(BUILD); \
+	else echo "(no PyTorch: make bench-peers installs Debian's python3-torch and runs the comparison)"; fi
 	@$(MAKE) --no-print-directory bench-web
+
+# The PyTorch comparison alone; installs python3-torch (Debian) first when missing. Never needed by make test.
+.PHONY: bench-peers
+bench-peers: native
+	@/usr/bin/python3 -c 'import torch' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch; \
+	  else echo "make bench-peers: PyTorch is missing. Run:"; \
+	    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch"; exit 1; fi; }
+	/usr/bin/python3 tests/bench/peers.py $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -362,38 +362,90 @@ dyn_status dyn_net_eval(const dyn_net *net, const double *theta, const dyn_data 
     return DYN_OK;
 }
 
+/* grad of W^l and b^l: gW[j][k] += sum_i gA[i][j] h[i][k], gb[j] += sum_i gA[i][j], the sums over examples i in
+ * order. Four rows j at a time, so that each loaded h[i][k] updates four rows (the order of each sum is unchanged,
+ * so the bits are those of one row at a time). */
+DYN_VEC_CLONES static void grad_w(const double *gA, const double *hp, int m, int nin, int nout, double *gW, double *gb)
+{
+    int j = 0;
+    for (; j + 4 <= nout; j += 4) {
+        double *r0 = gW + (size_t)j * nin, *r1 = r0 + nin, *r2 = r1 + nin, *r3 = r2 + nin;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (int i = 0; i < m; i++) {
+            const double *g = gA + (size_t)i * nout + j, *h = hp + (size_t)i * nin;
+            double g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3];
+            for (int k = 0; k < nin; k++) {
+                double x = h[k];
+                r0[k] += g0 * x;
+                r1[k] += g1 * x;
+                r2[k] += g2 * x;
+                r3[k] += g3 * x;
+            }
+            s0 += g0;
+            s1 += g1;
+            s2 += g2;
+            s3 += g3;
+        }
+        gb[j] += s0;
+        gb[j + 1] += s1;
+        gb[j + 2] += s2;
+        gb[j + 3] += s3;
+    }
+    for (; j < nout; j++) {
+        double *row = gW + (size_t)j * nin, sb = 0.0;
+        for (int i = 0; i < m; i++) {
+            double g = gA[(size_t)i * nout + j];
+            const double *h = hp + (size_t)i * nin;
+            for (int k = 0; k < nin; k++) row[k] += g * h[k];
+            sb += g;
+        }
+        gb[j] += sb;
+    }
+}
+
+/* dL/dh^{l-1} = W^T dL/da^l, added to o (which holds the skip's dL/dh^l or 0): o[i][k] += sum_j gA[i][j] W[j][k],
+ * the sum over j in order. Four examples at a time, so that each loaded W[j][k] serves four of them. */
+DYN_VEC_CLONES static void grad_h(const double *gA, const double *W, int m, int nin, int nout, double *o)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        double *o0 = o + (size_t)i * nin, *o1 = o0 + nin, *o2 = o1 + nin, *o3 = o2 + nin;
+        const double *g = gA + (size_t)i * nout;
+        for (int j = 0; j < nout; j++) {
+            double g0 = g[j], g1 = g[nout + j], g2 = g[2 * (size_t)nout + j], g3 = g[3 * (size_t)nout + j];
+            const double *w = W + (size_t)j * nin;
+            for (int k = 0; k < nin; k++) {
+                double x = w[k];
+                o0[k] += g0 * x;
+                o1[k] += g1 * x;
+                o2[k] += g2 * x;
+                o3[k] += g3 * x;
+            }
+        }
+    }
+    for (; i < m; i++) {
+        double *oi = o + (size_t)i * nin;
+        for (int j = 0; j < nout; j++) {
+            double g = gA[(size_t)i * nout + j];
+            const double *w = W + (size_t)j * nin;
+            for (int k = 0; k < nin; k++) oi[k] += g * w[k];
+        }
+    }
+}
+
 /* backward through the block from the output gradient in g[0] (m x n_out), accumulating into grad */
-DYN_VEC_CLONES static void backward_block(const dyn_net *net, const double *theta, int m, block *b, double *grad)
+static void backward_block(const dyn_net *net, const double *theta, int m, block *b, double *grad)
 {
     int L = net->depth;
     double *gA = b->g[0], *gH = b->g[1], *gA2 = b->g[2], *gH2 = b->g[3];
     for (int l = L + 1; l >= 1; l--) {
         int nin = net->dim[l - 1], nout = net->dim[l];
-        const double *hp = hin(b, l);
-        double *gW = grad + net->w_off[l], *gb = grad + net->b_off[l];
-        for (int j = 0; j < nout; j++) {
-            double *row = gW + (size_t)j * nin, sb = 0.0;
-            for (int i = 0; i < m; i++) {
-                double g = gA[(size_t)i * nout + j];
-                const double *h = hp + (size_t)i * nin;
-                for (int k = 0; k < nin; k++) row[k] += g * h[k];
-                sb += g;
-            }
-            gb[j] += sb;
-        }
+        grad_w(gA, hin(b, l), m, nin, nout, grad + net->w_off[l], grad + net->b_off[l]);
         if (l == 1) break;
-        const double *W = theta + net->w_off[l];
-        for (int i = 0; i < m; i++) { /* dL/dh^{l-1} = W^T dL/da^l (+ dL/dh^l through the skip) */
-            double *o = gH2 + (size_t)i * nin;
-            if (net->skip[l]) memcpy(o, gH + (size_t)i * nin, sizeof(double) * nin);
-            else memset(o, 0, sizeof(double) * nin);
-            for (int j = 0; j < nout; j++) {
-                double g = gA[(size_t)i * nout + j];
-                const double *w = W + (size_t)j * nin;
-                for (int k = 0; k < nin; k++) o[k] += g * w[k];
-            }
-        }
         size_t cnt = (size_t)m * nin;
+        if (net->skip[l]) memcpy(gH2, gH, sizeof(double) * cnt); /* + dL/dh^l through the skip */
+        else memset(gH2, 0, sizeof(double) * cnt);
+        grad_h(gA, theta + net->w_off[l], m, nin, nout, gH2);
         dyn_act_dphi_array(net->act, b->a[l - 1], cnt, gA2);
         for (size_t i = 0; i < cnt; i++) gA2[i] *= gH2[i];
         double *t = gA; gA = gA2; gA2 = t;
