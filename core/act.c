@@ -125,6 +125,27 @@ static inline dd exp_dd(double x, double xl, double kadd)
     return out;
 }
 static inline double exp_k(double x) { return exp_dd(x, 0.0, 0.0).h; }
+/* exp(x) for 0 <= x <= 40 (NaN passes), the same reduction and polynomial rounded once at the end without the
+ * low-order parts and with one scale: about 35 operations instead of 60, within 1 ulp. Enough for tanh, whose
+ * 1 - 2/(e + 1) damps e's error by e/(e + 1)^2 <= 0.18 past 0.625, and which is 1 beyond x = 19.1. */
+static inline double exp_0_40(double x)
+{
+    double kf = (x * LOG2E + MAGIC) - MAGIC;
+    double r = (x - kf * LN2_HI) - kf * LN2_LO;
+    double p = 1.0 / 6227020800.0; /* 1/13! */
+    p = 1.0 / 479001600.0 + r * p;
+    p = 1.0 / 39916800.0 + r * p;
+    p = 1.0 / 3628800.0 + r * p;
+    p = 1.0 / 362880.0 + r * p;
+    p = 1.0 / 40320.0 + r * p;
+    p = 1.0 / 5040.0 + r * p;
+    p = 1.0 / 720.0 + r * p;
+    p = 1.0 / 120.0 + r * p;
+    p = 1.0 / 24.0 + r * p;
+    p = 1.0 / 6.0 + r * p;
+    p = 0.5 + r * p;
+    return (1.0 + (r + (r * r) * p)) * pow2i(kf);
+}
 
 /* x^2 = hi + lo exactly up to a rounding of lo (Dekker's split, no FMA); |x| <= 1e150 */
 static inline void square2(double x, double *hi, double *lo)
@@ -171,7 +192,8 @@ static inline double tanh_k(double x)
     int small = ax < 0.625;
     double p = ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3) * z;
     double q = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
-    double e = exp_k(2.0 * sel(small, 0.0, ax)), t = sel(small, x * p, 2.0) / sel(small, q, e + 1.0);
+    double e = exp_0_40(sel(small, 0.0, sel(ax > 20.0, 40.0, 2.0 * ax))); /* tanh is 1 from 19.1 on */
+    double t = sel(small, x * p, 2.0) / sel(small, q, e + 1.0);
     double big = 1.0 - t;
     /* x + t is tanh_small's h; x + x (p/q) would turn -0 into +0 */
     return sel(small, sel(x == 0.0, x, x + t), sel(x < 0.0, -big, big));
