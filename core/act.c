@@ -124,7 +124,6 @@ static inline dd exp_dd(double x, double xl, double kadd)
     dd out = {(e.h * s1) * s2, (e.l * s1) * s2};
     return out;
 }
-static inline double exp_k(double x) { return exp_dd(x, 0.0, 0.0).h; }
 /* exp(x) for 0 <= x <= 40 (NaN passes), the same reduction and polynomial rounded once at the end without the
  * low-order parts and with one scale: about 35 operations instead of 60, within 1 ulp. Enough for tanh, whose
  * 1 - 2/(e + 1) damps e's error by e/(e + 1)^2 <= 0.18 past 0.625, and which is 1 beyond x = 19.1. */
