@@ -433,6 +433,96 @@ DYN_VEC_CLONES static void grad_h(const double *gA, const double *W, int m, int 
     }
 }
 
+/* The R-images of grad_w and grad_h for the Hessian-vector product, four rows / examples at a time with each
+ * element's sum in the original order: hW[j][k] += sum_i (rA[i][j] h[i][k] + gA[i][j] Rh[i][k]) (the second term
+ * only when rhp, i.e. past layer 1), hb[j] += sum_i rA[i][j]; and Ro[i][k] += sum_j (rA[i][j] W[j][k] +
+ * gA[i][j] V[j][k]). */
+DYN_VEC_CLONES static void hvp_w(const double *gA, const double *rA, const double *hp, const double *rhp, int m,
+                                 int nin, int nout, double *hW, double *hb)
+{
+    int j = 0;
+    for (; j + 4 <= nout; j += 4) {
+        double *r0 = hW + (size_t)j * nin, *r1 = r0 + nin, *r2 = r1 + nin, *r3 = r2 + nin;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (int i = 0; i < m; i++) {
+            const double *g = gA + (size_t)i * nout + j, *rg = rA + (size_t)i * nout + j, *h = hp + (size_t)i * nin;
+            double g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], q0 = rg[0], q1 = rg[1], q2 = rg[2], q3 = rg[3];
+            if (rhp) {
+                const double *rh = rhp + (size_t)i * nin;
+                for (int k = 0; k < nin; k++) {
+                    double x = h[k], y = rh[k];
+                    r0[k] = r0[k] + q0 * x + g0 * y;
+                    r1[k] = r1[k] + q1 * x + g1 * y;
+                    r2[k] = r2[k] + q2 * x + g2 * y;
+                    r3[k] = r3[k] + q3 * x + g3 * y;
+                }
+            } else {
+                for (int k = 0; k < nin; k++) {
+                    double x = h[k];
+                    r0[k] += q0 * x;
+                    r1[k] += q1 * x;
+                    r2[k] += q2 * x;
+                    r3[k] += q3 * x;
+                }
+            }
+            s0 += q0;
+            s1 += q1;
+            s2 += q2;
+            s3 += q3;
+        }
+        hb[j] += s0;
+        hb[j + 1] += s1;
+        hb[j + 2] += s2;
+        hb[j + 3] += s3;
+    }
+    for (; j < nout; j++) {
+        double *hrow = hW + (size_t)j * nin, sr = 0.0;
+        for (int i = 0; i < m; i++) {
+            double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
+            const double *h = hp + (size_t)i * nin;
+            if (rhp) {
+                const double *rh = rhp + (size_t)i * nin;
+                for (int k = 0; k < nin; k++) hrow[k] = hrow[k] + rg * h[k] + g * rh[k];
+            } else {
+                for (int k = 0; k < nin; k++) hrow[k] += rg * h[k];
+            }
+            sr += rg;
+        }
+        hb[j] += sr;
+    }
+}
+
+DYN_VEC_CLONES static void hvp_h(const double *gA, const double *rA, const double *W, const double *V, int m, int nin,
+                                 int nout, double *ro)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        double *o0 = ro + (size_t)i * nin, *o1 = o0 + nin, *o2 = o1 + nin, *o3 = o2 + nin;
+        const double *g = gA + (size_t)i * nout, *rg = rA + (size_t)i * nout;
+        size_t s = (size_t)nout;
+        for (int j = 0; j < nout; j++) {
+            double g0 = g[j], g1 = g[s + j], g2 = g[2 * s + j], g3 = g[3 * s + j];
+            double q0 = rg[j], q1 = rg[s + j], q2 = rg[2 * s + j], q3 = rg[3 * s + j];
+            const double *w = W + (size_t)j * nin, *v = V + (size_t)j * nin;
+            for (int k = 0; k < nin; k++) {
+                double x = w[k], y = v[k];
+                o0[k] += q0 * x + g0 * y;
+                o1[k] += q1 * x + g1 * y;
+                o2[k] += q2 * x + g2 * y;
+                o3[k] += q3 * x + g3 * y;
+            }
+        }
+    }
+    for (; i < m; i++) {
+        double *o = ro + (size_t)i * nin;
+        for (int j = 0; j < nout; j++) {
+            double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
+            const double *w = W + (size_t)j * nin, *v = V + (size_t)j * nin;
+            for (int k = 0; k < nin; k++) o[k] += rg * w[k] + g * v[k];
+        }
+    }
+}
+
 /* backward through the block from the output gradient in g[0] (m x n_out), accumulating into grad */
 static void backward_block(const dyn_net *net, const double *theta, int m, block *b, double *grad)
 {
@@ -548,48 +638,20 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
         for (int l = L + 1; l >= 1; l--) {
             int nin = net->dim[l - 1], nout = net->dim[l];
             const double *hp = hin(&b, l), *rhp = l > 1 ? r.h[l - 1] : NULL;
-            double *gW = gacc + net->w_off[l], *gb = gacc + net->b_off[l];
-            double *hW = hv + net->w_off[l], *hb = hv + net->b_off[l];
-            for (int j = 0; j < nout; j++) {
-                double *row = gW + (size_t)j * nin, *hrow = hW + (size_t)j * nin, sb = 0.0, sr = 0.0;
-                for (int i = 0; i < mb; i++) {
-                    double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
-                    const double *h = hp + (size_t)i * nin;
-                    for (int q = 0; q < nin; q++) {
-                        row[q] += g * h[q];
-                        hrow[q] += rg * h[q];
-                    }
-                    if (rhp) {
-                        const double *rh = rhp + (size_t)i * nin;
-                        for (int q = 0; q < nin; q++) hrow[q] += g * rh[q];
-                    }
-                    sb += g;
-                    sr += rg;
-                }
-                gb[j] += sb;
-                hb[j] += sr;
-            }
+            grad_w(gA, hp, mb, nin, nout, gacc + net->w_off[l], gacc + net->b_off[l]);
+            hvp_w(gA, rA, hp, rhp, mb, nin, nout, hv + net->w_off[l], hv + net->b_off[l]);
             if (l == 1) break;
             const double *W = theta + net->w_off[l], *V = v + net->w_off[l];
-            for (int i = 0; i < mb; i++) {
-                double *o = gH2 + (size_t)i * nin, *ro = rH2 + (size_t)i * nin;
-                if (net->skip[l]) {
-                    memcpy(o, gH + (size_t)i * nin, sizeof(double) * nin);
-                    memcpy(ro, rH + (size_t)i * nin, sizeof(double) * nin);
-                } else {
-                    memset(o, 0, sizeof(double) * nin);
-                    memset(ro, 0, sizeof(double) * nin);
-                }
-                for (int j = 0; j < nout; j++) {
-                    double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
-                    const double *w = W + (size_t)j * nin, *vv = V + (size_t)j * nin;
-                    for (int q = 0; q < nin; q++) {
-                        o[q] += g * w[q];
-                        ro[q] += rg * w[q] + g * vv[q];
-                    }
-                }
-            }
             size_t cnt = (size_t)mb * nin;
+            if (net->skip[l]) {
+                memcpy(gH2, gH, sizeof(double) * cnt);
+                memcpy(rH2, rH, sizeof(double) * cnt);
+            } else {
+                memset(gH2, 0, sizeof(double) * cnt);
+                memset(rH2, 0, sizeof(double) * cnt);
+            }
+            grad_h(gA, W, mb, nin, nout, gH2);
+            hvp_h(gA, rA, W, V, mb, nin, nout, rH2);
             /* phi' into gA2 and phi'' into rA2 first (the array kernels), then the products */
             dyn_act_dphi_array(net->act, b.a[l - 1], cnt, gA2);
             dyn_act_d2phi_array(net->act, b.a[l - 1], cnt, rA2);
