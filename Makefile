@@ -68,13 +68,26 @@ fuzz: native
 	@FUZZ_JS_ARGS="--dist $(DIST)" sh tests/fuzz/run.sh tests/fuzz/fuzz_state.mjs tests/fuzz/corpus/state \
 	  $(BUILD)/fuzz/long-state seconds $(FUZZ_SECONDS)
 
-# every native benchmark program (tests/bench/*.c), then the WebAssembly timings (bench-web)
+# every native benchmark program (tests/bench/*.c), the slice against PyTorch when Debian's python3-torch is
+# there (bench-peers installs it), then the WebAssembly timings (bench-web)
 bench: native
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b ==" && "$$b" || true; done
+	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then echo "== tests/bench/peers.py =="; \
+	  /usr/bin/python3 tests/bench/peers.py $(BUILD); \
+	else echo "(no PyTorch: make bench-peers installs Debian's python3-torch and runs the comparison)"; fi
 	@echo "== tests/bench/control_peer.py (the numpy/scipy way, for bench_control's ratios) =="
 	@/usr/bin/python3 tests/bench/control_peer.py 2>/dev/null || \
 	  echo "skipped: needs python3-numpy and python3-scipy (apt-get install python3-numpy python3-scipy)"
 	@$(MAKE) --no-print-directory bench-web
+
+# The PyTorch comparison alone; installs python3-torch (Debian) first when missing. Never needed by make test.
+.PHONY: bench-peers
+bench-peers: native
+	@/usr/bin/python3 -c 'import torch' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch; \
+	  else echo "make bench-peers: PyTorch is missing. Run:"; \
+	    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch"; exit 1; fi; }
+	/usr/bin/python3 tests/bench/peers.py $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
@@ -97,7 +110,9 @@ WASM_CORE_OBJ := $(patsubst core/%.c,$(WASM_DIR)/core/%.o,$(WASM_CORE))
 WASM_JS := $(wildcard wasm/*.js)
 WASM_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wdouble-promotion
 # -isystem only at a folder of links to cglm and stb: -I/usr/include would pull glibc headers into the WASM build.
-WASM_CFLAGS := -std=c11 -O3 -ffp-contract=off -Icore -isystem $(WASM_DIR)/include -isystem $(WASM_DIR)/include/stb
+# -msimd128: WebAssembly SIMD (Chrome 91, Firefox 89, Safari 16.4 and later); clang vectorises core/act.c's kernels
+# and the dense loops with it, and tests/wasm/act_bits.sh checks that the bits stay those of the native build.
+WASM_CFLAGS := -std=c11 -O3 -ffp-contract=off -msimd128 -Icore -isystem $(WASM_DIR)/include -isystem $(WASM_DIR)/include/stb
 WASM_LDFLAGS := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createDynlensCore -sALLOW_MEMORY_GROWTH=1 \
 	-sENVIRONMENT=web,worker -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=UTF8ToString
 # Debian's emcc needs its acorn from /usr/share/nodejs to link at -O2 and above.
