@@ -63,6 +63,14 @@ typedef struct problem {
     size_t font_len;
 } problem;
 
+/* a command's own defaults for shared options: name, value pairs, NULL-terminated */
+static void set_defaults(opt *o, const char *const *kv)
+{
+    for (; *kv; kv += 2)
+        for (opt *q = o; q->name; q++)
+            if (strcmp(q->name, kv[0]) == 0) q->value = kv[1];
+}
+
 static void gen(const char *name, int n, double noise, int classes, uint64_t seed, double **x, double **y, dyn_data *d)
 {
     if (strcmp(name, "sin") == 0) {
@@ -650,17 +658,8 @@ static int cmd_flow(int argc, char **argv)
                {"show", "", "layers to draw, e.g. 0,5,10,20 (default: 5 evenly spaced from 0 to T)", 0, 0},
                {"png", "flow.png", "the strip of panels (PNG)", 0, 0}, {0}};
     /* the flow's own defaults: a 2-D problem */
-    for (opt *q = o; q->name; q++) {
-        if (strcmp(q->name, "data") == 0) q->value = "circles";
-        if (strcmp(q->name, "width") == 0) q->value = "2";
-        if (strcmp(q->name, "layers") == 0) q->value = "10";
-        if (strcmp(q->name, "iters") == 0) q->value = "300";
-        if (strcmp(q->name, "n") == 0) q->value = "200";
-        if (strcmp(q->name, "delta") == 0) q->value = "0.5";
-        if (strcmp(q->name, "init") == 0) q->value = "normal";
-        if (strcmp(q->name, "reg") == 0) q->value = "1e-4";
-        if (strcmp(q->name, "adam-lr") == 0) q->value = "0.02";
-    }
+    set_defaults(o, (const char *const[]){"data", "circles", "width", "2", "layers", "10", "iters", "300", "n", "200",
+                                          "delta", "0.5", "init", "normal", "reg", "1e-4", "adam-lr", "0.02", NULL});
     cmd c = {"dynlens control flow [--data circles] [--width 2] [--layers T] [--method M] [--show 0,5,10] [--png F]",
              "Trains a residual net on 2-D data, then draws the training points carried through the layers (the first\n"
              "two state units) over the decision regions seen at each layer (other units 0). The panel at layer 0\n"
@@ -817,15 +816,9 @@ static int cmd_stability(int argc, char **argv)
     opt o[] = {CTL_OPTS, {"archs", "plain,antisym,hamiltonian", "architectures to compare", 0, 0},
                {"nets", "4", "random nets averaged per architecture (1..64)", 0, 0},
                {"png", "stability.png", "growth against depth (PNG)", 0, 0}, {0}};
-    for (opt *q = o; q->name; q++) { /* wide random nets at initialisation */
-        if (strcmp(q->name, "data") == 0) q->value = "moons";
-        if (strcmp(q->name, "width") == 0) q->value = "64";
-        if (strcmp(q->name, "layers") == 0) q->value = "50";
-        if (strcmp(q->name, "init") == 0) q->value = "normal";
-        if (strcmp(q->name, "sw2") == 0) q->value = "1.5";
-        if (strcmp(q->name, "delta") == 0) q->value = "0.3";
-        if (strcmp(q->name, "n") == 0) q->value = "50";
-    }
+    /* wide random nets at initialisation */
+    set_defaults(o, (const char *const[]){"data", "moons", "width", "64", "layers", "50", "init", "normal", "sw2", "1.5",
+                                          "delta", "0.3", "n", "50", NULL});
     cmd c = {"dynlens control stability [--archs plain,antisym,hamiltonian] [--width d] [--layers T] [--sw2 V] [--png F]",
              "How much an infinitesimal perturbation of the input grows through randomly initialised residual nets\n"
              "(--init normal, --sw2, --sb2), by exact tangent propagation, as the root mean square over --nets nets\n"
