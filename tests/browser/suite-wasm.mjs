@@ -95,7 +95,7 @@ function run(blob, target, lossLen = STEPS, snapLen = P, blen = bytes) {
     ok(s !== OK, `a blob with ${what} is refused (${status(s)})`);
   };
   damaged((c) => { u8(c, 1)[0] ^= 1; }, 'a damaged tag');
-  damaged((c) => { i32(c + 1024 + 32 * P, 1)[0] = 1 << 30; }, 'a permutation entry past the data');
+  damaged((c) => { i32(c + 4096 + 32 * P, 1)[0] = 1 << 30; }, 'a permutation entry past the data'); // 4096: DYNW_BLOB_HDR (wasm/dynw.c)
   damaged((c) => { i32(c + 16, 1)[0] = 9; }, 'a layer width that does not match the layout'); // net.dim[1]
   damaged((c) => { i32(c + 8, 1)[0] = 99; }, 'a depth out of range'); // net.depth
 }
