@@ -115,7 +115,9 @@ export async function mount(section, page) {
       const say = (w, t) => `${richHTML(`${w} weights: mean λ = χ_1^L = ${fmt(Math.exp(t.log_m1), 4)}, var/mean² = ` +
         `${fmt(t.rel_var, 4)}`)}: ${t.isometric ? '<b>dynamically isometric</b>' : 'not isometric'}`;
       $('verdict').innerHTML = `${richHTML(`σ_w^2 = ${fmt(ga.sw2, 5)}, q^* = ${fmt(ga.q, 4)}, χ_1 = ${fmt(ga.chi1, 5)}.`)} ` +
-        `${say('Gaussian', ga)}; ${say('orthogonal', or)} (isometric: mean within a factor 2 of 1, var/mean² ≤ 0.25).`;
+        `${say('Gaussian', ga)}; ${say('orthogonal', or)} (isometric: mean within a factor 2 of 1, var/mean² ≤ 0.25). ` +
+        `<a id="isometry-signal-link" href="#demo=signal&act=${state.act}&sw2=${Number(ga.sw2.toPrecision(8))}&sb2=` +
+        `${state.sb2}&depth=${Math.max(5, state.depth)}">Show this network on the phase diagram</a>.`;
     } catch (err) {
       if (!err.cancelled) $('verdict').textContent = `Error: ${err.message}`;
     }
