@@ -158,6 +158,12 @@ async function testTrain(t) {
   ok(new RegExp(`Gaussian: L = ${deep('gaussian')} .*orthogonal: L = ${deep('orthogonal')} `).test(say),
     `train: the sentence names the deepest trained depth per init (${deep('gaussian')}, ${deep('orthogonal')})`, say);
   ok(deep('orthogonal') >= deep('gaussian'), 'train: orthogonal initialisation trains at least as deep as Gaussian');
+  // the review's claim in the page's own numbers: cells below 6 xi_c train far more often than cells above it
+  const sh = n.shares;
+  const frac = (x) => x.k / x.n;
+  ok(sh && ['gaussian', 'orthogonal'].every((w) => sh.above[w].n > 0 && frac(sh.below[w]) > frac(sh.above[w]) + 0.2) &&
+    /Below 6 ξc, \d+ % of the Gaussian and \d+ % of the orthogonal cells trained; above it/.test(say),
+  'train: below 6 ξc far more cells train than above it, and the sentence says so', JSON.stringify(sh));
   const legend = await page.textContent('#fig-train .iso-train-legend');
   ok(['ξc', '2 ξc', '6 ξc', 'digits', 'not computed yet', 'selected'].every((k) => legend.includes(k)),
     'train: the legend names every mark and the data', legend);

@@ -522,12 +522,32 @@ export class TrainFigure {
       : `${w}: none of the computed cells`);
     let s = `${all ? '' : `So far (${r.done}/${2 * nx * ny} cells): `}${all ? 'D' : 'd'}eepest net that trained (≥ ${100 * TRAINED} % training ` +
       `accuracy) with ${txt('Gaussian', res.gaussian)}; ${txt('orthogonal', res.orthogonal)}.`;
-    if (Number.isFinite(r.crit)) {
-      let xic = NaN;
-      try { xic = this.engine.dl.point(r.set.act, res.gaussian ? res.gaussian.s : r.crit, r.set.sb2).xi_c; } catch (e) { /* none */ }
-      s += ` The critical line is at σ_w^2 = ${fmt(r.crit, 4)}` +
-        (res.gaussian && Number.isFinite(xic) ? `; at σ_w^2 = ${fmt(res.gaussian.s, 3)}, 6 ξ_c = ${fmt(6 * xic, 3)}.` : '.');
+    // the theory's claim, cell by cell: nets shallower than 6 ξ_c train, deeper ones do not
+    if (!r.xi6) {
+      r.xi6 = sw2s.map((v) => {
+        try { return 6 * this.engine.dl.point(r.set.act, v, r.set.sb2).xi_c; } catch (e) { return NaN; } // Infinity: critical
+      });
     }
+    const share = (w, below) => {
+      let n = 0;
+      let k = 0;
+      r.acc[w].forEach((a, c) => {
+        const x6 = r.xi6[c % nx];
+        if (!(a >= 0) || Number.isNaN(x6) || (depths[Math.floor(c / nx)] < x6) !== below) return;
+        n++;
+        if (a >= TRAINED) k++;
+      });
+      return { n, k };
+    };
+    const pct = (x) => (x.n ? `${Math.round((100 * x.k) / x.n)} %` : '—');
+    const inG = share('gaussian', true);
+    const inO = share('orthogonal', true);
+    const outG = share('gaussian', false);
+    const outO = share('orthogonal', false);
+    s += ` Below 6 ξ_c, ${pct(inG)} of the Gaussian and ${pct(inO)} of the orthogonal cells trained` +
+      (outG.n ? `; above it, ${pct(outG)} and ${pct(outO)} (${outG.n} cells each).` : '; no cell lies above 6 ξ_c.');
+    if (Number.isFinite(r.crit)) s += ` The critical line (χ_1 = 1) is at σ_w^2 = ${fmt(r.crit, 4)}.`;
+    r.shares = { below: { gaussian: inG, orthogonal: inO }, above: { gaussian: outG, orthogonal: outO } };
     this.el.say.innerHTML = richHTML(s);
     this.summary = res;
   }
@@ -538,7 +558,8 @@ export class TrainFigure {
     return { figure: 'train', settings: { ...r.set, depth: [r.grid.d0, r.grid.d1], ny: r.grid.ny, sw2: [r.grid.sw2s[0],
       r.grid.sw2s[r.grid.nx - 1]], nx: r.grid.nx, data: 'digits', n: r.data.n }, depths: r.grid.depths, sw2s: r.grid.sw2s,
     gaussian: Array.from(r.acc.gaussian), orthogonal: Array.from(r.acc.orthogonal), done: r.done, state: r.state,
-    ms: r.ms, cellsPerSec: r.cps || null, workers: r.workers, flops: r.flops, deepest: this.summary || null };
+    ms: r.ms, cellsPerSec: r.cps || null, workers: r.workers, flops: r.flops, deepest: this.summary || null,
+    xi6: r.xi6 || null, shares: r.shares || null };
   }
 
   csv(header) {
