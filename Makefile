@@ -162,6 +162,8 @@ dist: wasm
 	rm -rf $(DIST) && mkdir -p $(DIST)/wasm
 	cp -r web/. $(DIST)/
 	cp $(WASM_DIR)/dynlens-core.mjs $(WASM_DIR)/dynlens-core.wasm $(WASM_JS) $(DIST)/wasm/
+	@# the digits set for the isometry tab's trainability grid (its licence and provenance travel with it)
+	mkdir -p $(DIST)/assets/digits && cp assets/digits/digits.csv.gz assets/digits/README $(DIST)/assets/digits/
 	@echo "make dist: $(DIST)/ is a static site; copy it to any web server"
 
 serve: dist

@@ -111,6 +111,42 @@ export default {
       });
     },
 
+    /** Floating-point operations of one trainability cell (dyn_iso_cell_work): the page's estimate before a grid. */
+    isoCellWork({ act = 'tanh', weights = 'gaussian', sb2, width = 32, steps = 300, batch = 32, lr = 0.01, n, d,
+      nClass, depth }) {
+      const a = this.index(this.activations, act, 'activation');
+      const w = this.core._dynw_iso_cell_work(a, orthIndex(this, weights), sb2, width, steps, batch, lr, n, d, nClass,
+        depth);
+      if (!(w > 0)) throw this.error(`trainability cell: no cost for width=${width} depth=${depth} steps=${steps}`, -4);
+      return w;
+    },
+
+    /** Data for the trainability grid from CSV bytes (Uint8Array), gzip-compressed or not, read as the CLI reads
+     * `--data`: the core's gzip decoder (core/gz.h) and CSV parser, features standardised per column. */
+    isoData(bytes) {
+      this.alive();
+      let csv = bytes;
+      if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+        // ISIZE of the last member (the size mod 2^32) sizes the first try; the core refuses past the cap
+        const n = bytes.length;
+        const hint = n >= 4 ? (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0 : 0;
+        const cap = 256 * 1024 * 1024;
+        let size = Math.min(cap, Math.max(1024, hint + 16));
+        for (;;) {
+          const r = this.withBuffers([n, size, 4, 160], ([ip, op, lp, ep]) => {
+            this.u8(ip, n).set(bytes);
+            const s = this.core._dynw_gz_inflate(ip, n, op, size, lp, ep, 160);
+            if (s === -4 && size < cap) return null; // DYN_ERR_SIZE: larger than this buffer
+            if (s !== 0) throw this.error(`gzip: ${this.str(ep) || this.statusString(s)}`, s);
+            return Uint8Array.from(this.u8(op, this.i32(lp, 1)[0]));
+          });
+          if (r) { csv = r; break; }
+          size = Math.min(cap, size * 4);
+        }
+      }
+      return this.csvData(csv, true);
+    },
+
     /** true when worker k of n (1-based) computes cell c: the CLI's --shard rule (core/isometry.h). */
     isoShardOwns(cell, k, n) {
       return this.core._dynw_iso_shard_owns(cell, k, n) === 1;

@@ -1297,11 +1297,18 @@ EMSCRIPTEN_KEEPALIVE int dynw_lrc_optimal_1d(double a, double s2, double eta, do
  *   dynw_iso_gradients                  dyn_iso_gradients: nets x (depth + 1) ratios
  *   dynw_iso_cell                       one trainability cell on a data set given as x (n x d), y (n labels)
  *   dynw_iso_shard_owns                 the rule that splits cells among workers (int)
+ *   dynw_iso_cell_work                  dyn_iso_cell_work: floating-point operations of one cell (double; 0 when
+ *                                       the arguments are invalid), the page's cost estimate before a grid
+ *   dynw_gz_inflate                     core/gz.h: gzip bytes (assets/digits/digits.csv.gz) into a caller buffer,
+ *                                       out_len and the core's message on error; the CLI reads the file the same way
  * Sizes and seeds as everywhere: int sizes, a 64-bit seed as two uint32_t halves. Every function that needs a
  * mean-field object takes the meanfield section's dynw_mf handle (one per activation, created by JS).
  */
 #include <math.h>
 
+#include <string.h>
+
+#include "gz.h"
 #include "isometry.h"
 
 #define DYNW_ISO_THEORY_DOUBLES 12
@@ -1317,6 +1324,9 @@ int dynw_iso_cell(int act, int orth, double sb2, int width, int steps, int batch
                   uint32_t seed_hi, const double *x, const double *y, int n, int d, int n_class, int depth, double sw2,
                   int cell, double *acc);
 int dynw_iso_shard_owns(int cell, int k, int n);
+double dynw_iso_cell_work(int act, int orth, double sb2, int width, int steps, int batch, double lr, int n, int d,
+                          int n_class, int depth);
+int dynw_gz_inflate(const uint8_t *in, int in_len, uint8_t *out, int out_cap, int *out_len, char *err, int err_len);
 
 static dyn_iso_desc iso_desc(int orth, double sw2, double sb2, int width, int depth, int nets, uint32_t lo,
                              uint32_t hi)
@@ -1417,3 +1427,26 @@ EMSCRIPTEN_KEEPALIVE int dynw_iso_cell(int act, int orth, double sb2, int width,
 }
 
 EMSCRIPTEN_KEEPALIVE int dynw_iso_shard_owns(int cell, int k, int n) { return dyn_iso_shard_owns(cell, k, n); }
+
+EMSCRIPTEN_KEEPALIVE double dynw_iso_cell_work(int act, int orth, double sb2, int width, int steps, int batch, double lr,
+                                               int n, int d, int n_class, int depth)
+{
+    if (act < 0 || act >= DYN_ACT_COUNT || n < 1 || d < 1 || n_class < 2) return 0.0;
+    dyn_iso_train_desc t = {(dyn_act)act, orth, width, steps, batch, lr, sb2, 0};
+    dyn_data data = {n, d, NULL, NULL, n_class};
+    return dyn_iso_cell_work(&t, &data, depth);
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_gz_inflate(const uint8_t *in, int in_len, uint8_t *out, int out_cap, int *out_len,
+                                         char *err, int err_len)
+{
+    if (!in || !out || !out_len || !err) return DYN_ERR_NULL;
+    if (in_len < 0 || out_cap < 0 || err_len < 1) return DYN_ERR_SIZE;
+    dyn_gz_info gi;
+    memset(&gi, 0, sizeof gi);
+    dyn_status s = dyn_gz_inflate(in, (size_t)in_len, out, (size_t)out_cap, &gi);
+    *out_len = (int)gi.out_len;
+    strncpy(err, gi.err, (size_t)err_len - 1);
+    err[err_len - 1] = 0;
+    return s;
+}

@@ -1,6 +1,6 @@
 // bench.mjs - WebAssembly timings for `make bench`, printed next to the native ones: the 256x256 xi_c grid in
 // node and in headless Chromium (one worker and all workers), a 128x128 redraw, page load to the first drawn
-// heatmap, and the size of the .wasm.
+// heatmap, the size of the .wasm, the landscape slice and the isometry tab's trainability grid (cells/s).
 //
 //   node tests/browser/bench.mjs --dist dist --cli build/dynlens --out build
 // The native side of each ratio is the same grid computed by the native CLI in the same run (the full native
@@ -241,6 +241,30 @@ try {
     row(`landscape 41x41 slice, chromium 1 worker`, `${pps(lsRes.w1).toFixed(0)} pts/s`, `${(pps(lsRes.w1) / nat).toFixed(2)}x native`);
     row(`landscape 41x41 slice, chromium ${lsRes.cores} workers`, `${pps(lsRes[`w${lsRes.cores}`]).toFixed(0)} pts/s`,
       `${(pps(lsRes[`w${lsRes.cores}`]) / nat).toFixed(2)}x native (1 core)`);
+  }
+
+  // ---- trainability (issue 9): cells per second of the isometry tab's default grid, in the page (its worker pool,
+  // both initialisations) and natively (`dynlens trainability grid` on every core, the same cells)
+  {
+    const TG = ['--act', 'tanh', '--sb2', '0.05', '--depth', '5:60', '--ny', '6', '--sw2', '1:4', '--nx', '9', '--width',
+      '16', '--steps', '150', '--batch', '32', '--lr', '0.03', '--seed', '1'];
+    const nat = [];
+    for (const w of ['gaussian', 'orthogonal']) {
+      nat.push(JSON.parse(execFileSync(CLI, ['trainability', 'grid', ...TG, '--weights', w], {
+        encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })));
+    }
+    const natCps = (nat[0].cells + nat[1].cells) / ((nat[0].ms + nat[1].ms) / 1000);
+    const p = await ctx.newPage();
+    await p.goto(`${server.url}#demo=isometry&act=tanh&sw2=0&sb2=0.05&depth=16&width=32&nets=1&seed=1`);
+    await p.waitForFunction(() => window.dynlensPage && (window.dynlensPage.numbers('train') || {}).state === 'done', null,
+      { timeout: 180000 });
+    const n = await p.evaluate(() => window.dynlensPage.numbers('train'));
+    await p.close();
+    row(`trainability 6x9 grid x 2 inits, native (${nat[0].threads} threads)`, `${natCps.toFixed(2)} cells/s`,
+      'width 16, 150 SGD steps, digits (the isometry tab\'s defaults)');
+    row(`trainability 6x9 grid x 2 inits, chromium ${n.workers} workers`, `${n.cellsPerSec.toFixed(2)} cells/s`,
+      `${(n.cellsPerSec / natCps).toFixed(2)}x native; ${(n.ms / 1000).toFixed(1)} s for ${n.done} cells, ` +
+      `${(n.flops / n.ms / 1e6).toFixed(2)} GFLOP/s`);
   }
 } finally {
   await ctx.close();

@@ -29,7 +29,7 @@ export const DEMOS = [
     name: 'isometry',
     label: 'Dynamical isometry',
     module: './isometry/index.js',
-    figures: ['spectrum', 'gradients'],
+    figures: ['spectrum', 'gradients', 'train'],
   },
   {
     name: 'control',

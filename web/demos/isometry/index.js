@@ -21,6 +21,14 @@ export function schema(names) {
     width: { kind: 'int', min: 16, max: 512, def: 128, what: 'width N' },
     nets: { kind: 'int', min: 1, max: 16, def: 2, what: 'number of random networks' },
     seed: { kind: 'int', min: 1, max: 4294967295, def: 1, what: 'random seed' },
+    // the trainability grid (its sb2 is the network's σb²; the CLI's `trainability grid` flags in brackets)
+    tdepth: { kind: 'range', min: 1, max: 128, def: [5, 60], what: 'trainability depth range [--depth]' },
+    tny: { kind: 'int', min: 2, max: 24, def: 6, what: 'trainability depths (rows) [--ny]' },
+    tsw2: { kind: 'range', min: 0, minOpen: true, max: 1000, def: [1, 4], what: 'trainability σw² range [--sw2]' },
+    tnx: { kind: 'int', min: 2, max: 32, def: 9, what: 'trainability σw² values (columns) [--nx]' },
+    twidth: { kind: 'int', min: 2, max: 128, def: 16, what: 'trainability width [--width]' },
+    tsteps: { kind: 'int', min: 1, max: 5000, def: 150, what: 'SGD steps per cell [--steps]' },
+    tlr: { kind: 'num', min: 0, minOpen: true, max: 100, def: 0.03, what: 'SGD step size [--lr]' },
   };
 }
 
@@ -36,7 +44,7 @@ export async function mount(section, page) {
   const figs = {};
   for (const name of Object.keys(FIGURE_CLASSES)) {
     const host = section.querySelector(`#fig-${name} .fig-host`);
-    figs[name] = new FIGURE_CLASSES[name](engine, host, {});
+    figs[name] = new FIGURE_CLASSES[name](engine, host, { onSelect: (patch) => page.setState(patch) });
   }
   fillSelect($('act'), engine.activations);
   const setState = page.setState;
@@ -55,6 +63,30 @@ export async function mount(section, page) {
       setState({ [k]: v });
     });
   }
+  for (const k of ['tny', 'tnx', 'twidth', 'tsteps', 'tlr']) {
+    on(k, 'change', (e) => {
+      const v = num(e.target);
+      if (!allowed(v, sch[k]) || (sch[k].kind === 'int' && !Number.isInteger(v))) {
+        status(`${sch[k].what}: ${e.target.value} is not allowed (≥ ${sch[k].min}, ≤ ${sch[k].max})`);
+        renderControls(page.state());
+        return;
+      }
+      setState({ [k]: v });
+    });
+  }
+  for (const k of ['tdepth', 'tsw2']) {
+    on(k, 'change', (e) => {
+      const m = /^\s*([^:]+):([^:]+)\s*$/.exec(e.target.value);
+      const v = m ? [Number(m[1]), Number(m[2])] : null;
+      if (!v || !v.every((x) => allowed(x, { ...sch[k], kind: 'num' })) || !(v[0] < v[1]) ||
+        (k === 'tdepth' && !v.every(Number.isInteger))) {
+        status(`${sch[k].what}: ${e.target.value} is not allowed (MIN:MAX, MIN < MAX, in ${sch[k].min}..${sch[k].max})`);
+        renderControls(page.state());
+        return;
+      }
+      setState({ [k]: v });
+    });
+  }
   for (const k of ['depth', 'width', 'nets']) {
     on(k, 'input', (e) => {
       $(`${k}-out`).textContent = `= ${e.target.value}`;
@@ -67,6 +99,8 @@ export async function mount(section, page) {
     $('act').value = state.act;
     for (const k of ['sw2', 'sb2', 'seed', 'depth', 'width', 'nets']) $(k).value = state[k];
     for (const k of ['depth', 'width', 'nets']) $(`${k}-out`).textContent = `= ${state[k]}`;
+    for (const k of ['tny', 'tnx', 'twidth', 'tsteps', 'tlr']) $(k).value = state[k];
+    for (const k of ['tdepth', 'tsw2']) $(k).value = state[k].join(':');
   }
 
   // the line saying whether the selected network is dynamically isometric (the rule is the core's)
@@ -81,7 +115,9 @@ export async function mount(section, page) {
       const say = (w, t) => `${richHTML(`${w} weights: mean λ = χ_1^L = ${fmt(Math.exp(t.log_m1), 4)}, var/mean² = ` +
         `${fmt(t.rel_var, 4)}`)}: ${t.isometric ? '<b>dynamically isometric</b>' : 'not isometric'}`;
       $('verdict').innerHTML = `${richHTML(`σ_w^2 = ${fmt(ga.sw2, 5)}, q^* = ${fmt(ga.q, 4)}, χ_1 = ${fmt(ga.chi1, 5)}.`)} ` +
-        `${say('Gaussian', ga)}; ${say('orthogonal', or)} (isometric: mean within a factor 2 of 1, var/mean² ≤ 0.25).`;
+        `${say('Gaussian', ga)}; ${say('orthogonal', or)} (isometric: mean within a factor 2 of 1, var/mean² ≤ 0.25). ` +
+        `<a id="isometry-signal-link" href="#demo=signal&act=${state.act}&sw2=${Number(ga.sw2.toPrecision(8))}&sb2=` +
+        `${state.sb2}&depth=${Math.max(5, state.depth)}">Show this network on the phase diagram</a>.`;
     } catch (err) {
       if (!err.cancelled) $('verdict').textContent = `Error: ${err.message}`;
     }

@@ -161,6 +161,9 @@ export async function mount(section, page) {
     }
     $('seed').value = state.seed;
     $('dlog').checked = state.dlog === '1';
+    // the same network in the isometry tab (its keys act, sw2, sb2 mean the same there; its depth stops at 200)
+    $('sel-isometry').href = `#demo=isometry&act=${state.act}&sw2=${formatValue(state.sw2, sch.sw2)}` +
+      `&sb2=${formatValue(state.sb2, sch.sb2)}&depth=${Math.min(200, state.depth)}`;
   }
 
   // ---- the selected network ------------------------------------------------------------------------------
