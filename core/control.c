@@ -760,9 +760,9 @@ double dyn_ctl_layer_hamiltonian(const dyn_ctl *c, const double *theta_t, const 
                                  const double *vv, const double *q, int m, double rho, double *g, double *scratch,
                                  size_t scratch_len)
 {
-    if (!c || !theta_t || !x || !p || !scratch || m < 1 || bad(rho) || rho < 0.0) return NAN;
-    if (rho > 0.0 && (!vv || !q)) return NAN;
-    if (scratch_len < dyn_ctl_scratch_doubles(c)) return NAN;
+    if (!c || !theta_t || !x || !p || !scratch || m < 1 || bad(rho) || rho < 0.0) return (double)NAN;
+    if (rho > 0.0 && (!vv || !q)) return (double)NAN;
+    if (scratch_len < dyn_ctl_scratch_doubles(c)) return (double)NAN;
     const int d = c->d.width, k = c->k;
     const double inv = 1.0 / m;
     carve s = carve_scratch(c, scratch);
@@ -1007,7 +1007,7 @@ dyn_status dyn_ctl_train_step(dyn_ctl_train *t, const dyn_data *data, dyn_ctl_re
     double loss;
     st = dyn_ctl_backward(c, t->theta, t->xs, t->y, m, t->ps, S, t->hamil, t->grad, &loss, scratch, sd);
     if (st == DYN_ERR_NAN || bad(loss)) {
-        if (rep) rep->loss = rep->obj = NAN;
+        if (rep) rep->loss = rep->obj = (double)NAN;
         return DYN_ERR_NAN;
     }
     if (st) return st;
