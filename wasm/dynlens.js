@@ -21,6 +21,7 @@ import colormap from './dynlens-colormap.js';
 import meanfield from './dynlens-meanfield.js';
 import landscape from './dynlens-landscape.js';
 import posterior from './dynlens-posterior.js';
+import control from './dynlens-control.js';
 
 /** The core modules this build exposes, one descriptor per wasm/dynlens-<module>.js (one per dynw.c section). */
 export const MODULES = [
@@ -29,6 +30,7 @@ export const MODULES = [
   meanfield,
   landscape,
   posterior,
+  control,
 ];
 
 export class DynlensError extends Error {
