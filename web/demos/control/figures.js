@@ -3,7 +3,7 @@
 // MSA and E-MSA; perturbation growth over depth) and the problem and runs they share. A problem (data, network,
 // initial controls) is made in the page by the core; each method's run is one call in a worker, cached per engine,
 // so figures shown together, or one figure embedded alone, train once.
-import { fmt } from '../../draw.js';
+import { drawRich, drawTicks, fmt, font, INK, niceTicks } from '../../draw.js';
 import { colourGrid, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
@@ -177,6 +177,35 @@ class PointsHeatmap extends Heatmap {
       return;
     }
     super.drawOverlay(ctx, o);
+  }
+}
+
+// A Heatmap whose axes are whole numbers (layers, units): integer ticks only, spaced to fit.
+class IntHeatmap extends Heatmap {
+  drawAxes(ctx, r, d) {
+    ctx.fillStyle = INK;
+    ctx.strokeStyle = '#444';
+    ctx.font = font(12);
+    const ints = (a, b, n) => {
+      const step = Math.max(1, Math.ceil(niceTicks(a, b, n).reduce((s, v, i, t) => (i ? t[i] - t[i - 1] : s), 1)));
+      const out = [];
+      for (let v = Math.ceil(a / step) * step; v <= b; v += step) out.push(v);
+      return out;
+    };
+    drawTicks(ctx, 'x', ints(d.x[0], d.x[1], Math.max(3, Math.floor(r.w / 60))), {
+      at: (v) => this.toX(v), lo: r.x, hi: r.x + r.w, slack: 0.5, across: [r.y + r.h, r.y + r.h + 5], labelAt: r.y + r.h + 7,
+      label: (v) => String(v),
+    });
+    drawTicks(ctx, 'y', ints(d.y[0], d.y[1], Math.max(2, Math.floor(r.h / 40))), {
+      at: (v) => this.toY(v), lo: r.y, hi: r.y + r.h, slack: 0.5, across: [r.x - 5, r.x], labelAt: r.x - 7,
+      label: (v) => String(v),
+    });
+    drawRich(ctx, d.xLabel, r.x + r.w / 2, r.y + r.h + 42, 15, 'center');
+    ctx.save();
+    ctx.translate(r.x - 46, r.y + r.h / 2);
+    ctx.rotate(-Math.PI / 2);
+    drawRich(ctx, d.yLabel, 0, 0, 15, 'center');
+    ctx.restore();
   }
 }
 
@@ -421,7 +450,9 @@ export class FlowFigure {
     const mmax = Math.max(...f.margin);
     const out = [];
     out.push(`${METHOD_LABEL[st.show]} on ${st.data} with width ${f.d}, ${T} layers, δ = ${st.delta}: training accuracy ` +
-      `${pct(acc)}, test ${pct(tacc)}.`);
+      `${pct(acc)}, test ${pct(tacc)}. Dots: the ${f.n} training examples carried to layer ${l}, dark blue class 0, ` +
+      `dark red class 1${f.prob.train.nClass > 2 ? ' (and darker shades of the region colours for the other classes)' : ''}; ` +
+      `the ring: example ${Math.min(st.ex, f.n - 1)}, followed in the states and costates figure.`);
     if (f.d === 2) {
       const folds = [];
       f.det.forEach((d, t) => {
@@ -441,7 +472,7 @@ export class FlowFigure {
         }
       } else if (folds.length) {
         const worst = folds.reduce((a, b) => (b[1] > a[1] ? b : a));
-        out.push(`${folds.length} of ${T} steps fold the pictured plane (det ∂F_t/∂x ≤ 0 somewhere; the most: step ` +
+        out.push(`${folds.length} of ${T} step${T > 1 ? 's' : ''} ${folds.length === 1 ? 'folds' : 'fold'} the pictured plane (det ∂F_t/∂x ≤ 0 somewhere; the most: step ` +
           `${worst[0]}, on ${pct(worst[1])} of it), and ${bad.length} have a margin ≥ 1 (largest ${fmt(mmax, 3)}): the ` +
           'discrete net is not the flow of an ODE there, whose trajectories can never cross.');
       } else {
@@ -494,9 +525,9 @@ export class CostatesFigure {
   constructor(engine, el) {
     const box = setupFigure(this, engine, el, 'ctl-costates');
     const row = pair(box);
-    this.hs = new Heatmap(subBox(row), { label: 'states x_t of one example, layer by unit', aspect: 0.75,
+    this.hs = new IntHeatmap(subBox(row), { label: 'states x_t of one example, layer by unit', aspect: 0.75,
       idleText: 'Move over the map to read x_t.' });
-    this.hp = new Heatmap(subBox(row), { label: 'costates p_t of one example, layer by unit', aspect: 0.75,
+    this.hp = new IntHeatmap(subBox(row), { label: 'costates p_t of one example, layer by unit', aspect: 0.75,
       idleText: 'Move over the map to read p_t.' });
     this.text = explainBox(box);
     this.fb = null;
@@ -547,7 +578,7 @@ export class CostatesFigure {
     const norm = (v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
     this.text.textContent = `Example ${ex} (input (${inp}), ${data.nClass ? `class ${y}` : `target ${fmt(y, 4)}`}) with ` +
       `${METHOD_LABEL[st.show]}'s controls. The states run forward from the embedded input; the costates start at ` +
-      `p_T = −∇Φ(x_T) (|p_T| = ${fmt(norm(pT), 3)}) and run backward by p_t = ∇_x[p_{t+1} · F_t(x_t)] to |p_0| = ` +
+      `p_T = −∇Φ(x_T) (|p_T| = ${fmt(norm(pT), 3)}) and run backward by p_t = ∇ₓ[p_(t+1) · F_t(x_t)] to |p_0| = ` +
       `${fmt(norm(p0), 3)}: this is backpropagation, and p_t is minus the gradient of this example's loss with respect ` +
       `to its state x_t. Pick another example with the “Example” box or by clicking a point in the flow.`;
   }
@@ -586,7 +617,7 @@ export class HamiltonianFigure {
     const box = setupFigure(this, engine, el, 'ctl-hamiltonian');
     const row = pair(box);
     this.plot = new Plot(subBox(row), { label: 'Hamiltonian of every layer', aspect: 0.75 });
-    this.hm = new Heatmap(subBox(row), { label: 'norm of the Hamiltonian gradient per layer over training', aspect: 0.75,
+    this.hm = new IntHeatmap(subBox(row), { label: 'norm of the Hamiltonian gradient per layer over training', aspect: 0.75,
       idleText: 'Move over the map to read |∇θ H_t|.' });
     this.text = explainBox(box);
     this.fb = null;
@@ -647,11 +678,11 @@ export class HamiltonianFigure {
     const r = f.r;
     const out = [];
     const rel = f.gradMax > 0 ? f.gradHDiff / f.gradMax : 0;
-    out.push(`Check, computed by the core at these controls on the ${f.n} training points: the largest difference between ` +
-      `backpropagation's dJ/dθ_t and −∇_θ H_t is ${fmt(f.gradHDiff, 2)} (the gradient's largest entry is ` +
-      `${fmt(f.gradMax, 3)}${rel > 0 ? `, relative ${fmt(rel, 2)}` : ''}), and a central finite difference of J agrees ` +
-      `with dJ/dθ to ${fmt(f.fdRel, 2)} (relative) at the largest entry of each of ${f.fdCount} blocks: the gradient ` +
-      'is minus the gradient of the layer Hamiltonians.');
+    out.push(`Check, computed by the core at these controls on the ${f.n} training points: dJ/dθ_t from the costates and ` +
+      `−∇θH_t from the layer Hamiltonians differ by at most ${fmt(f.gradHDiff, 2)} (the gradient's largest entry is ` +
+      `${fmt(f.gradMax, 3)}${rel > 0 ? `, relative ${fmt(rel, 2)}` : ''}); independently of both, a central finite ` +
+      `difference of the loss J agrees with dJ/dθ to ${fmt(f.fdRel, 2)} (relative) at the largest entry of each of ` +
+      `${f.fdCount} blocks (${f.fdCount - 1} layers and the read-out). So the gradient is minus the gradient of the layer Hamiltonians.`);
     const n = r.done;
     if (n >= 1) {
       const T = f.T;
@@ -769,20 +800,25 @@ export class CurvesFigure {
       kmax = Math.max(kmax, n + 1);
       const color = METHOD_COLOR[run.method];
       const name = METHOD_LABEL[run.method];
-      si.push({ type: 'line', xs: ks, ys: lt, color, width: 2, label: `${name}, training` });
-      si.push({ type: 'line', xs: ks, ys: lv, color, width: 1.3, dash: [5, 3], label: `${name}, test` });
-      stt.push({ type: 'line', xs: ms, ys: lt, color, width: 2, label: `${name}, training` });
-      stt.push({ type: 'line', xs: ms, ys: lv, color, width: 1.3, dash: [5, 3], label: `${name}, test` });
+      si.push({ type: 'line', xs: ks, ys: lt, color, width: 2, label: name });
+      si.push({ type: 'line', xs: ks, ys: lv, color, width: 1.3, dash: [5, 3] });
+      stt.push({ type: 'line', xs: ms, ys: lt, color, width: 2, label: name });
+      stt.push({ type: 'line', xs: ms, ys: lv, color, width: 1.3, dash: [5, 3] });
       if (r.diverged) {
         si.push({ type: 'vline', x: Math.log10(r.divergedAt + 1), color, dash: [2, 3], label: `${name} diverged` });
       }
     }
     if (!(ymax > 0)) { ymin = 0.01; ymax = 1; }
-    const y = { min: ymin / 1.5, max: ymax * 1.5, log: true, label: 'mean loss' };
+    // One legend entry per method, and what solid and dashed mean.
+    const keys = [{ type: 'line', xs: [], ys: [], color: '#777', width: 2, label: 'training set' },
+      { type: 'line', xs: [], ys: [], color: '#777', width: 1.3, dash: [5, 3], label: 'test set' }];
+    si.push(...keys);
+    stt.push(...keys);
+    const y = { min: ymin / 1.5, max: ymax * 3, log: true, label: 'mean loss' };
     this.pi.set({ title: 'Loss against iteration (GD, Adam) or sweep (MSA, E-MSA)',
-      x: { min: 0, max: Math.log10(kmax), label: 'log₁₀(iteration + 1)' }, y, series: si, legendPos: 'bottom' });
+      x: { min: 0, max: Math.log10(kmax), label: 'log₁₀(iteration + 1)' }, y, series: si, legendPos: 'top' });
     this.pt.set({ title: 'Loss against time spent in the training step', x: { min: 0, max: tmax * 1.02, label: 'time (ms, in a worker)' },
-      y, series: stt, legendPos: 'bottom' });
+      y, series: stt, legendPos: 'top' });
     this.text.textContent = done.length ? this.words() : 'Training…';
   }
 
@@ -907,13 +943,13 @@ export class StabilityFigure {
       title: `Perturbation growth at random initialisation · width ${st.pwidth}, δ = ${st.delta}, σ_w^2 = ${st.sw2}, σ_b^2 = ${st.sb2}, ${st.act}`,
       x: { min: 0, max: f.L, label: 'layer l' },
       y: { min: lo / 1.5, max: hi * 1.5, log: true, label: '|v_l| / |v_0|' },
-      series, legendPos: 'top',
+      series, legendPos: 'bottom',
     });
     const rate = (g) => Math.pow(g[f.L], 1 / f.L);
-    const parts = ARCHS.map((a) => `${ARCH_LABEL[a]} ×${fmt(f.curves[a][f.L], 3)} (×${fmt(rate(f.curves[a]), 4)} per layer)`);
-    const out = [`Over ${f.L} layers an infinitesimal perturbation v_0 of the inputs grows by ${parts.join(', ')}.`];
+    const parts = ARCHS.map((a) => `×${fmt(f.curves[a][f.L], 3)} in the ${ARCH_LABEL[a]} net (×${fmt(rate(f.curves[a]), 4)} per layer)`);
+    const out = [`Over ${f.L} layers an infinitesimal perturbation v_0 of the inputs changes by ${parts.join(', ')}.`];
     if (Number.isFinite(chi1)) {
-      out.push(`For comparison, a non-residual ${st.act} net h_l = φ(W h_{l−1} + b) with the same σ_w^2 and σ_b^2 has ` +
+      out.push(`For comparison, a non-residual ${st.act} net h_l = φ(W h_(l−1) + b) with the same σw² and σb² has ` +
         `χ1 = ${fmt(chi1, 4)} (${f.mf.phase}; the signal-propagation demo), so its perturbations change by √χ1 = ` +
         `×${fmt(Math.sqrt(chi1), 4)} per layer (dashed). A residual step x + δ φ(Wx + b) has the Jacobian I + δ D W, ` +
         'which stays near the identity for small δ.');

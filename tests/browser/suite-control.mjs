@@ -1,0 +1,202 @@
+// suite-control.mjs - the training-as-optimal-control demo in headless Chromium: every figure drawn, the words
+// under them, the layer slider and play button, the URL round trip, fig= embedding, a refused setting explained by
+// the core, the phone layout, and the page's numbers (states, costates, losses) against the native core.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { reopenLink, runSuite } from './harness.mjs';
+
+const FIGS = ['flow', 'curves', 'costates', 'hamiltonian', 'stability'];
+
+// A small problem the CLI and the page both run quickly: moons, width 3, 6 layers, 3 E-MSA sweeps.
+const SMALL = { data: 'moons', n: 60, noise: 0.1, dseed: 2, width: 3, layers: 6, delta: 0.3, sw2: 1, sb2: 0.05,
+  seed: 3, iters: 20, sweeps: 3, show: 'emsa' };
+const hashOf = (o) => Object.entries(o).map(([k, v]) => `${k}=${v}`).join('&');
+
+// How many of a figure's visible canvases show a picture (more than 20 distinct colours in a sample).
+async function canvasesDrawn(page, fig) {
+  return page.evaluate((f) => {
+    const cs = [...document.querySelectorAll(`#fig-${f} canvas`)].filter((c) => c.offsetParent);
+    const drawn = cs.filter((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let q = 0; q < d.length; q += 4 * 37) seen.add((d[q] << 16) | (d[q + 1] << 8) | d[q + 2]);
+      return seen.size > 20;
+    });
+    return { n: cs.length, drawn: drawn.length };
+  }, fig);
+}
+
+await runSuite('control', {
+  page: async (t) => {
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const t0 = Date.now();
+    await page.goto(`${t.url}#demo=control`);
+    await t.idle(page, 120000);
+    console.log(`# default view trained and drawn in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    for (const f of FIGS) {
+      const { n, drawn } = await canvasesDrawn(page, f);
+      t.ok(n > 0 && drawn === n, `figure ${f} is drawn`, `${drawn} of ${n} canvases show a picture`);
+    }
+    // Every figure has words computed from its numbers; the errors lines stay hidden.
+    const texts = await page.evaluate(() => [...document.querySelectorAll('#demo-control .fig .explain')].map((p) => p.textContent));
+    t.ok(texts.length === FIGS.length && texts.every((s) => s.length > 80), 'every figure explains itself', JSON.stringify(texts.map((s) => s.length)));
+    const errs = await page.evaluate(() => [...document.querySelectorAll('#demo-control .fig-error')].filter((e) => !e.hidden).map((e) => e.textContent));
+    t.ok(!errs.length, 'no figure shows an error', errs.join(' | '));
+    // The default run trains: every method ends below where it started, except that MSA may fail, and then says so.
+    const runs = await page.evaluate(() => window.dynlensPage.ctlRuns());
+    for (const r of runs.runs) {
+      const L = r.loss;
+      const fell = L[L.length - 1] < L[0];
+      if (r.method === 'msa') {
+        const words = texts[1];
+        t.ok(fell || /did not converge|diverged/.test(words), 'MSA learns, or the page says it did not', words.slice(0, 300));
+      } else t.ok(fell, `the default ${r.method} run trains`, `${L[0]} -> ${L[L.length - 1]}`);
+    }
+    t.ok(/dJ\/dθ_t and −∇_θ H_t is (0|[0-9.e−-]+)/.test(texts[3]), 'the gradient check is shown', texts[3].slice(0, 200));
+    const hn = await page.evaluate(() => window.dynlensPage.numbers('hamiltonian'));
+    t.ok(hn.gradHDiff <= 1e-12 * Math.max(1, hn.gradMax) && hn.fdRel < 1e-5, 'dJ/dθ = −∇H and finite differences agree',
+      JSON.stringify({ gradHDiff: hn.gradHDiff, gradMax: hn.gradMax, fdRel: hn.fdRel }));
+    await t.shot(page, 'control.png', { fullPage: false });
+    await t.shot(page, 'control-full.png', { fullPage: true });
+    for (const f of FIGS) await page.locator(`#fig-${f}`).screenshot({ path: join(t.OUT, `control-fig-${f}.png`) });
+
+    // The layer slider and play: the flow shows the layer of the URL, and play walks to the output.
+    await page.evaluate(() => window.dynlensPage.setState({ layer: 4 }));
+    await t.idle(page);
+    let fl = await page.evaluate(() => window.dynlensPage.numbers('flow'));
+    t.ok(fl.layer === 4 && /layer=4/.test(page.url()), 'the layer slider state is in the URL', `${fl.layer} ${page.url()}`);
+    await page.click('#fig-flow .ctl-play');
+    await page.waitForFunction(() => window.dynlensPage.numbers('flow').layer === window.dynlensPage.numbers('flow').T, null, { timeout: 20000 });
+    fl = await page.evaluate(() => window.dynlensPage.numbers('flow'));
+    t.ok(fl.layer === fl.T, 'play animates the points to the output layer', `${fl.layer} / ${fl.T}`);
+    await page.focus('#fig-flow .ctl-layer');
+    await page.keyboard.press('ArrowLeft');
+    await t.idle(page);
+    fl = await page.evaluate(() => window.dynlensPage.numbers('flow'));
+    t.ok(fl.layer === fl.T - 1, 'the layer slider works from the keyboard', String(fl.layer));
+
+    // A refused setting: the core's reason is shown (Hamiltonian layers need an even width).
+    await page.evaluate(() => window.dynlensPage.setState({ arch: 'hamiltonian', width: 3 }));
+    await t.idle(page);
+    const why = await page.evaluate(() => document.querySelector('#fig-flow .fig-error').textContent);
+    t.ok(/even/.test(why), 'a refused network shows the core’s reason', why);
+
+    // Phone: figure first.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${t.url}#demo=control`);
+    await t.idle(page, 120000);
+    const order = await page.evaluate(() => {
+      const f = document.querySelector('#fig-flow').getBoundingClientRect().top;
+      const c = document.querySelector('#control-controls').getBoundingClientRect().top;
+      const wide = [...document.querySelectorAll('#demo-control canvas')].filter((x) => x.offsetParent)
+        .map((x) => x.getBoundingClientRect().right).filter((r) => r > window.innerWidth + 1);
+      return { f, c, wide: wide.length };
+    });
+    t.ok(order.f < order.c, 'on a phone the figures come before the settings', JSON.stringify(order));
+    t.ok(order.wide === 0, 'no canvas runs off a phone screen', JSON.stringify(order));
+    await t.shot(page, 'control-phone.png');
+    await page.evaluate(() => document.querySelector('#fig-curves').scrollIntoView());
+    await t.shot(page, 'control-phone-curves.png');
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
+    t.ok(!t.foreign.length, 'no request left loopback', t.foreign.join(' '));
+    await page.close();
+  },
+
+  link: async (t) => {
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.goto(`${t.url}#demo=control&${hashOf(SMALL)}&layer=2&ex=5`);
+    await t.idle(page, 120000);
+    const r = await reopenLink(t.context, page, 'costates');
+    t.ok(JSON.stringify(r.before.state) === JSON.stringify(r.after.state), 'the link restores the state', r.link);
+    t.ok(JSON.stringify(r.before.numbers) === JSON.stringify(r.after.numbers), 'the link redraws the same numbers');
+    t.ok(!r.errors.length, 'no console errors on the reopened link', r.errors.join(' | '));
+    await r.page.close();
+    // fig= shows one figure alone
+    const one = await t.context.newPage();
+    await one.setViewportSize({ width: 800, height: 700 });
+    await one.goto(`${t.url}#demo=control&${hashOf(SMALL)}&fig=stability`);
+    await t.idle(one, 120000);
+    const vis = await one.evaluate(() => [...document.querySelectorAll('.fig')].filter((f) => f.offsetParent).map((f) => f.dataset.fig));
+    t.ok(vis.length === 1 && vis[0] === 'stability', 'fig= shows one figure', vis.join());
+    await t.shot(one, 'control-embed-stability.png');
+    // a bad value is replaced by its default with a notice
+    await one.goto(`${t.url}#demo=control&width=0&fig=`);
+    await t.idle(one, 120000);
+    const notice = await one.evaluate(() => document.getElementById('notice-text').textContent);
+    t.ok(/width/.test(notice), 'a bad link value is named in a notice', notice);
+    await one.close();
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
+    await page.close();
+  },
+
+  native: async (t) => {
+    // The page's numbers against the native core: the CLI's `control train` when it is built, else a small C check.
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.goto(`${t.url}#demo=control&${hashOf(SMALL)}`);
+    await t.idle(page, 120000);
+    const runs = (await page.evaluate(() => window.dynlensPage.ctlRuns())).runs;
+    const em = runs.find((r) => r.method === 'emsa');
+    const cs = await page.evaluate(() => window.dynlensPage.numbers('costates'));
+    const hasCli = existsSync(t.CLI) && (() => {
+      try {
+        execFileSync(t.CLI, ['control', '--help'], { stdio: 'ignore' });
+        return true;
+      } catch (e) {
+        return false;
+      }
+    })();
+    if (!hasCli) {
+      t.ok(false, 'the native CLI has `dynlens control train`', t.CLI);
+      await page.close();
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'dynlens-ctl-'));
+    try {
+      const args = ['control', 'train', '--data', SMALL.data, '--n', String(SMALL.n), '--noise', String(SMALL.noise),
+        '--data-seed', String(SMALL.dseed), '--width', String(SMALL.width), '--layers', String(SMALL.layers),
+        '--delta', String(SMALL.delta), '--act', 'tanh', '--arch', 'plain', '--method', 'emsa',
+        '--iters', String(SMALL.sweeps), '--sw2', String(SMALL.sw2), '--sb2', String(SMALL.sb2),
+        '--seed', String(SMALL.seed), '--out', dir];
+      const js = t.cli(args);
+      const dl = t.numDiff(em.loss[em.done], js.train_loss);
+      const dt = t.numDiff(em.testLoss[em.done], js.test_loss);
+      console.log(`# E-MSA after ${SMALL.sweeps} sweeps: page train ${em.loss[em.done]} test ${em.testLoss[em.done]}; ` +
+        `CLI train ${js.train_loss} test ${js.test_loss}; relative differences ${dl.toExponential(2)}, ${dt.toExponential(2)}`);
+      t.ok(dl < 1e-9 && dt < 1e-9, 'E-MSA train and test loss agree with the CLI', `${dl} ${dt}`);
+      const npy = (name) => {
+        const b = readFileSync(join(dir, name));
+        const hl = b.readUInt16LE(8);
+        const off = 10 + hl;
+        return new Float64Array(b.buffer.slice(b.byteOffset + off, b.byteOffset + b.length));
+      };
+      const states = npy('states.npy');
+      const costates = npy('costates.npy');
+      const md = (a, b) => {
+        if (a.length !== b.length) return Infinity;
+        let m = 0;
+        let s = 0;
+        for (let i = 0; i < a.length; i++) {
+          m = Math.max(m, Math.abs(a[i] - b[i]));
+          s = Math.max(s, Math.abs(b[i]));
+        }
+        return m / Math.max(s, 1e-300);
+      };
+      const ds = md(Float64Array.from(cs.allStates), states);
+      const dc = md(Float64Array.from(cs.allCostates), costates);
+      console.log(`# states: ${states.length} values, max difference / max |x| = ${ds.toExponential(2)}; costates: ` +
+        `${dc.toExponential(2)}`);
+      t.ok(ds < 1e-9, 'states agree with the CLI’s states.npy', String(ds));
+      t.ok(dc < 1e-9, 'costates agree with the CLI’s costates.npy', String(dc));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
+    await page.close();
+  },
+});
