@@ -13,7 +13,8 @@ all: native
 # Debian packages the build needs: "command-or-file:package" pairs. As root they are installed with apt-get;
 # otherwise the exact command is printed and make stops.
 DEB_NEEDS := cmake:cmake gcc:gcc /usr/include/stb/stb_image_write.h:libstb-dev \
-	/usr/include/cglm/cglm.h:libcglm-dev /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core
+	/usr/include/cglm/cglm.h:libcglm-dev /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
+	/usr/lib/python3/dist-packages/numpy/__init__.py:python3-numpy
 
 deps:
 	@missing=""; for need in $(DEB_NEEDS); do \
@@ -52,6 +53,9 @@ test-asan: deps
 # every native benchmark program (tests/bench/*.c), then the WebAssembly timings (bench-web)
 bench: native
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b ==" && "$$b" || true; done
+	@echo "== tests/bench/control_peer.py (the numpy/scipy way, for bench_control's ratios) =="
+	@/usr/bin/python3 tests/bench/control_peer.py 2>/dev/null || \
+	  echo "skipped: needs python3-numpy and python3-scipy (apt-get install python3-numpy python3-scipy)"
 	@$(MAKE) --no-print-directory bench-web
 
 clean:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lbfgs.h"
+#include "quad.h"
 
 static int bad(double x) { return isnan(x) || isinf(x); }
 static double sq(double x) { return x * x; }
@@ -88,7 +89,7 @@ size_t dyn_ctl_scratch_doubles(const dyn_ctl *c)
 {
     if (!c) return 0;
     uint64_t d = (uint64_t)c->d.width, k = (uint64_t)c->k;
-    return bytes_or_0((14 * d + 2 * k * k + (uint64_t)c->n_out * (d + 3) + 8) * sizeof(double)) / sizeof(double);
+    return bytes_or_0((18 * d + 2 * k * k + (uint64_t)c->n_out * (d + 3) + 8) * sizeof(double)) / sizeof(double);
 }
 
 dyn_status dyn_ctl_init_params(const dyn_ctl *c, double sw2, double sb2, uint64_t seed, double *theta, size_t theta_len)
@@ -133,12 +134,39 @@ static lay layer_of(const dyn_ctl *c, const double *th, double *buf)
     return L;
 }
 
-/* Per-example intermediate values of one step: a1 (k) and a2 (k, hamiltonian only). */
-static void step_one(const dyn_ctl *c, lay L, const double *x, double *xn, double *a1, double *a2)
+/* Per-example intermediate values of one step: the pre-activations a1 (k) and a2 (k, hamiltonian only) and,
+ * when asked, phi' (g1, g2) and phi'' (h1, h2) at them: computed once, read by every derivative below (the
+ * activation calls are most of the cost). */
+typedef struct pre {
+    double *a1, *a2, *g1, *g2, *h1, *h2;
+} pre;
+
+static pre pre_of(double *buf, int k) /* buf: 6 k doubles */
+{
+    return (pre){buf, buf + k, buf + 2 * k, buf + 3 * k, buf + 4 * k, buf + 5 * k};
+}
+
+/* der: 0 nothing more, 1 phi', 2 phi' and phi'' */
+static void derive(const dyn_ctl *c, const pre *q, int der)
+{
+    const int k = c->k, two = c->d.arch == DYN_CTL_HAMILTONIAN;
+    const dyn_act act = c->d.act;
+    for (int i = 0; der && i < k; i++) {
+        q->g1[i] = dyn_act_dphi(act, q->a1[i]);
+        if (two) q->g2[i] = dyn_act_dphi(act, q->a2[i]);
+        if (der == 2) {
+            q->h1[i] = dyn_act_d2phi(act, q->a1[i]);
+            if (two) q->h2[i] = dyn_act_d2phi(act, q->a2[i]);
+        }
+    }
+}
+
+static void step_one(const dyn_ctl *c, lay L, const double *x, double *xn, const pre *q, int der)
 {
     const int k = c->k;
     const double dl = c->d.delta;
     const dyn_act act = c->d.act;
+    double *a1 = q->a1, *a2 = q->a2;
     if (c->d.arch != DYN_CTL_HAMILTONIAN) {
         for (int i = 0; i < k; i++) {
             double s = L.b[i];
@@ -147,6 +175,7 @@ static void step_one(const dyn_ctl *c, lay L, const double *x, double *xn, doubl
             a1[i] = s;
             xn[i] = x[i] + dl * dyn_act_phi(act, s);
         }
+        derive(c, q, der);
         return;
     }
     const double *y = x, *z = x + k;
@@ -162,19 +191,20 @@ static void step_one(const dyn_ctl *c, lay L, const double *x, double *xn, doubl
     for (int i = 0; i < k; i++)
         for (int j = 0; j < k; j++) a2[j] += L.M[(size_t)i * k + j] * yn[i];
     for (int j = 0; j < k; j++) zn[j] = z[j] - dl * dyn_act_phi(act, a2[j]);
+    derive(c, q, der);
 }
 
-/* gx = grad_x (w . F(x)) (may be NULL), and G += s grad_M (w . F), gb += s grad_b (w . F), given step_one's a1, a2
- * and xn. tmp: 2 k doubles. */
-static void vjp_one(const dyn_ctl *c, lay L, const double *x, const double *xn, const double *a1, const double *a2,
-                    const double *w, double *gx, double *G, double *gb, double s, double *tmp)
+/* gx = grad_x (w . F(x)) (may be NULL), and G += s grad_M (w . F), gb += s grad_b (w . F), given step_one's xn and
+ * phi' (der >= 1). tmp: 2 k doubles. */
+static void vjp_one(const dyn_ctl *c, lay L, const double *x, const double *xn, const pre *q, const double *w,
+                    double *gx, double *G, double *gb, double s, double *tmp)
 {
     const int k = c->k;
     const double dl = c->d.delta;
-    const dyn_act act = c->d.act;
+    const double *g1 = q->g1, *g2 = q->g2;
     double *u1 = tmp, *u2 = tmp + k;
     if (c->d.arch != DYN_CTL_HAMILTONIAN) {
-        for (int i = 0; i < k; i++) u1[i] = dl * dyn_act_dphi(act, a1[i]) * w[i];
+        for (int i = 0; i < k; i++) u1[i] = dl * g1[i] * w[i];
         if (gx) {
             for (int j = 0; j < k; j++) gx[j] = w[j];
             for (int i = 0; i < k; i++) {
@@ -191,13 +221,13 @@ static void vjp_one(const dyn_ctl *c, lay L, const double *x, const double *xn, 
         return;
     }
     const double *z = x + k, *yn = xn, *wy = w, *wz = w + k;
-    for (int j = 0; j < k; j++) u2[j] = -dl * dyn_act_dphi(act, a2[j]) * wz[j];
+    for (int j = 0; j < k; j++) u2[j] = -dl * g2[j] * wz[j];
     for (int i = 0; i < k; i++) { /* py = wy + K u2, then u1 = delta phi'(a1) py */
         double py = wy[i];
         const double *row = L.M + (size_t)i * k;
         for (int j = 0; j < k; j++) py += row[j] * u2[j];
         if (gx) gx[i] = py;
-        u1[i] = dl * dyn_act_dphi(act, a1[i]) * py;
+        u1[i] = dl * g1[i] * py;
     }
     if (gx) {
         for (int j = 0; j < k; j++) gx[k + j] = wz[j];
@@ -213,20 +243,18 @@ static void vjp_one(const dyn_ctl *c, lay L, const double *x, const double *xn, 
     for (int j = 0; j < k; j++) gb[j] += s * (u1[j] + u2[j]);
 }
 
-/* dF/dx e (out, d values): the step's Jacobian applied to e. tmp: 2 k doubles. */
-static void jvp_one(const dyn_ctl *c, lay L, const double *a1, const double *a2, const double *e, double *out,
-                    double *tmp)
+/* dF/dx e (out, d values): the step's Jacobian applied to e, given phi' (der >= 1). */
+static void jvp_one(const dyn_ctl *c, lay L, const pre *q, const double *e, double *out)
 {
     const int k = c->k;
     const double dl = c->d.delta;
-    const dyn_act act = c->d.act;
-    (void)tmp;
+    const double *g1 = q->g1, *g2 = q->g2;
     if (c->d.arch != DYN_CTL_HAMILTONIAN) {
         for (int i = 0; i < k; i++) {
             double s = 0.0;
             const double *row = L.M + (size_t)i * k;
             for (int j = 0; j < k; j++) s += row[j] * e[j];
-            out[i] = e[i] + dl * dyn_act_dphi(act, a1[i]) * s;
+            out[i] = e[i] + dl * g1[i] * s;
         }
         return;
     }
@@ -236,24 +264,23 @@ static void jvp_one(const dyn_ctl *c, lay L, const double *a1, const double *a2,
         double s = 0.0;
         const double *row = L.M + (size_t)i * k;
         for (int j = 0; j < k; j++) s += row[j] * ez[j];
-        dy[i] = ey[i] + dl * dyn_act_dphi(act, a1[i]) * s;
+        dy[i] = ey[i] + dl * g1[i] * s;
     }
     for (int j = 0; j < k; j++) {
         double s = 0.0;
         for (int i = 0; i < k; i++) s += L.M[(size_t)i * k + j] * dy[i];
-        dz[j] = ez[j] - dl * dyn_act_dphi(act, a2[j]) * s;
+        dz[j] = ez[j] - dl * g2[j] * s;
     }
 }
 
 /* G += s grad_M (w . dF/dx(x) e), gb += s grad_b (the same): reverse mode over the tangent map, for E-MSA's
  * costate penalty (grad_theta of e . grad_x (w . F) = w . J e). tmp: 6 k doubles. */
-static void jvp_vjp_one(const dyn_ctl *c, lay L, const double *x, const double *xn, const double *a1,
-                        const double *a2, const double *e, const double *w, double *G, double *gb, double s,
-                        double *tmp)
+static void jvp_vjp_one(const dyn_ctl *c, lay L, const double *x, const double *xn, const pre *q, const double *e,
+                        const double *w, double *G, double *gb, double s, double *tmp)
 {
     const int k = c->k;
     const double dl = c->d.delta;
-    const dyn_act act = c->d.act;
+    const double *g1 = q->g1, *g2 = q->g2, *h1 = q->h1, *h2 = q->h2;
     if (c->d.arch != DYN_CTL_HAMILTONIAN) {
         /* S = w . (e + delta phi'(a) (M e)): dS/dM_ij = u_i e_j + psi_i x_j, dS/db_i = psi_i with
          * u = delta phi'(a) w and psi = delta phi''(a) (M e) w */
@@ -261,7 +288,7 @@ static void jvp_vjp_one(const dyn_ctl *c, lay L, const double *x, const double *
             double me = 0.0;
             const double *row = L.M + (size_t)i * k;
             for (int j = 0; j < k; j++) me += row[j] * e[j];
-            double u = dl * dyn_act_dphi(act, a1[i]) * w[i], psi = dl * dyn_act_d2phi(act, a1[i]) * me * w[i];
+            double u = dl * g1[i] * w[i], psi = dl * h1[i] * me * w[i];
             double *g = G + (size_t)i * k;
             for (int j = 0; j < k; j++) g[j] += s * (u * e[j] + psi * x[j]);
             gb[i] += s * psi;
@@ -276,7 +303,7 @@ static void jvp_vjp_one(const dyn_ctl *c, lay L, const double *x, const double *
         const double *row = L.M + (size_t)i * k;
         for (int j = 0; j < k; j++) sum += row[j] * ez[j];
         da1[i] = sum;
-        dy[i] = ey[i] + dl * dyn_act_dphi(act, a1[i]) * sum;
+        dy[i] = ey[i] + dl * g1[i] * sum;
     }
     for (int j = 0; j < k; j++) {
         double sum = 0.0;
@@ -286,8 +313,8 @@ static void jvp_vjp_one(const dyn_ctl *c, lay L, const double *x, const double *
     /* reverse: S = wy . dy + wz . (ez - delta phi'(a2) da2) */
     double *dda2 = ab1; /* reuse: d S / d da2, needed before ab1 is */
     for (int j = 0; j < k; j++) {
-        dda2[j] = -dl * dyn_act_dphi(act, a2[j]) * wz[j];
-        ab2[j] = -dl * dyn_act_d2phi(act, a2[j]) * da2[j] * wz[j];
+        dda2[j] = -dl * g2[j] * wz[j];
+        ab2[j] = -dl * h2[j] * da2[j] * wz[j];
     }
     for (int i = 0; i < k; i++) { /* ddy = wy + K dda2; G += dy (x) dda2 */
         double sum = wy[i];
@@ -310,8 +337,8 @@ static void jvp_vjp_one(const dyn_ctl *c, lay L, const double *x, const double *
             g[j] += s * yn[i] * ab2[j];
         }
         /* dy = ey + delta phi'(a1) da1 and yn = y + delta phi(a1): a1's adjoint, and da1's */
-        double dp = dyn_act_dphi(act, a1[i]);
-        double abar1 = dl * dyn_act_d2phi(act, a1[i]) * da1[i] * ddy[i] + dl * dp * ybar;
+        double dp = g1[i];
+        double abar1 = dl * h1[i] * da1[i] * ddy[i] + dl * dp * ybar;
         double dda1 = dl * dp * ddy[i];
         for (int j = 0; j < k; j++) g[j] += s * (dda1 * ez[j] + abar1 * z[j]);
         gb[i] += s * abar1;
@@ -396,9 +423,10 @@ static double norm2(const double *v, size_t n)
 
 /* ------------------------------------------------------------------ forward, backward, eval */
 
-/* scratch carving: Mbuf (k^2), G (k^2), gb, a1, a2, xa, xb, w, gx (d each), tmp (6 d), ro (n_out (d + 1)), z, dz */
+/* scratch carving: Mbuf (k^2), G (k^2), gb (d), pre (6 d), xa, xb, w, gx (d each), tmp (6 d), ro (n_out (d + 1)), z, dz */
 typedef struct carve {
-    double *Mbuf, *G, *gb, *a1, *a2, *xa, *xb, *w, *gx, *tmp, *ro, *z, *dz;
+    double *Mbuf, *G, *gb, *xa, *xb, *w, *gx, *tmp, *ro, *z, *dz;
+    pre q;
 } carve;
 
 static carve carve_scratch(const dyn_ctl *c, double *s)
@@ -408,9 +436,8 @@ static carve carve_scratch(const dyn_ctl *c, double *s)
     v.Mbuf = s;
     v.G = v.Mbuf + k * k;
     v.gb = v.G + k * k;
-    v.a1 = v.gb + d;
-    v.a2 = v.a1 + d;
-    v.xa = v.a2 + d;
+    v.q = pre_of(v.gb + d, (int)k);
+    v.xa = v.gb + 7 * d;
     v.xb = v.xa + d;
     v.w = v.xb + d;
     v.gx = v.w + d;
@@ -444,7 +471,7 @@ dyn_status dyn_ctl_forward(const dyn_ctl *c, const double *theta, const double *
         lay L = layer_of(c, theta + (size_t)t * c->p_layer, v.Mbuf);
         const double *x = states + (size_t)t * m * d;
         double *xn = states + (size_t)(t + 1) * m * d;
-        for (int i = 0; i < m; i++) step_one(c, L, x + (size_t)i * d, xn + (size_t)i * d, v.a1, v.a2);
+        for (int i = 0; i < m; i++) step_one(c, L, x + (size_t)i * d, xn + (size_t)i * d, &v.q, 0);
     }
     return DYN_OK;
 }
@@ -502,7 +529,7 @@ dyn_status dyn_ctl_backward(const dyn_ctl *c, const double *theta, const double 
         for (int j = 0; j < d; j++) {
             double s = 0.0;
             for (int q = 0; q < no; q++) s += Ac[(size_t)q * d + j] * v.dz[q];
-            p[j] = -s;
+            p[j] = -inv * s;
         }
         if (gro)
             for (int q = 0; q < no; q++) {
@@ -522,13 +549,13 @@ dyn_status dyn_ctl_backward(const dyn_ctl *c, const double *theta, const double 
         memset(v.G, 0, sizeof(double) * ((size_t)k * k + (size_t)k));
         for (int i = 0; i < m; i++) {
             const double *xi = x + (size_t)i * d, *pi = pn + (size_t)i * d;
-            step_one(c, L, xi, v.xa, v.a1, v.a2);
-            vjp_one(c, L, xi, v.xa, v.a1, v.a2, pi, p + (size_t)i * d, v.G, v.gb, inv, v.tmp);
+            step_one(c, L, xi, v.xa, &v.q, 1);
+            vjp_one(c, L, xi, v.xa, &v.q, pi, p + (size_t)i * d, v.G, v.gb, 1.0, v.tmp);
             const double *xni = xn + (size_t)i * d;
             for (int j = 0; j < d; j++) h += pi[j] * xni[j];
         }
         double th2 = norm2(th, (size_t)c->p_layer);
-        if (hamil) hamil[t] = h * inv - 0.5 * reg * th2;
+        if (hamil) hamil[t] = h - 0.5 * reg * th2;
         if (grad) {
             double *g = grad + (size_t)t * c->p_layer;
             to_theta_grad(c, v.G, v.gb, g);
@@ -551,7 +578,7 @@ static double *carry(const dyn_ctl *c, const double *theta, int from, double *x,
 {
     for (int t = from; t < c->d.layers; t++) {
         lay L = layer_of(c, theta + (size_t)t * c->p_layer, v->Mbuf);
-        step_one(c, L, x, xb, v->a1, v->a2);
+        step_one(c, L, x, xb, &v->q, 0);
         double *sw = x;
         x = xb;
         xb = sw;
@@ -648,15 +675,16 @@ dyn_status dyn_ctl_jacdet_grid2d(const dyn_ctl *c, const double *theta, int t, d
     if (nx < 1 || nx > 4096 || ny < 1 || ny > 4096) return DYN_ERR_SIZE;
     if (c->d.width != 2 || t < 0 || t >= c->d.layers || !grid_ok(x_min, x_max, y_min, y_max, nx, ny))
         return DYN_ERR_RANGE;
-    double Mbuf[4], a1[2], a2[2], xn[2], tmp[12], j0[2], j1[2];
+    double Mbuf[4], qb[12], xn[2], j0[2], j1[2];
+    pre q = pre_of(qb, c->k);
     const double e0[2] = {1.0, 0.0}, e1[2] = {0.0, 1.0};
     lay L = layer_of(c, theta + (size_t)t * c->p_layer, Mbuf);
     for (int i = 0; i < ny; i++)
         for (int j = 0; j < nx; j++) {
             double x[2] = {grid_x(x_min, x_max, nx, j), grid_y(y_min, y_max, ny, i)};
-            step_one(c, L, x, xn, a1, a2);
-            jvp_one(c, L, a1, a2, e0, j0, tmp);
-            jvp_one(c, L, a1, a2, e1, j1, tmp);
+            step_one(c, L, x, xn, &q, 1);
+            jvp_one(c, L, &q, e0, j0);
+            jvp_one(c, L, &q, e1, j1);
             det[(size_t)i * nx + j] = (float)(j0[0] * j1[1] - j1[0] * j0[1]);
         }
     return DYN_OK;
@@ -730,8 +758,8 @@ dyn_status dyn_ctl_perturb(const dyn_ctl *c, const double *theta, const double *
         growth[0] += 1.0;
         for (int t = 0; t < T; t++) {
             lay L = layer_of(c, theta + (size_t)t * c->p_layer, v.Mbuf);
-            step_one(c, L, x, xn, v.a1, v.a2);
-            jvp_one(c, L, v.a1, v.a2, e, en, v.tmp);
+            step_one(c, L, x, xn, &v.q, 1);
+            jvp_one(c, L, &v.q, e, en);
             double *sw = x;
             x = xn;
             xn = sw;
@@ -739,6 +767,45 @@ dyn_status dyn_ctl_perturb(const dyn_ctl *c, const double *theta, const double *
             e = en;
             en = sw;
             growth[t + 1] += norm2(e, (size_t)d);
+        }
+    }
+    for (int t = 0; t <= T; t++) growth[t] = sqrt(growth[t] / m);
+    return DYN_OK;
+}
+
+dyn_status dyn_ctl_perturb_theory(const dyn_ctl *c, double sw2, double sb2, const double *q0, int m, double *growth)
+{
+    if (!c || !q0 || !growth) return DYN_ERR_NULL;
+    if (bad(sw2) || bad(sb2)) return DYN_ERR_NAN;
+    if (m < 1) return DYN_ERR_SIZE;
+    const dyn_act act = c->d.act;
+    int odd = act == DYN_ACT_TANH || act == DYN_ACT_ERF || act == DYN_ACT_HARD_TANH || act == DYN_ACT_LINEAR;
+    if (c->d.arch == DYN_CTL_HAMILTONIAN || c->d.gamma != 0.0 || !odd || sw2 < 0.0 || sw2 > 100.0 || sb2 < 0.0 ||
+        sb2 > 100.0)
+        return DYN_ERR_RANGE;
+    for (int i = 0; i < m; i++)
+        if (bad(q0[i])) return DYN_ERR_NAN;
+        else if (q0[i] < 0.0) return DYN_ERR_RANGE;
+    enum { NQ = 96 };
+    double z[NQ], w[NQ], qs[2 * NQ];
+    dyn_status st = dyn_quad_hermite(NQ, z, w, qs);
+    if (st) return st;
+    const double s = c->d.arch == DYN_CTL_ANTISYM ? 2.0 * sw2 : sw2, dl2 = c->d.delta * c->d.delta;
+    const int T = c->d.layers;
+    for (int t = 0; t <= T; t++) growth[t] = 0.0;
+    for (int i = 0; i < m; i++) {
+        double Q = q0[i], G = 1.0;
+        growth[0] += 1.0;
+        for (int t = 0; t < T; t++) {
+            double sd = sqrt(s * Q + sb2), v = 0.0, chi = 0.0;
+            for (int j = 0; j < NQ; j++) {
+                double f = dyn_act_phi(act, sd * z[j]), g = dyn_act_dphi(act, sd * z[j]);
+                v += w[j] * f * f;
+                chi += w[j] * g * g;
+            }
+            G *= 1.0 + dl2 * s * chi;
+            Q += dl2 * v;
+            growth[t + 1] += G;
         }
     }
     for (int t = 0; t <= T; t++) growth[t] = sqrt(growth[t] / m);
@@ -764,16 +831,15 @@ double dyn_ctl_layer_hamiltonian(const dyn_ctl *c, const double *theta_t, const 
     if (rho > 0.0 && (!vv || !q)) return (double)NAN;
     if (scratch_len < dyn_ctl_scratch_doubles(c)) return (double)NAN;
     const int d = c->d.width, k = c->k;
-    const double inv = 1.0 / m;
     carve s = carve_scratch(c, scratch);
     lay L = layer_of(c, theta_t, s.Mbuf);
     memset(s.G, 0, sizeof(double) * ((size_t)k * k + (size_t)k));
     double val = 0.0;
     for (int i = 0; i < m; i++) {
         const double *xi = x + (size_t)i * d, *pi = p + (size_t)i * d;
-        step_one(c, L, xi, s.xa, s.a1, s.a2);
+        step_one(c, L, xi, s.xa, &s.q, rho > 0.0 ? 2 : 1);
         for (int j = 0; j < d; j++) val += pi[j] * s.xa[j];
-        vjp_one(c, L, xi, s.xa, s.a1, s.a2, pi, s.gx, s.G, s.gb, inv, s.tmp);
+        vjp_one(c, L, xi, s.xa, &s.q, pi, s.gx, s.G, s.gb, 1.0, s.tmp);
         if (rho > 0.0) {
             const double *vi = vv + (size_t)i * d, *qi = q + (size_t)i * d;
             double r2 = 0.0, e2 = 0.0;
@@ -784,12 +850,12 @@ double dyn_ctl_layer_hamiltonian(const dyn_ctl *c, const double *theta_t, const 
                 e2 += sq(s.xb[j]);
             }
             val -= 0.5 * rho * (r2 + e2);
-            vjp_one(c, L, xi, s.xa, s.a1, s.a2, s.w, NULL, s.G, s.gb, inv, s.tmp);
-            jvp_vjp_one(c, L, xi, s.xa, s.a1, s.a2, s.xb, pi, s.G, s.gb, rho * inv, s.tmp);
+            vjp_one(c, L, xi, s.xa, &s.q, s.w, NULL, s.G, s.gb, 1.0, s.tmp);
+            jvp_vjp_one(c, L, xi, s.xa, &s.q, s.xb, pi, s.G, s.gb, rho, s.tmp);
         }
     }
     const double reg = c->d.reg;
-    double out = val * inv - 0.5 * reg * norm2(theta_t, (size_t)c->p_layer);
+    double out = val - 0.5 * reg * norm2(theta_t, (size_t)c->p_layer);
     if (g) {
         to_theta_grad(c, s.G, s.gb, g);
         for (long j = 0; j < c->p_layer; j++) g[j] -= reg * theta_t[j];
@@ -894,6 +960,17 @@ size_t dyn_ctl_train_bytes(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n
     return bytes_or_0(doubles * sizeof(double) + ((uint64_t)n * sizeof(int) + 7u) / 8u * 8u);
 }
 
+double dyn_ctl_train_flops(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n)
+{
+    if (!c || !td || n < 1 || dyn_ctl_train_why(c, td)) return 0.0;
+    dyn_ctl_train_desc r = *td;
+    resolve_train(&r);
+    double B = batch_of(&r, n), k2 = (double)c->k * c->k;
+    int sa = r.method == DYN_CTL_MSA || r.method == DYN_CTL_EMSA;
+    return B * c->d.layers * k2 * (20.0 + (sa ? 32.0 * (r.inner_iters + 1) : 0.0)) +
+           4.0 * B * c->n_out * c->d.width * (sa ? r.inner_iters + 2 : 1);
+}
+
 dyn_status dyn_ctl_train_init(dyn_ctl_train *t, const dyn_ctl *c, const dyn_ctl_train_desc *td, const dyn_data *data,
                               const double *theta0, void *mem, size_t bytes)
 {
@@ -977,8 +1054,8 @@ static void feasibility(const dyn_ctl_train *t, double *fx, double *fp)
         for (int i = 0; i < m; i++) {
             const double *x = t->xs + ((size_t)s * m + i) * d, *xn = t->xs + ((size_t)(s + 1) * m + i) * d;
             const double *p = t->ps + ((size_t)s * m + i) * d, *pn = t->ps + ((size_t)(s + 1) * m + i) * d;
-            step_one(c, L, x, v.xa, v.a1, v.a2);
-            vjp_one(c, L, x, v.xa, v.a1, v.a2, pn, v.gx, v.G, v.gb, 0.0, v.tmp);
+            step_one(c, L, x, v.xa, &v.q, 1);
+            vjp_one(c, L, x, v.xa, &v.q, pn, v.gx, v.G, v.gb, 0.0, v.tmp);
             for (int j = 0; j < d; j++) {
                 sx += sq(xn[j] - v.xa[j]);
                 sp += sq(p[j] - v.gx[j]);
@@ -1083,8 +1160,10 @@ dyn_status dyn_ctl_train_step(dyn_ctl_train *t, const dyn_data *data, dyn_ctl_re
             }
     }
     t->iter++;
-    feasibility(t, &r.feas_x, &r.feas_p);
-    if (rep) *rep = r;
+    if (rep) { /* bookkeeping for the report only: a run without one skips these passes */
+        feasibility(t, &r.feas_x, &r.feas_p);
+        *rep = r;
+    }
     return DYN_OK;
 }
 

@@ -24,9 +24,11 @@
  *   dyn_ctl_jacdet_grid2d      det of a step's Jacobian over the state plane (d = 2): where the step folds
  *   dyn_ctl_layer_norms        |W_t|_2 per layer and the invertibility margin delta |W_t|_2 max|phi'|
  *   dyn_ctl_perturb            growth of a small input perturbation over depth (tangent propagation)
+ *   dyn_ctl_perturb_theory     its wide-net mean-field prediction at random initialisation, from chi_1(q_t)
  *   dyn_ctl_train_desc / dyn_ctl_train / dyn_ctl_report   training by gd, sgd, adam, msa or emsa
  *   dyn_ctl_train_why          the reason a training descriptor is refused, or NULL
  *   dyn_ctl_train_bytes / dyn_ctl_train_init / dyn_ctl_train_step   caller-owned, resumable training
+ *   dyn_ctl_train_flops        an estimate of one iteration's arithmetic, to bound work before it starts
  *   dyn_ctl_*_name / _parse    enum <-> "plain", "antisym", "hamiltonian"; "gd", ..; "auto", "pad", ..
  *   dyn_ctl_sin                Li et al.'s regression toy: x ~ U[-pi, pi], y = sin x (+ noise)
  *   dyn_ctl_test_seed          the seed of a generated data set's test set (one rule for the CLI and the page)
@@ -47,9 +49,10 @@
  * and on a trained read-out's (A, c). The objective is
  *   J(theta) = (1/N) sum_i Phi(x_T^i) + sum_t L(theta_t) [+ reg/2 |(A, c)|^2].
  *
- * Pontryagin's maximum principle, discrete form (Li et al. 2018, section 4). With per-example costates
- *   p_T^i = -grad Phi(x_T^i),  p_t^i = grad_x [p_{t+1}^i . F_t(x_t^i, theta_t)]
- * and the layer Hamiltonian H_t(theta) = (1/N) sum_i p_{t+1}^i . F_t(x_t^i, theta) - L(theta), the gradient of J is
+ * Pontryagin's maximum principle, discrete form for a batch of N examples (Li et al. 2018, section 4, whose
+ * scaling this follows: the 1/N of the mean loss sits in the terminal costate). With per-example costates
+ *   p_T^i = -(1/N) grad Phi(x_T^i),  p_t^i = grad_x [p_{t+1}^i . F_t(x_t^i, theta_t)]
+ * and the layer Hamiltonian H_t(theta) = sum_i p_{t+1}^i . F_t(x_t^i, theta) - L(theta), the gradient of J is
  *   dJ/dtheta_t = -grad_theta H_t(theta_t):
  * backpropagation is the costate equation, and at an optimum every theta_t is a stationary point (the maximum
  * principle says: a maximum) of its H_t. dyn_ctl_backward computes p, H_t and dJ/dtheta this way.
@@ -115,7 +118,7 @@ size_t dyn_ctl_layer_params(const dyn_ctl *c);
 dyn_status dyn_ctl_init_params(const dyn_ctl *c, double sw2, double sb2, uint64_t seed, double *theta, size_t theta_len);
 
 /* Scratch doubles every function below needs (except training, which owns its workspace):
- * 14 d + 2 k^2 + n_out (d + 3) + 8. */
+ * 18 d + 2 k^2 + n_out (d + 3) + 8. */
 size_t dyn_ctl_scratch_doubles(const dyn_ctl *c);
 
 /* states: (T + 1) x m x d (see the layout above) for the m x n_in inputs u. m >= 1.
@@ -129,8 +132,8 @@ dyn_status dyn_ctl_forward(const dyn_ctl *c, const double *theta, const double *
 dyn_status dyn_ctl_outputs(const dyn_ctl *c, const double *theta, const double *xT, int m, double *out);
 
 /* Given the states of m examples with labels/targets y (m values; classes 0..n_class-1 as doubles): costates
- * (T + 1) x m x d (p_T = -grad Phi, then backwards; required), hamil (T values, may be NULL): H_t at theta_t
- * with the 1/m mean, and grad (P values, may be NULL): dJ/dtheta over these m examples, where J uses the mean over
+ * (T + 1) x m x d (p_T = -(1/m) grad Phi, then backwards; required), hamil (T values, may be NULL): H_t at
+ * theta_t (a sum over the m examples, whose costates carry the 1/m), and grad (P values, may be NULL): dJ/dtheta over these m examples, where J uses the mean over
  * the m examples. loss (may be NULL): the mean terminal loss (without the running cost).
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_BUFFER, DYN_ERR_RANGE (a label outside 0..n_class-1),
  * DYN_ERR_NAN (a non-finite final state or target). */
@@ -175,6 +178,20 @@ dyn_status dyn_ctl_layer_norms(const dyn_ctl *c, const double *theta, double *no
  * DYN_ERR_BUFFER. */
 dyn_status dyn_ctl_perturb(const dyn_ctl *c, const double *theta, const double *u, int m, uint64_t seed,
                            double *growth, double *scratch, size_t scratch_len);
+
+/* The mean-field prediction of dyn_ctl_perturb's growth for a wide plain or antisym (gamma = 0) net whose controls
+ * are drawn as dyn_ctl_init_params(sw2, sb2) draws them (a fresh random matrix per layer), for an odd activation
+ * (tanh, erf, hard_tanh, linear). With s = sw2 (plain) or 2 sw2 (antisym: K - K^T has twice the variance) and
+ * Q_t = |x_t|^2 / d, the state and a tangent v obey, as d -> infinity,
+ *   Q_{t+1} = Q_t + delta^2 E[phi(u)^2],   |v_{t+1}|^2 = |v_t|^2 (1 + delta^2 chi_1(q_t)),
+ *   chi_1(q) = s E[phi'(u)^2],  u ~ N(0, q_t),  q_t = s Q_t + sb2
+ * (the cross terms vanish: phi is odd and the weights have mean 0, so E[v . phi'(a) W v] = 0): each residual step
+ * multiplies squared perturbations by 1 + delta^2 chi_1 > 1, with the chi_1 of the signal-propagation demo taken at
+ * the current variance, so a residual net has no ordered phase. q0 holds m examples' Q_0 (|x_0|^2 / d of each
+ * embedded input); growth (T + 1): sqrt(mean over the examples of |v_t|^2 / |v_0|^2). Gauss-Hermite quadrature
+ * with 96 nodes. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_SIZE, DYN_ERR_RANGE (hamiltonian, gamma != 0,
+ * an activation that is not odd, sw2 or sb2 outside [0, 100], a negative q0). */
+dyn_status dyn_ctl_perturb_theory(const dyn_ctl *c, double sw2, double sb2, const double *q0, int m, double *growth);
 
 /* ------------------------------------------------------------------ training */
 
@@ -237,6 +254,11 @@ typedef struct dyn_ctl_train {
 const char *dyn_ctl_train_why(const dyn_ctl *c, const dyn_ctl_train_desc *td);
 /* Bytes of workspace for n training examples; 0 for invalid arguments or DYN_CTL_MAX_BYTES or more. */
 size_t dyn_ctl_train_bytes(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n);
+/* Floating-point operations of one training iteration on n examples (with td's batch): about
+ * B T k^2 (20 + [msa, emsa] 32 (inner_iters + 1)) + 4 B n_out d, counting the forward, backward, feasibility and
+ * (for msa/emsa) the line searches' evaluations (about two per L-BFGS iteration). 0 for invalid arguments.
+ * Activations cost extra (a libm call each), so time is roughly flops / 1 GFLOP/s natively. */
+double dyn_ctl_train_flops(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n);
 /* theta0: P initial controls (copied). mem: dyn_ctl_train_bytes bytes, 8-byte aligned. data: the training set
  * (kept by the caller; pass the same one to every step). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE,
  * DYN_ERR_SIZE, DYN_ERR_BUFFER. */
@@ -246,15 +268,17 @@ dyn_status dyn_ctl_train_init(dyn_ctl_train *t, const dyn_ctl *c, const dyn_ctl_
  * forward and costates backward with the current controls, then every layer's controls replaced by L-BFGS's
  * maximiser of its (augmented) Hamiltonian, all layers from the same states and costates, as in Li et al.'s
  * Algorithm 2, and a trained read-out by L-BFGS's minimiser of the terminal loss at the old final states).
- * rep may be NULL. A non-finite loss before the update returns DYN_ERR_NAN and leaves theta unchanged
+ * rep may be NULL (then the feasibility errors, one forward and backward pass over the old states, and the layer
+ * gains, are not computed). A non-finite loss before the update returns DYN_ERR_NAN and leaves theta unchanged
  * (diverged). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_NAN. */
 dyn_status dyn_ctl_train_step(dyn_ctl_train *t, const dyn_data *data, dyn_ctl_report *rep);
 
 /* The augmented Hamiltonian of one layer for the given states and costates of m examples (x = x_t, p = p_{t+1},
  * v = x_{t+1}, q = p_t, each m x d):
- *   Ht(theta) = (1/m) sum_i [p_i . F_t(x_i, theta) - rho/2 |v_i - F_t(x_i, theta)|^2
- *                             - rho/2 |q_i - grad_x (p_i . F_t(x_i, theta))|^2] - reg/2 |theta|^2
- * (rho = 0: the plain H_t), and its gradient in g (P_t values, may be NULL). The objective E-MSA maximises;
+ *   Ht(theta) = sum_i [p_i . F_t(x_i, theta) - rho/2 |v_i - F_t(x_i, theta)|^2
+ *                      - rho/2 |q_i - grad_x (p_i . F_t(x_i, theta))|^2] - reg/2 |theta|^2
+ * (rho = 0: the plain H_t), Li et al.'s sum over the batch with costates that carry the 1/m (so the state
+ * penalty weighs each example fully against its 1/m share of the loss: rho = 1 is their setting), and its gradient in g (P_t values, may be NULL). The objective E-MSA maximises;
  * exported for tests and teaching. scratch: dyn_ctl_scratch_doubles. Returns the value, NaN for bad arguments. */
 double dyn_ctl_layer_hamiltonian(const dyn_ctl *c, const double *theta_t, const double *x, const double *p,
                                  const double *v, const double *q, int m, double rho, double *g, double *scratch,

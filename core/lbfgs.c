@@ -85,13 +85,21 @@ dyn_status dyn_lbfgs_minimize(const dyn_lbfgs_desc *d, dyn_lbfgs_fn f, void *ctx
         }
         double step = 1.0, f1 = 0.0;
         int ok = 0;
-        for (int ls = 0; ls < 40; ls++, step *= 0.5) {
+        for (int ls = 0; ls < 40; ls++) {
             for (int i = 0; i < n; i++) xn[i] = x[i] + step * dir[i];
             f1 = f(ctx, xn, gn);
             if (isfinite(f1) && finite_all(gn, n) && f1 <= f0 + 1e-4 * step * slope) {
                 ok = 1;
                 break;
             }
+            /* the minimiser of the quadratic through f0, slope and f1 (Nocedal and Wright 3.57), kept within
+             * [0.1, 0.5] of the step; a non-finite value shrinks by 10 */
+            double next = 0.1 * step;
+            if (isfinite(f1)) {
+                double den = 2.0 * (f1 - f0 - slope * step);
+                if (den > 0.0) next = fmin(0.5 * step, fmax(0.1 * step, -slope * step * step / den));
+            }
+            step = next;
         }
         if (!ok) break; /* no decrease to working precision: x is as good as this method gets */
         double *sj = S + (size_t)head * n, *yj = Y + (size_t)head * n;

@@ -13,8 +13,9 @@
  *   dyn_lbfgs_minimize        minimise from x (overwritten with the result)
  *
  * The two-loop recursion (Nocedal and Wright, Numerical Optimization, 2nd ed., Algorithm 7.4) with the initial
- * Hessian scaled by s.y / y.y (their 7.20), and a backtracking Armijo line search (sufficient decrease c1 = 1e-4,
- * halving, at most 40 halvings) that also backs off from non-finite values. A pair (s, y) with s.y <= 1e-12 |s| |y|
+ * Hessian scaled by s.y / y.y (their 7.20), and a backtracking Armijo line search (sufficient decrease c1 = 1e-4;
+ * each retry at the minimiser of the interpolating quadratic, within [0.1, 0.5] of the last step; at most 40) that
+ * also backs off from non-finite values. A pair (s, y) with s.y <= 1e-12 |s| |y|
  * (no positive curvature along s) is not stored, so the implicit Hessian stays positive definite on non-convex
  * objectives such as the layer Hamiltonians of core/control.h. Deterministic: the same bits for the same inputs.
  */

@@ -67,6 +67,7 @@ void out_open(outfile *o, const char *path);
 void out_close(outfile *o);
 void write_npy(const char *path, const float *v, int ny, int nx); /* float32, shape (ny, nx) */
 void write_npy_f64(const char *path, const double *v, long rows, long cols); /* rows < 0: 1-D */
+void write_npy_f64_3d(const char *path, const double *v, long a, long b, long c); /* shape (a, b, c) */
 char *read_file(const char *path, size_t *len);  /* whole file, gzip inflated; caller frees */
 void write_png(const char *path, const uint8_t *rgba, int w, int h);
 uint8_t *load_font(size_t *len);                 /* $DYNLENS_FONT or DYN_DEFAULT_FONT; caller frees */
@@ -93,5 +94,7 @@ int cli_posterior(int, char **);
 extern const char CLI_POSTERIOR_HELP[];
 int cli_landscape(int, char **);
 extern const char CLI_LANDSCAPE_HELP[];
+int cli_control(int, char **);
+extern const char CLI_CONTROL_HELP[];
 
 #endif

@@ -18,6 +18,7 @@ static const struct {
     {"meanfield", cli_meanfield, CLI_MEANFIELD_HELP},
     {"posterior", cli_posterior, CLI_POSTERIOR_HELP},
     {"landscape", cli_landscape, CLI_LANDSCAPE_HELP},
+    {"control", cli_control, CLI_CONTROL_HELP},
 };
 #define NFAM (sizeof FAMILIES / sizeof FAMILIES[0])
 

@@ -229,16 +229,21 @@ void out_close(outfile *o)
 }
 
 /* NPY version 1.0: magic, header length, a Python dict padded to 64 bytes, then little-endian data whatever
- * the host. rows < 0 writes a 1-D array of cols values. */
-static void npy(const char *path, const void *v, int f64, long rows, long cols)
+ * the host. shape: ndim (1..3) extents. */
+static void npy(const char *path, const void *v, int f64, int ndim, const long *shape)
 {
     outfile o;
     out_open(&o, path);
-    char hdr[128];
+    char hdr[192], dims[96] = "";
+    size_t cnt = 1;
+    for (int i = 0; i < ndim; i++) {
+        size_t used = strlen(dims);
+        snprintf(dims + used, sizeof dims - used, "%ld,%s", shape[i], i + 1 < ndim ? " " : "");
+        cnt *= (size_t)shape[i];
+    }
+    if (ndim > 1) dims[strlen(dims) - 1] = 0; /* (a,) for one dimension, (a, b) for more */
     const char *descr = f64 ? "<f8" : "<f4";
-    int n = rows < 0 ? snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%ld,), }", descr, cols)
-                     : snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%ld, %ld), }", descr,
-                                rows, cols);
+    int n = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, dims);
     int total = 10 + n + 1, pad = (64 - total % 64) % 64;
     unsigned short hlen = (unsigned short)(n + pad + 1);
     fwrite("\x93NUMPY\x01\x00", 1, 8, o.f);
@@ -247,7 +252,7 @@ static void npy(const char *path, const void *v, int f64, long rows, long cols)
     fwrite(hdr, 1, (size_t)n, o.f);
     for (int i = 0; i < pad; i++) fputc(' ', o.f);
     fputc('\n', o.f);
-    size_t cnt = (size_t)(rows < 0 ? 1 : rows) * (size_t)cols, w = f64 ? 8 : 4;
+    size_t w = f64 ? 8 : 4;
     for (size_t i = 0; i < cnt; i++) {
         unsigned char b[8];
         uint64_t bits = 0;
@@ -263,8 +268,16 @@ static void npy(const char *path, const void *v, int f64, long rows, long cols)
     out_close(&o);
 }
 
-void write_npy(const char *path, const float *v, int ny, int nx) { npy(path, v, 0, ny, nx); }
-void write_npy_f64(const char *path, const double *v, long rows, long cols) { npy(path, v, 1, rows, cols); }
+void write_npy(const char *path, const float *v, int ny, int nx) { npy(path, v, 0, 2, (const long[]){ny, nx}); }
+void write_npy_f64(const char *path, const double *v, long rows, long cols)
+{
+    if (rows < 0) npy(path, v, 1, 1, &cols);
+    else npy(path, v, 1, 2, (const long[]){rows, cols});
+}
+void write_npy_f64_3d(const char *path, const double *v, long a, long b, long c)
+{
+    npy(path, v, 1, 3, (const long[]){a, b, c});
+}
 
 /* The whole file in memory (gzip, e.g. assets/digits/digits.csv.gz, is inflated); dies on failure. */
 char *read_file(const char *path, size_t *len)
