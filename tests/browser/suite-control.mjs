@@ -158,7 +158,8 @@ await runSuite('control', {
     }
     const dir = mkdtempSync(join(tmpdir(), 'dynlens-ctl-'));
     try {
-      const args = ['control', 'train', '--data', SMALL.data, '--n', String(SMALL.n), '--noise', String(SMALL.noise),
+      const args = ['control', 'train', '--data', SMALL.data, '--n', String(SMALL.n), '--test-n', String(SMALL.n),
+        '--noise', String(SMALL.noise), '--reg', '0', '--init', 'normal',
         '--data-seed', String(SMALL.dseed), '--width', String(SMALL.width), '--layers', String(SMALL.layers),
         '--delta', String(SMALL.delta), '--act', 'tanh', '--arch', 'plain', '--method', 'emsa',
         '--iters', String(SMALL.sweeps), '--sw2', String(SMALL.sw2), '--sb2', String(SMALL.sb2),
@@ -193,6 +194,31 @@ await runSuite('control', {
         `${dc.toExponential(2)}`);
       t.ok(ds < 1e-9, 'states agree with the CLI’s states.npy', String(ds));
       t.ok(dc < 1e-9, 'costates agree with the CLI’s costates.npy', String(dc));
+      // H_t and the margins of the final controls (hamiltonian.csv), and the loss after every sweep (history.csv)
+      const rows = (name) => readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
+        .slice(1).map((l) => l.split(',').map(Number));
+      const ham = rows('hamiltonian.csv');
+      const hn = await page.evaluate(() => window.dynlensPage.numbers('hamiltonian'));
+      const fl = await page.evaluate(() => window.dynlensPage.numbers('flow'));
+      const dh = md(Float64Array.from(hn.hamil), Float64Array.from(ham.map((r) => r[1])));
+      const dm = md(Float64Array.from(fl.margin), Float64Array.from(ham.map((r) => r[4])));
+      const hist = rows('history.csv');
+      const dhist = md(Float64Array.from(em.loss), Float64Array.from(hist.map((r) => r[2])));
+      const dtest = md(Float64Array.from(em.testLoss), Float64Array.from(hist.map((r) => r[4])));
+      console.log(`# H_t: ${dh.toExponential(2)}, margins: ${dm.toExponential(2)}, loss after each sweep: ` +
+        `${dhist.toExponential(2)}, test loss: ${dtest.toExponential(2)} (max difference / max value)`);
+      t.ok(dh < 1e-9 && dm < 1e-9, 'H_t and the invertibility margins agree with hamiltonian.csv', `${dh} ${dm}`);
+      t.ok(dhist < 1e-9 && dtest < 1e-9, 'the loss and test loss after every sweep agree with history.csv', `${dhist} ${dtest}`);
+      // GD and Adam from the same start (the page's defaults are the core's: 0.1 and 0.005)
+      for (const m of ['gd', 'adam']) {
+        const r = runs.find((x) => x.method === m);
+        const a2 = args.map((v, i) => (args[i - 1] === '--method' ? m : args[i - 1] === '--iters' ? String(SMALL.iters) : v));
+        const j = t.cli([...a2, ...(m === 'gd' ? ['--lr', '0.1'] : ['--adam-lr', '0.005'])]);
+        const d1 = t.numDiff(r.loss[r.done], j.train_loss);
+        const d2 = t.numDiff(r.testLoss[r.done], j.test_loss);
+        console.log(`# ${m} after ${SMALL.iters} iterations: page ${r.loss[r.done]}, CLI ${j.train_loss} (${d1.toExponential(2)}, test ${d2.toExponential(2)})`);
+        t.ok(d1 < 1e-9 && d2 < 1e-9, `${m}: train and test loss agree with the CLI`, `${d1} ${d2}`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
