@@ -22,6 +22,7 @@ import meanfield from './dynlens-meanfield.js';
 import landscape from './dynlens-landscape.js';
 import posterior from './dynlens-posterior.js';
 import control from './dynlens-control.js';
+import lrcontrol from './dynlens-lrcontrol.js';
 
 /** The core modules this build exposes, one descriptor per wasm/dynlens-<module>.js (one per dynw.c section). */
 export const MODULES = [
@@ -31,6 +32,7 @@ export const MODULES = [
   landscape,
   posterior,
   control,
+  lrcontrol,
 ];
 
 export class DynlensError extends Error {

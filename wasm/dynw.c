@@ -1544,3 +1544,130 @@ EMSCRIPTEN_KEEPALIVE int dynw_ctl_session_get(const dynw_ctl_session *h, double 
     }
     return DYN_OK;
 }
+
+/* ==== lrcontrol (core/lrcontrol.h) -> wasm/dynlens-lrcontrol.js ============================================
+ *   dynw_lrc_parse                      a schedule spec ("optimal", "const:0.5", "inv:1:10", "direct:40", "given")
+ *                                       -> kind, value, t0, pieces, label (the core's parser: one place for the rule)
+ *   dynw_lrc_steps                      N = round(T / eta), checked
+ *   dynw_lrc_curves                     E f, second moments and multipliers on the SME moment ODE (model 0) or on
+ *                                       SGD's exact moment recursion (model 1)
+ *   dynw_lrc_simulate                   Monte Carlo SGD: mean and standard error of f, optional sample paths
+ *   dynw_lrc_optimize                   the direct optimisation of a piecewise-constant shared u (scratch inside)
+ *   dynw_lrc_optimal_1d                 the closed-form optimal trajectory of one coordinate
+ * A problem travels as (d, a, sigma2, x0 (0: all 1), eta, batch), a schedule as (kind, value, t0, pieces, u, n_u),
+ * as the fields of dyn_lrc_problem and dyn_lrc_schedule. Every output comes with its length in doubles, checked by
+ * the core against (steps + 1) x d in size_t arithmetic; negative lengths are DYN_ERR_SIZE.
+ */
+#include "lrcontrol.h"
+
+int dynw_lrc_parse(const char *spec, int *kind, double *value_t0, int *pieces, char *label, int label_len, char *err,
+                   int err_len);
+int dynw_lrc_steps(double eta, double T, int *steps);
+int dynw_lrc_curves(int d, const double *a, const double *sigma2, const double *x0, double eta, int batch, int kind,
+                    double value, double t0, int pieces, const double *u, int n_u, int steps, int model, int substeps,
+                    double *loss, int loss_len, double *m, int m_len, double *uo, int uo_len);
+int dynw_lrc_simulate(int d, const double *a, const double *sigma2, const double *x0, double eta, int batch, int kind,
+                      double value, double t0, int pieces, const double *u, int n_u, int steps, int runs,
+                      uint32_t seed_lo, uint32_t seed_hi, double *mean, int mean_len, double *se, int se_len,
+                      int npaths, double *paths, int paths_len);
+int dynw_lrc_optimize(int d, const double *a, const double *sigma2, const double *x0, double eta, int batch, int steps,
+                      int pieces, int sweeps, double *u, int u_len, double *loss_T);
+int dynw_lrc_optimal_1d(double a, double s2, double eta, double m0, double t, double *out);
+
+static dyn_lrc_problem lrc_problem(int d, const double *a, const double *sigma2, const double *x0, double eta, int batch)
+{
+    dyn_lrc_problem p = {d, a, sigma2, x0, eta, batch};
+    return p;
+}
+
+static int lrc_schedule(int kind, double value, double t0, int pieces, const double *u, int n_u, dyn_lrc_schedule *s)
+{
+    if (kind < 0 || kind >= DYN_LRC_KIND_COUNT) return DYN_ERR_RANGE;
+    if (n_u < 0) return DYN_ERR_SIZE;
+    dyn_lrc_schedule t = {(dyn_lrc_kind)kind, value, t0, pieces, u, n_u};
+    *s = t;
+    return DYN_OK;
+}
+
+/* value_t0: 2 doubles; label: label_len bytes (DYN_LRC_LABEL_MAX suffices); err: err_len bytes, "" on success. */
+EMSCRIPTEN_KEEPALIVE int dynw_lrc_parse(const char *spec, int *kind, double *value_t0, int *pieces, char *label,
+                                        int label_len, char *err, int err_len)
+{
+    if (!kind || !value_t0 || !pieces || !label || !err) return DYN_ERR_NULL;
+    if (label_len < 1 || err_len < 1) return DYN_ERR_SIZE;
+    err[0] = 0;
+    dyn_lrc_schedule s;
+    dyn_status st = dyn_lrc_schedule_parse(spec, &s, err, (size_t)err_len);
+    if (st != DYN_OK) return st;
+    *kind = (int)s.kind;
+    value_t0[0] = s.value;
+    value_t0[1] = s.t0;
+    *pieces = s.pieces;
+    dyn_lrc_schedule_label(&s, label, (size_t)label_len);
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_lrc_steps(double eta, double T, int *steps)
+{
+    if (!steps) return DYN_ERR_NULL;
+    long n;
+    dyn_status s = dyn_lrc_steps(eta, T, &n);
+    if (s == DYN_OK) *steps = (int)n; /* n <= DYN_LRC_MAX_STEPS fits an int */
+    return s;
+}
+
+/* model 0: dyn_lrc_ode with `substeps`; model 1: dyn_lrc_recursion. m and uo may be 0 (NULL) with length 0. */
+EMSCRIPTEN_KEEPALIVE int dynw_lrc_curves(int d, const double *a, const double *sigma2, const double *x0, double eta,
+                                         int batch, int kind, double value, double t0, int pieces, const double *u,
+                                         int n_u, int steps, int model, int substeps, double *loss, int loss_len,
+                                         double *m, int m_len, double *uo, int uo_len)
+{
+    if (loss_len < 0 || m_len < 0 || uo_len < 0 || steps < 0) return DYN_ERR_SIZE;
+    if (model < 0 || model > 1) return DYN_ERR_RANGE;
+    dyn_lrc_problem p = lrc_problem(d, a, sigma2, x0, eta, batch);
+    dyn_lrc_schedule s;
+    int st = lrc_schedule(kind, value, t0, pieces, u, n_u, &s);
+    if (st != DYN_OK) return st;
+    if (model == 0)
+        return dyn_lrc_ode(&p, &s, steps, substeps, loss, (size_t)loss_len, m, (size_t)m_len, uo, (size_t)uo_len);
+    return dyn_lrc_recursion(&p, &s, steps, loss, (size_t)loss_len, m, (size_t)m_len, uo, (size_t)uo_len);
+}
+
+/* The seed as two 32-bit halves (no BigInt here). paths may be 0 with npaths = 0. */
+EMSCRIPTEN_KEEPALIVE int dynw_lrc_simulate(int d, const double *a, const double *sigma2, const double *x0, double eta,
+                                           int batch, int kind, double value, double t0, int pieces, const double *u,
+                                           int n_u, int steps, int runs, uint32_t seed_lo, uint32_t seed_hi,
+                                           double *mean, int mean_len, double *se, int se_len, int npaths,
+                                           double *paths, int paths_len)
+{
+    if (mean_len < 0 || se_len < 0 || paths_len < 0 || steps < 0 || runs < 0) return DYN_ERR_SIZE;
+    dyn_lrc_problem p = lrc_problem(d, a, sigma2, x0, eta, batch);
+    dyn_lrc_schedule s;
+    int st = lrc_schedule(kind, value, t0, pieces, u, n_u, &s);
+    if (st != DYN_OK) return st;
+    return dyn_lrc_simulate(&p, &s, steps, runs, ((uint64_t)seed_hi << 32) | seed_lo, mean, (size_t)mean_len, se,
+                            (size_t)se_len, npaths, paths, (size_t)paths_len);
+}
+
+/* u: u_len >= steps doubles; loss_T: 1 double. sweeps 0: the core's default. */
+EMSCRIPTEN_KEEPALIVE int dynw_lrc_optimize(int d, const double *a, const double *sigma2, const double *x0, double eta,
+                                           int batch, int steps, int pieces, int sweeps, double *u, int u_len,
+                                           double *loss_T)
+{
+    if (u_len < 0 || steps < 0) return DYN_ERR_SIZE;
+    dyn_lrc_problem p = lrc_problem(d, a, sigma2, x0, eta, batch);
+    size_t n = dyn_lrc_optimize_scratch_doubles(d, pieces);
+    if (n == 0) return DYN_ERR_SIZE;
+    double *scr = malloc(sizeof(double) * n);
+    if (!scr) return DYN_ERR_BUFFER;
+    dyn_status s = dyn_lrc_optimize(&p, steps, pieces, sweeps, u, (size_t)u_len, loss_T, scr, n);
+    free(scr);
+    return s;
+}
+
+/* out: m(t), u(t), t* (3 doubles; t* = +inf without noise). */
+EMSCRIPTEN_KEEPALIVE int dynw_lrc_optimal_1d(double a, double s2, double eta, double m0, double t, double *out)
+{
+    if (!out) return DYN_ERR_NULL;
+    return dyn_lrc_optimal_1d(a, s2, eta, m0, t, &out[0], &out[1], &out[2]);
+}

@@ -104,6 +104,22 @@ dl.dispose();
   pd.dispose();
 }
 
+// ---- lrcontrol (the learning rate as a control): Monte Carlo SGD and the moment ODE, WASM in node vs the native
+// CLI on the same work (`dynlens control lr` reports its compute time as "ms"); median of three after a warm-up.
+{
+  const ld = await createDynlens();
+  const problem = { a: [1, 0.5, 0.2, 2], sigma2: [1, 2, 0.5, 1], x0: 1, eta: 0.01, batch: 1 };
+  const specs = ['optimal', 'const:0.5', 'inv:1'];
+  const work = () => ld.lrcCompare(problem, specs, { T: 10, runs: 2000, seed: 1 });
+  work();
+  const t = [0, 1, 2].map(() => { const t0 = performance.now(); work(); return performance.now() - t0; });
+  const nat = [0, 1, 2].map(() => JSON.parse(execFileSync(CLI, ['control', 'lr', '--a', '1,0.5,0.2,2', '--sigma2',
+    '1,2,0.5,1', '--eta', '0.01', '--T', '10', '--runs', '2000', '--schedules', specs.join(',')], { encoding: 'utf8' })).ms);
+  row('node lrcCompare (d=4, 1000 steps, 3 x 2000 runs)', median(t),
+    `native ${median(nat).toFixed(1)} ms (same run): WASM/native time = ${(median(t) / median(nat)).toFixed(2)}`);
+  ld.dispose();
+}
+
 // Chromium: the worker pool from a page on a loopback server
 const { chromium } = await import(join(root, 'node_modules/playwright-core/index.mjs'));
 const server = await startServer(DIST, 0);
