@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { reopenLink, runSuite } from './harness.mjs';
 
-const FIGS = ['flow', 'curves', 'costates', 'hamiltonian', 'stability'];
+const FIGS = ['flow', 'curves', 'costates', 'hamiltonian', 'stability', 'lr'];
 
 // A small problem the CLI and the page both run quickly: moons, width 3, 6 layers, 3 E-MSA sweeps.
 const SMALL = { data: 'moons', n: 60, noise: 0.1, dseed: 2, width: 3, layers: 6, delta: 0.3, sw2: 1, sb2: 0.05,
@@ -56,7 +56,7 @@ await runSuite('control', {
         t.ok(fell || /did not converge|diverged/.test(words), 'MSA learns, or the page says it did not', words.slice(0, 300));
       } else t.ok(fell, `the default ${r.method} run trains`, `${L[0]} -> ${L[L.length - 1]}`);
     }
-    t.ok(/dJ\/dθ_t and −∇_θ H_t is (0|[0-9.e−-]+)/.test(texts[3]), 'the gradient check is shown', texts[3].slice(0, 200));
+    t.ok(/differ by at most/.test(texts[3]) && /finite/.test(texts[3]), 'the gradient check is shown', texts[3].slice(0, 200));
     const hn = await page.evaluate(() => window.dynlensPage.numbers('hamiltonian'));
     t.ok(hn.gradHDiff <= 1e-12 * Math.max(1, hn.gradMax) && hn.fdRel < 1e-5, 'dJ/dθ = −∇H and finite differences agree',
       JSON.stringify({ gradHDiff: hn.gradHDiff, gradMax: hn.gradMax, fdRel: hn.fdRel }));

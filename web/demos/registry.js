@@ -29,7 +29,7 @@ export const DEMOS = [
     name: 'control',
     label: 'Training as optimal control',
     module: './control/index.js',
-    figures: ['flow', 'curves', 'costates', 'hamiltonian', 'stability'],
+    figures: ['flow', 'curves', 'costates', 'hamiltonian', 'stability', 'lr'],
   },
 ];
 

@@ -41,6 +41,11 @@ export function schema(engine) {
     ex: { kind: 'int', min: 0, max: 1999, def: 0, what: 'example' },
     pwidth: { kind: 'int', min: 2, max: 256, def: 32, what: 'width of the stability nets' },
     pdepth: { kind: 'int', min: 1, max: 1000, def: 50, what: 'depth of the stability nets' },
+    lra: { kind: 'num', min: 0, minOpen: true, max: 100, def: 1, what: 'learning rate: curvature a' },
+    lrs2: { kind: 'num', min: 0, max: 100, def: 1, what: 'learning rate: gradient noise σ²' },
+    lreta: { kind: 'num', min: 0, minOpen: true, max: 1, def: 0.01, what: 'learning rate: base step η' },
+    lrT: { kind: 'num', min: 0, minOpen: true, max: 1000, def: 10, what: 'learning rate: horizon T' },
+    lrruns: { kind: 'int', min: 10, max: 100000, def: 1000, what: 'learning rate: Monte Carlo runs' },
   };
 }
 
@@ -49,7 +54,7 @@ export function basename(name, state) {
 }
 
 const NUM_KEYS = ['n', 'noise', 'dseed', 'width', 'layers', 'delta', 'gamma', 'reg', 'sw2', 'sb2', 'seed', 'iters', 'sweeps',
-  'lrgd', 'lradam', 'rho', 'inner', 'ex', 'pwidth', 'pdepth'];
+  'lrgd', 'lradam', 'rho', 'inner', 'ex', 'pwidth', 'pdepth', 'lra', 'lrs2', 'lreta', 'lrT', 'lrruns'];
 const SELECT_KEYS = ['data', 'act', 'arch', 'show'];
 
 export async function mount(section, page) {
