@@ -202,6 +202,21 @@ export default {
     },
 
     /**
+     * The wide-net mean-field prediction of ctlPerturb at random initialisation (controls drawn with sw2, sb2), or
+     * null where the core's theory does not apply (hamiltonian layers, gamma != 0, an activation that is not odd).
+     */
+    ctlPerturbTheory(net, sw2, sb2, data) {
+      const args = checkedArgs(this, net);
+      const T = net.layers;
+      return withTheta(this, new Float64Array(1), data, [8 * (T + 1)], (pt, px, py, [gr]) => {
+        const s = this.core._dynw_ctl_perturb_theory(...args, sw2, sb2, px, data.n, gr, T + 1);
+        if (s === -3) return null; // DYN_ERR_RANGE: outside the theory
+        this.check(s, `perturbation theory ${netText(net)} sw2=${sw2} sb2=${sb2}`);
+        return Float64Array.from(this.f64(gr, T + 1));
+      });
+    },
+
+    /**
      * Everything the flow figure draws for 2-D inputs, in one call: the states of data at every layer, a frame
      * [x, y] holding them all, the decision regions (class and confidence, nx x nx) seen at every layer
      * l = 0..T, and for width 2 the sign picture of every step's Jacobian determinant (T grids), with the

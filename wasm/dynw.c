@@ -1093,6 +1093,7 @@ int dynw_ctl_jacdet(CTLARGS, const double *theta, int theta_len, int t, double x
 int dynw_ctl_layer_norms(CTLARGS, const double *theta, int theta_len, double *norm, double *margin, int out_len);
 int dynw_ctl_perturb(CTLARGS, const double *theta, int theta_len, const double *u, int m, uint32_t seed_lo,
                      uint32_t seed_hi, double *growth, int growth_len);
+int dynw_ctl_perturb_theory(CTLARGS, double sw2, double sb2, const double *u, int m, double *growth, int growth_len);
 int dynw_ctl_session_create(CTLARGS, TRAINARGS, const double *theta0, int theta_len, const double *x,
                             const double *y, int n, const double *xt, const double *yt, int nt,
                             dynw_ctl_session **out);
@@ -1418,6 +1419,44 @@ EMSCRIPTEN_KEEPALIVE int dynw_ctl_perturb(CTLARGS, const double *theta, int thet
     if (!sc) return DYN_ERR_BUFFER;
     s = dyn_ctl_perturb(&c, theta, u, m, ((uint64_t)seed_hi << 32) | seed_lo, growth, sc, sl);
     free(sc);
+    return s;
+}
+
+/* growth: T + 1 values (growth_len): dyn_ctl_perturb_theory for the m inputs u (m n_in), whose embedded states give
+ * Q_0 = |x_0|^2 / d (the embedding by dyn_ctl_forward itself, so the rule lives in one place). DYN_ERR_RANGE where
+ * the theory does not apply (hamiltonian, gamma != 0, an activation that is not odd). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_perturb_theory(CTLARGS, double sw2, double sb2, const double *u, int m, double *growth,
+                                                 int growth_len)
+{
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s) return s;
+    if (!u || !growth) return DYN_ERR_NULL;
+    if (m < 1 || m > DYN_DATA_MAX_N) return DYN_ERR_SIZE;
+    if (growth_len < c.d.layers + 1) return DYN_ERR_BUFFER;
+    /* the embedded inputs: the states at layer 0 of a one-layer copy of the system (any controls: zeros) */
+    dyn_ctl_desc d1 = c.d;
+    d1.layers = 1;
+    dyn_ctl c1;
+    if ((s = dyn_ctl_init(&c1, &d1))) return s;
+    const int d = c.d.width;
+    const uint64_t sd = 2u * (uint64_t)m * (uint64_t)d, P1 = dyn_ctl_param_count(&c1);
+    if ((sd + P1 + (uint64_t)m) * sizeof(double) >= DYNW_MAX_BYTES) return DYN_ERR_SIZE;
+    size_t sl;
+    double *sc = ctl_scratch(&c1, &sl), *xs = malloc(sizeof(double) * (size_t)sd), *th = calloc((size_t)P1, sizeof(double));
+    double *q0 = malloc(sizeof(double) * (size_t)m);
+    if (!sc || !xs || !th || !q0) {
+        free(sc), free(xs), free(th), free(q0);
+        return DYN_ERR_BUFFER;
+    }
+    s = dyn_ctl_forward(&c1, th, u, m, xs, (size_t)sd, sc, sl);
+    for (int i = 0; !s && i < m; i++) {
+        double s2 = 0.0;
+        for (int j = 0; j < d; j++) s2 += xs[(size_t)i * d + j] * xs[(size_t)i * d + j];
+        q0[i] = s2 / d;
+    }
+    if (!s) s = dyn_ctl_perturb_theory(&c, sw2, sb2, q0, m, growth);
+    free(sc), free(xs), free(th), free(q0);
     return s;
 }
 

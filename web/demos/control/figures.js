@@ -900,6 +900,7 @@ export class StabilityFigure {
       const dl = this.engine.dl;
       const { train } = dl.ctlData({ data: st.data, n: st.n, noise: st.noise, seed: st.dseed });
       const curves = {};
+      const theory = {};
       for (const arch of ARCHS) {
         const net = { nIn: train.d, nClass: train.nClass, width: st.pwidth, layers: st.pdepth, delta: st.delta,
           act: st.act, arch, gamma: arch === 'antisym' ? st.gamma : 0 };
@@ -907,6 +908,7 @@ export class StabilityFigure {
         if (why) throw new Error(`${ARCH_LABEL[arch]}: ${why}`);
         const th = dl.ctlInitParams(net, { sw2: st.sw2, sb2: st.sb2, seed: st.seed });
         curves[arch] = await this.engine.pool.call('ctlPerturb', [net, th, train, st.seed], { channel: `ctl-perturb-${arch}` });
+        theory[arch] = dl.ctlPerturbTheory(net, st.sw2, st.sb2, train);
       }
       let mf = null;
       try {
@@ -915,7 +917,7 @@ export class StabilityFigure {
         mf = null; // no fixed point for this activation and variance: the reference line is left out
       }
       if (this.key !== key) return;
-      this.res = { curves, mf, L: st.pdepth, st };
+      this.res = { curves, theory, mf, L: st.pdepth, st };
       this.draw();
     })()).catch((e) => showError(this, e));
   }
@@ -932,6 +934,12 @@ export class StabilityFigure {
       const g = Array.from(f.curves[arch]);
       for (const v of g) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
       series.push({ type: 'line', xs: ls, ys: g, color: ARCH_COLOR[arch], width: 2.2, label: ARCH_LABEL[arch] });
+      const th = f.theory[arch];
+      if (th) {
+        for (const v of th) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        series.push({ type: 'line', xs: ls, ys: Array.from(th), color: ARCH_COLOR[arch], width: 1.3, dash: [2, 3],
+          label: `${ARCH_LABEL[arch]}: mean-field theory` });
+      }
     }
     const chi1 = f.mf && Number.isFinite(f.mf.chi1) ? f.mf.chi1 : NaN;
     if (Number.isFinite(chi1) && chi1 > 0) {
@@ -942,8 +950,8 @@ export class StabilityFigure {
     this.plot.set({
       title: `Perturbation growth at random initialisation · width ${st.pwidth}, δ = ${st.delta}, σ_w^2 = ${st.sw2}, σ_b^2 = ${st.sb2}, ${st.act}`,
       x: { min: 0, max: f.L, label: 'layer l' },
-      y: { min: lo / 1.5, max: hi * 1.5, log: true, label: '|v_l| / |v_0|' },
-      series, legendPos: 'bottom',
+      y: { min: lo / 1.5, max: hi * 8, log: true, label: '|v_l| / |v_0|' },
+      series, legendPos: 'top',
     });
     const rate = (g) => Math.pow(g[f.L], 1 / f.L);
     const parts = ARCHS.map((a) => `×${fmt(f.curves[a][f.L], 3)} in the ${ARCH_LABEL[a]} net (×${fmt(rate(f.curves[a]), 4)} per layer)`);
@@ -953,6 +961,14 @@ export class StabilityFigure {
         `χ1 = ${fmt(chi1, 4)} (${f.mf.phase}; the signal-propagation demo), so its perturbations change by √χ1 = ` +
         `×${fmt(Math.sqrt(chi1), 4)} per layer (dashed). A residual step x + δ φ(Wx + b) has the Jacobian I + δ D W, ` +
         'which stays near the identity for small δ.');
+    }
+    const withTheory = ARCHS.filter((a) => f.theory[a]);
+    if (withTheory.length) {
+      out.push(`The wide-net mean-field theory (dotted: every residual step multiplies |v|² by 1 + δ²χ1(q_t), χ1 taken ` +
+        `at the current variance q_t of the pre-activations) predicts ${withTheory.map((a) => `×${fmt(f.theory[a][f.L], 3)} ` +
+        `for the ${ARCH_LABEL[a]} net`).join(' and ')}; so a residual net has no ordered phase: perturbations grow at any σw².`);
+    } else {
+      out.push('The mean-field theory of the core covers plain and antisymmetric (γ = 0) nets with an odd activation; it does not apply here.');
     }
     const p = f.curves.plain[f.L];
     const a = f.curves.antisym[f.L];
@@ -970,6 +986,7 @@ export class StabilityFigure {
     const f = this.res;
     if (!f) return null;
     return { figure: 'stability', L: f.L, growth: Object.fromEntries(ARCHS.map((a) => [a, Array.from(f.curves[a])])),
+      theory: Object.fromEntries(ARCHS.map((a) => [a, f.theory[a] ? Array.from(f.theory[a]) : null])),
       chi1: f.mf ? f.mf.chi1 : null };
   }
 
@@ -977,8 +994,11 @@ export class StabilityFigure {
     const f = this.res;
     if (!f) return '';
     const lines = [...header, '# |v_l|/|v_0| of an infinitesimal input perturbation (dyn_ctl_perturb) at random initialisation',
-      `# chi1 of the non-residual net: ${f.mf ? f.mf.chi1 : 'n/a'}`, `layer,${ARCHS.join(',')}`];
-    for (let l = 0; l <= f.L; l++) lines.push([l, ...ARCHS.map((a) => f.curves[a][l])].join(','));
+      `# chi1 of the non-residual net: ${f.mf ? f.mf.chi1 : 'n/a'}; *_theory: the mean-field prediction (empty where it does not apply)`,
+      `layer,${ARCHS.join(',')},${ARCHS.map((a) => `${a}_theory`).join(',')}`];
+    for (let l = 0; l <= f.L; l++) {
+      lines.push([l, ...ARCHS.map((a) => f.curves[a][l]), ...ARCHS.map((a) => (f.theory[a] ? f.theory[a][l] : ''))].join(','));
+    }
     return `${lines.join('\n')}\n`;
   }
 
