@@ -61,6 +61,13 @@ await runSuite('control', {
     t.ok(hn.gradHDiff <= 1e-12 * Math.max(1, hn.gradMax) && hn.fdRel < 1e-5, 'dJ/dθ = −∇H and finite differences agree',
       JSON.stringify({ gradHDiff: hn.gradHDiff, gradMax: hn.gradMax, fdRel: hn.fdRel }));
     await t.shot(page, 'control.png', { fullPage: false });
+    // The README's picture (assets/page-control.png): 1440 x 900, the settings and the flow at layer 4, whose step folds.
+    await page.evaluate(() => window.dynlensPage.setState({ layer: 4 }));
+    await t.idle(page);
+    await page.evaluate(() => window.scrollTo(0, document.querySelector('#demo-control .layout').getBoundingClientRect().top + window.scrollY - 8));
+    await t.shot(page, 'page-control.png', { fullPage: false });
+    await page.evaluate(() => { window.dynlensPage.setState({ layer: 0 }); window.scrollTo(0, 0); });
+    await t.idle(page);
     await t.shot(page, 'control-full.png', { fullPage: true });
     for (const f of FIGS) await page.locator(`#fig-${f}`).screenshot({ path: join(t.OUT, `control-fig-${f}.png`) });
 
