@@ -48,6 +48,7 @@ await runSuite('control', {
     t.ok(!errs.length, 'no figure shows an error', errs.join(' | '));
     // The default run trains: every method ends below where it started, except that MSA may fail, and then says so.
     const runs = await page.evaluate(() => window.dynlensPage.ctlRuns());
+    console.log(`# per iteration in the page (ms, in a worker): ${runs.runs.map((r) => `${r.method} ${(r.ms[r.done] / r.done).toFixed(3)}`).join(', ')}`);
     for (const r of runs.runs) {
       const L = r.loss;
       const fell = L[L.length - 1] < L[0];
@@ -110,6 +111,42 @@ await runSuite('control', {
     await t.shot(page, 'control-phone-curves.png');
     t.ok(!errors.length, 'no console errors', errors.join(' | '));
     t.ok(!t.foreign.length, 'no request left loopback', t.foreign.join(' '));
+    await page.close();
+  },
+
+  variants: async (t) => {
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // Li et al.'s toy problem (the preset button): regression, so the flow explains why it has nothing to draw.
+    await page.goto(`${t.url}#demo=control`);
+    await t.idle(page, 120000);
+    await page.click('#control-li');
+    await t.idle(page, 180000);
+    const st = await page.evaluate(() => window.dynlensPage.state());
+    t.ok(st.data === 'sin' && st.width === 5 && st.layers === 20 && st.sw2 === 0, 'the preset sets Li et al.’s problem', JSON.stringify(st));
+    const flowErr = await page.evaluate(() => document.querySelector('#fig-flow .fig-error').textContent);
+    t.ok(/2-D inputs/.test(flowErr), 'the flow says it needs 2-D inputs for sin', flowErr);
+    for (const f of ['curves', 'costates', 'hamiltonian', 'lr']) {
+      const { n, drawn } = await canvasesDrawn(page, f);
+      t.ok(n > 0 && drawn === n, `Li et al.'s problem: ${f} is drawn`, `${drawn} of ${n}`);
+    }
+    const runs = (await page.evaluate(() => window.dynlensPage.ctlRuns())).runs;
+    const em = runs.find((r) => r.method === 'emsa');
+    t.ok(em.loss[em.done] < em.loss[0], 'E-MSA learns sin(x)', `${em.loss[0]} -> ${em.loss[em.done]}`);
+    await page.locator('#fig-curves').screenshot({ path: join(t.OUT, 'control-li-curves.png') });
+    // Width 3 on the circles: the flow projects onto two units and says so.
+    await page.goto(`${t.url}#demo=control&width=3`);
+    await t.idle(page, 120000);
+    const w3 = await page.evaluate(() => document.querySelector('#fig-flow .explain').textContent);
+    t.ok(/width 3/.test(w3) && /projected/.test(w3), 'width 3: the flow explains its projection', w3.slice(0, 200));
+    await page.locator('#fig-flow').screenshot({ path: join(t.OUT, 'control-width3-flow.png') });
+    // Antisymmetric layers with damping.
+    await page.goto(`${t.url}#demo=control&arch=antisym&gamma=0.5`);
+    await t.idle(page, 120000);
+    const { n, drawn } = await canvasesDrawn(page, 'flow');
+    t.ok(n > 0 && drawn === n, 'antisymmetric layers: the flow is drawn', `${drawn} of ${n}`);
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
     await page.close();
   },
 

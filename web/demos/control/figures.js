@@ -136,8 +136,11 @@ export function runVerdict(run) {
   }
   const last = L[r.done];
   if (last > 1.05 * L[best] && best < r.done) {
-    return `${name} did not converge: its loss fell to ${fmt(L[best], 4)} at ${unit} ${best}, then rose to ` +
-      `${fmt(last, 4)} at ${unit} ${r.done}${last > L[0] ? ', above where it started' : ''}.`;
+    let ups = 0;
+    for (let k = 1; k < L.length; k++) if (L[k] > L[k - 1]) ups++;
+    const peak = Math.max(...L.slice(1));
+    return `${name} did not converge: its loss rose in ${ups} of ${r.done} ${unit}s, as high as ${fmt(peak, 4)}; its ` +
+      `best was ${fmt(L[best], 4)} at ${unit} ${best}, and it ended at ${fmt(last, 4)}${last > L[0] ? ', above where it started' : ''}.`;
   }
   return `${name}: loss ${fmt(L[0], 4)} → ${fmt(last, 4)} in ${r.done} ${unit}s` +
     `${Number.isFinite(r.acc[r.done]) ? ` (training accuracy ${pct(r.acc[r.done])}, test ${pct(r.testAcc[r.done])})` : ` (test loss ${fmt(r.testLoss[r.done], 4)})`}` +
