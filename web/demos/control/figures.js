@@ -417,10 +417,10 @@ export class FlowFigure {
     this.hm.root.parentElement.parentElement.classList.toggle('one', !canDet);
     if (canDet) {
       const sign = f.det[s].map((v) => (v > 0 ? 0 : 1));
-      const cd = colourGrid(dl, sign, { cmap: 'greys', categories: ['det > 0', 'det ≤ 0 (folds)'] });
+      const cd = colourGrid(dl, sign, { cmap: 'greys', categories: ['det > 0', 'det ≤ 0'] });
       this.dm.set({
         values: sign, rgba: cd.rgba, nx: f.nx, ny: f.ny, x: f.x, y: f.y, xLabel: 'state unit x_1', yLabel: 'state unit x_2',
-        valueLabel: 'sign of det', title: `Step ${s} → ${s + 1}: where det ∂F_${s}/∂x ≤ 0`, categories: cd.categories,
+        valueLabel: 'sign of det', title: `Step ${s} → ${s + 1} folds the plane where det ∂F_${s}/∂x ≤ 0`, categories: cd.categories,
         overlays: [{ points: true, xs, ys, fill, r: f.n > 600 ? 2.2 : 3 }], format: (v) => fmt(v, 4),
       });
     }
