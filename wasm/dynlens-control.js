@@ -127,7 +127,7 @@ export default {
     ctlTestSeed(seed) {
       this.alive();
       return this.withBuffers([8], ([out]) => {
-        this.check(this.core._dynw_ctl_test_seed(...halves(seed), out), 'test seed');
+        this.check(this.core._dynw_ctl_test_seed(...halves(seed), out, 2), 'test seed');
         const [lo, hi] = this.u32(out, 2);
         return hi * 4294967296 + lo;
       });

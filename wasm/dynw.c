@@ -1080,7 +1080,7 @@ int dynw_ctl_shape(CTLARGS, double *out, int out_len);
 int dynw_ctl_init_params(CTLARGS, double sw2, double sb2, uint32_t seed_lo, uint32_t seed_hi, double *theta,
                          int theta_len);
 int dynw_ctl_sin(int n, uint32_t seed_lo, uint32_t seed_hi, double noise, double *x, int x_len, double *y, int y_len);
-int dynw_ctl_test_seed(uint32_t seed_lo, uint32_t seed_hi, uint32_t *out);
+int dynw_ctl_test_seed(uint32_t seed_lo, uint32_t seed_hi, uint32_t *out, int out_len);
 int dynw_ctl_eval(CTLARGS, const double *theta, int theta_len, const double *x, const double *y, int n, double *out,
                   int out_len);
 int dynw_ctl_fwdbwd(CTLARGS, const double *theta, int theta_len, const double *u, const double *y, int m,
@@ -1249,10 +1249,11 @@ EMSCRIPTEN_KEEPALIVE int dynw_ctl_sin(int n, uint32_t seed_lo, uint32_t seed_hi,
     return dyn_ctl_sin(n, ((uint64_t)seed_hi << 32) | seed_lo, noise, x, y);
 }
 
-/* out: the test set's seed, low and high halves. */
-EMSCRIPTEN_KEEPALIVE int dynw_ctl_test_seed(uint32_t seed_lo, uint32_t seed_hi, uint32_t *out)
+/* out (2, out_len): the test set's seed, low and high halves. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_test_seed(uint32_t seed_lo, uint32_t seed_hi, uint32_t *out, int out_len)
 {
     if (!out) return DYN_ERR_NULL;
+    if (out_len < 2) return DYN_ERR_BUFFER;
     uint64_t s = dyn_ctl_test_seed(((uint64_t)seed_hi << 32) | seed_lo);
     out[0] = (uint32_t)(s & 0xffffffffu);
     out[1] = (uint32_t)(s >> 32);
