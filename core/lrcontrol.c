@@ -325,6 +325,42 @@ dyn_status dyn_lrc_recursion(const dyn_lrc_problem *p, const dyn_lrc_schedule *s
     return DYN_OK;
 }
 
+dyn_status dyn_lrc_costates(const dyn_lrc_problem *p, const dyn_lrc_schedule *s, long steps, double *lambda,
+                            size_t lambda_len, double *grad, size_t grad_len, double *loss_T)
+{
+    prob q;
+    dyn_status st = prepare(p, s, steps, &q);
+    if (st != DYN_OK) return st;
+    if (!lambda || !grad) return DYN_ERR_NULL;
+    size_t d = (size_t)q.d, rows = (size_t)steps + 1;
+    if (lambda_len / d < rows || grad_len / d < (size_t)steps) return DYN_ERR_BUFFER;
+    /* forward: the moments go into lambda's rows (row k is read once more, then overwritten by lambda(k)) */
+    double *m = lambda;
+    for (size_t i = 0; i < d; i++) m[i] = q.x0[i] * q.x0[i];
+    for (long k = 0; k < steps; k++) {
+        const double *mk = m + (size_t)k * d;
+        double *mn = m + (size_t)(k + 1) * d;
+        for (int i = 0; i < q.d; i++) {
+            double v = rule(&q, s, i, k, (double)k * q.eta, mk[i]), g = 1.0 - q.eta * v * q.a[i];
+            mn[i] = g * g * mk[i] + q.eta * q.eta * v * v * q.s2[i];
+        }
+    }
+    if (loss_T) *loss_T = loss_of(&q, m + (size_t)steps * d);
+    /* backward */
+    for (int i = 0; i < q.d; i++) lambda[(size_t)steps * d + (size_t)i] = 0.5 * q.a[i];
+    for (long k = steps - 1; k >= 0; k--) {
+        double *row = lambda + (size_t)k * d;
+        const double *next = lambda + (size_t)(k + 1) * d;
+        for (int i = 0; i < q.d; i++) {
+            double mk = row[i], v = rule(&q, s, i, k, (double)k * q.eta, mk), g = 1.0 - q.eta * v * q.a[i];
+            grad[(size_t)k * d + (size_t)i] =
+                next[i] * (-2.0 * q.eta * q.a[i] * g * mk + 2.0 * q.eta * q.eta * v * q.s2[i]);
+            row[i] = next[i] * g * g;
+        }
+    }
+    return DYN_OK;
+}
+
 /* ------------------------------------------------------------------ Monte Carlo SGD */
 
 dyn_status dyn_lrc_simulate(const dyn_lrc_problem *p, const dyn_lrc_schedule *s, long steps, long runs, uint64_t seed,

@@ -19,12 +19,15 @@
  *   dyn_lrc_ode               the SME moment ODE dm_i/dt = -2 a_i u m_i + eta u^2 s_i^2 on t = 0, eta, ..., N eta
  *   dyn_lrc_recursion         the exact moment recursion of SGD, m_{k+1} = (1 - eta u a)^2 m_k + eta^2 u^2 s^2
  *   dyn_lrc_simulate          Monte Carlo SGD (seeded Gaussian noise): mean and standard error of the loss
+ *   dyn_lrc_costates          the discrete Pontryagin costates of the recursion and dJ/du_k per coordinate (the
+ *                             switching function: 0 where an optimal u is inside (0, 1), <= 0 where it is 1)
  *   dyn_lrc_optimal_1d        the closed form of the optimal feedback trajectory of one coordinate
  *   dyn_lrc_optimize_scratch_doubles, dyn_lrc_optimize
  *                             direct numerical optimisation of a piecewise-constant shared u on the moment ODE
  *
  * The model (Li, Tai and E 2017, "Stochastic modified equations and adaptive stochastic gradient algorithms",
- * ICML, Sec. 5; the JMLR 2019 version "... dynamics of stochastic gradient algorithms I", Sec. 5):
+ * ICML, its optimal-control derivation of adaptive learning rates; the SME's weak-approximation theory is in their
+ * JMLR 2019 "Stochastic modified equations and dynamics of stochastic gradient algorithms I"):
  *   f(x) = 1/2 sum_i a_i x_i^2 (a diagonal Hessian, a_i > 0), a stochastic gradient g = grad f(x) + xi with
  *   xi_i ~ N(0, s_i^2) independent, s_i^2 = sigma2_i / batch (the per-example variance over the batch size),
  *   SGD x_{k+1} = x_k - eta u_k g_k, time t = k eta. The first-order SME is
@@ -48,8 +51,9 @@
  *   the value function is increasing in m and the greedy choice that makes dm/dt smallest is optimal. On its
  *   trajectory u = 1 until m_i falls to eta s_i^2 / a_i (twice the u = 1 stationary level), at
  *       t*_i = ln(2 a_i m_i(0) / (eta s_i^2) - 1) / (2 a_i)   (0 if m_i(0) <= eta s_i^2 / a_i),
- *   and then u_i(t) = 1 / (eta s_i^2 / (a_i m_i(t*)) + a_i (t - t*_i)) = 1 / (1 + a_i (t - t*_i)) and
- *   m_i(t) = eta s_i^2 u_i(t) / a_i: the optimum IS a 1/t schedule, entered at a time set by the noise level.
+ *   and then u_i(t) = 1 / (eta s_i^2 / (a_i m_i(t*)) + a_i (t - t*_i)), which is 1 / (1 + a_i (t - t*_i)) after a
+ *   start above the switch level, and m_i(t) = eta s_i^2 u_i(t) / a_i: the optimum IS a 1/t schedule, entered at
+ *   a time set by the noise level.
  *   The same argument on the exact recursion gives the discrete-time optimum (schedule "discrete"), the step
  *   that minimises m_{k+1}:  u_i = min(1, a_i m_i / (eta (a_i^2 m_i + s_i^2))), which differs by O(eta).
  *   With ONE u shared by all coordinates (constant, 1/t, given and direct schedules) the Hamiltonian's minimiser
@@ -151,6 +155,20 @@ dyn_status dyn_lrc_simulate(const dyn_lrc_problem *p, const dyn_lrc_schedule *s,
                             double *mean, size_t mean_len, double *se, size_t se_len, int npaths, double *paths,
                             size_t paths_len);
 
+/* dyn_lrc_costates: the adjoint of SGD's exact moment recursion under the multipliers u_k that s produces along it
+ * (frozen as open-loop values): with J = E f(x_N) = 1/2 sum a_i m_i(N) and g = 1 - eta u_k a_i,
+ *     lambda_i(N) = a_i / 2,   lambda_i(k) = dJ/dm_i(k) = lambda_i(k+1) g^2,
+ *     dJ/du_{k,i} = lambda_i(k+1) (-2 eta a_i g m_i(k) + 2 eta^2 u_k s_i^2)
+ * (backpropagation through the recursion is the costate equation). For a shared u the derivative with respect to
+ * u_k is the sum of row k. The discrete law makes every interior entry 0 (it minimises m_i(k+1) over u), the SME's
+ * law makes it O(eta) small; where a law sits at u = 1 the entry is <= 0.
+ *   lambda  out: (N + 1) x d costates, row k at step k; lambda_len >= (N + 1) d
+ *   grad    out: N x d derivatives dJ/du_{k,i}; grad_len >= N d
+ *   loss_T  optional out (NULL): J
+ * Returns as dyn_lrc_recursion. */
+dyn_status dyn_lrc_costates(const dyn_lrc_problem *p, const dyn_lrc_schedule *s, long steps, double *lambda,
+                            size_t lambda_len, double *grad, size_t grad_len, double *loss_T);
+
 /* dyn_lrc_optimal_1d: the closed-form optimal feedback trajectory of one coordinate (see the derivation above):
  * a > 0, s2 = s^2 >= 0 (the batch-scaled noise variance), eta > 0, m0 >= 0, t >= 0. Outputs (each optional):
  * m(t), u(t) and the switching time t* (+inf when s2 = 0: u = 1 forever; 0 when u < 1 from the start).
@@ -159,7 +177,8 @@ dyn_status dyn_lrc_optimal_1d(double a, double s2, double eta, double m0, double
                               double *tstar);
 
 /* dyn_lrc_optimize: minimises E f(T), T = N eta, on the moment ODE over shared multipliers u that are constant on
- * `pieces` consecutive blocks of ceil(N / pieces) steps (the last block may be shorter), each u in [0, 1].
+ * consecutive blocks of L = ceil(N / pieces) steps (ceil(N / L) <= pieces blocks, the last one possibly shorter),
+ * each u in [0, 1].
  * Each piece's exact solution m -> e m + (1 - e) eta u s^2 / (2 a), e = exp(-2 a u h), makes the loss an exact
  * function of the piece values; cyclic coordinate descent (golden-section search per piece, exact suffix
  * maps so each evaluation costs O(d)) runs `sweeps` sweeps (0 -> 60) or until a sweep gains less than 1e-15

@@ -14,9 +14,15 @@ expect_keys lr "$j" d a sigma2 x0 eta batch T steps runs seed loss_0 t_switch lo
 is_png "$out/lr.png"
 is_npy "$out/lr.npy"
 # a header naming every column, then N + 1 = 1001 rows of 1 + 6 x 5 numbers
-grep -q '^t,optimal_ode,optimal_sgd,optimal_mc,optimal_se,optimal_u1,discrete_ode' "$out/lr.csv" && ok || bad "csv header"
+grep -q '^t,optimal_ode,optimal_sgd,optimal_mc,optimal_se,optimal_u1,optimal_dJdu,discrete_ode' "$out/lr.csv" && ok || bad "csv header"
 [ "$(grep -v '^#' "$out/lr.csv" | tail -n +2 | wc -l)" -eq 1001 ] && ok || bad "csv rows"
-[ "$(grep -v '^#' "$out/lr.csv" | tail -1 | tr ',' '\n' | wc -l)" -eq 31 ] && ok || bad "csv columns"
+[ "$(grep -v '^#' "$out/lr.csv" | tail -1 | tr ',' '\n' | wc -l)" -eq 37 ] && ok || bad "csv columns"
+# the switching function: dJ/du_k is 0 (to rounding) wherever the discrete law is inside (0, 1), <= 0 where it is 1;
+# const:0.25 is too slow everywhere, so raising u anywhere lowers E f(x_N): dJ/du < 0 in every row but the last
+awk -F, -v OFS=, '/^#/ { next } !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+    { u = $(c["discrete_u1"]); g = $(c["discrete_dJdu"]); q = $(c["const:0.25_dJdu"]); n++ }
+    n <= 1000 && u < 1 && (g > 1e-15 || g < -1e-15) { bad++ } n <= 1000 && u == 1 && g > 0 { bad++ }
+    n <= 1000 && !(q < 0) { bad++ } END { exit bad > 0 }' "$out/lr.csv" && ok || bad "switching function signs"
 # the optimal schedule's ODE loss is the closed form (a = sigma2 = x0 = 1, eta = 0.01, T = 10):
 # t* = ln(2 a m0 / (eta s2) - 1) / (2a) = ln(199) / 2, then E f = eta s2 / (2 (1 + a (T - t*)))
 closed=$(awk 'BEGIN { ts = log(199) / 2; printf "%.15g", 0.01 / (2 * (1 + (10 - ts))) }')

@@ -366,6 +366,77 @@ static void test_monte_carlo(void)
     CHECK(mu2[n] != mu[n], "another seed, another result");
 }
 
+/* the costates: backpropagation through SGD's moment recursion, checked by finite differences; the KKT signs */
+static void test_costates(void)
+{
+    double a[2] = {1.2, 0.3}, s2[2] = {0.7, 2.0}, x0[2] = {1.5, -2.0};
+    dyn_lrc_problem p = {2, a, s2, x0, 0.05, 2};
+    long n = 80;
+    double u[80], lam[2 * 81], grad[2 * 80], J, loss[81];
+    for (int k = 0; k < n; k++) u[k] = 0.3 + 0.6 * ((k * 5) % 11) / 10.0;
+    dyn_lrc_schedule g = {DYN_LRC_GIVEN, 0, 0, 0, u, n};
+    CHECK(dyn_lrc_costates(&p, &g, n, lam, 2 * 81, grad, 2 * 80, &J) == DYN_OK, "costates");
+    CHECK(J == rec_final(&p, &g, n, loss), "J = the recursion's final loss");
+    CHECK(lam[2 * n] == 0.6 && lam[2 * n + 1] == 0.15, "lambda(N) = a / 2");
+    /* dJ/du_k (shared) = row sum, by central differences */
+    double worst = 0.0;
+    for (int k = 0; k < n; k += 3) {
+        double h = 1e-6, keep = u[k];
+        u[k] = keep + h;
+        double jp = rec_final(&p, &g, n, loss);
+        u[k] = keep - h;
+        double jm = rec_final(&p, &g, n, loss);
+        u[k] = keep;
+        double fd = (jp - jm) / (2 * h), an = grad[2 * k] + grad[2 * k + 1];
+        worst = fmax(worst, fabs(fd - an) / (fabs(an) + 1e-3 * J));
+    }
+    CHECK(worst < 1e-6, "dJ/du_k against central differences: worst rel error %.3g", worst);
+    /* lambda(0) = dJ/dm(0), and m_i(0) = x0_i^2: dJ/dx0_i = 2 x0_i lambda_i(0) */
+    for (int i = 0; i < 2; i++) {
+        double h = 1e-6, keep = x0[i];
+        x0[i] = keep + h;
+        double jp = rec_final(&p, &g, n, loss);
+        x0[i] = keep - h;
+        double jm = rec_final(&p, &g, n, loss);
+        x0[i] = keep;
+        CHECK_NEAR((jp - jm) / (2 * h), 2 * keep * lam[i], 1e-6, 0, "dJ/dx0 = 2 x0 lambda(0)");
+    }
+    /* KKT: the discrete law zeroes every interior derivative; at u = 1 the derivative is <= 0 */
+    dyn_lrc_schedule dd = {DYN_LRC_DISCRETE, 0, 0, 0, NULL, 0}, o = {DYN_LRC_OPTIMAL, 0, 0, 0, NULL, 0};
+    double uu[2 * 81];
+    CHECK(dyn_lrc_costates(&p, &dd, n, lam, 2 * 81, grad, 2 * 80, NULL) == DYN_OK, "costates discrete");
+    dyn_lrc_recursion(&p, &dd, n, loss, 81, NULL, 0, uu, 2 * 81);
+    int bad = 0, interior = 0, bang = 0;
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < 2; i++) {
+            double scale = lam[2 * (k + 1) + i] * 2 * p.eta * a[i] * x0[i] * x0[i] + 1e-300;
+            if (uu[2 * k + i] < 1) interior++, bad += fabs(grad[2 * k + i]) > 1e-12 * scale;
+            else bang++, bad += grad[2 * k + i] > 0;
+        }
+    CHECK(bad == 0 && interior > 10 && bang > 10, "discrete law KKT: %d violations (%d interior, %d at u = 1)", bad,
+          interior, bang);
+    /* the SME's law in SGD's recursion: interior derivatives O(eta) relative to one term */
+    CHECK(dyn_lrc_costates(&p, &o, n, lam, 2 * 81, grad, 2 * 80, NULL) == DYN_OK, "costates optimal");
+    double mm[2 * 81];
+    dyn_lrc_recursion(&p, &o, n, loss, 81, mm, 2 * 81, uu, 2 * 81);
+    /* interior, u = a m / (eta s^2) turns the bracket into 2 eta^2 u a^2 m: eta u a times the term 2 eta a m */
+    double rel = 0.0, bound = 0.0;
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < 2; i++) {
+            if (uu[2 * k + i] >= 1) continue;
+            double term = lam[2 * (k + 1) + i] * 2 * p.eta * a[i] * mm[2 * k + i];
+            rel = fmax(rel, fabs(grad[2 * k + i]) / term);
+            bound = fmax(bound, p.eta * uu[2 * k + i] * a[i]);
+        }
+    printf("SME law in SGD's recursion: interior |dJ/du| at most %.3g of one term (eta u a at most %.3g)\n", rel, bound);
+    CHECK(rel > 0 && rel <= bound * (1 + 1e-9), "SME law in the recursion: dJ/du is %.3g of one term, eta u a %.3g", rel,
+          bound);
+    /* bad buffers */
+    CHECK(dyn_lrc_costates(&p, &g, n, lam, 2 * 81 - 1, grad, 2 * 80, NULL) == DYN_ERR_BUFFER, "lambda too short");
+    CHECK(dyn_lrc_costates(&p, &g, n, lam, 2 * 81, grad, 2 * 80 - 1, NULL) == DYN_ERR_BUFFER, "grad too short");
+    CHECK(dyn_lrc_costates(&p, &g, n, NULL, 2 * 81, grad, 2 * 80, NULL) == DYN_ERR_NULL, "lambda NULL");
+}
+
 static void test_parse_and_control(void)
 {
     const char *ok[] = {"optimal", "discrete", "const:0.5", "inv:2", "inv:2:10", "direct:40", "const:1", "given"};
@@ -487,6 +558,7 @@ int main(void)
     test_sme_order();
     test_optimality();
     test_monte_carlo();
+    test_costates();
     test_parse_and_control();
     test_bad_inputs();
     return check_summary("test_lrcontrol");

@@ -15,15 +15,18 @@
 //   lrcCurves(problem, schedule, {T, model: 'ode'|'sgd', substeps})
 //                                          -> {t, loss, m, u}: Float64Arrays; loss N + 1, m and u (N + 1) x d
 //                                             row-major (u: the multipliers; 'sgd' row k = the ones of step k)
-//   lrcSimulate(problem, schedule, {T, runs, seed, npaths})
+//   lrcSimulate(problem, schedule, {T, runs = 1000, seed = 1, npaths = 0})
 //                                          -> {mean, se, paths}: mean/se N + 1, paths npaths x (N + 1) (f of the
 //                                             first npaths runs); the seed is used as given (the CLI's schedule j
 //                                             uses --seed + j)
+//   lrcCostates(problem, schedule, {T})   -> {lambda, grad, dJdu, lossT}: the costates of SGD's moment recursion,
+//                                             (N + 1) x d; dJ/du_{k,i}, N x d; dJdu (N): the row sums, the derivative
+//                                             for a shared u (0 inside (0, 1) for an optimal law, <= 0 at u = 1)
 //   lrcOptimize(problem, {T, pieces, sweeps}) -> {u (N values), lossT}: the direct optimum (shared u)
 //   lrcOptimal1d(a, s2, eta, m0, t)        -> {m, u, tSwitch}: the closed form of one coordinate (s2 = sigma2 / batch)
-//   lrcCompare(problem, specs, {T, runs, seed, npaths})
+//   lrcCompare(problem, specs, {T = 10, runs = 1000, seed = 1, npaths = 0})
 //                                          -> what `dynlens control lr` prints, with the curves: {steps, t, tSwitch,
-//                                             lossOptimalClosed, schedules: [{name, ode, sgd, mc, se, u, paths,
+//                                             lossOptimalClosed, schedules: [{name, ode, sgd, mc, se, u, paths, dJdu,
 //                                             lossTOde, lossTSgd, lossTMc, lossTMcSe, maxAbsZ, smeRelGap}], best}
 //
 // Errors: every C status becomes a thrown DynlensError with the core's message (and, for a bad spec, the parser's
@@ -37,23 +40,26 @@ function seedHalves(seed) {
   return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
 }
 
-function vec(v, d, name, dflt) {
+// Shape errors become DynlensErrors like the core's (DYN_ERR_NULL -1, DYN_ERR_SIZE -4); values are the core's to check.
+function vec(dl, v, d, name, dflt) {
   if (v === undefined || v === null) return new Array(d).fill(dflt);
   if (typeof v === 'number') return new Array(d).fill(v);
-  if (v.length !== d) throw new Error(`${name}: ${v.length} values for ${d} coordinates`);
+  if (v.length !== d) throw dl.error(`problem.${name}: ${v.length} values for ${d} coordinates (give one, or one per a_i)`, -4);
   return Array.from(v);
 }
 
-function norm(problem) {
+function norm(dl, problem) {
+  if (!problem || !problem.a || !problem.a.length)
+    throw dl.error('problem.a: give the curvatures a_i as a non-empty array of numbers', -1);
   const a = Array.from(problem.a);
   const d = a.length;
-  return { d, a, sigma2: vec(problem.sigma2, d, 'sigma2', 1), x0: vec(problem.x0, d, 'x0', 1), eta: problem.eta,
-    batch: problem.batch || 1 };
+  return { d, a, sigma2: vec(dl, problem.sigma2, d, 'sigma2', 1), x0: vec(dl, problem.x0, d, 'x0', 1),
+    eta: problem.eta, batch: problem.batch || 1 };
 }
 
 // Runs fn with the problem's arrays and the schedule in WASM memory: fn(P, S) gets the pointer/value arguments.
 function withProblem(dl, problem, sched, steps, fn) {
-  const p = norm(problem);
+  const p = norm(dl, problem);
   const s = sched ? schedule(dl, sched) : null;
   const nu = s && s.u ? s.u.length : 0;
   return dl.withBuffers([8 * p.d, 8 * p.d, 8 * p.d, 8 * Math.max(1, nu)], ([a, s2, x0, u]) => {
@@ -164,8 +170,25 @@ export default {
 
     /** Monte Carlo SGD: {mean, se, paths}. */
     lrcSimulate(problem, sched, opts = {}) {
-      return simulate(this, problem, sched, stepsOf(this, problem, opts), opts.runs || 1000, opts.seed || 0,
-        opts.npaths || 0);
+      return simulate(this, problem, sched, stepsOf(this, problem, opts), opts.runs || 1000,
+        opts.seed === undefined ? 1 : opts.seed, opts.npaths || 0);
+    },
+
+    /** Backpropagation through SGD's moment recursion: {lambda, grad, dJdu, lossT} (see the index above). */
+    lrcCostates(problem, sched, opts = {}) {
+      const steps = stepsOf(this, problem, opts);
+      const s = resolve(this, problem, sched, steps);
+      return withProblem(this, problem, s, steps, (P, S, p) => {
+        const rows = steps + 1;
+        return this.withBuffers([8 * rows * p.d, 8 * steps * p.d, 8], ([l, g, j]) => {
+          this.check(this.core._dynw_lrc_costates(...P, ...S, steps, l, rows * p.d, g, steps * p.d, j),
+            `costates of ${s.label}`);
+          const grad = Float64Array.from(this.f64(g, steps * p.d));
+          const dJdu = new Float64Array(steps);
+          for (let k = 0; k < steps; k++) for (let i = 0; i < p.d; i++) dJdu[k] += grad[k * p.d + i];
+          return { lambda: Float64Array.from(this.f64(l, rows * p.d)), grad, dJdu, lossT: this.f64(j, 1)[0] };
+        });
+      });
     },
 
     /** The direct optimisation of a shared piecewise-constant u: {u, lossT}. */
@@ -185,7 +208,7 @@ export default {
     /** Every schedule on the ODE, the recursion and in simulation: what `dynlens control lr` computes. */
     lrcCompare(problem, specs, opts = {}) {
       const steps = stepsOf(this, problem, opts);
-      const p = norm(problem);
+      const p = norm(this, problem);
       const runs = opts.runs || 1000;
       const seed = opts.seed === undefined ? 1 : opts.seed;
       const schedules = specs.map((sp, j) => {
@@ -193,13 +216,15 @@ export default {
         const ode = curves(this, problem, s, steps, 'ode', 0);
         const sgd = curves(this, problem, s, steps, 'sgd', 0);
         const mc = simulate(this, problem, s, steps, runs, seed + j, opts.npaths || 0);
+        const dJdu = new Float64Array(steps + 1); // as the CLI's NAME_dJdu column: row N is 0
+        dJdu.set(this.lrcCostates(problem, s, { steps }).dJdu);
         let maxAbsZ = 0;
         let gap = 0;
         for (let k = 1; k <= steps; k++) {
           if (mc.se[k] > 0) maxAbsZ = Math.max(maxAbsZ, Math.abs(mc.mean[k] - sgd.loss[k]) / mc.se[k]);
           if (sgd.loss[k] > 0) gap = Math.max(gap, Math.abs(ode.loss[k] - sgd.loss[k]) / sgd.loss[k]);
         }
-        return { name: s.label, ode: ode.loss, sgd: sgd.loss, mc: mc.mean, se: mc.se, u: sgd.u, paths: mc.paths,
+        return { name: s.label, ode: ode.loss, sgd: sgd.loss, mc: mc.mean, se: mc.se, u: sgd.u, paths: mc.paths, dJdu,
           lossTOde: ode.loss[steps], lossTSgd: sgd.loss[steps], lossTMc: mc.mean[steps], lossTMcSe: mc.se[steps],
           lossTDirect: s.lossTDirect, maxAbsZ, smeRelGap: gap };
       });

@@ -1592,6 +1592,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_ctl_session_get(const dynw_ctl_session *h, double 
  *   dynw_lrc_curves                     E f, second moments and multipliers on the SME moment ODE (model 0) or on
  *                                       SGD's exact moment recursion (model 1)
  *   dynw_lrc_simulate                   Monte Carlo SGD: mean and standard error of f, optional sample paths
+ *   dynw_lrc_costates                   the recursion's costates and dJ/du_k per coordinate (the switching function)
  *   dynw_lrc_optimize                   the direct optimisation of a piecewise-constant shared u (scratch inside)
  *   dynw_lrc_optimal_1d                 the closed-form optimal trajectory of one coordinate
  * A problem travels as (d, a, sigma2, x0 (0: all 1), eta, batch), a schedule as (kind, value, t0, pieces, u, n_u),
@@ -1610,6 +1611,9 @@ int dynw_lrc_simulate(int d, const double *a, const double *sigma2, const double
                       double value, double t0, int pieces, const double *u, int n_u, int steps, int runs,
                       uint32_t seed_lo, uint32_t seed_hi, double *mean, int mean_len, double *se, int se_len,
                       int npaths, double *paths, int paths_len);
+int dynw_lrc_costates(int d, const double *a, const double *sigma2, const double *x0, double eta, int batch, int kind,
+                      double value, double t0, int pieces, const double *u, int n_u, int steps, double *lambda,
+                      int lambda_len, double *grad, int grad_len, double *loss_T);
 int dynw_lrc_optimize(int d, const double *a, const double *sigma2, const double *x0, double eta, int batch, int steps,
                       int pieces, int sweeps, double *u, int u_len, double *loss_T);
 int dynw_lrc_optimal_1d(double a, double s2, double eta, double m0, double t, double *out);
@@ -1687,6 +1691,20 @@ EMSCRIPTEN_KEEPALIVE int dynw_lrc_simulate(int d, const double *a, const double 
     if (st != DYN_OK) return st;
     return dyn_lrc_simulate(&p, &s, steps, runs, ((uint64_t)seed_hi << 32) | seed_lo, mean, (size_t)mean_len, se,
                             (size_t)se_len, npaths, paths, (size_t)paths_len);
+}
+
+/* lambda: (steps + 1) x d, grad: steps x d doubles; loss_T: 1 double or 0 (NULL). */
+EMSCRIPTEN_KEEPALIVE int dynw_lrc_costates(int d, const double *a, const double *sigma2, const double *x0, double eta,
+                                           int batch, int kind, double value, double t0, int pieces, const double *u,
+                                           int n_u, int steps, double *lambda, int lambda_len, double *grad,
+                                           int grad_len, double *loss_T)
+{
+    if (lambda_len < 0 || grad_len < 0 || steps < 0) return DYN_ERR_SIZE;
+    dyn_lrc_problem p = lrc_problem(d, a, sigma2, x0, eta, batch);
+    dyn_lrc_schedule s;
+    int st = lrc_schedule(kind, value, t0, pieces, u, n_u, &s);
+    if (st != DYN_OK) return st;
+    return dyn_lrc_costates(&p, &s, steps, lambda, (size_t)lambda_len, grad, (size_t)grad_len, loss_T);
 }
 
 /* u: u_len >= steps doubles; loss_T: 1 double. sweeps 0: the core's default. */

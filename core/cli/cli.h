@@ -94,7 +94,7 @@ int cli_posterior(int, char **);
 extern const char CLI_POSTERIOR_HELP[];
 int cli_landscape(int, char **);
 extern const char CLI_LANDSCAPE_HELP[];
-/* "dynlens control ...": the family in control.c (train, compare, flow, stability) and control_lr.c (lr) */
+/* "dynlens control ...": the family in control.c, one file per command (control_lr.c) */
 int cli_control(int, char **);
 extern const char CLI_CONTROL_HELP[];
 int cli_control_lr(int argc, char **argv);

@@ -18,11 +18,10 @@ const char CLI_CONTROL_HELP[] =
     "            regions, and whether each step is invertible\n"
     "  stability the growth of an input perturbation over depth at random initialisation: plain, antisymmetric and\n"
     "            Hamiltonian layers, against the mean-field prediction from chi_1 (PNG, JSON)\n"
-    "  lr        the learning rate as a control: SGD on a noisy quadratic, the SME moment ODE, the optimal\n"
-    "            feedback schedule against constant and 1/t schedules, Monte Carlo SGD (JSON, CSV, NPY, PNG)\n"
-    "The defaults of train, compare, flow and stability are Li et al.'s toy problem: sin(x) on [-pi, pi], 100\n"
-    "training and 100 test points, width 5, 20 layers, delta 0.25, tanh, reg 1e-3, zero initialisation, E-MSA with\n"
-    "rho 1 and 10 L-BFGS iterations per layer.\n";
+    "  lr        the learning rate as a control (Li, Tai and E 2017): SGD on a noisy quadratic, the SME moment ODE,\n"
+    "            the optimal feedback schedule against constant and 1/t schedules, Monte Carlo SGD (control_lr.c)\n"
+    "The defaults are Li et al.'s toy problem: sin(x) on [-pi, pi], 100 training and 100 test points, width 5, 20\n"
+    "layers, delta 0.25, tanh, reg 1e-3, zero initialisation, E-MSA with rho 1 and 10 L-BFGS iterations per layer.\n";
 
 /* ------------------------------------------------------------------ options shared by the commands */
 
@@ -936,8 +935,10 @@ static int cmd_stability(int argc, char **argv)
 
 int cli_control(int argc, char **argv)
 {
-    static const cli_cmd cmds[] = {
-        {"train", cmd_train}, {"compare", cmd_compare}, {"flow", cmd_flow}, {"stability", cmd_stability},
-        {"lr", cli_control_lr}};
+    static const cli_cmd cmds[] = {{"train", cmd_train},
+                                   {"compare", cmd_compare},
+                                   {"flow", cmd_flow},
+                                   {"stability", cmd_stability},
+                                   {"lr", cli_control_lr}};
     return run_family("control", cmds, (int)(sizeof cmds / sizeof cmds[0]), CLI_CONTROL_HELP, argc, argv);
 }

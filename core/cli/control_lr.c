@@ -63,6 +63,7 @@ typedef struct run {
     dyn_lrc_schedule s;
     char name[DYN_LRC_LABEL_MAX];
     double *ode, *rec, *mc, *se, *u, *uode; /* N + 1 each; u, uode (N + 1) x d */
+    double *djdu;                           /* N + 1: dJ/du_k summed over coordinates, 0 in row N */
     double *own;                            /* the direct optimiser's u, freed with the run */
     double direct_loss, max_z, gap, ms;
 } run;
@@ -70,7 +71,8 @@ typedef struct run {
 static const uint8_t COLORS[10][3] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40}, {148, 103, 189},
                                       {140, 86, 75}, {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
 
-static void draw(const png_opts *png, const char *title, const run *r, int ns, long steps, double eta, int d)
+static void draw(const png_opts *png, const char *title, const run *r, int ns, long steps, double eta, int d,
+                 const double *tsw)
 {
     size_t rows = (size_t)steps + 1;
     /* equal halves: the figure code scales text with min(w / 960, h / 720), so equal panels get equal fonts */
@@ -79,7 +81,7 @@ static void draw(const png_opts *png, const char *title, const run *r, int ns, l
     for (size_t k = 0; k < rows; k++) t[k] = (double)k * eta;
     /* loss panel: per schedule the band (MC mean +- 2 SE), the MC mean, the SME ODE (dashed), SGD's exact moments */
     int per = 4;
-    dyn_fig_series *s = xmalloc(sizeof(dyn_fig_series) * (size_t)(per * ns + 2 + ns * d), "the figure");
+    dyn_fig_series *s = xmalloc(sizeof(dyn_fig_series) * (size_t)(per * ns + 2 + ns * d + d), "the figure");
     double *lo = xmalloc(sizeof(double) * rows * 2 * (size_t)ns, "the figure"), *hi = lo + rows * (size_t)ns;
     double nanx = DNAN, nany = DNAN;
     int n = 0;
@@ -113,9 +115,17 @@ static void draw(const png_opts *png, const char *title, const run *r, int ns, l
         }
     }
     dyn_fig_desc f2 = {w, h2, font, font_len,
-                       d > 1 ? "the learning rate multiplier u(t) (dashed: coordinates 2 to d of optimal and discrete)"
-                             : "the learning rate multiplier u(t)",
+                       d > 1 ? "the learning rate multiplier u(t) (dashed: coordinates 2 to d of optimal and discrete; "
+                               "grey: the switch times t*_i)"
+                             : "the learning rate multiplier u(t) (grey: the switch time t* of the optimal law)",
                        "t = k η", "u", NULL, DNAN, DNAN, 0.0, 1.05, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 1};
+    /* the closed form's switch times, where the optimal law leaves u = 1 for its 1/t branch */
+    double mx[2 * DYN_LRC_MAX_D], my[2] = {-DINF, DINF};
+    for (int i = 0; i < d; i++) {
+        if (!(tsw[i] > 0.0 && tsw[i] < (double)steps * eta)) continue;
+        mx[2 * i] = mx[2 * i + 1] = tsw[i];
+        s[n++] = (dyn_fig_series){mx + 2 * i, my, NULL, NULL, 2, {90, 90, 90, 255}, 1.0, 0, 1, NULL};
+    }
     uint8_t *bot = figure_draw(&f2, NULL, 0, 0, NULL, 0, s, n);
     uint8_t *all = xmalloc((size_t)4 * w * (size_t)(h1 + h2), "the figure");
     memcpy(all, top, (size_t)4 * w * h1);
@@ -157,11 +167,13 @@ int cli_control_lr(int argc, char **argv)
              "E f on the SME moment ODE dm/dt = -2 a u m + eta u^2 s^2, on SGD's exact moment recursion, and as the mean\n"
              "of --runs simulated SGD runs. Schedules: optimal = min(1, a m / (eta s^2)) per coordinate (the SME's optimum,\n"
              "a 1/t law after t*), discrete = the recursion's optimum, const:U, inv:C[:T0] = min(1, C / (t + T0)), direct:K =\n"
-             "a shared u, constant on K pieces, optimised numerically on the ODE, given = --u FILE.\n"
+             "a shared u, constant on K pieces, optimised numerically on the ODE, given = --u FILE. A feedback law reads\n"
+             "the moments of what it drives: the ODE's in the ODE, the exact recursion's in the recursion and the runs.\n"
              "Prints one JSON object: the problem, t_switch (t* per coordinate) and loss_T_optimal_closed (the closed form),\n"
              "and per schedule loss_T_ode, loss_T_sgd (exact recursion), loss_T_mc with loss_T_mc_se, z_T = (mc - sgd) / se,\n"
              "max_abs_z over all times, sme_rel_gap = max |ode - sgd| / sgd, u_T; best = the lowest loss_T_sgd.\n"
-             "CSV/NPY columns: t, then per schedule NAME_ode, NAME_sgd, NAME_mc, NAME_se, NAME_u1..NAME_ud (SGD's u_k).",
+             "CSV/NPY columns: t, then per schedule NAME_ode, NAME_sgd, NAME_mc, NAME_se, NAME_u1..NAME_ud (SGD's u_k),\n"
+             "NAME_dJdu: dE f(x_N)/du_k for one shared u, by the recursion's costates (the switching function; last row 0).",
              o};
     parse_opts(&c, argc, argv);
     double a[DYN_LRC_MAX_D], s2[DYN_LRC_MAX_D], x0[DYN_LRC_MAX_D];
@@ -241,11 +253,17 @@ int cli_control_lr(int argc, char **argv)
             free(sc);
             x->s.u = x->own, x->s.n_u = steps;
         }
-        double *buf = xmalloc(sizeof(double) * rows * (4 + 2 * (size_t)d), "the curves");
+        double *buf = xmalloc(sizeof(double) * rows * (5 + 4 * (size_t)d), "the curves");
         x->ode = buf, x->rec = buf + rows, x->mc = buf + 2 * rows, x->se = buf + 3 * rows;
-        x->u = buf + 4 * rows, x->uode = x->u + rows * (size_t)d;
+        x->u = buf + 4 * rows, x->uode = x->u + rows * (size_t)d, x->djdu = x->uode + rows * (size_t)d;
+        double *lam = x->djdu + rows, *grad = lam + rows * (size_t)d; /* (N + 1) d and N d: fits in 2 (N + 1) d */
         check(dyn_lrc_ode(&p, &x->s, steps, 0, x->ode, rows, NULL, 0, x->uode, rows * d), "the moment ODE");
         check(dyn_lrc_recursion(&p, &x->s, steps, x->rec, rows, NULL, 0, x->u, rows * d), "the moment recursion");
+        check(dyn_lrc_costates(&p, &x->s, steps, lam, rows * d, grad, (rows - 1) * d, NULL), "the costates");
+        for (size_t k = 0; k < rows; k++) {
+            x->djdu[k] = 0.0;
+            for (int i = 0; k + 1 < rows && i < d; i++) x->djdu[k] += grad[k * (size_t)d + (size_t)i];
+        }
         check(dyn_lrc_simulate(&p, &x->s, steps, runs, (uint64_t)seed + (uint64_t)j, x->mc, rows, x->se, rows, 0, NULL, 0),
               "the Monte Carlo runs");
         x->max_z = 0, x->gap = 0;
@@ -266,7 +284,7 @@ int cli_control_lr(int argc, char **argv)
     }
 
     /* files */
-    int ncol = 1 + ns * (4 + d);
+    int ncol = 1 + ns * (5 + d);
     if (get(&c, "csv") || get(&c, "npy")) {
         double *tab = xmalloc(sizeof(double) * rows * (size_t)ncol, "the table");
         for (size_t k = 0; k < rows; k++) {
@@ -275,6 +293,7 @@ int cli_control_lr(int argc, char **argv)
             for (int j = 0; j < ns; j++) {
                 *row++ = r[j].ode[k], *row++ = r[j].rec[k], *row++ = r[j].mc[k], *row++ = r[j].se[k];
                 for (int i = 0; i < d; i++) *row++ = r[j].u[k * (size_t)d + (size_t)i];
+                *row++ = r[j].djdu[k];
             }
         }
         if (get(&c, "csv")) {
@@ -290,12 +309,14 @@ int cli_control_lr(int argc, char **argv)
             fputs(" x0=", f.f);
             for (int i = 0; i < d; i++) fprintf(f.f, "%s%s", i ? "," : "", shortest(x0[i], b));
             fputs("\n# NAME_ode: E f on the SME moment ODE; NAME_sgd: SGD's exact moments; NAME_mc, NAME_se: the mean "
-                  "of the simulated runs and its standard error; NAME_uI: SGD's multiplier of coordinate I at step k\n",
+                  "of the simulated runs and its standard error; NAME_uI: SGD's multiplier of coordinate I at step k; "
+                  "NAME_dJdu: the derivative of E f(x_N) with respect to a shared u_k (costates of the recursion)\n",
                   f.f);
             fputs("t", f.f);
             for (int j = 0; j < ns; j++) {
                 fprintf(f.f, ",%s_ode,%s_sgd,%s_mc,%s_se", r[j].name, r[j].name, r[j].name, r[j].name);
                 for (int i = 0; i < d; i++) fprintf(f.f, ",%s_u%d", r[j].name, i + 1);
+                fprintf(f.f, ",%s_dJdu", r[j].name);
             }
             fputc('\n', f.f);
             for (size_t k = 0; k < rows; k++) {
@@ -316,7 +337,7 @@ int cli_control_lr(int argc, char **argv)
         else
             snprintf(title, sizeof title, "Learning rate as a control: d = %d, η = %.3g, B = %d (%ld runs)", d, eta, batch,
                      runs);
-        draw(&png, title, r, ns, steps, eta, d);
+        draw(&png, title, r, ns, steps, eta, d, tsw);
     }
 
     /* JSON */

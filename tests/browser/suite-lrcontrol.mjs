@@ -89,12 +89,33 @@ for (const c of cases) {
     ok(ws < 1e-12, `${c.name} ${n.name}: SGD moment curve`, `worst rel diff ${ws}`);
     ok(wm < 1e-10 && we < 1e-9, `${c.name} ${n.name}: Monte Carlo mean and SE (same stream)`, `${wm} ${we}`);
     ok(wu < 1e-12, `${c.name} ${n.name}: multipliers`, `worst rel diff ${wu}`);
+    const wg = worst(s.dJdu, nat.col(`${n.name}_dJdu`));
+    ok(wg < 1e-12, `${c.name} ${n.name}: switching function dJ/du`, `worst rel diff ${wg}`);
+    console.log(`# ${c.name} ${n.name}: worst relative WASM-native differences: ode ${wo}, sgd ${ws}, mc ${wm}, se ${we}`);
     ok(rel(s.maxAbsZ, n.max_abs_z) < 1e-6 && s.maxAbsZ < 4.5, `${c.name} ${n.name}: MC within 4.5 SE of theory`,
       `${s.maxAbsZ}`);
     if (n.loss_T_direct_opt !== undefined)
       ok(rel(s.lossTDirect, n.loss_T_direct_opt) < 1e-12, `${c.name} ${n.name}: direct optimum`);
   });
   console.log(`# ${c.name}: WASM (node) ${ms.toFixed(1)} ms, native ${nat.json.ms.toFixed(1)} ms for the same work`);
+}
+
+// costates: dJ/du_k (shared) by central differences of the recursion under a given schedule, in WASM
+{
+  const p = { a: [1.2, 0.3], sigma2: [0.7, 2], x0: [1.5, -2], eta: 0.05, batch: 2 };
+  const u = Array.from({ length: 80 }, (_, k) => 0.3 + 0.6 * ((k * 5) % 11) / 10);
+  const c = dl.lrcCostates(p, { spec: 'given', u }, { T: 4 });
+  const J = (uu) => dl.lrcCurves(p, { spec: 'given', u: uu }, { T: 4, model: 'sgd' }).loss[80];
+  ok(Math.abs(c.lossT - J(u)) === 0, 'costates: J is the recursion\'s final loss');
+  let w = 0;
+  for (const k of [0, 7, 33, 79]) {
+    const h = 1e-6;
+    const up = u.slice(); up[k] += h;
+    const um = u.slice(); um[k] -= h;
+    const fd = (J(up) - J(um)) / (2 * h);
+    w = Math.max(w, Math.abs(fd - c.dJdu[k]) / (Math.abs(c.dJdu[k]) + 1e-3 * c.lossT));
+  }
+  ok(w < 1e-6, 'costates: dJ/du against central differences', `worst rel error ${w}`);
 }
 
 // errors: the core's one-line reasons, thrown as DynlensError
@@ -111,6 +132,10 @@ try { dl.lrcCurves({ a: [10], sigma2: 1, eta: 0.5 }, 'optimal', { T: 1 }); } cat
 ok(/outside its allowed range/.test(bad), 'eta a >= 2 is refused by the core', bad);
 try { bad = ''; dl.lrcSimulate({ a: [1], eta: 0.1 }, 'optimal', { T: 1, runs: 1 }); } catch (e) { bad = e.message; }
 ok(/size or count/.test(bad), 'one run is refused', bad);
+try { bad = ''; dl.lrcCurves({ a: [1, 2], sigma2: [1, 2, 3], eta: 0.1 }, 'optimal', { T: 1 }); } catch (e) { bad = `${e.name}: ${e.message}`; }
+ok(/^DynlensError: problem.sigma2: 3 values for 2 coordinates/.test(bad), 'a shape error is a DynlensError', bad);
+try { bad = ''; dl.lrcCurves({ eta: 0.1 }, 'optimal', { T: 1 }); } catch (e) { bad = `${e.name}: ${e.message}`; }
+ok(/^DynlensError: problem.a/.test(bad), 'a missing problem.a is a DynlensError', bad);
 const c1 = dl.lrcOptimal1d(1, 1, 0.01, 4, 0);
 ok(rel(c1.tSwitch, 0.5 * Math.log(799)) < 1e-14, 'closed-form switch time', `${c1.tSwitch}`);
 dl.dispose();
