@@ -180,22 +180,25 @@ typedef struct act_row {
     double (*d2f)(double);
     int bounded;
     dyn_act_kernels k;
+    const char *numpy; /* phi(a) in numpy, for generated checks */
 } act_row;
 
 static const act_row ROWS[DYN_ACT_COUNT] = {
-    [DYN_ACT_TANH] = {"tanh", tanh_f, tanh_d, tanh_d2, 1, {0}},
+    [DYN_ACT_TANH] = {"tanh", tanh_f, tanh_d, tanh_d2, 1, {0}, "np.tanh(a)"},
     [DYN_ACT_RELU] = {"relu", relu_f, relu_d, zero_d2, 0,
-                      {relu_v, relu_half, relu_half, relu_r, relu_cp}},
-    [DYN_ACT_HARD_TANH] = {"hard_tanh", htanh_f, htanh_d, zero_d2, 1, {ht_v, ht_dv, ht_d, ht_r, ht_cp}},
-    [DYN_ACT_ERF] = {"erf", erf_f, erf_d, erf_d2, 1, {erf_v, erf_dv, erf_dd, erf_r, erf_cp}},
-    [DYN_ACT_LINEAR] = {"linear", lin_f, lin_d, zero_d2, 0, {lin_v, lin_one, lin_one, lin_one2, lin_one2}},
-    [DYN_ACT_SIGMOID] = {"sigmoid", sigm, sigm_d, sigm_d2, 1, {0}},
-    [DYN_ACT_SWISH] = {"swish", swish_f, swish_d, swish_d2, 0, {0}},
+                      {relu_v, relu_half, relu_half, relu_r, relu_cp}, "np.maximum(a, 0)"},
+    [DYN_ACT_HARD_TANH] = {"hard_tanh", htanh_f, htanh_d, zero_d2, 1, {ht_v, ht_dv, ht_d, ht_r, ht_cp},
+                           "np.clip(a, -1, 1)"},
+    [DYN_ACT_ERF] = {"erf", erf_f, erf_d, erf_d2, 1, {erf_v, erf_dv, erf_dd, erf_r, erf_cp}, "erf(a)"},
+    [DYN_ACT_LINEAR] = {"linear", lin_f, lin_d, zero_d2, 0, {lin_v, lin_one, lin_one, lin_one2, lin_one2}, "a"},
+    [DYN_ACT_SIGMOID] = {"sigmoid", sigm, sigm_d, sigm_d2, 1, {0}, "1 / (1 + np.exp(-a))"},
+    [DYN_ACT_SWISH] = {"swish", swish_f, swish_d, swish_d2, 0, {0}, "a / (1 + np.exp(-a))"},
 };
 
 static int valid(dyn_act a) { return (int)a >= 0 && a < DYN_ACT_COUNT; }
 
 const char *dyn_act_name(dyn_act a) { return valid(a) ? ROWS[a].name : NULL; }
+const char *dyn_act_numpy(dyn_act a) { return valid(a) ? ROWS[a].numpy : NULL; }
 
 dyn_status dyn_act_parse(const char *name, dyn_act *out)
 {

@@ -13,6 +13,7 @@
  *   dyn_act_dphi       phi'(x) (the right derivative at a kink)
  *   dyn_act_d2phi      phi''(x) (0 at a kink: Hessian-vector products of networks use it)
  *   dyn_act_kernels    the closed-form Gaussian kernels an activation has, or NULL (then quadrature is used)
+ *   dyn_act_numpy      phi as a numpy expression of an array `a` (the CLI's generated reproduce.py uses it)
  *
  * Adding an activation: one enum value here and one row in the table in act.c.
  */
@@ -52,6 +53,9 @@ double dyn_act_phi(dyn_act a, double x);
 double dyn_act_dphi(dyn_act a, double x);
 double dyn_act_d2phi(dyn_act a, double x);
 const dyn_act_kernels *dyn_act_kernels_of(dyn_act a);
+/* phi(a) as a numpy expression of the array a, e.g. "np.tanh(a)"; it may call erf = np.vectorize(math.erf).
+ * NULL for an unknown value. Lives in the table beside phi, so a new activation cannot miss reproduce.py. */
+const char *dyn_act_numpy(dyn_act a);
 /* 1 when |phi(x)| is bounded (tanh, hard_tanh, erf, sigmoid), so the length map always has a fixed point. */
 int dyn_act_bounded(dyn_act a);
 

@@ -960,15 +960,29 @@ size_t dyn_ctl_train_bytes(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n
     return bytes_or_0(doubles * sizeof(double) + ((uint64_t)n * sizeof(int) + 7u) / 8u * 8u);
 }
 
-double dyn_ctl_train_flops(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n)
+dyn_work dyn_ctl_train_work(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n, double iters)
 {
-    if (!c || !td || n < 1 || dyn_ctl_train_why(c, td)) return 0.0;
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (!c || !td || n < 1 || !(iters >= 0.0) || dyn_ctl_train_why(c, td)) return w;
     dyn_ctl_train_desc r = *td;
     resolve_train(&r);
-    double B = batch_of(&r, n), k2 = (double)c->k * c->k;
-    int sa = r.method == DYN_CTL_MSA || r.method == DYN_CTL_EMSA;
-    return B * c->d.layers * k2 * (20.0 + (sa ? 32.0 * (r.inner_iters + 1) : 0.0)) +
-           4.0 * B * c->n_out * c->d.width * (sa ? r.inner_iters + 2 : 1);
+    double B = batch_of(&r, n), k = c->k, sa = r.method == DYN_CTL_MSA || r.method == DYN_CTL_EMSA;
+    double per = k * k * (10.0 + sa * 32.0 * (r.inner_iters + 1)) +
+                 k * DYN_WORK_TRANSCENDENTAL * (6.0 + sa * 12.0 * (r.inner_iters + 1));
+    w.ops = iters * (B * c->d.layers * per + 4.0 * B * c->n_out * c->d.width * (sa ? r.inner_iters + 2 : 1));
+    w.bytes = (double)dyn_ctl_train_bytes(c, td, n);
+    return w;
+}
+
+dyn_work dyn_ctl_forward_work(const dyn_ctl *c, double m, int tangent, int keep_states)
+{
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (!c || !(m >= 0.0)) return w;
+    double k = c->k;
+    w.ops = m * c->d.layers * (k * k * (tangent ? 2.0 : 1.0) + k * DYN_WORK_TRANSCENDENTAL * (tangent ? 2.0 : 1.0));
+    w.bytes = 8.0 * (double)dyn_ctl_scratch_doubles(c) +
+              (keep_states ? 8.0 * (c->d.layers + 1.0) * m * c->d.width : 0.0);
+    return w;
 }
 
 dyn_status dyn_ctl_train_init(dyn_ctl_train *t, const dyn_ctl *c, const dyn_ctl_train_desc *td, const dyn_data *data,

@@ -9,6 +9,7 @@
 #include "data.h"
 #include "rng.h"
 #include "status.h"
+#include "work.h"
 
 /* Index
  *   dyn_ctl_desc / dyn_ctl     the controlled system: width, layers, step delta, activation, architecture, read-out
@@ -28,7 +29,7 @@
  *   dyn_ctl_train_desc / dyn_ctl_train / dyn_ctl_report   training by gd, sgd, adam, msa or emsa
  *   dyn_ctl_train_why          the reason a training descriptor is refused, or NULL
  *   dyn_ctl_train_bytes / dyn_ctl_train_init / dyn_ctl_train_step   caller-owned, resumable training
- *   dyn_ctl_train_flops        an estimate of one iteration's arithmetic, to bound work before it starts
+ *   dyn_ctl_train_work / dyn_ctl_forward_work   what a job will cost (work.h), to bound it before it starts
  *   dyn_ctl_*_name / _parse    enum <-> "plain", "antisym", "hamiltonian"; "gd", ..; "auto", "pad", ..
  *   dyn_ctl_sin                Li et al.'s regression toy: x ~ U[-pi, pi], y = sin x (+ noise)
  *   dyn_ctl_test_seed          the seed of a generated data set's test set (one rule for the CLI and the page)
@@ -254,11 +255,16 @@ typedef struct dyn_ctl_train {
 const char *dyn_ctl_train_why(const dyn_ctl *c, const dyn_ctl_train_desc *td);
 /* Bytes of workspace for n training examples; 0 for invalid arguments or DYN_CTL_MAX_BYTES or more. */
 size_t dyn_ctl_train_bytes(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n);
-/* Floating-point operations of one training iteration on n examples (with td's batch): about
- * B T k^2 (20 + [msa, emsa] 32 (inner_iters + 1)) + 4 B n_out d, counting the forward, backward, feasibility and
- * (for msa/emsa) the line searches' evaluations (about two per L-BFGS iteration). 0 for invalid arguments.
- * Activations cost extra (a libm call each), so time is roughly flops / 1 GFLOP/s natively. */
-double dyn_ctl_train_flops(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n);
+/* The cost of `iters` training iterations on n examples (work.h): operations in multiply-add equivalents, per
+ * example and layer about k^2 (10 + [msa, emsa] 32 (inner_iters + 1)) plus k (6 + [msa, emsa] 12 (inner_iters + 1))
+ * activation calls at DYN_WORK_TRANSCENDENTAL each (forward, backward, the report's passes, and for msa/emsa up to
+ * four evaluations of the augmented Hamiltonian per L-BFGS iteration: the line search's retries), and the bytes of
+ * the training workspace.
+ * Zero work for invalid arguments. The CLI and the page refuse the same runs by it. */
+dyn_work dyn_ctl_train_work(const dyn_ctl *c, const dyn_ctl_train_desc *td, int n, double iters);
+/* The cost of forward passes of m examples with tangents (dyn_ctl_perturb), or without (tangent = 0: states,
+ * grids, evaluation), including (T + 1) m d doubles of states when keep_states is nonzero. */
+dyn_work dyn_ctl_forward_work(const dyn_ctl *c, double m, int tangent, int keep_states);
 /* theta0: P initial controls (copied). mem: dyn_ctl_train_bytes bytes, 8-byte aligned. data: the training set
  * (kept by the caller; pass the same one to every step). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE,
  * DYN_ERR_SIZE, DYN_ERR_BUFFER. */

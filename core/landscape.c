@@ -265,6 +265,40 @@ dyn_status dyn_ls_hessian(const dyn_net *net, const double *theta, const dyn_dat
 
 /* layout: C0, C1, C2 (n n_1 each) | T0, T1, T2 (transposed W^l of center, d1, d2 for l >= 2, and all biases
  * in P-sized arrays) | WT (P: the grid point's transposed weights) | two activation buffers (64 max_dim) */
+dyn_work dyn_ls_slice_work(const dyn_net *net, int n, int nx, int ny)
+{
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (!net || n < 1 || nx < 1 || ny < 1) return w;
+    double pts = (double)nx * (double)ny;
+    w.ops = pts * (double)n * dyn_net_example_ops(net, 0);
+    w.bytes = 8.0 * (3.0 * n * net->dim[1] + 4.0 * (double)net->n_params + 2.0 * SLICE_BLOCK * net->max_dim) + 8.0 * pts;
+    return w;
+}
+
+dyn_work dyn_ls_hessian_work(const dyn_net *net, int n, const dyn_ls_hess_desc *d)
+{
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (!net || !d || n < 1) return w;
+    double m = hess_steps(net, d), P = (double)net->n_params;
+    double blk = n < DYN_NET_MAX_BATCH ? n : DYN_NET_MAX_BATCH;
+    w.ops = m * (2.0 * n * dyn_net_example_ops(net, 1) + m * P);
+    w.bytes = 8.0 * ((m + 3.0) * P + 2.0 * m * m + 2.0 * blk * (net->dim[0] + 6.0 * net->max_dim * (net->depth + 2)));
+    return w;
+}
+
+dyn_status dyn_ls_path_window(const double *ab, int T, double *r)
+{
+    if (!ab || !r) return DYN_ERR_NULL;
+    if (T < 1) return DYN_ERR_SIZE;
+    double m = -1.0;
+    for (size_t i = 0; i < 2 * (size_t)T; i++)
+        if (isfinite(ab[i])) m = fmax(m, fabs(ab[i]));
+    if (m < 0.0) return *r = 1.0, DYN_OK;
+    double w = 1.3 * m + 1e-6, unit = pow(10.0, floor(log10(w)) - 2.0); /* 3 significant digits */
+    *r = round(w / unit) * unit;
+    return DYN_OK;
+}
+
 size_t dyn_ls_slice_scratch_doubles(const dyn_net *net, int n)
 {
     if (!net || n < 1 || n > DYN_DATA_MAX_N) return 0;

@@ -15,12 +15,14 @@
  *   dyn_ls_normalize              normalise any direction against theta (in place)
  *   dyn_ls_pca_scratch_doubles, dyn_ls_pca   top-k principal directions of a training path and their variance
  *   dyn_ls_project                coordinates (a, b) of path points in the plane center + a d1 + b d2
+ *   dyn_ls_path_window            the default slice window around a projected path (PCA slices)
  *   dyn_ls_hess_desc              Lanczos options (zero = default)
  *   dyn_ls_hessian_scratch_doubles, dyn_ls_hessian   top eigenvalues (sharpness) and eigenvectors of the
  *                                 Hessian of the loss by Lanczos on exact Hessian-vector products
  *   dyn_ls_slice_desc             the grid: ranges, size, a band of rows (zero = default)
  *   dyn_ls_slice_scratch_doubles, dyn_ls_slice   loss and accuracy on a 2-D (or 1-D) grid
  *   dyn_dirnorm_name/parse        "filter", "layer", "none"
+ *   dyn_ls_slice_work, dyn_ls_hessian_work   what a slice and a Lanczos run cost, before they start (work.h)
  *
  * The slice: grid point (row i, column j) holds L(center + a_j d1 + b_i d2), the data loss of dyn_net_eval (no
  * weight decay), with a_j = a_min + (a_max - a_min) j / (nx - 1) (columns left to right) and
@@ -87,6 +89,12 @@ dyn_status dyn_ls_pca(const double *path, int T, size_t P, const double *center,
 dyn_status dyn_ls_project(const double *path, int T, size_t P, const double *center, const double *d1,
                           const double *d2, double *ab);
 
+/* The default window of a slice that shows a path: a = b in [-r, r] with r = 1.3 max |a_t|, |b_t| + 1e-6 over
+ * the finite coordinates of ab (T interleaved (a, b) pairs, dyn_ls_project's output), rounded to 3 significant
+ * digits (so the window reads as it is typed into a link), and r = 1 when no coordinate is finite. The CLI's
+ * `landscape slice --dirs pca` and the page use it. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE (T < 1). */
+dyn_status dyn_ls_path_window(const double *ab, int T, double *r);
+
 typedef struct dyn_ls_hess_desc {
     int k;        /* eigenpairs wanted, 1..DYN_LS_MAX_EIG; 0 -> 2 */
     int steps;    /* Lanczos steps (Hessian-vector products), k..DYN_LS_MAX_LANCZOS; 0 -> 40 (capped at P) */
@@ -131,5 +139,12 @@ dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *
 
 const char *dyn_dirnorm_name(dyn_dirnorm n);
 dyn_status dyn_dirnorm_parse(const char *name, dyn_dirnorm *out);
+
+/* The cost of an nx x ny slice (ny = 1: 1-D) on n examples: a forward pass of every example at every point, and
+ * the scratch and both float grids. The first layer's shortcut above makes the real cost lower (an upper bound). */
+dyn_work dyn_ls_slice_work(const dyn_net *net, int n, int nx, int ny);
+/* The cost of dyn_ls_hessian: steps Hessian-vector products (each about two backward passes over n examples)
+ * and the reorthogonalisation (steps^2 P), with its scratch. */
+dyn_work dyn_ls_hessian_work(const dyn_net *net, int n, const dyn_ls_hess_desc *d);
 
 #endif

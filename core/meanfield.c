@@ -759,6 +759,16 @@ dyn_status dyn_mf_trajectory(const dyn_mf *mf, double sw2, double sb2, double q0
     return DYN_OK;
 }
 
+dyn_work dyn_mf_simulate_work(const dyn_mf_sim_desc *d)
+{
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (!d || d->width < 1 || d->depth < 0 || d->seeds < 1) return w;
+    double n = d->width, layers = (double)d->seeds * d->depth;
+    w.ops = layers * (n * n * (DYN_WORK_TRANSCENDENTAL + 2.0) + 2.0 * n * DYN_WORK_TRANSCENDENTAL);
+    w.bytes = 8.0 * (4.0 * n + ((double)d->seeds + 4.0) * (d->depth + 1.0));
+    return w;
+}
+
 size_t dyn_mf_sim_scratch_doubles(int width) { return width > 0 ? 4 * (size_t)width : 0; }
 
 dyn_status dyn_mf_simulate(const dyn_mf_sim_desc *d, double *scratch, size_t scratch_len, double *q_mean,

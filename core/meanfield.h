@@ -8,6 +8,7 @@
 #include "act.h"
 #include "quad.h"
 #include "status.h"
+#include "work.h"
 
 /* Index
  *   dyn_mf_workspace_bytes  bytes of workspace a dyn_mf needs for a descriptor
@@ -20,6 +21,7 @@
  *   dyn_mf_simulate         the same q^l, c^l measured in real random networks of finite width
  *   dyn_mf_field_name/parse field enum <-> "q_star", "c_star", "chi1", "chi_c", "xi_q", "xi_c", "xi_grad", "phase"
  *   dyn_mf_phase_name       "ordered", "chaotic", "unbounded"
+ *   dyn_mf_simulate_work    what dyn_mf_simulate costs, before it starts (work.h)
  *
  * The network: h^l = W^l phi(h^{l-1}) + b^l, W_ij ~ N(0, sw2/N), b_i ~ N(0, sb2) (variances, fan-in).
  * Length map:       q^l = sw2 E[phi(sqrt(q^{l-1}) z)^2] + sb2,               fixed point q*
@@ -150,6 +152,10 @@ dyn_status dyn_mf_trajectory(const dyn_mf *mf, double sw2, double sb2, double q0
 size_t dyn_mf_sim_scratch_doubles(int width);
 dyn_status dyn_mf_simulate(const dyn_mf_sim_desc *d, double *scratch, size_t scratch_len, double *q_mean,
                            double *q_se, double *c_mean, double *c_se, double *c_each);
+
+/* The cost of dyn_mf_simulate: per network and layer N^2 Gaussian weight draws and two N^2 matrix-vector
+ * products, and 2 N activations; bytes: the scratch and the outputs (c_each included). Zeros for NULL. */
+dyn_work dyn_mf_simulate_work(const dyn_mf_sim_desc *d);
 
 const char *dyn_mf_field_name(dyn_mf_field f);
 dyn_status dyn_mf_field_parse(const char *name, dyn_mf_field *out);

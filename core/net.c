@@ -614,6 +614,21 @@ size_t dyn_train_bytes(const dyn_net *net, const dyn_train_desc *d, int n)
     return bytes < (uint64_t)DYN_NET_MAX_BYTES ? (size_t)bytes : 0;
 }
 
+/* The workspace layout, the one place it is written: theta | m1 | m2 | grad (P doubles each) | perm (n ints, padded
+ * to 8 bytes) | scratch. Needs t->net, t->n and t->batch set. */
+static void carve_train(dyn_train *t, void *mem)
+{
+    size_t P = (size_t)t->net.n_params;
+    double *p = mem;
+    t->theta = p;
+    t->m1 = p + P;
+    t->m2 = p + 2 * P;
+    t->grad = p + 3 * P;
+    t->perm = (int *)(p + 4 * P);
+    t->scratch = (double *)((char *)mem + 4 * P * sizeof(double) + a8((size_t)t->n * sizeof(int)));
+    t->scratch_len = dyn_net_scratch_doubles(&t->net, imin(t->batch, DYN_NET_MAX_BATCH));
+}
+
 dyn_status dyn_train_init(dyn_train *t, const dyn_net *net, const dyn_train_desc *d, const dyn_data *data,
                           const double *theta0, void *mem, size_t bytes)
 {
@@ -633,14 +648,7 @@ dyn_status dyn_train_init(dyn_train *t, const dyn_net *net, const dyn_train_desc
     t->d = r;
     t->n = data->n;
     t->batch = (r.batch == 0 || r.batch >= data->n) ? data->n : r.batch;
-    double *p = mem;
-    t->theta = p;
-    t->m1 = p + P;
-    t->m2 = p + 2 * P;
-    t->grad = p + 3 * P;
-    t->perm = (int *)(p + 4 * P);
-    t->scratch = (double *)((char *)mem + 4 * P * sizeof(double) + a8((size_t)data->n * sizeof(int)));
-    t->scratch_len = dyn_net_scratch_doubles(net, imin(t->batch, DYN_NET_MAX_BATCH));
+    carve_train(t, mem);
     memcpy(t->theta, theta0, sizeof(double) * P);
     memset(t->m1, 0, sizeof(double) * 3 * P);
     for (int i = 0; i < data->n; i++) t->perm[i] = i;
@@ -648,6 +656,54 @@ dyn_status dyn_train_init(dyn_train *t, const dyn_net *net, const dyn_train_desc
     dyn_rng_seed(&t->rng, r.seed);
     t->b1t = 1.0;
     t->b2t = 1.0;
+    return DYN_OK;
+}
+
+/* A dyn_net is trusted only when dyn_net_init gives exactly it back for its own dimensions (field by field: the
+ * struct's padding is not data). */
+static dyn_status net_rebuilt(const dyn_net *net)
+{
+    if (net->depth < 0 || net->depth > DYN_NET_MAX_HIDDEN) return DYN_ERR_SIZE;
+    int any_skip = 0;
+    for (int l = 1; l <= net->depth; l++) any_skip |= net->skip[l] != 0;
+    dyn_net_desc d = {.n_in = net->dim[0],
+                      .n_out = net->dim[net->depth + 1],
+                      .depth = net->depth,
+                      .widths = net->dim + 1,
+                      .act = net->act,
+                      .skip = any_skip,
+                      .loss = net->loss};
+    dyn_net r;
+    dyn_status s = dyn_net_init(&r, &d);
+    if (s) return s;
+    if (r.n_params != net->n_params || r.max_dim != net->max_dim) return DYN_ERR_SIZE;
+    for (int l = 0; l < DYN_NET_MAX_HIDDEN + 2; l++)
+        if (r.dim[l] != net->dim[l] || r.w_off[l] != net->w_off[l] || r.b_off[l] != net->b_off[l] ||
+            r.skip[l] != net->skip[l])
+            return DYN_ERR_SIZE;
+    return DYN_OK;
+}
+
+dyn_status dyn_train_rebase(dyn_train *t, void *mem, size_t bytes)
+{
+    if (!t || !mem) return DYN_ERR_NULL;
+    if ((uintptr_t)mem % sizeof(double)) return DYN_ERR_BUFFER;
+    dyn_status s = net_rebuilt(&t->net);
+    if (s) return s;
+    if ((s = check_train(&t->d))) return s;
+    if (t->n < 1 || t->n > DYN_DATA_MAX_N) return DYN_ERR_SIZE;
+    if (t->batch != ((t->d.batch == 0 || t->d.batch >= t->n) ? t->n : t->d.batch)) return DYN_ERR_SIZE;
+    /* b1t, b2t are beta^step: in [0, 1] (NaN fails both comparisons) */
+    if (t->step < 0 || t->pos < 0 || t->pos > t->n || !(t->b1t >= 0.0 && t->b1t <= 1.0) ||
+        !(t->b2t >= 0.0 && t->b2t <= 1.0))
+        return DYN_ERR_RANGE;
+    size_t need = dyn_train_bytes(&t->net, &t->d, t->n);
+    if (!need) return DYN_ERR_SIZE;
+    if (bytes < need) return DYN_ERR_BUFFER;
+    carve_train(t, mem);
+    /* the permutation indexes the data: an entry out of range would read outside it */
+    for (int i = 0; i < t->n; i++)
+        if (t->perm[i] < 0 || t->perm[i] >= t->n) return DYN_ERR_RANGE;
     return DYN_OK;
 }
 
@@ -703,6 +759,32 @@ dyn_status dyn_train_run(dyn_train *t, const dyn_data *data, int steps, double *
             if (bad(th[i])) return DYN_ERR_NAN;
     }
     return DYN_OK;
+}
+
+/* ------------------------------------------------------------------ cost estimates */
+
+double dyn_net_example_ops(const dyn_net *net, int with_backward)
+{
+    if (!net) return 0.0;
+    double f = 0.0, h = 0.0;
+    for (int l = 1; l <= net->depth + 1; l++) f += (double)net->dim[l] * (double)net->dim[l - 1] + net->dim[l];
+    for (int l = 1; l <= net->depth; l++) h += net->dim[l];
+    double fwd = f + (h + net->dim[net->depth + 1]) * DYN_WORK_TRANSCENDENTAL;
+    return with_backward ? fwd + 2.0 * f + h * DYN_WORK_TRANSCENDENTAL : fwd;
+}
+
+dyn_work dyn_train_work(const dyn_net *net, int batch, int n, double steps, int snapshots)
+{
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (!net || n < 1 || !(steps >= 0.0) || snapshots < 0) return w;
+    double P = (double)net->n_params, b = (batch <= 0 || batch >= n) ? n : batch;
+    double blk = b < DYN_NET_MAX_BATCH ? b : DYN_NET_MAX_BATCH, ev = n < DYN_NET_MAX_BATCH ? n : DYN_NET_MAX_BATCH;
+    double hs = 0.0; /* the scratch rows of a block: inputs, pre-activations, activations, gradients */
+    for (int l = 0; l <= net->depth + 1; l++) hs += 2.0 * net->dim[l];
+    hs += 4.0 * net->max_dim + 1.0;
+    w.ops = steps * (b * dyn_net_example_ops(net, 1) + 12.0 * P) + (double)snapshots * n * dyn_net_example_ops(net, 0);
+    w.bytes = 8.0 * (4.0 * P + (blk + ev) * hs + (double)snapshots * P + steps) + 4.0 * n;
+    return w;
 }
 
 /* ------------------------------------------------------------------ names */

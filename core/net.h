@@ -9,6 +9,7 @@
 #include "data.h"
 #include "rng.h"
 #include "status.h"
+#include "work.h"
 
 /* Index
  *   dyn_net_desc / dyn_net   architecture: inputs, hidden widths, activation, skips, loss (zero = default)
@@ -26,6 +27,9 @@
  *   dyn_train_bytes          bytes of workspace a dyn_train needs
  *   dyn_train_init           set up training from initial parameters
  *   dyn_train_run            advance by a chunk of steps, writing the minibatch loss of each step
+ *   dyn_train_rebase         re-point a copied training state at its copied workspace, validating both
+ *   dyn_net_example_ops      operations of one example's forward (and backward) pass
+ *   dyn_train_work           the cost of a training run with snapshots, before it starts (work.h)
  *   dyn_opt_name/parse, dyn_loss_name/parse   enum <-> "sgd", "momentum", "adam"; "xent", "mse" (exactly these)
  *
  * The network (L = depth hidden layers, n_0 = inputs, n_{L+1} = outputs, h^0 = x):
@@ -168,7 +172,7 @@ typedef struct dyn_train_desc {
 } dyn_train_desc;
 
 /* Caller-owned state; everything it points to lives in the workspace given to dyn_train_init. Plain data:
- * copy the workspace and the struct (and fix the pointers) to fork a run. */
+ * copy the workspace and the struct, then call dyn_train_rebase, to fork a run or move it to another memory. */
 typedef struct dyn_train {
     dyn_net net;
     dyn_train_desc d;    /* with defaults resolved (DYN_TRAIN_ZERO as 0) */
@@ -197,6 +201,29 @@ dyn_status dyn_train_init(dyn_train *t, const dyn_net *net, const dyn_train_desc
  * as one call with the total number of steps. A non-finite loss stops the run with DYN_ERR_NAN (diverged);
  * the steps taken so far are kept. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_RANGE, DYN_ERR_NAN. */
 dyn_status dyn_train_run(dyn_train *t, const dyn_data *data, int steps, double *loss_out);
+
+/* Points t (a copy of a dyn_train, e.g. bytes stored by a Web Worker and handed to another) at mem, a copy of its
+ * workspace (bytes long, 8-byte aligned). Everything in t is checked as untrusted input before it is used: the
+ * net must be exactly what dyn_net_init gives for its dimensions, the options as dyn_train_init resolves them,
+ * n, batch, step, pos and Adam's beta powers in range, bytes >= dyn_train_bytes, and every entry of the
+ * permutation in the workspace in 0..n-1 (it indexes the data). The pointers are then set from the workspace
+ * layout, never from t's old values. On an error t's pointers are not to be used.
+ * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE (a size or the net's layout is not one dyn_train_init makes),
+ * DYN_ERR_RANGE (an option, a counter or a permutation entry out of range), DYN_ERR_NAN (a NaN option),
+ * DYN_ERR_BUFFER (bytes too small, or mem not 8-byte aligned). */
+dyn_status dyn_train_rebase(dyn_train *t, void *mem, size_t bytes);
+
+/* Operations (work.h) of one example through the net: forward = sum_l n_l n_{l-1} multiply-adds plus one
+ * activation per hidden unit and one exp per output; with_backward adds backpropagation (twice the multiply-adds
+ * and one derivative per hidden unit). 0 for a NULL net. */
+double dyn_net_example_ops(const dyn_net *net, int with_backward);
+
+/* The cost of training for `steps` steps at minibatch `batch` (0 or >= n: full batch) on n examples with
+ * `snapshots` evaluations of the whole data set, each keeping a copy of theta (the training path that the CLI
+ * and the page keep), and the minibatch loss of every step kept: ops = steps (batch backward-pass ops + 12 P) +
+ * snapshots n forward-pass ops; bytes = the training workspace + snapshots P doubles + steps doubles + the
+ * evaluation scratch. Computed in double without caps (a job of 12.6 GB says so, instead of 0). */
+dyn_work dyn_train_work(const dyn_net *net, int batch, int n, double steps, int snapshots);
 
 const char *dyn_opt_name(dyn_opt o);
 dyn_status dyn_opt_parse(const char *name, dyn_opt *out);

@@ -7,6 +7,7 @@
 
 #include "rng.h"
 #include "status.h"
+#include "work.h"
 
 /* Index
  * Models (posterior.c)
@@ -36,6 +37,8 @@
  *   dyn_post_sampler_count    how many iterates a chunk will write
  *   dyn_post_sampler_set_theta  move the current point (the page's click); the run goes on from there
  *   dyn_post_sampler_name/parse, dyn_post_model_name/parse   enum <-> "sgd", "linreg", ...
+ *   dyn_post_setup_work, dyn_post_run_work, dyn_post_diagnostics_work   what the theory, a sampler run and the
+ *                             diagnostics of its iterates cost, before they start (work.h)
  * Theory (posterior_theory.c)
  *   dyn_post_eps_star         Mandt et al.'s optimal constant step eps* = 2 (S/N) D / Tr(BB^T)
  *   dyn_post_precond_opt      Mandt et al.'s optimal preconditioner H* = (2 S / (eps N)) (BB^T)^{-1}
@@ -43,6 +46,14 @@
  *   dyn_post_linreg_sgd_exact the exact stationary covariance of SGD/SGLD on linear regression (i.i.d. batches)
  *   dyn_post_kl_curve         KL(predicted Gaussian || posterior) as a function of eps
  *   dyn_post_scratch_doubles  scratch for the theory functions
+ * Set-up rules that the CLI and the page share (posterior_theory.c)
+ *   dyn_post_theory           a model's theory in one caller buffer: theta*, A, BB^T, lam_max(A), the exact
+ *                             posterior, its quadrature window and log Z (dyn_post_theory_doubles: its size)
+ *   dyn_post_theory_mode      the design check, the mode, A, BB^T and lam_max(A)
+ *   dyn_post_theory_exact     the exact posterior (once), as every comparison in the CLI and the page uses it
+ *   dyn_post_sampler_seed     the sampler's random stream for a user's seed (the data use the seed itself)
+ *   dyn_post_steps            eps*, the reference and automatic steps, lam_max(A), the step the gradient is
+ *                             scaled by, the stability number and its bound, which predictions exist
  * Diagnostics and geometry (posterior_theory.c)
  *   dyn_post_moments          sample mean and covariance of iterates
  *   dyn_post_autocorr         autocorrelation of one coordinate, lags 0..maxlag
@@ -300,6 +311,66 @@ size_t dyn_post_scratch_doubles(int d);
  * models) move the minimum a little. DYN_ERR_NO_SOLUTION when Tr(BB^T) = 0 (no gradient noise at theta*). */
 dyn_status dyn_post_eps_star(int d, long n, int batch, const double *gcov, double *eps_star);
 
+/* What a run on a model is compared with, computed in one order by one function for the CLI and the page. Every
+ * array points into the caller's buffer given to dyn_post_theory_mode. */
+typedef struct dyn_post_theory {
+    int d;
+    double *mode, *a, *bb;  /* theta* (d), A and BB^T there (d x d each) */
+    double *pmean, *pcov;   /* the exact posterior's mean (d) and covariance (d x d), after dyn_post_theory_exact */
+    double *scratch;        /* dyn_post_scratch_doubles(d), for the theory functions of this header */
+    size_t scratch_len;
+    double lam_max;         /* the largest eigenvalue of A */
+    dyn_post_box box;       /* D = 2: the quadrature window, mode +- 10 sd of the Laplace approximation */
+    double log_z;           /* D = 2: log of the posterior's normaliser by quadrature; NaN otherwise */
+    int bad_column;         /* after DYN_ERR_NO_SOLUTION from the design check: the first dependent column */
+    int exact;              /* nonzero once pmean, pcov (and box, log_z) are computed */
+} dyn_post_theory;
+
+/* Doubles of the buffer dyn_post_theory_mode takes: 2 d + 3 d^2 + dyn_post_scratch_doubles(d); 0 for d out of
+ * range. */
+size_t dyn_post_theory_doubles(int d);
+/* Checks the design (X^T X non-singular: DYN_ERR_NO_SOLUTION with t->bad_column), finds the mode with A and BB^T
+ * (dyn_post_optimum: DYN_ERR_NO_CONVERGE), and lam_max(A). m must have passed dyn_post_model_check. mem:
+ * dyn_post_theory_doubles(m->d) doubles, the caller's while t is used. Returns those codes, DYN_OK,
+ * DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_BUFFER and the linear-algebra codes. */
+dyn_status dyn_post_theory_mode(const dyn_post_model *m, dyn_post_theory *t, double *mem, size_t mem_len);
+/* The exact posterior after dyn_post_theory_mode (a second call returns at once): linreg in closed form, and for
+ * D = 2 the window box and log Z by 2-D Gauss-Legendre quadrature (dyn_post_moments2d with its default rule);
+ * the other 2-D models' mean and covariance by the same quadrature. Returns DYN_OK, DYN_ERR_NULL and the codes of
+ * dyn_post_linreg_exact, dyn_post_box_auto and dyn_post_moments2d. */
+dyn_status dyn_post_theory_exact(const dyn_post_model *m, dyn_post_theory *t);
+
+/* The sampler's seed for a user's seed S: S ^ DYN_POST_SAMPLER_SALT, so the sampler's stream differs from the
+ * synthetic data's (dyn_post_synthesize uses S itself) while one number reproduces both. */
+#define DYN_POST_SAMPLER_SALT 0x9E3779B97F4A7C15ULL
+uint64_t dyn_post_sampler_seed(uint64_t seed);
+
+/* What a sampler at a step does on a model, as the CLI reports it and the page shows it. */
+typedef struct dyn_post_steps_info {
+    double eps_star;  /* Mandt's eps* for the batch (NaN when BB^T = 0 at the mode: no gradient noise) */
+    double eps_ref;   /* the step the page's relative step multiplies: eps* for SGD, preconditioned SGD and
+                       * momentum; 2 eps* / N for SGLD, whose drift (eps N / 2) g then equals SGD's at eps* */
+    double eps_auto;  /* the CLI's --eps auto: eps* (SGLD: 0.02 / (N lam_max), a drift of 1 % of the stability
+                       * bound, where SGLD is close to exact) */
+    double lam_max;   /* the largest eigenvalue of A */
+    double drift;     /* the step the gradient is effectively scaled by: eps; SGLD eps N / 2; momentum
+                       * eps / (1 - mu) (the heavy ball's long-run step) */
+    double stab;      /* the stability number: eps lam_max (SGLD: (eps N / 2) lam_max) */
+    double stab_bound;/* gradient descent on the quadratic is stable while stab < stab_bound: 2 (momentum 2 (1 + mu)) */
+    double eps_max;   /* the largest stable step: the eps at which stab = stab_bound */
+    int has_stationary; /* a stationary Gaussian is predicted (not for SGLD with a decreasing step, gamma > 0) */
+    int has_exact;    /* the exact stationary covariance exists (dyn_post_linreg_sgd_exact): linreg, SGD or
+                       * constant-step SGLD, i.i.d. batches */
+} dyn_post_steps_info;
+
+/* Fills *out for model m (n, d, kind read), sampler sd (kind, eps (> 0, or 0: eps_auto is used), batch,
+ * batching, momentum (0 -> 0.9), sgld_gamma read), A and BB^T at the mode (d x d). Quantities that do not exist
+ * are NaN (eps* when BB^T = 0, and then eps_ref, eps_auto, and drift and stab at eps 0). scratch:
+ * dyn_post_scratch_doubles(d). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_RANGE (kind), DYN_ERR_NAN,
+ * DYN_ERR_BUFFER. */
+dyn_status dyn_post_steps(const dyn_post_model *m, const dyn_post_sampler_desc *sd, const double *a,
+                          const double *bb, dyn_post_steps_info *out, double *scratch, size_t scratch_len);
+
 /* H* = (2 S / (eps N)) (BB^T)^{-1} (Mandt et al. 2017, Thm. 2): with it the continuous-time stationary
  * covariance is exactly the Laplace posterior (N A)^{-1}. DYN_ERR_NO_SOLUTION if BB^T is singular.
  * scratch: dyn_post_scratch_doubles(d). */
@@ -388,5 +459,18 @@ dyn_status dyn_post_cov_se(const double *samples, long count, int d, const doubl
  * digits are plenty; every number that is compared with theory stays double. C must be positive semi-definite
  * (else DYN_ERR_RANGE). */
 dyn_status dyn_post_ellipse(const double *mean, const double *cov, double nsd, int npts, float *xy, float *axes);
+
+/* The cost of the set-up a run needs: the design check, A, BB^T and the mode (linreg: 4 passes of n D^2; the
+ * others damped Newton, counted as 32 passes), and for D = 2 the exact posterior by quadrature (65536 nodes,
+ * each a pass over the n examples, or a quadratic form for linreg); bytes: the data and the theory's scratch. m: n, d and kind are read (the data need not be there yet). */
+dyn_work dyn_post_setup_work(const dyn_post_model *m);
+/* The cost of `steps` sampler steps (burn-in included) of which `keep` iterates are kept: per step a minibatch of
+ * gradients, the update (D^2 with a preconditioner) and SGLD's Gaussian noise; bytes: the sampler's memory and the
+ * kept iterates. Zeros for NULL arguments. */
+dyn_work dyn_post_run_work(const dyn_post_model *m, const dyn_post_sampler_desc *d, double steps, double keep);
+/* The cost of the diagnostics of `keep` iterates of D numbers at worst: the ESS of each coordinate and the
+ * standard errors of the covariance (D (D + 1) / 2 products), each summing autocovariances up to
+ * DYN_POST_ESS_MAX_LAG lags (a chain that decorrelates sooner stops sooner); bytes: one copy of a coordinate. */
+dyn_work dyn_post_diagnostics_work(int d, double keep);
 
 #endif

@@ -39,6 +39,51 @@ static uint64_t layout_bytes(int d, long batch, long n, int epoch)
            (epoch ? up8(sizeof(int32_t) * (uint64_t)n) : 0);
 }
 
+/* operations of one example's gradient (work.h) */
+static double example_ops(const dyn_post_model *m)
+{
+    if (m->kind == DYN_POST_LINREG) return 2.0 * m->d + 2.0;
+    if (m->kind == DYN_POST_LOGISTIC) return 2.0 * m->d + DYN_WORK_TRANSCENDENTAL;
+    return 4.0 * DYN_WORK_TRANSCENDENTAL; /* the mixture: two component densities */
+}
+
+dyn_work dyn_post_setup_work(const dyn_post_model *m)
+{
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (!m || m->n < 1 || m->d < 1) return w;
+    double n = m->n, d = m->d;
+    /* linreg: the design check, A, BB^T and the exact posterior are a few passes; the others: damped Newton */
+    double passes = m->kind == DYN_POST_LINREG ? 4.0 : 32.0;
+    w.ops = passes * n * d * (d + example_ops(m)) + 4.0 * d * d * d;
+    /* the 2-D quadrature: 65536 nodes, each a pass over the data (linreg's log posterior is a quadratic form) */
+    if (m->d == 2) w.ops += 65536.0 * (m->kind == DYN_POST_LINREG ? 4.0 * DYN_WORK_TRANSCENDENTAL : n * example_ops(m));
+    w.bytes = 8.0 * (n * (d + 1.0) + (double)dyn_post_scratch_doubles(m->d) + 6.0 * d * d);
+    return w;
+}
+
+dyn_work dyn_post_run_work(const dyn_post_model *m, const dyn_post_sampler_desc *d, double steps, double keep)
+{
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (!m || !d || m->n < 1 || m->d < 1 || !(steps >= 0.0) || !(keep >= 0.0)) return w;
+    double D = m->d, S = d->batch > 0 ? d->batch : (m->n < 10 ? m->n : 10);
+    double step = S * (example_ops(m) + D + DYN_WORK_TRANSCENDENTAL) + 4.0 * D;
+    if (d->kind == DYN_POST_SGD_PRECOND) step += 2.0 * D * D;
+    if (d->kind == DYN_POST_SGLD) step += D * DYN_WORK_TRANSCENDENTAL;
+    w.ops = steps * step;
+    w.bytes = 8.0 * (keep * D + 4.0 * D + D * D) + 4.0 * m->n;
+    return w;
+}
+
+dyn_work dyn_post_diagnostics_work(int d, double keep)
+{
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    if (d < 1 || !(keep >= 0.0)) return w;
+    double series = d + 0.5 * d * (d + 1.0), lags = keep < DYN_POST_ESS_MAX_LAG ? keep : DYN_POST_ESS_MAX_LAG;
+    w.ops = series * keep * (lags + 4.0);
+    w.bytes = 8.0 * keep;
+    return w;
+}
+
 size_t dyn_post_sampler_bytes(const dyn_post_model *m, const dyn_post_sampler_desc *d)
 {
     if (!m || !d) return 0;

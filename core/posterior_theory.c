@@ -50,6 +50,81 @@ dyn_status dyn_post_eps_star(int d, long n, int batch, const double *gcov, doubl
     return DYN_OK;
 }
 
+uint64_t dyn_post_sampler_seed(uint64_t seed) { return seed ^ DYN_POST_SAMPLER_SALT; }
+
+size_t dyn_post_theory_doubles(int d)
+{
+    if (d < 1 || d > DYN_POST_MAX_D) return 0;
+    return 2 * (size_t)d + 3 * sq(d) + dyn_post_scratch_doubles(d);
+}
+
+dyn_status dyn_post_theory_mode(const dyn_post_model *m, dyn_post_theory *t, double *mem, size_t mem_len)
+{
+    if (!m || !t || !mem) return DYN_ERR_NULL;
+    int d = m->d;
+    size_t need = dyn_post_theory_doubles(d);
+    if (!need) return DYN_ERR_SIZE;
+    if (mem_len < need) return DYN_ERR_BUFFER;
+    *t = (dyn_post_theory){.d = d, .mode = mem, .log_z = (double)NAN, .lam_max = (double)NAN, .bad_column = -1};
+    t->pmean = t->mode + d;
+    t->a = t->pmean + d;
+    t->bb = t->a + sq(d);
+    t->pcov = t->bb + sq(d);
+    t->scratch = t->pcov + sq(d);
+    t->scratch_len = dyn_post_scratch_doubles(d);
+    dyn_status s = dyn_post_check_design(m, &t->bad_column, t->scratch, t->scratch_len);
+    if (s == DYN_OK) s = dyn_post_optimum(m, NULL, t->mode, t->a, t->bb, t->scratch, t->scratch_len);
+    if (s == DYN_OK) s = dyn_la_sym_eig(d, t->a, t->scratch, NULL, t->scratch + d, t->scratch_len - (size_t)d);
+    if (s == DYN_OK) t->lam_max = t->scratch[d - 1];
+    return s;
+}
+
+dyn_status dyn_post_theory_exact(const dyn_post_model *m, dyn_post_theory *t)
+{
+    if (!m || !t || !t->mode) return DYN_ERR_NULL;
+    if (t->exact) return DYN_OK;
+    dyn_status s = DYN_OK;
+    int lin = m->kind == DYN_POST_LINREG;
+    if (lin) s = dyn_post_linreg_exact(m, t->pmean, t->pcov, t->scratch, t->scratch_len);
+    if (s == DYN_OK && t->d == 2) {
+        s = dyn_post_box_auto(m, t->mode, t->a, 10, &t->box);
+        if (s == DYN_OK) s = dyn_post_moments2d(m, &t->box, 0, 0, &t->log_z, lin ? NULL : t->pmean, lin ? NULL : t->pcov);
+    }
+    if (s == DYN_OK) t->exact = 1;
+    return s;
+}
+
+dyn_status dyn_post_steps(const dyn_post_model *m, const dyn_post_sampler_desc *sd, const double *a,
+                          const double *bb, dyn_post_steps_info *out, double *scratch, size_t scratch_len)
+{
+    if (!m || !sd || !a || !bb || !out || !scratch) return DYN_ERR_NULL;
+    int d = m->d;
+    long n = m->n;
+    if (d < 1 || d > DYN_POST_MAX_D || n < 1) return DYN_ERR_SIZE;
+    if ((int)sd->kind < 0 || sd->kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
+    if (scratch_len < dyn_post_scratch_doubles(d)) return DYN_ERR_BUFFER;
+    if (bad(sd->eps) || bad(sd->momentum) || bad(sd->sgld_gamma)) return DYN_ERR_NAN;
+    int batch = sd->batch ? sd->batch : (n < 10 ? (int)n : 10), sgld = sd->kind == DYN_POST_SGLD;
+    double mu = sd->momentum == 0.0 ? 0.9 : sd->momentum;
+    dyn_post_steps_info r = {.eps_star = (double)NAN};
+    dyn_status s = dyn_post_eps_star(d, n, batch, bb, &r.eps_star);
+    if (s != DYN_OK && s != DYN_ERR_NO_SOLUTION) return s;
+    if ((s = dyn_la_sym_eig(d, a, scratch, NULL, scratch + d, scratch_len - (size_t)d))) return s;
+    r.lam_max = scratch[d - 1];
+    r.eps_ref = sgld ? 2.0 * r.eps_star / (double)n : r.eps_star;
+    r.eps_auto = sgld ? 0.02 / ((double)n * r.lam_max) : r.eps_star;
+    double eps = sd->eps > 0.0 ? sd->eps : r.eps_auto; /* NaN when eps* does not exist: so are drift and stab */
+    r.drift = sgld ? eps * (double)n / 2.0 : sd->kind == DYN_POST_MOMENTUM ? eps / (1.0 - mu) : eps;
+    r.stab = (sgld ? eps * (double)n / 2.0 : eps) * r.lam_max;
+    r.stab_bound = sd->kind == DYN_POST_MOMENTUM ? 2.0 * (1.0 + mu) : 2.0;
+    r.eps_max = r.stab_bound / ((sgld ? (double)n / 2.0 : 1.0) * r.lam_max);
+    r.has_stationary = !(sgld && sd->sgld_gamma > 0.0);
+    r.has_exact = m->kind == DYN_POST_LINREG && (sd->kind == DYN_POST_SGD || (sgld && !(sd->sgld_gamma > 0.0))) &&
+                  sd->batching == DYN_POST_BATCH_IID;
+    *out = r;
+    return DYN_OK;
+}
+
 dyn_status dyn_post_precond_opt(int d, long n, int batch, double eps, const double *gcov, double *h, double *scratch,
                                 size_t scratch_len)
 {

@@ -49,6 +49,12 @@ printf '0,0.5\n1,1.5\n2,2.5\n3,3.5\n' >"$out/r.csv"
 "$bin" landscape train --data "$out/r.csv" --task regress --depth 1 --width 4 --steps 20 --out "$out/r" >/dev/null && ok || bad "CSV regression"
 j=$("$bin" landscape train --data digits --depth 1 --width 16 --steps 30 --batch 64 --out "$out/g") || bad "digits"
 [ "$(key "$j" n)" = 1797 ] && [ "$(key "$j" features)" = 64 ] && [ "$(key "$j" classes)" = 10 ] && ok || bad "digits: 1797 x 64, 10 classes: $j"
+# the digits are found through the assets path CMake compiles in, from any working directory and for a copy of
+# the program outside the build folder (no guessing from /proc/self/exe); $DYNLENS_ASSETS overrides it
+mkdir -p "$out/elsewhere" && cp "$bin" "$out/elsewhere/dynlens-copy"
+(cd / && "$out/elsewhere/dynlens-copy" landscape train --data digits --depth 0 --steps 2 --out "$out/g2") >/dev/null && ok || bad "digits from another folder"
+DYNLENS_ASSETS="$out/no-such-assets" "$bin" landscape train --data digits --depth 0 --steps 2 --out "$out/g3" 2>"$out/err.txt" >/dev/null
+[ $? -eq 2 ] && grep -q "no-such-assets/digits/digits.csv.gz" "$out/err.txt" && [ "$(wc -l <"$out/err.txt")" -eq 1 ] && ok || bad "DYNLENS_ASSETS is used and a missing file named: $(cat "$out/err.txt")"
 # numpy, when present, reproduces the slice from the written files
 if python3 -c 'import numpy' 2>/dev/null; then
     (cd "$out/s" && python3 reproduce.py) >"$out/repro.txt" 2>&1 && grep -q 'worst relative difference' "$out/repro.txt" && ok || bad "reproduce.py: $(cat "$out/repro.txt")"
@@ -90,8 +96,20 @@ expect_error "bad k" landscape hessian $small --k 20 --out "$out/x"
 # sizes and work are checked right after parsing, before training: nothing written, and no time lost
 expect_error "slice larger than the 3-D surface" landscape slice $small --size 2049x2 --out "$out/x"
 grep -q -- '--size: 2049x2 is too large for the 3-D surface (surface.png): each side at most 2048' "$out/stderr" && ok || bad "2049x2 message: $(cat "$out/stderr")"
+# bounded work (core/work.h and each module's *_work estimate): refused before any work, with the flag to raise
 expect_error "slice over the work limit" landscape slice --width 64 --size 2048x2048 --out "$out/x"
-grep -q 'multiply-adds, more than the limit' "$out/stderr" && ok || bad "work-limit message: $(cat "$out/stderr")"
+expect_msg 'more than --max-seconds 600; ask for less, or raise --max-seconds'
+expect_error "10 million training steps" landscape train --steps 10000000 --out "$out/x"
+expect_msg 'landscape train: about .* operations, an estimated .* s'
+# --depth 16 --width 1024: 100 snapshots of P = 15.7 million doubles are 12.6 GB, 13.2 GB with the training
+# state (4 P doubles) and the rest; past the time, the memory
+expect_error "a 12.6 GB training path" landscape train --depth 16 --width 1024 --max-seconds 1e12 --out "$out/x"
+expect_msg 'an estimated 13.2 GB of memory, more than --max-gb 4; ask for less, or raise --max-gb to 14'
+[ ! -e "$out/x" ] && ok || bad "a refused job created its --out folder"
+expect_error "a tiny budget" landscape train $small --max-seconds 1e-6 --out "$out/x"
+expect_error "a zero budget" landscape train $small --max-gb 0 --out "$out/x"
+expect_msg 'max-gb: 0 must be positive'
+"$bin" landscape hessian $small --max-seconds 5 --out "$out/hb" >/dev/null && ok || bad "a small job inside a 5 s budget runs"
 expect_error "png too large for the surface" landscape slice $small --png-size 5000x400 --out "$out/x"
 expect_error "k above P" landscape hessian $small --depth 0 --k 8 --out "$out/x"
 grep -q -- '--k: 8 eigenpairs, but this net has only P = 6 parameters' "$out/stderr" && ok || bad "k > P message: $(cat "$out/stderr")"

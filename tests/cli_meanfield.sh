@@ -78,9 +78,19 @@ expect_error "c0 > 1" meanfield trajectory --c0 1.5
 expect_error "q0 <= 0" meanfield simulate --q0 0
 expect_error "width 1" meanfield simulate --width 1
 expect_error "too much work" meanfield simulate --width 8000 --depth 5000 --seeds 1000
+expect_msg 'meanfield simulate: about .* operations, .* more than --max-seconds 600'
+"$bin" meanfield simulate --width 50 --depth 5 --seeds 2 --max-seconds 1 >/dev/null && ok || bad "a small simulation within 1 s"
 expect_error "relu has no critical point at sb2 > 0" meanfield critical --act relu --sb2 0.1
 expect_error "unwritable png" meanfield phase --size 4x4 --png /nonexistent-dir/x.png
 [ -z "$(ls /nonexistent-dir 2>/dev/null)" ] && ok || bad "left a file behind"
 DYNLENS_FONT=/nonexistent.ttf "$bin" meanfield phase --size 4x4 --png "$out/nofont.png" >/dev/null 2>"$out/stderr"
 [ $? -eq 2 ] && grep -q fonts-dejavu-core "$out/stderr" && [ ! -e "$out/nofont.png" ] && ok || bad "missing font"
+# the README's lists are the core's tables (the CLI's errors list them from the core: core_names in util.c)
+readme="$(dirname "$0")/../README.md"
+core_list() { "$bin" "$@" 2>&1 | sed 's/.*choose //; s/, / /g; s/ or / /'; }
+acts=$(core_list meanfield point --act '?')
+[ "$(sed -n 's/^Activations: `\([^`]*\)`.*/\1/p' "$readme")" = "$acts" ] && ok || bad "README's activations are not the core's: $acts"
+fields=$(core_list meanfield phase --field '?')
+grep -q "# fields: $fields\$" "$readme" && ok || bad "README's phase fields are not the core's: $fields"
+"$bin" meanfield phase --help | grep -q -- "--field        $(echo "$fields" | sed 's/ /, /g; s/, \([^,]*\)$/ or \1/')" && ok || bad "--help lists the core's fields"
 finish

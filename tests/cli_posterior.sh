@@ -60,6 +60,16 @@ expect_error "unknown command" posterior frob
 expect_error "unknown model" posterior run --model probit
 expect_error "unknown sampler" posterior run --sampler adam
 expect_error "eps = 0" posterior run --eps 0
+# bounded work: 1e8 kept iterates of 2 numbers are 1.6 GB and about an hour of steps (the 2.3 GB run)
+expect_error "1e8 steps, none thinned" posterior run --steps 100000000 --thin 1
+expect_msg 'posterior run: about .* operations, .*raise --max-seconds'
+expect_error "1e8 steps within the time, past the memory" posterior run --steps 100000000 --thin 1 --max-seconds 1e9 --max-gb 1
+expect_msg 'GB of memory, more than --max-gb 1'
+expect_error "a million 64-D examples: the data alone" posterior run --synthetic 1000000 --dim 64 --max-seconds 1e9 --max-gb 0.1
+expect_msg 'the synthetic data and the exact posterior: an estimated 0.521 GB'
+expect_error "kl on a huge logistic set" posterior kl --model logistic --synthetic 1000000
+expect_msg 'the exact posterior: about .* operations'
+
 expect_error "negative eps" posterior run --eps -0.1
 expect_error "noise var 0" posterior run --noise-var 0
 expect_error "negative prior var" posterior run --prior-var -1

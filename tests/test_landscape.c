@@ -448,8 +448,21 @@ static void test_size_limits(void)
     CHECK(dyn_r3d_scratch_bytes(&rd, 100, 100) > 0, "4096^2 px at supersample 1");
 }
 
+/* The default window around a path (dyn_ls_path_window), worked by hand: 1.3 max|.| + 1e-6 to 3 digits. */
+static void test_path_window(void)
+{
+    double ab[4] = {0.5, -2, (double)NAN, 1}, r;
+    CHECK(dyn_ls_path_window(ab, 2, &r) == DYN_OK && fabs(r - 2.6) < 1e-15, "1.3 * 2 + 1e-6 -> 2.60: %.17g", r);
+    double small[2] = {0.012345, 0.001};
+    CHECK(dyn_ls_path_window(small, 1, &r) == DYN_OK && fabs(r - 0.0160) < 1e-17, "0.0160495 -> 0.0160: %.17g", r);
+    double none[2] = {(double)NAN, (double)INFINITY};
+    CHECK(dyn_ls_path_window(none, 1, &r) == DYN_OK && r == 1.0, "no finite point: [-1, 1]");
+    CHECK(dyn_ls_path_window(ab, 0, &r) == DYN_ERR_SIZE && dyn_ls_path_window(NULL, 1, &r) == DYN_ERR_NULL, "errors");
+}
+
 int main(void)
 {
+    test_path_window();
     test_quadratic_slice();
     test_size_limits();
     test_render_occlusion();

@@ -366,12 +366,76 @@ static void test_grid2d(void)
     free(s);
 }
 
+/* A training state copied to other memory (as a Web Worker hands it to another) and rebased resumes bit for bit
+ * like the uninterrupted run; a damaged copy is refused before any pointer is used. The expected values are the
+ * uninterrupted run's own (dyn_train_run is deterministic: test_training). */
+static void test_rebase(void)
+{
+    enum { N = 120, STEPS = 300 };
+    double x[2 * N], y[N];
+    int k;
+    dyn_toy_desc tdd = {.kind = DYN_TOY_MOONS, .n = N, .noise = 0.1, .seed = 5};
+    CHECK(dyn_data_toy(&tdd, x, 2 * N, y, N, &k) == DYN_OK, "moons");
+    dyn_data data = {.n = N, .d = 2, .x = x, .y = y, .n_class = k};
+    dyn_net_desc nd = {.n_in = 2, .n_out = 2, .depth = 2, .width = 16, .act = DYN_ACT_TANH, .skip = 1};
+    dyn_net net;
+    CHECK(dyn_net_init(&net, &nd) == DYN_OK, "net");
+    size_t P = (size_t)net.n_params;
+    double *th0 = malloc(sizeof(double) * P), *ref = malloc(sizeof(double) * P);
+    dyn_net_init_params(&net, 1.0, 0.0, 3, th0, P);
+    dyn_train_desc td = {.opt = DYN_OPT_ADAM, .batch = 16, .seed = 8};
+    size_t bytes = dyn_train_bytes(&net, &td, N);
+    unsigned char *m0 = malloc(bytes), *m1 = malloc(bytes + 8), *m2 = malloc(bytes);
+    dyn_train t, u, bad;
+    CHECK(dyn_train_init(&t, &net, &td, &data, th0, m0, bytes) == DYN_OK, "init");
+    CHECK(dyn_train_run(&t, &data, STEPS, NULL) == DYN_OK, "uninterrupted run");
+    memcpy(ref, t.theta, sizeof(double) * P);
+    CHECK(dyn_train_init(&t, &net, &td, &data, th0, m0, bytes) == DYN_OK, "init again");
+    CHECK(dyn_train_run(&t, &data, STEPS / 3, NULL) == DYN_OK, "first third");
+    u = t; /* the struct and its workspace copied elsewhere; the old memory is then scribbled over */
+    memcpy(m1, m0, bytes);
+    memset(m0, 0xA5, bytes);
+    CHECK(dyn_train_rebase(&u, m1, bytes) == DYN_OK, "rebase");
+    CHECK(u.theta == (double *)m1 && (unsigned char *)u.perm > m1 && (unsigned char *)u.perm < m1 + bytes,
+          "pointers into the new workspace");
+    CHECK(dyn_train_run(&u, &data, STEPS - STEPS / 3, NULL) == DYN_OK, "the rest");
+    CHECK(memcmp(u.theta, ref, sizeof(double) * P) == 0, "resumed after a move = uninterrupted, bit for bit");
+    /* damaged copies: each is refused with its code */
+    memcpy(m2, m1, bytes);
+    bad = u, bad.n = N + 1;
+    CHECK(dyn_train_rebase(&bad, m2, bytes) != DYN_OK, "n changed (batch no longer matches, or bytes short)");
+    bad = u, bad.net.dim[1] = 17;
+    CHECK(dyn_train_rebase(&bad, m2, bytes) == DYN_ERR_SIZE, "a layer width that does not match the offsets");
+    bad = u, bad.net.n_params += 1;
+    CHECK(dyn_train_rebase(&bad, m2, bytes) == DYN_ERR_SIZE, "P that does not match the layout");
+    bad = u, bad.net.depth = 99;
+    CHECK(dyn_train_rebase(&bad, m2, bytes) == DYN_ERR_SIZE, "depth out of range");
+    bad = u, bad.d.lr = (double)NAN;
+    CHECK(dyn_train_rebase(&bad, m2, bytes) == DYN_ERR_NAN, "NaN step size");
+    bad = u, bad.step = -1;
+    CHECK(dyn_train_rebase(&bad, m2, bytes) == DYN_ERR_RANGE, "negative step count");
+    bad = u, bad.pos = N + 1;
+    CHECK(dyn_train_rebase(&bad, m2, bytes) == DYN_ERR_RANGE, "position past the permutation");
+    bad = u, bad.b1t = (double)NAN;
+    CHECK(dyn_train_rebase(&bad, m2, bytes) == DYN_ERR_RANGE, "NaN Adam power");
+    bad = u;
+    CHECK(dyn_train_rebase(&bad, m2, bytes - 8) == DYN_ERR_BUFFER, "workspace too small");
+    CHECK(dyn_train_rebase(&bad, m1 + 4, bytes) == DYN_ERR_BUFFER, "misaligned workspace");
+    bad = u;
+    ((int *)(m2 + 4 * P * sizeof(double)))[7] = N; /* perm[7]: one past the last example */
+    CHECK(dyn_train_rebase(&bad, m2, bytes) == DYN_ERR_RANGE, "a permutation entry that would index past the data");
+    CHECK(dyn_train_rebase(NULL, m2, bytes) == DYN_ERR_NULL && dyn_train_rebase(&bad, NULL, bytes) == DYN_ERR_NULL,
+          "NULL");
+    free(th0), free(ref), free(m0), free(m1), free(m2);
+}
+
 int main(void)
 {
     test_layout();
     test_gradients();
     test_minibatch();
     test_training();
+    test_rebase();
     test_grid2d();
     return check_summary("test_net");
 }

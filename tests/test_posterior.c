@@ -890,8 +890,91 @@ static void test_errors(void)
     drop(&t3);
 }
 
+/* The step rules the CLI and the page share (dyn_post_steps), worked by hand for A = diag(2, 1/2), BB^T = I,
+ * N = 100, S = 10: eps* = 2 (S/N) D / tr(BB^T) = 0.2, lam_max = 2; SGLD's reference (2/N) eps* = 0.004 and its auto
+ * step 0.02 / (N lam_max) = 1e-4; momentum 0.5 at eps 0.1: drift 0.1 / 0.5 = 0.2, stab 0.2, bound 3, eps_max 1.5;
+ * SGLD at 0.01: drift 0.01 * 50 = 0.5, stab 1, eps_max 2 / (50 * 2) = 0.02. */
+static void test_step_rules(void)
+{
+    double a[4] = {2, 0, 0, 0.5}, bb[4] = {1, 0, 0, 1}, scr[4096];
+    size_t sl = dyn_post_scratch_doubles(2);
+    CHECK(sl <= 4096, "scratch fits");
+    dyn_post_model m = {.kind = DYN_POST_LINREG, .n = 100, .d = 2};
+    dyn_post_steps_info si;
+    dyn_post_sampler_desc sd = {.kind = DYN_POST_SGD, .batch = 10};
+    CHECK(dyn_post_steps(&m, &sd, a, bb, &si, scr, sl) == DYN_OK, "sgd");
+    CHECK_NEAR(si.eps_star, 0.2, 1e-15, 0, "eps*");
+    CHECK_NEAR(si.lam_max, 2, 1e-14, 0, "lam_max");
+    CHECK(si.eps_ref == si.eps_star && si.eps_auto == si.eps_star, "SGD: reference and auto step are eps*");
+    CHECK_NEAR(si.stab, 0.4, 1e-14, 0, "stab at eps 0 = auto = 0.2");
+    CHECK(si.stab_bound == 2 && si.has_stationary && si.has_exact, "bound 2; linreg SGD i.i.d. has an exact prediction");
+    sd.batching = DYN_POST_BATCH_EPOCH;
+    CHECK(dyn_post_steps(&m, &sd, a, bb, &si, scr, sl) == DYN_OK && !si.has_exact, "epoch batches: no exact prediction");
+    sd = (dyn_post_sampler_desc){.kind = DYN_POST_MOMENTUM, .eps = 0.1, .batch = 10, .momentum = 0.5};
+    CHECK(dyn_post_steps(&m, &sd, a, bb, &si, scr, sl) == DYN_OK, "momentum");
+    CHECK_NEAR(si.drift, 0.2, 1e-15, 0, "momentum drift eps/(1 - mu)");
+    CHECK_NEAR(si.stab, 0.2, 1e-14, 0, "momentum stab");
+    CHECK_NEAR(si.eps_max, 1.5, 1e-14, 0, "momentum eps_max 2 (1 + mu) / lam_max");
+    CHECK(si.stab_bound == 3 && !si.has_exact, "bound 2 (1 + mu); no exact prediction for momentum");
+    sd = (dyn_post_sampler_desc){.kind = DYN_POST_SGLD, .eps = 0.01, .batch = 10};
+    CHECK(dyn_post_steps(&m, &sd, a, bb, &si, scr, sl) == DYN_OK, "sgld");
+    CHECK_NEAR(si.eps_ref, 0.004, 1e-15, 0, "SGLD reference (2/N) eps*");
+    CHECK_NEAR(si.eps_auto, 1e-4, 1e-15, 0, "SGLD auto 0.02/(N lam_max)");
+    CHECK_NEAR(si.drift, 0.5, 1e-15, 0, "SGLD drift eps N/2");
+    CHECK_NEAR(si.stab, 1.0, 1e-14, 0, "SGLD stab");
+    CHECK_NEAR(si.eps_max, 0.02, 1e-15, 0, "SGLD eps_max");
+    CHECK(si.has_stationary && si.has_exact, "constant-step SGLD on linreg: stationary and exact");
+    sd.sgld_gamma = 0.55;
+    CHECK(dyn_post_steps(&m, &sd, a, bb, &si, scr, sl) == DYN_OK && !si.has_stationary && !si.has_exact,
+          "a decreasing SGLD step has no stationary prediction");
+    m.kind = DYN_POST_LOGISTIC;
+    sd = (dyn_post_sampler_desc){.kind = DYN_POST_SGD, .batch = 10};
+    CHECK(dyn_post_steps(&m, &sd, a, bb, &si, scr, sl) == DYN_OK && !si.has_exact, "logistic: no exact prediction");
+    double zero[4] = {0};
+    CHECK(dyn_post_steps(&m, &sd, a, zero, &si, scr, sl) == DYN_OK && isnan(si.eps_star) && isnan(si.stab),
+          "BB^T = 0: eps* and the auto step do not exist (NaN), not an error");
+    sd.kind = DYN_POST_SAMPLER_COUNT;
+    CHECK(dyn_post_steps(&m, &sd, a, bb, &si, scr, sl) == DYN_ERR_RANGE, "unknown sampler");
+    sd = (dyn_post_sampler_desc){.kind = DYN_POST_SGD, .eps = (double)NAN};
+    CHECK(dyn_post_steps(&m, &sd, a, bb, &si, scr, sl) == DYN_ERR_NAN, "NaN step");
+    CHECK(dyn_post_steps(&m, &sd, a, bb, &si, scr, 3) == DYN_ERR_BUFFER, "short scratch");
+    CHECK(dyn_post_sampler_seed(1) == (1 ^ 0x9E3779B97F4A7C15ULL) && dyn_post_sampler_seed(dyn_post_sampler_seed(7)) == 7,
+          "the sampler's seed salt (an involution)");
+}
+
+/* dyn_post_theory: the one sequence the CLI and the page run (design check, mode, A, BB^T, lam_max, exact
+ * posterior) gives exactly the bits of the separate core calls it is made of, and names a dependent column. */
+static void test_theory_bundle(void)
+{
+    enum { N = 60, D = 3 };
+    double x[N * D], y[N];
+    dyn_post_model m = {.kind = DYN_POST_LINREG, .n = N, .d = D};
+    CHECK(dyn_post_synthesize(&m, 5, x, N * D, y, N, NULL) == DYN_OK, "synthetic linreg");
+    m.x = x, m.y = y;
+    size_t tn = dyn_post_theory_doubles(D), sl = dyn_post_scratch_doubles(D);
+    double *mem = malloc(sizeof(double) * tn), *scr = malloc(sizeof(double) * sl);
+    double mode[D], a[D * D], bb[D * D], pm[D], pc[D * D];
+    dyn_post_theory t;
+    CHECK(dyn_post_theory_mode(&m, &t, mem, tn) == DYN_OK && dyn_post_theory_exact(&m, &t) == DYN_OK, "theory");
+    CHECK(dyn_post_optimum(&m, NULL, mode, a, bb, scr, sl) == DYN_OK && dyn_post_linreg_exact(&m, pm, pc, scr, sl) == DYN_OK,
+          "separately");
+    CHECK(memcmp(mode, t.mode, sizeof mode) == 0 && memcmp(a, t.a, sizeof a) == 0 && memcmp(bb, t.bb, sizeof bb) == 0 &&
+              memcmp(pm, t.pmean, sizeof pm) == 0 && memcmp(pc, t.pcov, sizeof pc) == 0,
+          "the bundle is the separate calls, bit for bit");
+    double w[D];
+    dyn_la_sym_eig(D, a, w, NULL, scr, sl);
+    CHECK(t.lam_max == w[D - 1] && isnan(t.log_z), "lam_max = the top eigenvalue of A; no log Z for D = 3");
+    CHECK(dyn_post_theory_mode(&m, &t, mem, tn - 1) == DYN_ERR_BUFFER, "short buffer");
+    for (int i = 0; i < N; i++) x[i * D + 2] = 2 * x[i * D + 1]; /* column 3 = 2 x column 2 */
+    CHECK(dyn_post_theory_mode(&m, &t, mem, tn) == DYN_ERR_NO_SOLUTION && t.bad_column == 2,
+          "a dependent column is named (%d)", t.bad_column);
+    free(mem), free(scr);
+}
+
 int main(void)
 {
+    test_theory_bundle();
+    test_step_rules();
     test_linreg_by_hand();
     test_linreg_sequential();
     test_derivatives();

@@ -93,6 +93,18 @@ export default {
       });
     },
 
+    /** What a training run costs, by the core's estimate (core/work.h; the CLI refuses by the same numbers):
+     * {ops, bytes, seconds}. opts: {batch (0: full), steps, snapshots}. */
+    trainWork({ net, data, batch = 32, steps, snapshots = 0 }) {
+      this.alive();
+      return this.withBuffers([24], ([out]) => {
+        this.check(this.core._dynw_train_work(...netArgs(this, net, data), data.n, batch, steps, snapshots, out, 3),
+          `training cost ${netText(net)} steps=${steps}`);
+        const v = this.f64(out, 3);
+        return { ops: v[0], bytes: v[1], seconds: v[2] };
+      });
+    },
+
     /**
      * The seeded initialisation and a fresh training state: {theta0, blob, lr (resolved), P}.
      * opts: {sw2, sb2, seed, opt, lr (0: default), momentum, wd, batch (0: full)}.
@@ -106,7 +118,7 @@ export default {
       if (bytes <= 0) throw this.error(`training options out of range (${opt}, batch ${batch})`, -3);
       return withData(this, data, [8 * P, bytes, 8], (x, y, [th, blob, lrOut]) => {
         this.check(this.core._dynw_train_start(...na, x, y, data.n, data.nClass, sw2, sb2, seed >>> 0, o, lr, momentum,
-          wd, batch, th, blob, bytes, lrOut),
+          wd, batch, th, P, blob, bytes, lrOut),
         `train start ${netText(net)} sw2=${sw2} sb2=${sb2} opt=${opt} lr=${lr} batch=${batch} wd=${wd}`);
         return { theta0: Float64Array.from(this.f64(th, P)), blob: Uint8Array.from(this.u8(blob, bytes)),
           lr: this.f64(lrOut, 1)[0], P };
@@ -127,8 +139,8 @@ export default {
           this.i32(tg, m).set(targets);
           this.f64(ls, nsteps).fill(NaN);
           this.f64(sl, m).fill(NaN);
-          const s = this.core._dynw_train_run(x, y, data.n, data.d, data.nClass, b, blob.length, tg, m, ls, sn, sl, sa,
-            done);
+          const s = this.core._dynw_train_run(x, y, data.n, data.d, data.nClass, b, blob.length, tg, m, ls, nsteps, sn,
+            m * P, sl, sa, done);
           const diverged = s === -2;
           if (!diverged) this.check(s, `train run from step ${from} to ${targets[m - 1]}`);
           const step = this.i32(done, 1)[0];
@@ -158,7 +170,7 @@ export default {
       const P = theta.length;
       return this.withBuffers([8 * P, 16 * P], ([th, dirs]) => {
         this.f64(th, P).set(theta);
-        this.check(this.core._dynw_random_dirs(...na, th, k, seed >>> 0, dirs), `random directions ${norm}`);
+        this.check(this.core._dynw_random_dirs(...na, th, k, seed >>> 0, dirs, 2 * P), `random directions ${norm}`);
         return Float64Array.from(this.f64(dirs, 2 * P));
       });
     },
@@ -183,6 +195,17 @@ export default {
         this.f64(d, 2 * P).set(dirs);
         this.check(this.core._dynw_project(pa, T, P, c, d, d + 8 * P, ab), 'projecting the path');
         return Float64Array.from(this.f64(ab, 2 * T));
+      });
+    },
+
+    /** The default slice window [-r, r] around a projected path (ab: 2 T interleaved), the core's rule: r. */
+    pathWindow(ab) {
+      this.alive();
+      const T = ab.length / 2;
+      return this.withBuffers([8 * ab.length, 8], ([p, out]) => {
+        this.f64(p, ab.length).set(ab);
+        this.check(this.core._dynw_path_window(p, T, out), `the window of a path of ${T} points`);
+        return this.f64(out, 1)[0];
       });
     },
 
@@ -215,7 +238,7 @@ export default {
       const P = theta.length;
       return withData(this, data, [8 * P, 8 * (3 * k + 2)], (x, y, [th, out]) => {
         this.f64(th, P).set(theta);
-        this.check(this.core._dynw_hessian(...na, x, y, data.n, data.nClass, th, k, steps, seed >>> 0, out),
+        this.check(this.core._dynw_hessian(...na, x, y, data.n, data.nClass, th, k, steps, seed >>> 0, out, 3 * k + 2),
           `Hessian ${netText(net)} k=${k} steps=${steps}`);
         const v = this.f64(out, 3 * k + 2);
         return { evals: Array.from(v.slice(0, k)), resid: Array.from(v.slice(k, 2 * k)), lambdaMin: v[2 * k],
@@ -230,7 +253,7 @@ export default {
       const P = theta.length;
       return this.withBuffers([8 * P, 4 * nx * ny, 4 * nx * ny], ([th, cls, conf]) => {
         this.f64(th, P).set(theta);
-        this.check(this.core._dynw_boundary(...na, th, x[0], x[1], y[0], y[1], nx, ny, cls, conf),
+        this.check(this.core._dynw_boundary(...na, th, x[0], x[1], y[0], y[1], nx, ny, cls, conf, nx * ny),
           `decision boundary ${nx}x${ny}`);
         return { cls: Float32Array.from(this.f32(cls, nx * ny)), conf: Float32Array.from(this.f32(conf, nx * ny)) };
       });

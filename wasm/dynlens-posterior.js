@@ -6,9 +6,7 @@
 // CLI's `dynlens posterior ... --model M --synthetic n --seed seed` (dyn_post_synthesize). Each instance keeps a
 // few models (data, theta*, A, BB^T, the exact posterior once computed) in a small cache, freed by dispose.
 const CACHE = 4;
-// The CLI seeds its sampler with --seed ^ 0x9E3779B97F4A7C15 (core/cli/posterior.c); so do we, as two halves.
-const GOLDEN_LO = 0x7F4A7C15;
-const GOLDEN_HI = 0x9E3779B9;
+// A sampler gets the user's seed; the core salts it for the sampler's stream (dyn_post_sampler_seed), as the CLI.
 
 function seedHalves(seed) {
   const lo = seed >>> 0;
@@ -94,7 +92,7 @@ export default {
     postPrecond(spec, batch, which = 'opt') {
       const h = modelHandle(this, spec);
       return this.withBuffers([8 * h.d * h.d], ([out]) => {
-        this.check(this.core._dynw_post_precond(h.ptr, batch, which === 'diag' ? 1 : 0, out),
+        this.check(this.core._dynw_post_precond(h.ptr, batch, which === 'diag' ? 1 : 0, out, h.d * h.d),
           `preconditioner ${which} S=${batch}`);
         return Float64Array.from(this.f64(out, h.d * h.d));
       });
@@ -148,9 +146,25 @@ export default {
       return this.withBuffers([8 * dd, 8 * dd, 8 * dd, 8 * dd], ([pc, c, di, e]) => {
         if (desc.precond) this.f64(pc, dd).set(desc.precond);
         this.check(this.core._dynw_post_stationary(h.ptr, k, desc.eps, desc.batch, desc.momentum || 0,
-          desc.gamma || 0, desc.precond ? pc : 0, c, di, e), `stationary covariance ${desc.sampler} eps=${desc.eps}`);
+          desc.gamma || 0, desc.precond ? pc : 0, c, di, e, dd), `stationary covariance ${desc.sampler} eps=${desc.eps}`);
         return { cont: mat(Array.from(this.f64(c, dd)), d), disc: mat(Array.from(this.f64(di, dd)), d),
           exact: mat(Array.from(this.f64(e, dd)), d) };
+      });
+    },
+
+    /**
+     * The core's step rules (dyn_post_steps) for desc {sampler, eps (0: the automatic step), batch, batching,
+     * momentum, gamma}: {epsStar, epsRef, epsAuto, lamMax, drift, stab, stabBound, epsMax, hasStationary, hasExact}.
+     */
+    postSteps(spec, desc) {
+      const h = modelHandle(this, spec);
+      const k = this.index(this.postSamplers, desc.sampler, 'sampler');
+      return this.withBuffers([80], ([out]) => {
+        this.check(this.core._dynw_post_steps(h.ptr, k, desc.batch, desc.batching === 'epoch' ? 1 : 0, desc.eps || 0,
+          desc.momentum || 0, desc.gamma || 0, out, 10), `step rules ${desc.sampler} eps=${desc.eps} S=${desc.batch}`);
+        const v = this.f64(out, 10);
+        return { epsStar: v[0], epsRef: v[1], epsAuto: v[2], lamMax: v[3], drift: v[4], stab: v[5], stabBound: v[6],
+          epsMax: v[7], hasStationary: v[8] !== 0, hasExact: v[9] !== 0 };
       });
     },
 
@@ -186,7 +200,7 @@ export default {
         if (desc.start) this.f64(st, d).set(desc.start);
         this.check(this.core._dynw_sampler_create(h.ptr, k, desc.eps, desc.batch, desc.batching === 'epoch' ? 1 : 0,
           desc.momentum || 0, desc.sgldB || 0, desc.gamma || 0, desc.precond ? pc : 0, desc.start ? st : 0,
-          (lo ^ GOLDEN_LO) >>> 0, (hi ^ GOLDEN_HI) >>> 0, out),
+          lo, hi, out),
         `sampler ${desc.sampler} eps=${desc.eps} S=${desc.batch} batching=${desc.batching}`);
         return this.u32(out, 1)[0];
       });
@@ -214,7 +228,7 @@ export default {
         },
         state() {
           return dl.withBuffers([8 * (d + 1)], ([p]) => {
-            dl.check(dl.core._dynw_sampler_state(ptr, p), 'sampler state');
+            dl.check(dl.core._dynw_sampler_state(ptr, p, d + 1), 'sampler state');
             const r = Array.from(dl.f64(p, d + 1));
             return { t: r[0], theta: r.slice(1) };
           });

@@ -7,6 +7,8 @@
  * header. Conventions every section follows:
  *   - every function returns a dyn_status unless its index line says otherwise;
  *   - outputs go to caller-owned buffers that the JS side mallocs, reads and frees (withBuffers);
+ *   - every output buffer whose length is not an argument of the call itself (P of a net, D of a model, the
+ *     blob's steps) comes with its length in elements, checked with fits() before anything is written;
  *   - sizes are int (emcc 3.1.6 without BigInt passes no 64-bit integer to JS: split a uint64_t seed into two
  *     uint32_t halves, as dynw_simulate does); a negative size is DYN_ERR_SIZE, an enum out of range DYN_ERR_RANGE;
  *   - a core struct that must outlive one call (a workspace) lives in a malloc'd handle with _create/_destroy.
@@ -16,6 +18,10 @@
 #include <stdlib.h>
 
 #include "status.h"
+
+/* A buffer of len elements (len from JS: negative is never enough) holds n elements; n is computed in 64 bits by
+ * the caller, because size_t is 32 bits here and n d or 2 P products can pass 2^32. */
+static int fits(int64_t len, uint64_t n) { return len >= 0 && (uint64_t)len >= n; }
 
 /* ==== status (core/status.h) -> wasm/dynlens.js ============================================================
  *   dynw_status_str                     dyn_status_str: the message every thrown DynlensError carries
@@ -37,17 +43,22 @@ EMSCRIPTEN_KEEPALIVE int dynw_act_count(void) { return DYN_ACT_COUNT; }
 EMSCRIPTEN_KEEPALIVE const char *dynw_act_name(int a) { return dyn_act_name((dyn_act)a); }
 EMSCRIPTEN_KEEPALIVE int dynw_act_bounded(int a) { return dyn_act_bounded((dyn_act)a); }
 
-/* ==== colormap (core/colormap.h) -> wasm/dynlens-colormap.js ================================================
+/* ==== colormap (core/colormap.h, contour.h) -> wasm/dynlens-colormap.js ======================================
  *   dynw_cmap_count, dynw_cmap_name     the colormaps by index
  *   dynw_cmap_apply                     values -> RGBA through a core colormap (the canvas and the CLI's PNG agree)
  *   dynw_cmap_auto_range                the robust colour range (1st..99th percentile)
+ *   dynw_contour_levels, dynw_contour   contour levels and lines over a grid (the CLI's figures draw the same)
  */
 #include "colormap.h"
+#include "contour.h"
 
 int dynw_cmap_count(void);
 const char *dynw_cmap_name(int c);
 int dynw_cmap_apply(int cmap, const float *v, int n, double vmin, double vmax, int log_scale, uint8_t *rgba);
 int dynw_cmap_auto_range(const float *v, int n, int log_scale, double *out, float *scratch);
+int dynw_contour_levels(double vmin, double vmax, int log_scale, int n, double *levels, int levels_len);
+int dynw_contour(const float *grid, int grid_len, int nx, int ny, double x0, double x1, double y0, double y1,
+                 const double *levels, int nlev, double *x, double *y, int cap, int *n_points);
 
 EMSCRIPTEN_KEEPALIVE int dynw_cmap_count(void) { return DYN_CMAP_COUNT; }
 EMSCRIPTEN_KEEPALIVE const char *dynw_cmap_name(int c) { return dyn_cmap_name((dyn_cmap)c); }
@@ -67,6 +78,30 @@ EMSCRIPTEN_KEEPALIVE int dynw_cmap_auto_range(const float *v, int n, int log_sca
     if (n < 0) return DYN_ERR_SIZE;
     if (!out) return DYN_ERR_NULL;
     return dyn_cmap_auto_range(v, (size_t)n, log_scale, &out[0], &out[1], scratch);
+}
+
+/* levels: n doubles (levels_len). */
+EMSCRIPTEN_KEEPALIVE int dynw_contour_levels(double vmin, double vmax, int log_scale, int n, double *levels,
+                                             int levels_len)
+{
+    if (n < 1 || !fits(levels_len, (uint64_t)n)) return DYN_ERR_SIZE;
+    return dyn_contour_levels(vmin, vmax, log_scale, n, levels);
+}
+
+/* grid: nx ny floats (grid_len); x, y: cap doubles each (cap 0: count only); *n_points: the points all segments
+ * need (3 per segment; capped at 2^31 - 1, which no buffer of the page's reaches). */
+EMSCRIPTEN_KEEPALIVE int dynw_contour(const float *grid, int grid_len, int nx, int ny, double x0, double x1,
+                                      double y0, double y1, const double *levels, int nlev, double *x, double *y,
+                                      int cap, int *n_points)
+{
+    if (!n_points) return DYN_ERR_NULL;
+    if (cap < 0 || nx < 0 || ny < 0) return DYN_ERR_SIZE;
+    if (!fits(grid_len, (uint64_t)nx * (uint64_t)ny)) return DYN_ERR_BUFFER;
+    size_t n = 0;
+    dyn_contour_box b = {.x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1};
+    dyn_status s = dyn_contour(grid, nx, ny, &b, levels, nlev, x, y, (size_t)cap, &n);
+    *n_points = n > 0x7fffffff ? 0x7fffffff : (int)n;
+    return s;
 }
 
 /* ==== meanfield (core/meanfield.h) -> wasm/dynlens-meanfield.js =============================================
@@ -259,20 +294,24 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
  *                                 then features (standardised) and labels
  *   dynw_net_params               P of an architecture (net descriptor as ints, see NETARGS), or a status
  *   dynw_train_blob_bytes         bytes of a resumable training state: a dyn_train and its workspace in one blob
+ *   dynw_train_work               the cost of a training run (dyn_train_work: the CLI refuses by the same numbers)
  *   dynw_train_start              initialise the parameters (mean field) and a training state blob
  *   dynw_train_run                resume a blob: run to each of the target steps, snapshot theta, eval loss/acc
  *   dynw_eval                     mean loss and accuracy of theta on the data
  *   dynw_random_dirs, dynw_pca, dynw_project   slice directions and the path's coordinates in their plane
+ *   dynw_path_window              the default slice window around a projected path (as the CLI's)
  *   dynw_slice                    rows [row_begin, row_end) of a 2-D slice (or a 1-D one with d2 = NULL)
  *   dynw_hessian                  top-k eigenvalues, residuals, lambda_min, steps (Lanczos on exact HVPs)
  *   dynw_boundary                 decision grid of a 2-input net: class and confidence
  *   dynw_surface_bytes, dynw_surface, dynw_surface_project   the 3-D surface picture and its camera
  *
- * A training state blob holds the dyn_train struct, the address its workspace had, and the workspace; a worker
- * that resumes it copies it into its own memory and moves the pointers by the difference, so any worker of the
- * pool can take the next chunk (dyn_train is plain data: net.h). The net descriptor travels as NETARGS:
- * n_in, n_out, depth, width, act, skip, loss.
+ * A training state blob holds a tag, the dyn_train struct and its workspace; a worker that resumes it copies it
+ * into its own memory and dyn_train_rebase checks every field and points the struct at the copied workspace, so
+ * any worker of the pool can take the next chunk (dyn_train is plain data: net.h). The blob comes back from JS,
+ * so nothing in it is trusted. The net descriptor travels as NETARGS: n_in, n_out, depth, width, act, skip, loss.
+ * Every output buffer comes with its length in elements, checked against what the call writes (in 64 bits).
  */
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -282,14 +321,16 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
 #include "render3d.h"
 
 #define NETARGS int n_in, int n_out, int depth, int width, int act, int skip, int loss
-#define DYNW_BLOB_HDR 1024 /* bytes before the workspace: the dyn_train struct and the old base address */
+#define DYNW_BLOB_HDR 1024 /* bytes before the workspace: the tag and the dyn_train struct */
+#define DYNW_BLOB_TAG 0x64796e74u /* "dynt": a blob of this layout (another layout would be a new tag) */
 
 typedef struct dynw_blob_head {
+    uint32_t tag;
+    uint32_t size; /* sizeof(dynw_blob_head) of the build that wrote it */
     dyn_train t;
-    uint32_t base; /* the workspace's address in the memory that wrote the blob */
-    uint32_t ws_bytes;
 } dynw_blob_head;
 _Static_assert(sizeof(dynw_blob_head) <= DYNW_BLOB_HDR, "the blob header must fit its reserved bytes");
+
 
 int dynw_toy_count(void);
 const char *dynw_toy_name(int t);
@@ -304,24 +345,26 @@ int dynw_csv_parse(const char *buf, int len, int classify, double *x, int x_len,
                    double *class_values);
 int dynw_net_params(NETARGS, int *out);
 int dynw_train_blob_bytes(NETARGS, int n, int opt, int batch);
+int dynw_train_work(NETARGS, int n, int batch, double steps, int snapshots, double *out, int out_len);
 int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2, double sb2,
                      uint32_t seed, int opt, double lr, double momentum, double wd, int batch, double *theta0,
-                     uint8_t *blob, int blob_len, double *lr_out);
+                     int theta0_len, uint8_t *blob, int blob_len, double *lr_out);
 int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob, int blob_len,
-                   const int *targets, int ntargets, double *losses, double *snaps, double *snap_loss,
-                   double *snap_acc, int *steps_done);
+                   const int *targets, int ntargets, double *losses, int losses_len, double *snaps, int snaps_len,
+                   double *snap_loss, double *snap_acc, int *steps_done);
 int dynw_eval(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta, double *out);
-int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs);
+int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs, int dirs_len);
 int dynw_pca(const double *path, int T, int P, const double *center, double *dirs, double *var_frac);
 int dynw_project(const double *path, int T, int P, const double *center, const double *d1, const double *d2,
                  double *ab);
+int dynw_path_window(const double *ab, int T, double *out);
 int dynw_slice(NETARGS, const double *x, const double *y, int n, int n_class, const double *center,
                const double *d1, const double *d2, double a_min, double a_max, double b_min, double b_max, int nx,
                int ny, int row_begin, int row_end, float *out_loss, float *out_acc, int out_len);
 int dynw_hessian(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta, int k,
-                 int steps, uint32_t seed, double *out);
+                 int steps, uint32_t seed, double *out, int out_len);
 int dynw_boundary(NETARGS, const double *theta, double x_min, double x_max, double y_min, double y_max, int nx,
-                  int ny, float *cls, float *conf);
+                  int ny, float *cls, float *conf, int out_len);
 int dynw_surface_bytes(int width, int height, int supersample, int nx, int ny);
 int dynw_surface(const float *grid, int nx, int ny, const double *opts, const double *path, int npath,
                  uint8_t *rgba, int rgba_len, void *scratch, int scratch_len);
@@ -337,7 +380,13 @@ EMSCRIPTEN_KEEPALIVE const char *dynw_dirnorm_name(int n) { return dyn_dirnorm_n
 static dyn_status net_of(dyn_net *net, NETARGS)
 {
     if (act < 0 || act >= DYN_ACT_COUNT || loss < 0 || loss >= DYN_LOSS_COUNT) return DYN_ERR_RANGE;
-    dyn_net_desc d = {n_in, n_out, depth, width, NULL, (dyn_act)act, skip, (dyn_loss)loss};
+    dyn_net_desc d = {.n_in = n_in,
+                      .n_out = n_out,
+                      .depth = depth,
+                      .width = width,
+                      .act = (dyn_act)act,
+                      .skip = skip,
+                      .loss = (dyn_loss)loss};
     return dyn_net_init(net, &d);
 }
 #define NETPASS n_in, n_out, depth, width, act, skip, loss
@@ -346,7 +395,7 @@ static dyn_status data_of(dyn_data *dd, const double *x, const double *y, int n,
 {
     if (!x || !y) return DYN_ERR_NULL;
     if (n < 1 || d < 1 || n_class < 0) return DYN_ERR_SIZE;
-    *dd = (dyn_data){n, d, x, y, n_class};
+    *dd = (dyn_data){.n = n, .d = d, .x = x, .y = y, .n_class = n_class};
     return DYN_OK;
 }
 
@@ -355,7 +404,11 @@ EMSCRIPTEN_KEEPALIVE int dynw_toy(int kind, int n, int classes, double noise, ui
 {
     if (kind < 0 || kind >= DYN_TOY_COUNT) return DYN_ERR_RANGE;
     if (n < 0) return DYN_ERR_SIZE;
-    dyn_toy_desc d = {(dyn_toy)kind, n, classes, noise, ((uint64_t)seed_hi << 32) | seed_lo};
+    dyn_toy_desc d = {.kind = (dyn_toy)kind,
+                      .n = n,
+                      .classes = classes,
+                      .noise = noise,
+                      .seed = ((uint64_t)seed_hi << 32) | seed_lo};
     return dyn_data_toy(&d, x, 2 * (size_t)n, y, (size_t)n, out_nclass);
 }
 
@@ -412,11 +465,26 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_blob_bytes(NETARGS, int n, int opt, int batc
     return (int)(ws + DYNW_BLOB_HDR);
 }
 
+/* out (3 doubles, out_len): operations, peak bytes, and seconds at DYN_WORK_RATE (core/work.h). */
+EMSCRIPTEN_KEEPALIVE int dynw_train_work(NETARGS, int n, int batch, double steps, int snapshots, double *out,
+                                         int out_len)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (!fits(out_len, 3) || n < 1 || batch < 0 || snapshots < 0 || !(steps >= 0.0)) return DYN_ERR_SIZE;
+    dyn_net net;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s) return s;
+    dyn_work w = dyn_train_work(&net, batch, n, steps, snapshots);
+    out[0] = w.ops, out[1] = w.bytes, out[2] = dyn_work_seconds(w);
+    return DYN_OK;
+}
+
 /* theta0: P doubles (the initialisation, W ~ N(0, sw2/fan_in), b ~ N(0, sb2)); blob: dynw_train_blob_bytes;
  * lr_out: the step size with the optimiser's default resolved. The one seed initialises and shuffles (as the CLI). */
 EMSCRIPTEN_KEEPALIVE int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2,
                                           double sb2, uint32_t seed, int opt, double lr, double momentum, double wd,
-                                          int batch, double *theta0, uint8_t *blob, int blob_len, double *lr_out)
+                                          int batch, double *theta0, int theta0_len, uint8_t *blob, int blob_len,
+                                          double *lr_out)
 {
     if (!theta0 || !blob || !lr_out) return DYN_ERR_NULL;
     if (opt < 0 || opt >= DYN_OPT_COUNT) return DYN_ERR_RANGE;
@@ -424,50 +492,59 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_start(NETARGS, const double *x, const double
     dyn_data dd;
     dyn_status s = net_of(&net, NETPASS);
     if (s || (s = data_of(&dd, x, y, n, n_in, n_class))) return s;
-    dyn_train_desc td = {(dyn_opt)opt, lr, momentum, 0, 0, 0, wd, batch, seed};
+    dyn_train_desc td = {.opt = (dyn_opt)opt,
+                         .lr = lr,
+                         .momentum = momentum,
+                         .weight_decay = wd,
+                         .batch = batch,
+                         .seed = seed};
     size_t ws = blob_ws(&net, &td, n);
     if (!ws) return DYN_ERR_RANGE;
-    if (blob_len < 0 || (size_t)blob_len < ws + DYNW_BLOB_HDR) return DYN_ERR_BUFFER;
+    if (!fits(blob_len, (uint64_t)ws + DYNW_BLOB_HDR) || !fits(theta0_len, (uint64_t)net.n_params)) return DYN_ERR_BUFFER;
     if ((s = dyn_net_init_params(&net, sw2, sb2, seed, theta0, (size_t)net.n_params))) return s;
     dynw_blob_head *h = (dynw_blob_head *)blob;
-    uint8_t *mem = blob + DYNW_BLOB_HDR;
-    if ((s = dyn_train_init(&h->t, &net, &td, &dd, theta0, mem, ws))) return s;
-    h->base = (uint32_t)(uintptr_t)mem;
-    h->ws_bytes = (uint32_t)ws;
+    if ((s = dyn_train_init(&h->t, &net, &td, &dd, theta0, blob + DYNW_BLOB_HDR, ws))) return s;
+    h->tag = DYNW_BLOB_TAG;
+    h->size = (uint32_t)sizeof *h;
     *lr_out = h->t.d.lr;
     return DYN_OK;
 }
 
-#define MOVE(p) (p) = (void *)((uint8_t *)(p) + shift)
-
 /* Runs to each target step (ascending, >= the steps done), and at each: the theta snapshot (snaps: ntargets x P),
- * its full-data loss and accuracy. losses: the minibatch loss of every step taken (target_last - steps before).
- * steps_done: the steps taken when it returned (also after a divergence, DYN_ERR_NAN). The blob is updated. */
+ * its full-data loss and accuracy (snap_loss, snap_acc: ntargets each). losses: the minibatch loss of every step
+ * taken (target_last - steps before; losses_len, snaps_len: the buffers' lengths in doubles, checked). steps_done:
+ * the steps taken when it returned (also after a divergence, DYN_ERR_NAN). The blob is updated in place; a blob
+ * whose tag, size or training state does not check out is DYN_ERR_RANGE/DYN_ERR_SIZE/DYN_ERR_BUFFER. */
 EMSCRIPTEN_KEEPALIVE int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob,
-                                        int blob_len, const int *targets, int ntargets, double *losses, double *snaps,
-                                        double *snap_loss, double *snap_acc, int *steps_done)
+                                        int blob_len, const int *targets, int ntargets, double *losses,
+                                        int losses_len, double *snaps, int snaps_len, double *snap_loss,
+                                        double *snap_acc, int *steps_done)
 {
     if (!blob || !targets || !losses || !snaps || !snap_loss || !snap_acc || !steps_done) return DYN_ERR_NULL;
-    if (blob_len < DYNW_BLOB_HDR || ntargets < 0) return DYN_ERR_SIZE;
+    if (blob_len < DYNW_BLOB_HDR || ntargets < 1) return DYN_ERR_SIZE;
     dynw_blob_head *h = (dynw_blob_head *)blob;
-    if ((size_t)blob_len < (size_t)DYNW_BLOB_HDR + h->ws_bytes) return DYN_ERR_BUFFER;
-    dyn_data dd;
-    dyn_status s = data_of(&dd, x, y, n, d, n_class);
-    if (s) return s;
+    if (h->tag != DYNW_BLOB_TAG || h->size != sizeof *h) return DYN_ERR_RANGE;
     dyn_train *t = &h->t;
-    ptrdiff_t shift = (blob + DYNW_BLOB_HDR) - (uint8_t *)(uintptr_t)h->base;
-    MOVE(t->theta), MOVE(t->m1), MOVE(t->m2), MOVE(t->grad), MOVE(t->perm), MOVE(t->scratch);
-    h->base = (uint32_t)(uintptr_t)(blob + DYNW_BLOB_HDR);
-    size_t P = (size_t)t->net.n_params;
+    dyn_status s = dyn_train_rebase(t, blob + DYNW_BLOB_HDR, (size_t)blob_len - DYNW_BLOB_HDR);
+    if (s) return s;
+    *steps_done = (int)t->step;
+    dyn_data dd;
+    if ((s = data_of(&dd, x, y, n, d, n_class))) return s;
+    if (n != t->n || d != t->net.dim[0]) return DYN_ERR_SIZE;
+    /* every target in order and reachable, and every output long enough, before the first step */
     long start = t->step;
+    for (int i = 0; i < ntargets; i++)
+        if (targets[i] < (i ? targets[i - 1] : start)) return DYN_ERR_RANGE;
+    uint64_t P = (uint64_t)t->net.n_params;
+    if (!fits(losses_len, (uint64_t)(targets[ntargets - 1] - start)) || !fits(snaps_len, (uint64_t)ntargets * P))
+        return DYN_ERR_BUFFER;
     size_t es = dyn_net_scratch_doubles(&t->net, n < DYN_NET_MAX_BATCH ? n : DYN_NET_MAX_BATCH);
-    double *sc = malloc(sizeof(double) * es);
+    double *sc = es ? malloc(sizeof(double) * es) : NULL;
     if (!sc) return DYN_ERR_BUFFER;
     for (int i = 0; i < ntargets && s == DYN_OK; i++) {
-        if (targets[i] < t->step) s = DYN_ERR_RANGE;
-        else if (targets[i] > t->step) s = dyn_train_run(t, &dd, (int)(targets[i] - t->step), losses + (t->step - start));
+        if (targets[i] > t->step) s = dyn_train_run(t, &dd, (int)(targets[i] - t->step), losses + (t->step - start));
         if (s == DYN_OK) {
-            memcpy(snaps + (size_t)i * P, t->theta, sizeof(double) * P);
+            memcpy(snaps + (size_t)i * P, t->theta, sizeof(double) * (size_t)P);
             s = dyn_net_eval(&t->net, t->theta, &dd, &snap_loss[i], &snap_acc[i], sc, es);
         }
     }
@@ -493,14 +570,16 @@ EMSCRIPTEN_KEEPALIVE int dynw_eval(NETARGS, const double *x, const double *y, in
     return s;
 }
 
-/* dirs: 2 P doubles. */
-EMSCRIPTEN_KEEPALIVE int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs)
+/* dirs: 2 P doubles (dirs_len). */
+EMSCRIPTEN_KEEPALIVE int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs,
+                                          int dirs_len)
 {
     if (norm < 0 || norm >= DYN_DIRNORM_COUNT) return DYN_ERR_RANGE;
     dyn_net net;
     dyn_status s = net_of(&net, NETPASS);
     if (s) return s;
-    return dyn_ls_random_dirs(&net, theta, (dyn_dirnorm)norm, seed, 2, dirs, 2 * (size_t)net.n_params);
+    if (dirs_len < 0) return DYN_ERR_SIZE;
+    return dyn_ls_random_dirs(&net, theta, (dyn_dirnorm)norm, seed, 2, dirs, (size_t)dirs_len);
 }
 
 /* dirs: 2 P, var_frac: 2. */
@@ -523,6 +602,12 @@ EMSCRIPTEN_KEEPALIVE int dynw_project(const double *path, int T, int P, const do
     return dyn_ls_project(path, T, (size_t)P, center, d1, d2, ab);
 }
 
+/* out: r, one double (the window is [-r, r] in a and b). */
+EMSCRIPTEN_KEEPALIVE int dynw_path_window(const double *ab, int T, double *out)
+{
+    return dyn_ls_path_window(ab, T, out);
+}
+
 /* out_loss, out_acc (either may be NULL): nx (row_end - row_begin) floats; out_len their length. */
 EMSCRIPTEN_KEEPALIVE int dynw_slice(NETARGS, const double *x, const double *y, int n, int n_class, const double *center,
                                     const double *d1, const double *d2, double a_min, double a_max, double b_min,
@@ -538,15 +623,16 @@ EMSCRIPTEN_KEEPALIVE int dynw_slice(NETARGS, const double *x, const double *y, i
     if (!ns) return DYN_ERR_SIZE;
     double *sc = malloc(sizeof(double) * ns);
     if (!sc) return DYN_ERR_BUFFER;
-    dyn_ls_slice_desc g = {a_min, a_max, b_min, b_max, nx, ny, row_begin, row_end};
+    dyn_ls_slice_desc g = {.a_min = a_min, .a_max = a_max, .b_min = b_min, .b_max = b_max,
+                           .nx = nx, .ny = ny, .row_begin = row_begin, .row_end = row_end};
     s = dyn_ls_slice(&net, center, d1, d2, &dd, &g, out_loss, out_acc, (size_t)out_len, sc, ns);
     free(sc);
     return s;
 }
 
-/* out: 3 k + 2 doubles: eval[k], resid[k], lambda_min, steps taken. */
+/* out: 3 k + 2 doubles (out_len): eval[k], resid[k], lambda_min, steps taken. */
 EMSCRIPTEN_KEEPALIVE int dynw_hessian(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta,
-                                      int k, int steps, uint32_t seed, double *out)
+                                      int k, int steps, uint32_t seed, double *out, int out_len)
 {
     if (!out) return DYN_ERR_NULL;
     dyn_net net;
@@ -554,7 +640,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_hessian(NETARGS, const double *x, const double *y,
     dyn_status s = net_of(&net, NETPASS);
     if (s || (s = data_of(&dd, x, y, n, n_in, n_class))) return s;
     if (k < 1 || k > DYN_LS_MAX_EIG) return DYN_ERR_SIZE;
-    dyn_ls_hess_desc hd = {k, steps, seed};
+    if (!fits(out_len, 3 * (uint64_t)k + 2)) return DYN_ERR_BUFFER;
+    dyn_ls_hess_desc hd = {.k = k, .steps = steps, .seed = seed};
     size_t ns = dyn_ls_hessian_scratch_doubles(&net, n, &hd);
     if (!ns) return DYN_ERR_SIZE;
     double *sc = malloc(sizeof(double) * ns);
@@ -569,13 +656,15 @@ EMSCRIPTEN_KEEPALIVE int dynw_hessian(NETARGS, const double *x, const double *y,
     return DYN_OK;
 }
 
+/* cls, conf (either may be NULL): nx ny floats each (out_len). */
 EMSCRIPTEN_KEEPALIVE int dynw_boundary(NETARGS, const double *theta, double x_min, double x_max, double y_min,
-                                       double y_max, int nx, int ny, float *cls, float *conf)
+                                       double y_max, int nx, int ny, float *cls, float *conf, int out_len)
 {
     dyn_net net;
     dyn_status s = net_of(&net, NETPASS);
     if (s) return s;
     if (nx < 1 || ny < 1) return DYN_ERR_SIZE;
+    if (!fits(out_len, (uint64_t)nx * (uint64_t)ny)) return DYN_ERR_BUFFER;
     size_t ns = dyn_net_grid2d_scratch_doubles(&net, nx, ny);
     if (!ns) return DYN_ERR_SIZE;
     double *sc = malloc(sizeof(double) * ns);
@@ -586,26 +675,47 @@ EMSCRIPTEN_KEEPALIVE int dynw_boundary(NETARGS, const double *theta, double x_mi
 }
 
 /* opts (16 doubles): width, height, azimuth, elevation, vmin, vmax, log_scale, contours, supersample, cmap,
- * a_min, a_max, b_min, b_max, z_scale, distance (0 = the core's default where it has one). */
+ * a_min, a_max, b_min, b_max, z_scale, distance (0 = the core's default where it has one). The integer options
+ * must be whole numbers within +-2^30 (the core then checks its own ranges) and cmap a colormap's index: a double
+ * is never cast to int unchecked (NaN or 1e300 would be undefined behaviour). The real options go to the core,
+ * which checks them. */
+static dyn_status int_opt(double v, int *out)
+{
+    if (!(v >= -1073741824.0 && v <= 1073741824.0) || v != floor(v)) return DYN_ERR_RANGE;
+    *out = (int)v;
+    return DYN_OK;
+}
+
 static dyn_status r3d_of(dyn_r3d_desc *d, const double *o)
 {
     if (!o) return DYN_ERR_NULL;
-    memset(d, 0, sizeof *d);
-    d->width = (int)o[0], d->height = (int)o[1], d->azimuth = o[2], d->elevation = o[3];
-    d->vmin = o[4], d->vmax = o[5], d->log_scale = o[6] != 0.0, d->contours = (int)o[7];
-    d->supersample = (int)o[8];
-    if (o[9] < 0 || o[9] >= DYN_CMAP_COUNT) return DYN_ERR_RANGE;
-    d->cmap = (dyn_cmap)(int)o[9];
-    d->a_min = o[10], d->a_max = o[11], d->b_min = o[12], d->b_max = o[13], d->z_scale = o[14], d->distance = o[15];
-    d->path_rgba[0] = 255, d->path_rgba[1] = 80, d->path_rgba[2] = 60, d->path_rgba[3] = 255;
+    int w, h, contours, ss, cmap;
+    if (int_opt(o[0], &w) || int_opt(o[1], &h) || int_opt(o[7], &contours) || int_opt(o[8], &ss) ||
+        int_opt(o[9], &cmap) || cmap < 0 || cmap >= DYN_CMAP_COUNT)
+        return DYN_ERR_RANGE;
+    *d = (dyn_r3d_desc){.width = w,
+                        .height = h,
+                        .azimuth = o[2],
+                        .elevation = o[3],
+                        .vmin = o[4],
+                        .vmax = o[5],
+                        .log_scale = o[6] != 0.0,
+                        .contours = contours,
+                        .supersample = ss,
+                        .cmap = (dyn_cmap)cmap,
+                        .a_min = o[10],
+                        .a_max = o[11],
+                        .b_min = o[12],
+                        .b_max = o[13],
+                        .z_scale = o[14],
+                        .distance = o[15],
+                        .path_rgba = {255, 80, 60, 255}};
     return DYN_OK;
 }
 
 EMSCRIPTEN_KEEPALIVE int dynw_surface_bytes(int width, int height, int supersample, int nx, int ny)
 {
-    dyn_r3d_desc d;
-    memset(&d, 0, sizeof d);
-    d.width = width, d.height = height, d.supersample = supersample;
+    dyn_r3d_desc d = {.width = width, .height = height, .supersample = supersample};
     size_t b = dyn_r3d_scratch_bytes(&d, nx, ny);
     return b > 0x7fffffff ? 0 : (int)b;
 }
@@ -644,6 +754,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_surface_project(const double *opts, double u, doub
  *                                          quadrature window and log Z (computing the exact posterior once)
  *   dynw_post_box                          the display window mode +- nsd sd (dyn_post_box_auto)
  *   dynw_post_eps_star                     eps* for batch S
+ *   dynw_post_steps                        the core's step rules (dyn_post_steps): reference and auto steps,
+ *                                          lam_max, drift, stability number and bound, which predictions exist
  *   dynw_post_precond                      H = H*(eps*) (Mandt's optimal preconditioner at eps*) or its diagonal
  *   dynw_post_density                      rows of the normalised posterior density on a display grid
  *   dynw_post_hpd                          density levels enclosing given probabilities (contour lines)
@@ -661,11 +773,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_surface_project(const double *opts, double u, doub
 typedef struct dynw_post {
     dyn_post_model m;
     double *x, *y;
-    double *mode, *a, *bb, *pmean, *pcov, *scr; /* d, d*d, d*d, d, d*d, scr_len */
-    size_t scr_len;
-    double lam_max, log_z;
-    dyn_post_box box;
-    int exact; /* pmean, pcov, box and log_z computed */
+    double *mem;       /* the theory's buffer */
+    dyn_post_theory t; /* theta*, A, BB^T, lam_max; the exact posterior once asked for (core/posterior.h) */
 } dynw_post;
 
 typedef struct dynw_sampler {
@@ -684,12 +793,14 @@ int dynw_post_info_doubles(int d);
 int dynw_post_info(dynw_post *h, double *out, int out_len);
 int dynw_post_box(const dynw_post *h, double nsd, double *out);
 int dynw_post_eps_star(const dynw_post *h, int batch, double *out);
-int dynw_post_precond(dynw_post *h, int batch, int diag, double *out);
+int dynw_post_precond(dynw_post *h, int batch, int diag, double *out, int out_len);
 int dynw_post_density(dynw_post *h, double x0, double x1, double y0, double y1, int nx, int ny, int row_begin,
                       int row_end, float *out, int out_len);
+int dynw_post_steps(dynw_post *h, int kind, int batch, int batching, double eps, double momentum, double sgld_gamma,
+                    double *out, int out_len);
 int dynw_post_hpd(const float *grid, int n, const double *probs, int nprob, double *levels, float *scratch);
 int dynw_post_stationary(dynw_post *h, int kind, double eps, int batch, double momentum, double sgld_gamma,
-                         const double *precond, double *cont, double *disc, double *exact);
+                         const double *precond, double *cont, double *disc, double *exact, int out_len);
 int dynw_post_kl_curve(dynw_post *h, int kind, int batch, double momentum, const double *precond, const double *eps,
                        int n, double *kl_cont, double *kl_disc);
 int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int batching, double momentum,
@@ -698,7 +809,7 @@ int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int
 void dynw_sampler_destroy(dynw_sampler *s);
 int dynw_sampler_run(dynw_sampler *s, int steps, int thin, double *out, int out_len, int *written);
 int dynw_sampler_set_theta(dynw_sampler *s, const double *theta);
-int dynw_sampler_state(const dynw_sampler *s, double *out);
+int dynw_sampler_state(const dynw_sampler *s, double *out, int out_len);
 int dynw_post_moments(const double *samples, int count, int d, double *mean, double *cov);
 int dynw_post_autocorr(const double *x, int count, int stride, int maxlag, double *acf);
 int dynw_post_ess(const double *x, int count, int stride, double *out);
@@ -715,7 +826,7 @@ EMSCRIPTEN_KEEPALIVE void dynw_post_destroy(dynw_post *h)
     if (!h) return;
     free(h->x);
     free(h->y);
-    free(h->mode);
+    free(h->mem);
     free(h);
 }
 
@@ -737,57 +848,32 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_create(int kind, int n, int d, double noise_v
     h->m.d = d;
     h->m.noise_var = noise_var;
     h->m.prior_var = prior_var;
-    size_t dd = (size_t)d * d;
-    h->scr_len = dyn_post_scratch_doubles(d);
-    h->x = malloc(sizeof(double) * (size_t)n * (size_t)d);
+    /* n d doubles in 64 bits: size_t is 32 bits in WebAssembly, and 8 n d reaches 2^32 within the limits */
+    uint64_t xbytes = (uint64_t)sizeof(double) * (uint64_t)n * (uint64_t)d;
+    if (xbytes > (uint64_t)INT32_MAX) {
+        dynw_post_destroy(h);
+        return DYN_ERR_SIZE;
+    }
+    size_t tn = dyn_post_theory_doubles(d);
+    h->x = malloc((size_t)xbytes);
     h->y = malloc(sizeof(double) * (size_t)n);
-    h->mode = malloc(sizeof(double) * (2 * (size_t)d + 3 * dd + h->scr_len));
-    if (!h->x || !h->y || !h->mode) {
+    h->mem = malloc(sizeof(double) * tn);
+    if (!h->x || !h->y || !h->mem) {
         dynw_post_destroy(h);
         return DYN_ERR_BUFFER;
     }
-    h->a = h->mode + d;
-    h->bb = h->a + dd;
-    h->pmean = h->bb + dd;
-    h->pcov = h->pmean + d;
-    h->scr = h->pcov + dd;
     uint64_t seed = ((uint64_t)seed_hi << 32) | seed_lo;
-    dyn_status s = dyn_post_synthesize(&h->m, seed, h->x, (size_t)n * d, h->y, (size_t)n, NULL);
+    dyn_status s = dyn_post_synthesize(&h->m, seed, h->x, (size_t)n * (size_t)d, h->y, (size_t)n, NULL);
     h->m.x = h->x;
     h->m.y = kind == DYN_POST_MIXTURE ? NULL : h->y;
     if (s == DYN_OK) s = dyn_post_model_check(&h->m, NULL);
-    if (s == DYN_OK) s = dyn_post_check_design(&h->m, NULL, h->scr, h->scr_len);
-    if (s == DYN_OK) s = dyn_post_optimum(&h->m, NULL, h->mode, h->a, h->bb, h->scr, h->scr_len);
-    if (s == DYN_OK) {
-        double *w = h->scr;
-        s = dyn_la_sym_eig(d, h->a, w, NULL, w + d, h->scr_len - (size_t)d);
-        h->lam_max = w[d - 1];
-    }
+    if (s == DYN_OK) s = dyn_post_theory_mode(&h->m, &h->t, h->mem, tn); /* as the CLI's (one core function) */
     if (s != DYN_OK) {
         dynw_post_destroy(h);
         return s;
     }
     *out = h;
     return DYN_OK;
-}
-
-/* The exact posterior as the CLI computes it: linreg in closed form (and log Z by quadrature when D = 2); the 2-D
- * models by Gauss-Legendre quadrature over box_auto(nsd = 10). */
-static dyn_status post_exact(dynw_post *h)
-{
-    if (h->exact) return DYN_OK;
-    dyn_status s = DYN_OK;
-    int d = h->m.d;
-    if (h->m.kind == DYN_POST_LINREG) s = dyn_post_linreg_exact(&h->m, h->pmean, h->pcov, h->scr, h->scr_len);
-    if (s == DYN_OK && d == 2) {
-        s = dyn_post_box_auto(&h->m, h->mode, h->a, 10, &h->box);
-        if (s == DYN_OK) {
-            if (h->m.kind == DYN_POST_LINREG) s = dyn_post_moments2d(&h->m, &h->box, 0, 0, &h->log_z, NULL, NULL);
-            else s = dyn_post_moments2d(&h->m, &h->box, 0, 0, &h->log_z, h->pmean, h->pcov);
-        }
-    }
-    if (s == DYN_OK) h->exact = 1;
-    return s;
 }
 
 /* 8 + 2 d + 3 d^2: n, d, lam_max, log_z, box (x0, x1, y0, y1) then mode (d), A (d x d), BB^T (d x d),
@@ -799,20 +885,20 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_info(dynw_post *h, double *out, int out_len)
     if (!h || !out) return DYN_ERR_NULL;
     int d = h->m.d;
     if (out_len < dynw_post_info_doubles(d)) return DYN_ERR_BUFFER;
-    dyn_status s = post_exact(h);
+    dyn_status s = dyn_post_theory_exact(&h->m, &h->t);
     if (s != DYN_OK) return s;
     size_t dd = (size_t)d * d;
     out[0] = h->m.n;
     out[1] = d;
-    out[2] = h->lam_max;
-    out[3] = h->log_z;
-    out[4] = h->box.x0, out[5] = h->box.x1, out[6] = h->box.y0, out[7] = h->box.y1;
+    out[2] = h->t.lam_max;
+    out[3] = h->t.log_z;
+    out[4] = h->t.box.x0, out[5] = h->t.box.x1, out[6] = h->t.box.y0, out[7] = h->t.box.y1;
     double *p = out + 8;
-    memcpy(p, h->mode, sizeof(double) * d), p += d;
-    memcpy(p, h->a, sizeof(double) * dd), p += dd;
-    memcpy(p, h->bb, sizeof(double) * dd), p += dd;
-    memcpy(p, h->pmean, sizeof(double) * d), p += d;
-    memcpy(p, h->pcov, sizeof(double) * dd);
+    memcpy(p, h->t.mode, sizeof(double) * d), p += d;
+    memcpy(p, h->t.a, sizeof(double) * dd), p += dd;
+    memcpy(p, h->t.bb, sizeof(double) * dd), p += dd;
+    memcpy(p, h->t.pmean, sizeof(double) * d), p += d;
+    memcpy(p, h->t.pcov, sizeof(double) * dd);
     return DYN_OK;
 }
 
@@ -821,7 +907,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_box(const dynw_post *h, double nsd, double *o
 {
     if (!h || !out) return DYN_ERR_NULL;
     dyn_post_box b;
-    dyn_status s = dyn_post_box_auto(&h->m, h->mode, h->a, nsd, &b);
+    dyn_status s = dyn_post_box_auto(&h->m, h->t.mode, h->t.a, nsd, &b);
     if (s != DYN_OK) return s;
     out[0] = b.x0, out[1] = b.x1, out[2] = b.y0, out[3] = b.y1;
     return DYN_OK;
@@ -830,23 +916,44 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_box(const dynw_post *h, double nsd, double *o
 EMSCRIPTEN_KEEPALIVE int dynw_post_eps_star(const dynw_post *h, int batch, double *out)
 {
     if (!h) return DYN_ERR_NULL;
-    return dyn_post_eps_star(h->m.d, h->m.n, batch, h->bb, out);
+    return dyn_post_eps_star(h->m.d, h->m.n, batch, h->t.bb, out);
 }
 
-/* out (d x d): H*(eps*) = (2 S / (eps* N)) (BB^T)^{-1}, with which eps* H* is Mandt's optimal preconditioned
+/* out (d x d, out_len doubles): H*(eps*) = (2 S / (eps* N)) (BB^T)^{-1}, with which eps* H* is Mandt's optimal preconditioned
  * step; diag != 0: its diagonal only (a diagonal preconditioner, as practice uses). */
-EMSCRIPTEN_KEEPALIVE int dynw_post_precond(dynw_post *h, int batch, int diag, double *out)
+EMSCRIPTEN_KEEPALIVE int dynw_post_precond(dynw_post *h, int batch, int diag, double *out, int out_len)
 {
     if (!h || !out) return DYN_ERR_NULL;
     int d = h->m.d;
+    if (!fits(out_len, (uint64_t)d * (uint64_t)d)) return DYN_ERR_BUFFER;
     double es;
-    dyn_status s = dyn_post_eps_star(d, h->m.n, batch, h->bb, &es);
-    if (s == DYN_OK) s = dyn_post_precond_opt(d, h->m.n, batch, es, h->bb, out, h->scr, h->scr_len);
+    dyn_status s = dyn_post_eps_star(d, h->m.n, batch, h->t.bb, &es);
+    if (s == DYN_OK) s = dyn_post_precond_opt(d, h->m.n, batch, es, h->t.bb, out, h->t.scratch, h->t.scratch_len);
     if (s == DYN_OK && diag)
         for (int i = 0; i < d; i++)
             for (int j = 0; j < d; j++)
                 if (i != j) out[i * d + j] = 0.0;
     return s;
+}
+
+/* out (10 doubles, out_len): eps_star, eps_ref, eps_auto, lam_max, drift, stab, stab_bound, eps_max,
+ * has_stationary, has_exact (dyn_post_steps_info in that order; eps 0: at eps_auto). */
+EMSCRIPTEN_KEEPALIVE int dynw_post_steps(dynw_post *h, int kind, int batch, int batching, double eps, double momentum,
+                                         double sgld_gamma, double *out, int out_len)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT || batching < 0 || batching > 1) return DYN_ERR_RANGE;
+    if (!fits(out_len, 10)) return DYN_ERR_BUFFER;
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind, .eps = eps, .batch = batch,
+                                .batching = (dyn_post_batching)batching, .momentum = momentum,
+                                .sgld_gamma = sgld_gamma};
+    dyn_post_steps_info si;
+    dyn_status s = dyn_post_steps(&h->m, &sd, h->t.a, h->t.bb, &si, h->t.scratch, h->t.scratch_len);
+    if (s != DYN_OK) return s;
+    double v[10] = {si.eps_star, si.eps_ref, si.eps_auto, si.lam_max, si.drift, si.stab, si.stab_bound, si.eps_max,
+                    si.has_stationary, si.has_exact};
+    memcpy(out, v, sizeof v);
+    return DYN_OK;
 }
 
 /* Rows [row_begin, row_end) of the nx x ny normalised density over the window [x0, x1] x [y0, y1] (D = 2). */
@@ -855,10 +962,10 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_density(dynw_post *h, double x0, double x1, d
 {
     if (!h) return DYN_ERR_NULL;
     if (out_len < 0) return DYN_ERR_SIZE;
-    dyn_status s = post_exact(h);
+    dyn_status s = dyn_post_theory_exact(&h->m, &h->t);
     if (s != DYN_OK) return s;
-    dyn_post_box b = {x0, x1, y0, y1};
-    return dyn_post_density_grid(&h->m, &b, h->log_z, nx, ny, row_begin, row_end, out, (size_t)out_len);
+    dyn_post_box b = {.x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1};
+    return dyn_post_density_grid(&h->m, &b, h->t.log_z, nx, ny, row_begin, row_end, out, (size_t)out_len);
 }
 
 /* scratch: n floats. */
@@ -869,28 +976,37 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_hpd(const float *grid, int n, const double *p
     return dyn_post_hpd_levels(grid, (size_t)n, probs, nprob, levels, scratch, (size_t)n);
 }
 
-/* cont, disc, exact: d x d each, NaN where no prediction exists (disc: a step too large for stability; all:
+/* cont, disc, exact: d x d each (out_len doubles each), NaN where no prediction exists (disc: a step too large for stability; all:
  * an SGLD schedule with gamma > 0; exact: other than linreg with SGD or constant-step SGLD; the exact one assumes
  * i.i.d. batches). precond: d x d, used by SGD_PRECOND. */
 EMSCRIPTEN_KEEPALIVE int dynw_post_stationary(dynw_post *h, int kind, double eps, int batch, double momentum,
                                               double sgld_gamma, const double *precond, double *cont, double *disc,
-                                              double *exact)
+                                              double *exact, int out_len)
 {
     if (!h || !cont || !disc || !exact) return DYN_ERR_NULL;
     if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
     int d = h->m.d;
+    if (!fits(out_len, (uint64_t)d * (uint64_t)d)) return DYN_ERR_BUFFER;
     for (int k = 0; k < d * d; k++) cont[k] = disc[k] = exact[k] = (double)NAN;
-    if (kind == DYN_POST_SGLD && sgld_gamma > 0.0) return DYN_OK;
-    dyn_post_sampler_desc sd = {(dyn_post_sampler_kind)kind, eps, batch, DYN_POST_BATCH_IID, momentum, 0, sgld_gamma,
-                                precond, NULL, 0};
-    dyn_status s = dyn_post_stationary(&sd, d, h->m.n, h->a, h->bb, cont, disc, h->scr, h->scr_len);
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
+                                .eps = eps,
+                                .batch = batch,
+                                .batching = DYN_POST_BATCH_IID,
+                                .momentum = momentum,
+                                .sgld_gamma = sgld_gamma,
+                                .precond = precond};
+    dyn_post_steps_info si; /* which predictions exist: the core's rule, as the CLI's */
+    dyn_status s = dyn_post_steps(&h->m, &sd, h->t.a, h->t.bb, &si, h->t.scratch, h->t.scratch_len);
+    if (s != DYN_OK) return s;
+    if (!si.has_stationary) return DYN_OK;
+    s = dyn_post_stationary(&sd, d, h->m.n, h->t.a, h->t.bb, cont, disc, h->t.scratch, h->t.scratch_len);
     if (s == DYN_ERR_NO_SOLUTION) {
         for (int k = 0; k < d * d; k++) disc[k] = (double)NAN;
         return DYN_OK;
     }
     if (s != DYN_OK) return s;
-    if (h->m.kind == DYN_POST_LINREG && (kind == DYN_POST_SGD || kind == DYN_POST_SGLD) &&
-        dyn_post_linreg_sgd_exact(&h->m, &sd, h->mode, h->a, h->bb, exact, h->scr, h->scr_len) != DYN_OK)
+    if (si.has_exact &&
+        dyn_post_linreg_sgd_exact(&h->m, &sd, h->t.mode, h->t.a, h->t.bb, exact, h->t.scratch, h->t.scratch_len) != DYN_OK)
         for (int k = 0; k < d * d; k++) exact[k] = (double)NAN;
     return DYN_OK;
 }
@@ -902,17 +1018,20 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_kl_curve(dynw_post *h, int kind, int batch, d
 {
     if (!h) return DYN_ERR_NULL;
     if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
-    dyn_status s = post_exact(h);
+    dyn_status s = dyn_post_theory_exact(&h->m, &h->t);
     if (s != DYN_OK) return s;
-    dyn_post_sampler_desc sd = {(dyn_post_sampler_kind)kind, 1.0, batch, DYN_POST_BATCH_IID, momentum, 0, 0, precond,
-                                NULL, 0};
-    return dyn_post_kl_curve(&sd, h->m.d, h->m.n, h->mode, h->a, h->bb, h->pmean, h->pcov, eps, n, kl_cont, kl_disc,
-                             h->scr, h->scr_len);
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
+                                .eps = 1.0,
+                                .batch = batch,
+                                .batching = DYN_POST_BATCH_IID,
+                                .momentum = momentum,
+                                .precond = precond};
+    return dyn_post_kl_curve(&sd, h->m.d, h->m.n, h->t.mode, h->t.a, h->t.bb, h->t.pmean, h->t.pcov, eps, n, kl_cont, kl_disc,
+                             h->t.scratch, h->t.scratch_len);
 }
 
-/* start: d doubles or 0 (NULL: theta*, as the CLI's default). The seed is used as given: the CLI's --seed S runs
- * its sampler with S ^ 0x9E3779B97F4A7C15, which the JS side applies. The sampler points at h's data: destroy it
- * before h. */
+/* start: d doubles or 0 (NULL: theta*, as the CLI's default). seed: the user's seed (the CLI's --seed), salted
+ * by the core's dyn_post_sampler_seed as the CLI salts it. The sampler points at h's data: destroy it before h. */
 EMSCRIPTEN_KEEPALIVE int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int batching,
                                              double momentum, double sgld_b, double sgld_gamma, const double *precond,
                                              const double *start, uint32_t seed_lo, uint32_t seed_hi,
@@ -921,9 +1040,16 @@ EMSCRIPTEN_KEEPALIVE int dynw_sampler_create(const dynw_post *h, int kind, doubl
     if (!h || !out) return DYN_ERR_NULL;
     *out = NULL;
     if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT || batching < 0 || batching > 1) return DYN_ERR_RANGE;
-    dyn_post_sampler_desc sd = {(dyn_post_sampler_kind)kind, eps, batch, (dyn_post_batching)batching, momentum,
-                                sgld_b, sgld_gamma, precond, start ? start : h->mode,
-                                ((uint64_t)seed_hi << 32) | seed_lo};
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind,
+                                .eps = eps,
+                                .batch = batch,
+                                .batching = (dyn_post_batching)batching,
+                                .momentum = momentum,
+                                .sgld_b = sgld_b,
+                                .sgld_gamma = sgld_gamma,
+                                .precond = precond,
+                                .start = start ? start : h->t.mode,
+                                .seed = dyn_post_sampler_seed(((uint64_t)seed_hi << 32) | seed_lo)};
     if (batch < 1 || batch > h->m.n) return DYN_ERR_SIZE;
     size_t bytes = dyn_post_sampler_bytes(&h->m, &sd);
     if (bytes == 0) return DYN_ERR_RANGE;
@@ -969,10 +1095,11 @@ EMSCRIPTEN_KEEPALIVE int dynw_sampler_set_theta(dynw_sampler *s, const double *t
     return dyn_post_sampler_set_theta(&s->s, theta);
 }
 
-/* out: the step count t, then theta (d doubles). */
-EMSCRIPTEN_KEEPALIVE int dynw_sampler_state(const dynw_sampler *s, double *out)
+/* out: the step count t, then theta (d doubles): 1 + d doubles (out_len). */
+EMSCRIPTEN_KEEPALIVE int dynw_sampler_state(const dynw_sampler *s, double *out, int out_len)
 {
     if (!s || !out) return DYN_ERR_NULL;
+    if (!fits(out_len, 1 + (uint64_t)s->s.d)) return DYN_ERR_BUFFER;
     out[0] = (double)s->s.t;
     memcpy(out + 1, s->s.theta, sizeof(double) * (size_t)s->s.d);
     return DYN_OK;

@@ -10,6 +10,7 @@
 #include "act.h"
 #include "figure.h"
 #include "status.h"
+#include "work.h"
 
 #ifndef DYN_DEFAULT_FONT
 #define DYN_DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -57,6 +58,9 @@ long get_int(const cmd *c, const char *name, long lo, long hi);
 void get_range(const cmd *c, const char *name, double *lo, double *hi);       /* "MIN:MAX", MIN < MAX */
 void get_size(const cmd *c, const char *name, int *nx, int *ny, int maxside); /* "WxH" */
 dyn_act get_act(const cmd *c);                   /* --act, with the list of names in the error */
+/* The names of a core table as "a, b or c" in buf (cap bytes): key act, opt, loss, toy, dirnorm, cmap, field, model
+ * or sampler. Help texts (usage summaries and option helps) may say {key} for the same list. */
+const char *core_names(const char *key, char *buf, size_t cap);
 png_opts get_png(const cmd *c);                  /* --png and --png-size */
 
 /* output: JSON numbers (NaN -> null, +-inf -> +-1e999), files written whole or not at all */
@@ -78,6 +82,22 @@ uint8_t *figure_draw(const dyn_fig_desc *d, const float *grid, int nx, int ny, c
 void figure_png(const char *path, const dyn_fig_desc *d, const float *grid, int nx, int ny, const dyn_fig_line *lines,
                 int nl, const dyn_fig_series *s, int ns);
 double now_ms(void);
+
+/* Bounded work. Every command that can run long takes BUDGET_OPTS and, after parsing and before any work,
+ * calls budget_check with the core's estimate (work.h: each module's *_work function): past --max-seconds
+ * (seconds at DYN_WORK_RATE) or --max-gb it dies with one line that gives the estimate and the flag to raise. */
+#define BUDGET_OPTS                                                                                          \
+    {"max-seconds", "600", "refuse a job estimated to take longer than this (seconds at the core's rate)", 0, 0}, \
+    {"max-gb", "4", "refuse a job estimated to need more memory than this (GB)", 0, 0}
+void budget_check(const cmd *c, const char *what, dyn_work w);
+/* Progress of a long loop on stderr: nothing for the first 3 s, then a line at most every 5 s with the part
+ * done and the time left. */
+typedef struct progress {
+    const char *what;
+    double total, t0, last;
+} progress;
+void progress_start(progress *p, const char *what, double total);
+void progress_step(progress *p, double done);
 
 /* A family's commands, and its dispatcher: "dynlens <family> <command> [options]", --help, one-line errors
  * that list the commands */

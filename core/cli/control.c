@@ -50,8 +50,7 @@ const char CLI_CONTROL_HELP[] =
     {"batch", "0", "examples per iteration (0: all; sgd: 10)", 0, 0},                                              \
     {"iters", "50", "iterations (msa/emsa: sweeps over the layers; gd/sgd/adam: steps)", 0, 0},                    \
     {"seed", "1", "seed of the initialisation and the minibatches", 0, 0},                                        \
-    {"max-gflop", "200", "refuse runs estimated above this many GFLOP (about as many seconds)", 0, 0},             \
-    {"png-size", "960x720", "PNG size in px", 0, 0}
+    {"png-size", "960x720", "PNG size in px", 0, 0}, BUDGET_OPTS
 
 typedef struct problem {
     double *x, *y, *tx, *ty;
@@ -62,7 +61,6 @@ typedef struct problem {
     int zero_init;
     uint64_t seed;
     int iters;
-    double max_gflop;
     png_opts png;
     uint8_t *font;
     size_t font_len;
@@ -176,8 +174,6 @@ static void setup(const cmd *c, problem *p)
     if (p->sb2 < 0.0 || p->sb2 > 100.0) die("--sb2: %g is out of range [0, 100]", p->sb2);
     p->seed = (uint64_t)get_int(c, "seed", 0, 0x7fffffffL);
     p->iters = (int)get_int(c, "iters", 0, 1000000);
-    p->max_gflop = get_num(c, "max-gflop");
-    if (!(p->max_gflop > 0.0)) die("--max-gflop: must be positive");
     p->png = get_png(c);
 }
 
@@ -197,12 +193,13 @@ static dyn_ctl_train_desc train_desc(const cmd *c, const problem *p, dyn_ctl_met
     return td;
 }
 
-static void check_work(const problem *p, const dyn_ctl_train_desc *td, int nmethods)
+/* training with its per-iteration evaluations (train and test sets) */
+static dyn_work train_work(const problem *p, const dyn_ctl_train_desc *td)
 {
-    double gf = dyn_ctl_train_flops(&p->c, td, p->train.n) * p->iters * nmethods * 1e-9;
-    if (gf > p->max_gflop)
-        die("about %.3g GFLOP of training (%d iterations), more than --max-gflop %g: raise --max-gflop to run it anyway, "
-            "or use fewer iterations, layers or examples", gf, p->iters, p->max_gflop);
+    dyn_work w = dyn_ctl_train_work(&p->c, td, p->train.n, p->iters);
+    w.ops += dyn_ctl_forward_work(&p->c, (double)(p->train.n + p->test.n) * p->iters, 0, 0).ops;
+    w.bytes += 8.0 * 12.0 * (p->iters + 1.0) * (p->c.d.layers + 1.0); /* the history */
+    return w;
 }
 
 static void free_problem(problem *p)
@@ -234,8 +231,7 @@ static void eval_into(const problem *p, const double *th, history *h, int r, dou
     if (p->test.n) check(dyn_ctl_eval(&p->c, th, &p->test, &h->test_loss[r], NULL, &h->test_acc[r], sc, sd), "testing");
 }
 
-static void train_one(const problem *p, const dyn_ctl_train_desc *td, const double *theta0, result *res,
-                      int progress)
+static void train_one(const problem *p, const dyn_ctl_train_desc *td, const double *theta0, result *res)
 {
     size_t P = dyn_ctl_param_count(&p->c), sd = dyn_ctl_scratch_doubles(&p->c);
     int n = p->iters + 1;
@@ -265,7 +261,11 @@ static void train_one(const problem *p, const dyn_ctl_train_desc *td, const doub
     h->batch_loss[0] = h->feas_x[0] = h->feas_p[0] = h->hgrad[0] = DNAN;
     h->inner[0] = 0;
     h->rows = 1;
-    double elapsed = 0.0, last_note = 0.0;
+    double elapsed = 0.0;
+    progress pr;
+    char what[64];
+    snprintf(what, sizeof what, "control %s", dyn_ctl_method_name(td->method));
+    progress_start(&pr, what, p->iters);
     memcpy(res->theta, t.theta, sizeof(double) * P);
     for (int k = 1; k <= p->iters; k++) {
         dyn_ctl_report rep = {.layer_hgrad = h->lay_hgrad + (size_t)k * T, .layer_gain = h->lay_gain + (size_t)k * T};
@@ -290,11 +290,7 @@ static void train_one(const problem *p, const dyn_ctl_train_desc *td, const doub
         h->hgrad[k] = rep.hgrad;
         h->inner[k] = rep.inner;
         h->rows = k + 1;
-        if (progress && elapsed - last_note > 2000.0) {
-            fprintf(stderr, "dynlens: %s iteration %d/%d, loss %.4g, %.1f s\n", dyn_ctl_method_name(td->method), k,
-                    p->iters, h->loss[k], elapsed * 1e-3);
-            last_note = elapsed;
-        }
+        progress_step(&pr, k);
     }
     if (h->diverged_at)
         fprintf(stderr, "dynlens: %s diverged at iteration %d (the loss is not finite); keeping iteration %d\n",
@@ -489,12 +485,13 @@ static int cmd_train(int argc, char **argv)
     if (dyn_ctl_method_parse(get(&c, "method"), &m))
         die("--method: unknown method '%s'; choose gd, sgd, adam, msa or emsa", get(&c, "method"));
     dyn_ctl_train_desc td = train_desc(&c, &p, m);
-    check_work(&p, &td, 1);
+    /* training, then the states and costates of the whole training set for the files */
+    budget_check(&c, "control train", dyn_work_add(train_work(&p, &td), dyn_ctl_forward_work(&p.c, 3.0 * p.train.n, 1, 1)));
     const char *out = get(&c, "out");
     p.font = load_font(&p.font_len);
     double *th0 = initial(&p);
     result r;
-    train_one(&p, &td, th0, &r, 1);
+    train_one(&p, &td, th0, &r);
 
     /* states, costates, Hamiltonians at the final controls on the whole training set */
     const dyn_ctl *ct = &p.c;
@@ -602,16 +599,16 @@ static int cmd_compare(int argc, char **argv)
     }
     if (!nm) die("--methods: no method given");
     dyn_ctl_train_desc td[16];
-    double gf = 0.0;
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
     for (int i = 0; i < nm; i++) {
         td[i] = train_desc(&c, &p, ms[i]);
-        gf += dyn_ctl_train_flops(&p.c, &td[i], p.train.n);
+        w = dyn_work_add(w, train_work(&p, &td[i])); /* one run at a time, but every history is kept */
     }
-    if (gf * p.iters * 1e-9 > p.max_gflop) check_work(&p, &td[0], nm * 1000000); /* says the same in words */
+    budget_check(&c, "control compare", w);
     p.font = load_font(&p.font_len);
     double *th0 = initial(&p);
     result *rs = xmalloc(sizeof *rs * (size_t)nm, "the runs");
-    for (int i = 0; i < nm; i++) train_one(&p, &td[i], th0, &rs[i], 1);
+    for (int i = 0; i < nm; i++) train_one(&p, &td[i], th0, &rs[i]);
     char title[256];
     snprintf(title, sizeof title, "%s: %d %s layers of width %d, δ = %g, same start", p.name, p.c.d.layers,
              dyn_ctl_arch_name(p.c.d.arch), p.c.d.width, p.c.d.delta);
@@ -696,14 +693,15 @@ static int cmd_flow(int argc, char **argv)
     if (dyn_ctl_method_parse(get(&c, "method"), &m))
         die("--method: unknown method '%s'; choose gd, sgd, adam, msa or emsa", get(&c, "method"));
     dyn_ctl_train_desc td = train_desc(&c, &p, m);
-    check_work(&p, &td, 1);
+    budget_check(&c, "control flow", dyn_work_add(train_work(&p, &td),
+                                                  dyn_ctl_forward_work(&p.c, p.train.n + 160.0 * 160.0 * ns, 1, 1)));
     int PW = p.png.height * 2 / 3, PH = PW; /* square panels, two thirds of the PNG's height */
     if (PW < DYN_FIG_MIN_SIDE) die("--png-size: panels of %d px are too small; use a height of at least 240", PW);
     if ((long)PW * ns > 8192) die("--png-size/--show: %d panels of %d px make a strip wider than 8192 px", ns, PW);
     p.font = load_font(&p.font_len);
     double *th0 = initial(&p);
     result r;
-    train_one(&p, &td, th0, &r, 1);
+    train_one(&p, &td, th0, &r);
     const int N = p.train.n;
     size_t S = ((size_t)T + 1) * N * d, sd = dyn_ctl_scratch_doubles(&p.c);
     double *xs = xmalloc(sizeof(double) * S, "the states"), *sc = xmalloc(sizeof(double) * sd, "scratch");
@@ -860,8 +858,9 @@ static int cmd_stability(int argc, char **argv)
         check(dyn_ctl_init(&cs[a], &d), "setting up the network");
     }
     const int T = base.layers, N = p.train.n, d = base.width;
-    double gf = (double)na * nets * N * T * 4.0 * d * d * 1e-9;
-    if (gf > p.max_gflop) die("about %.3g GFLOP, more than --max-gflop %g: raise it, or use fewer nets, examples or layers", gf, p.max_gflop);
+    dyn_work w = {.ops = 0.0, .bytes = 0.0};
+    for (int a = 0; a < na; a++) w = dyn_work_add(w, dyn_ctl_forward_work(&cs[a], (double)nets * N, 1, 0));
+    budget_check(&c, "control stability", w);
     p.font = load_font(&p.font_len);
     double *g = xmalloc(sizeof(double) * 3 * (T + 1) * (size_t)na, "the growth"), *gt = g + (size_t)(T + 1) * na;
     double *xs = gt + (size_t)(T + 1) * na, *q0 = xmalloc(sizeof(double) * N, "q0"), *tmp = xmalloc(sizeof(double) * (T + 1), "tmp");

@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "colormap.h"
+#include "contour.h"
 #include "data.h"
 #include "figure.h"
 #include "landscape.h"
@@ -15,7 +15,7 @@
 
 
 #ifndef DYN_ASSETS
-#define DYN_ASSETS "assets"
+#error "DYN_ASSETS (the assets folder) is set by CMakeLists.txt"
 #endif
 
 const char CLI_LANDSCAPE_HELP[] =
@@ -31,24 +31,24 @@ const char CLI_LANDSCAPE_HELP[] =
 /* ------------------------------------------------------------------ shared options */
 
 #define RUN_OPTS                                                                                                   \
-    {"data", "spirals", "spirals, moons, circles, xor, blobs, digits (assets/digits), or a CSV file", 0, 0},      \
+    {"data", "spirals", "a toy set ({toy}), digits (assets/digits) or a CSV file", 0, 0},      \
     {"n", "400", "examples of a toy set", 0, 0}, {"noise", "0.1", "noise of a toy set (standard deviation)", 0, 0},\
     {"classes", "0", "classes of spirals/blobs (0: 2 / 3)", 0, 0},                                                \
     {"data-seed", "1", "seed of the toy set", 0, 0},                                                              \
     {"task", "classify", "CSV: classify (last column a label) or regress (a target)", 0, 0},                      \
     {"depth", "3", "hidden layers (0..16)", 0, 0}, {"width", "32", "units per hidden layer (1..1024)", 0, 0},       \
-    {"act", "tanh", "activation: tanh, relu, hard_tanh, erf, linear, sigmoid, swish", 0, 0},                      \
+    {"act", "tanh", "activation: {act}", 0, 0},                                                                    \
     {"skip", NULL, "identity skip connections around hidden layers 2..depth", 1, 0},                             \
-    {"loss", NULL, "xent (softmax cross-entropy) or mse (squared error); default xent, mse for --task regress", 0, 0},\
+    {"loss", NULL, "{loss} (softmax cross-entropy, squared error); default xent, mse for --task regress", 0, 0},  \
     {"sw2", "1", "init weight variance sigma_w^2 (W ~ N(0, sw2/fan_in))", 0, 0},                                  \
     {"sb2", "0", "init bias variance sigma_b^2", 0, 0},                                                           \
-    {"opt", "adam", "sgd, momentum or adam", 0, 0}, {"lr", "0", "step size (0: 0.1 sgd/momentum, 0.01 adam)", 0, 0},\
+    {"opt", "adam", "{opt}", 0, 0}, {"lr", "0", "step size (0: 0.1 sgd/momentum, 0.01 adam)", 0, 0},\
     {"momentum", "0.9", "--opt momentum: heavy-ball coefficient in [0, 1) (0: none)", 0, 0}, {"batch", "32", "minibatch size (0: full batch)", 0, 0},     \
     {"wd", "0", "weight decay (L2 on weights)", 0, 0}, {"steps", "2000", "optimiser steps", 0, 0},                  \
     {"seed", "1", "seed of the initialisation and the shuffling", 0, 0},                                          \
     {"snapshots", "100", "training-path snapshots kept (2..512; for PCA and the drawn path)", 0, 0},              \
     {"out", "landscape-out", "output directory (created if missing)", 0, 0},                                      \
-    {"png-size", "960x720", "PNG size in px", 0, 0}
+    {"png-size", "960x720", "PNG size in px", 0, 0}, BUDGET_OPTS
 
 typedef struct run {
     /* data */
@@ -70,21 +70,19 @@ typedef struct run {
     double loss, acc, train_ms;
     const char *out;
     png_opts png;
+    dyn_work work; /* the training run's cost (dyn_train_work); each command adds its own and checks the sum */
     uint8_t *font; /* for the figures: loaded by the commands that draw, before any work (load_figure_font) */
     size_t font_len;
 } run;
 
-/* Work limit of one command, in multiply-adds: about an hour at a few GFLOP/s. Checked right after parsing. */
-#define WORK_LIMIT 4e12
-
-static void check_work(double madds, const char *what)
+/* snapshots kept along the training path: --snapshots, or every step of a shorter run (at least 2) */
+static int path_points(const run *r)
 {
-    if (madds > WORK_LIMIT)
-        die("%s: about %.2g multiply-adds, more than the limit of %.0e (hours of work); use fewer points, steps or "
-            "examples, or a smaller net", what, madds, WORK_LIMIT);
+    int T = r->steps < r->snaps - 1 ? r->steps + 1 : r->snaps;
+    return T < 2 ? 2 : T;
 }
 
-/* multiply-adds of one forward pass of one example */
+/* multiply-adds of one forward pass of one example (for the gflops a slice reports) */
 static double forward_madds(const dyn_net *net)
 {
     double f = 0;
@@ -100,7 +98,8 @@ static void load_data(const cmd *c, run *r)
         int n = (int)get_int(c, "n", 2, 100000), k = (int)get_int(c, "classes", 0, 16);
         double noise = get_num(c, "noise");
         if (noise < 0.0 || noise > 10.0) die("--noise: %g is out of range [0, 10]", noise);
-        dyn_toy_desc d = {toy, n, k, noise, (uint64_t)get_int(c, "data-seed", 0, 0x7fffffffL)};
+        dyn_toy_desc d = {.kind = toy, .n = n, .classes = k, .noise = noise,
+                          .seed = (uint64_t)get_int(c, "data-seed", 0, 0x7fffffffL)};
         r->x = xmalloc(sizeof(double) * 2 * n, "the data");
         r->y = xmalloc(sizeof(double) * n, "the data");
         int nc;
@@ -108,7 +107,7 @@ static void load_data(const cmd *c, run *r)
         if (s == DYN_ERR_RANGE) die("--classes: %s takes %s", name, toy == DYN_TOY_SPIRALS ? "2..8 classes" : toy == DYN_TOY_BLOBS ? "2..16 classes" : "only 2 classes");
         if (s == DYN_ERR_SIZE) die("--n: %d examples are too few for the classes", n);
         check(s, "generating the data");
-        r->data = (dyn_data){n, 2, r->x, r->y, nc};
+        r->data = (dyn_data){.n = n, .d = 2, .x = r->x, .y = r->y, .n_class = nc};
         for (int i = 0; i < nc; i++) r->class_values[i] = i;
         snprintf(r->data_name, sizeof r->data_name, "%s", name);
         return;
@@ -117,30 +116,18 @@ static void load_data(const cmd *c, run *r)
     char buf[4096];
     int classify = 1;
     if (strcmp(name, "digits") == 0) {
-        /* $DYNLENS_ASSETS, else assets/ next to the build folder holding this program, else ./assets */
+        /* $DYNLENS_ASSETS, else the source tree's assets/ that CMake compiled in (DYN_ASSETS): an installed or
+         * out-of-tree build finds its data without guessing from the executable's location */
         const char *dir = getenv("DYNLENS_ASSETS");
-        char exe[2048];
-        ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (dir && *dir) snprintf(buf, sizeof buf, "%s/digits/digits.csv.gz", dir);
-        else {
-            snprintf(buf, sizeof buf, "%s/digits/digits.csv.gz", DYN_ASSETS);
-            if (el > 0) {
-                exe[el] = 0;
-                char *sl = strrchr(exe, '/');
-                if (sl) {
-                    *sl = 0;
-                    char cand[4096];
-                    snprintf(cand, sizeof cand, "%s/../assets/digits/digits.csv.gz", exe);
-                    FILE *t = fopen(cand, "rb");
-                    if (t) fclose(t), snprintf(buf, sizeof buf, "%s", cand);
-                }
-            }
-        }
+        if (!dir || !*dir) dir = DYN_ASSETS;
+        if (snprintf(buf, sizeof buf, "%s/digits/digits.csv.gz", dir) >= (int)sizeof buf)
+            die("--data digits: $DYNLENS_ASSETS is too long");
         path = buf;
     } else {
         size_t l = strlen(name);
+        char list[256];
         if (!(l > 4 && (strcmp(name + l - 4, ".csv") == 0 || (l > 7 && strcmp(name + l - 7, ".csv.gz") == 0))))
-            die("--data: unknown data set '%s'; choose spirals, moons, circles, xor, blobs, digits or a .csv file", name);
+            die("--data: unknown data set '%s'; choose a toy set (%s), digits or a .csv file", name, core_names("toy", list, sizeof list));
         const char *task = get(c, "task");
         if (strcmp(task, "classify") && strcmp(task, "regress")) die("--task: choose classify or regress, not '%s'", task);
         classify = strcmp(task, "classify") == 0;
@@ -157,7 +144,7 @@ static void load_data(const cmd *c, run *r)
     free(text);
     /* pixel counts and user features on their own scales: standardise (X.npy holds the result) */
     check(dyn_data_standardize(r->x, info.rows, info.cols, NULL, NULL), "standardising the features");
-    r->data = (dyn_data){info.rows, info.cols, r->x, r->y, info.n_class};
+    r->data = (dyn_data){.n = info.rows, .d = info.cols, .x = r->x, .y = r->y, .n_class = info.n_class};
     memcpy(r->class_values, info.class_values, sizeof r->class_values);
     snprintf(r->data_name, sizeof r->data_name, "%s", strcmp(name, "digits") == 0 ? "digits" : "csv");
 }
@@ -166,12 +153,14 @@ static void setup_net(const cmd *c, run *r)
 {
     dyn_loss loss = r->data.n_class ? DYN_LOSS_XENT : DYN_LOSS_MSE;
     const char *ln = get(c, "loss");
-    if (ln && dyn_loss_parse(ln, &loss)) die("--loss: unknown loss '%s'; choose xent or mse", ln);
+    char list[256];
+    if (ln && dyn_loss_parse(ln, &loss)) die("--loss: unknown loss '%s'; choose %s", ln, core_names("loss", list, sizeof list));
     if (!r->data.n_class && loss == DYN_LOSS_XENT)
         die("--loss xent needs class labels, but --task regress has a real-valued target: use --loss mse (the default)");
     int depth = (int)get_int(c, "depth", 0, DYN_NET_MAX_HIDDEN), width = (int)get_int(c, "width", 1, DYN_NET_MAX_WIDTH);
     int k = r->data.n_class ? r->data.n_class : 1;
-    dyn_net_desc d = {r->data.d, k, depth, width, NULL, get_act(c), get(c, "skip") != NULL, loss};
+    dyn_net_desc d = {.n_in = r->data.d, .n_out = k, .depth = depth, .width = width, .act = get_act(c),
+                      .skip = get(c, "skip") != NULL, .loss = loss};
     dyn_status s = dyn_net_init(&r->net, &d);
     if (s == DYN_ERR_SIZE) {
         double P = 0;
@@ -189,21 +178,19 @@ static void setup_net(const cmd *c, run *r)
     if (!(r->sw2 > 0.0) || r->sw2 > 1000.0) die("--sw2: %g is out of range (0, 1000]", r->sw2);
     if (r->sb2 < 0.0 || r->sb2 > 1000.0) die("--sb2: %g is out of range [0, 1000]", r->sb2);
     dyn_opt op;
-    if (dyn_opt_parse(get(c, "opt"), &op)) die("--opt: unknown optimiser '%s'; choose sgd, momentum or adam", get(c, "opt"));
+    if (dyn_opt_parse(get(c, "opt"), &op))
+        die("--opt: unknown optimiser '%s'; choose %s", get(c, "opt"), core_names("opt", list, sizeof list));
     double lr = get_num(c, "lr"), mom = get_num(c, "momentum"), wd = get_num(c, "wd");
     if (lr < 0.0 || lr > 100.0) die("--lr: %g is out of range (0, 100] (0: the optimiser's default)", lr);
     if (mom < 0.0 || mom >= 1.0) die("--momentum: %g is out of range [0, 1) (0: no momentum)", mom);
     if (wd < 0.0 || wd > 10.0) die("--wd: %g is out of range [0, 10]", wd);
     r->seed = get_int(c, "seed", 0, 0x7fffffffL);
     /* in dyn_train_desc 0 means "the default 0.9"; an explicit --momentum 0 is DYN_TRAIN_ZERO */
-    r->td = (dyn_train_desc){op, lr, mom == 0.0 ? DYN_TRAIN_ZERO : mom, 0, 0, 0, wd,
-                             (int)get_int(c, "batch", 0, DYN_DATA_MAX_N), (uint64_t)r->seed};
+    r->td = (dyn_train_desc){.opt = op, .lr = lr, .momentum = mom == 0.0 ? DYN_TRAIN_ZERO : mom, .weight_decay = wd,
+                             .batch = (int)get_int(c, "batch", 0, DYN_DATA_MAX_N), .seed = (uint64_t)r->seed};
     r->steps = (int)get_int(c, "steps", 0, 10000000);
     r->snaps = (int)get_int(c, "snapshots", 2, DYN_LS_MAX_PATH);
-    int bt = r->td.batch && r->td.batch < r->data.n ? r->td.batch : r->data.n;
-    char what[64];
-    snprintf(what, sizeof what, "--steps: %d steps of batch %d", r->steps, bt);
-    check_work((double)r->steps * (double)r->P * bt, what);
+    r->work = dyn_train_work(&r->net, r->td.batch, r->data.n, r->steps, path_points(r));
     if (!dyn_train_bytes(&r->net, &r->td, r->data.n))
         die("--depth/--width/--batch: the training state of this net and batch would take 2 GB or more");
     r->out = get(c, "out");
@@ -217,8 +204,7 @@ static void train(run *r)
     r->theta0 = xmalloc(sizeof(double) * P, "the parameters");
     r->theta = xmalloc(sizeof(double) * P, "the parameters");
     check(dyn_net_init_params(&r->net, r->sw2, r->sb2, (uint64_t)r->seed, r->theta0, P), "initialising");
-    int T = r->steps < r->snaps - 1 ? r->steps + 1 : r->snaps;
-    if (T < 2) T = 2;
+    int T = path_points(r);
     r->T = T;
     r->path = xmalloc(sizeof(double) * P * T, "the training path");
     r->hist = xmalloc(sizeof(double) * (r->steps + 1), "the loss history");
@@ -234,7 +220,10 @@ static void train(run *r)
     double *s = xmalloc(sizeof(double) * es, "evaluation scratch");
     double t0 = now_ms();
     int done = 0;
+    progress pg;
+    progress_start(&pg, "training", r->steps);
     for (int i = 0; i < T; i++) {
+        progress_step(&pg, done);
         int target = (int)((long)r->steps * i / (T - 1));
         if (target > done) {
             dyn_status st = dyn_train_run(&t, &r->data, target - done, r->hist + done);
@@ -335,9 +324,9 @@ static const char REPRODUCE_PY[] =
     "import json, math, os, numpy as np\n"
     "os.chdir(os.path.dirname(os.path.abspath(__file__)))  # the files sit next to this script\n"
     "net = json.load(open('net.json')); X = np.load('X.npy'); y = np.load('y.npy'); theta = np.load('theta.npy')\n"
-    "erf = np.vectorize(math.erf)\n"
-    "PHI = {'tanh': np.tanh, 'relu': lambda a: np.maximum(a, 0), 'hard_tanh': lambda a: np.clip(a, -1, 1),\n"
-    "       'erf': erf, 'linear': lambda a: a, 'sigmoid': lambda a: 1 / (1 + np.exp(-a)), 'swish': lambda a: a / (1 + np.exp(-a))}\n"
+    "erf = np.vectorize(math.erf)\n";
+/* then PHI, one line per activation from the core's table (dyn_act_numpy), then the rest */
+static const char REPRODUCE_PY_REST[] =
     "def loss_acc(t):\n"
     "    h = X\n"
     "    for L in net['layers']:\n"
@@ -392,6 +381,11 @@ static void write_common(const run *r)
     out_close(&o);
     out_open(&o, path_in(&pb, r, "reproduce.py"));
     fputs(REPRODUCE_PY, o.f);
+    fputs("PHI = {\n", o.f);
+    for (int a = 0; a < DYN_ACT_COUNT; a++)
+        fprintf(o.f, "    '%s': lambda a: %s,\n", dyn_act_name((dyn_act)a), dyn_act_numpy((dyn_act)a));
+    fputs("}\n", o.f);
+    fputs(REPRODUCE_PY_REST, o.f);
     out_close(&o);
 }
 
@@ -421,9 +415,10 @@ static void figure_out(const run *r, const char *path, dyn_fig_desc *d, const fl
 static uint8_t *surface_draw(const run *r, const char *title, dyn_r3d_desc *rd, const float *grid, int nx, int ny)
 {
     int W = r->png.width, H = r->png.height;
-    dyn_fig_series none = {NULL, NULL, NULL, NULL, 0, {0, 0, 0, 0}, 0, 0, 0, NULL};
+    dyn_fig_series none = {.n = 0};
     /* y up to 1.3: the top tick label (1.0) sits well inside the frame, so the band above it holds only the title */
-    dyn_fig_desc fd = {W, H, r->font, r->font_len, title, NULL, NULL, NULL, 0, 1, 0, 1.3, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 1};
+    dyn_fig_desc fd = {.width = W, .height = H, .font = r->font, .font_len = r->font_len, .title = title, .x0 = 0,
+                       .x1 = 1, .y0 = 0, .y1 = 1.3, .cmap = DYN_CMAP_VIRIDIS, .no_legend = 1};
     size_t sb = dyn_fig_scratch_bytes(&fd, 0), pix = (size_t)4 * W * H;
     void *sc = xmalloc(sb, "figure scratch");
     uint8_t *out = xmalloc(pix, "the 3-D figure");
@@ -465,10 +460,11 @@ static void loss_figure(const run *r)
     for (int i = 0; i < r->T; i++) sx[i] = r->snap_step[i];
     char title[320], a[96];
     snprintf(title, sizeof title, "Training loss: %s on %s", arch_text(r, a, sizeof a), r->data_name);
-    dyn_fig_series s[2] = {{x, r->hist, NULL, NULL, n, {160, 190, 220, 255}, 1, 0, 0, "minibatch"},
-                           {sx, r->snap_loss, NULL, NULL, r->T, {31, 119, 180, 255}, 0, 1, 0, "all data"}};
-    dyn_fig_desc d = {r->png.width, r->png.height, NULL, 0, title, "step", "loss", NULL, 0, 0, DNAN, DNAN,
-                      DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
+    dyn_fig_series s[2] = {
+        {.x = x, .y = r->hist, .n = n, .rgba = {160, 190, 220, 255}, .width = 1, .label = "minibatch"},
+        {.x = sx, .y = r->snap_loss, .n = r->T, .rgba = {31, 119, 180, 255}, .marker = 1, .label = "all data"}};
+    dyn_fig_desc d = {.width = r->png.width, .height = r->png.height, .title = title, .xlabel = "step",
+                      .ylabel = "loss", .y0 = DNAN, .y1 = DNAN, .cmap = DYN_CMAP_VIRIDIS, .log_y = 1};
     figure_out(r, path_in(&pb, r, "loss.png"), &d, NULL, 0, 0, NULL, 0, s, 2);
     free(x);
 }
@@ -514,12 +510,14 @@ static void boundary_figure(const run *r)
         used += m / 6;
         snprintf(labs[c], sizeof labs[c], "class %g", r->class_values[c]);
         const uint8_t *p = k == 2 ? (c == 0 ? (const uint8_t[]){20, 40, 120} : (const uint8_t[]){120, 10, 10}) : pal[c % 10];
-        ln[c] = (dyn_fig_line){xs, ys, m, {p[0], p[1], p[2], 255}, 1.6, 0, labs[c]};
+        ln[c] = (dyn_fig_line){.x = xs, .y = ys, .n = m, .rgba = {p[0], p[1], p[2], 255}, .width = 1.6, .label = labs[c]};
     }
     char title[320], a[96];
     snprintf(title, sizeof title, "Decision boundary: %s on %s (accuracy %.1f %%)", arch_text(r, a, sizeof a), r->data_name, 100 * r->acc);
-    dyn_fig_desc d = {r->png.width, r->png.height, NULL, 0, title, "x_1", "x_2", k == 2 ? "P(class 1)" : "predicted class",
-                      lo[0], hi[0], lo[1], hi[1], k == 2 ? DYN_CMAP_RDBU : DYN_CMAP_VIRIDIS, 0, k == 2 ? 1 : k - 1, 0, 0, 0};
+    dyn_fig_desc d = {.width = r->png.width, .height = r->png.height, .title = title, .xlabel = "x_1", .ylabel = "x_2",
+                      .clabel = k == 2 ? "P(class 1)" : "predicted class", .x0 = lo[0], .x1 = hi[0], .y0 = lo[1],
+                      .y1 = hi[1], .cmap = k == 2 ? DYN_CMAP_RDBU : DYN_CMAP_VIRIDIS, .vmin = 0,
+                      .vmax = k == 2 ? 1 : k - 1};
     figure_out(r, path_in(&pb, r, "boundary.png"), &d, cls, G, G, ln, k < 16 ? k : 16, NULL, 0);
     free(ln);
     free(pts);
@@ -565,6 +563,7 @@ static int cmd_train(int argc, char **argv)
              o};
     run r;
     prepare(&c, argc, argv, &r);
+    budget_check(&c, "landscape train", r.work);
     load_figure_font(&r);
     train(&r);
     write_common(&r);
@@ -576,53 +575,6 @@ static int cmd_train(int argc, char **argv)
     return 0;
 }
 
-/* ------------------------------------------------------------------ contours for the heatmap (marching squares) */
-
-typedef struct segs {
-    double *x, *y;
-    int n, cap;
-} segs;
-
-static void seg_add(segs *s, double x0, double y0, double x1, double y1)
-{
-    if (s->n + 3 > s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 4096;
-        s->x = realloc(s->x, sizeof(double) * s->cap);
-        s->y = realloc(s->y, sizeof(double) * s->cap);
-        if (!s->x || !s->y) die("cannot allocate memory for contours");
-    }
-    s->x[s->n] = x0, s->y[s->n++] = y0;
-    s->x[s->n] = x1, s->y[s->n++] = y1;
-    s->x[s->n] = DNAN, s->y[s->n++] = DNAN;
-}
-
-/* segments of the level set v = lev of grid g (rows top first) in data coordinates */
-static void contour(const float *g, int nx, int ny, double lev, double a0, double a1, double b0, double b1, segs *s)
-{
-    for (int r = 0; r + 1 < ny; r++)
-        for (int q = 0; q + 1 < nx; q++) {
-            double v[4] = {g[r * nx + q], g[r * nx + q + 1], g[(r + 1) * nx + q + 1], g[(r + 1) * nx + q]};
-            double X[4] = {q, q + 1, q + 1, q}, Y[4] = {r, r, r + 1, r + 1};
-            if (isnan(v[0]) || isnan(v[1]) || isnan(v[2]) || isnan(v[3])) continue;
-            double px[4], py[4];
-            int m = 0;
-            for (int e = 0; e < 4; e++) {
-                int f = (e + 1) % 4;
-                if ((v[e] < lev) != (v[f] < lev)) {
-                    double t = (lev - v[e]) / (v[f] - v[e]);
-                    px[m] = X[e] + t * (X[f] - X[e]);
-                    py[m] = Y[e] + t * (Y[f] - Y[e]);
-                    m++;
-                }
-            }
-            for (int k = 0; k + 1 < m; k += 2) {
-                double x0 = a0 + (a1 - a0) * px[k] / (nx - 1), x1 = a0 + (a1 - a0) * px[k + 1] / (nx - 1);
-                double y0 = b1 - (b1 - b0) * py[k] / (ny - 1), y1 = b1 - (b1 - b0) * py[k + 1] / (ny - 1);
-                seg_add(s, x0, y0, x1, y1);
-            }
-        }
-}
-
 /* ------------------------------------------------------------------ landscape slice */
 
 static void get_dirs(const cmd *c, run *r, double *dirs, char *what, size_t cap, double *var)
@@ -632,7 +584,7 @@ static void get_dirs(const cmd *c, run *r, double *dirs, char *what, size_t cap,
     var[0] = var[1] = DNAN;
     if (strcmp(kind, "random") == 0) {
         dyn_dirnorm nm;
-        if (dyn_dirnorm_parse(get(c, "norm"), &nm)) die("--norm: unknown normalisation '%s'; choose filter, layer or none", get(c, "norm"));
+        if (dyn_dirnorm_parse(get(c, "norm"), &nm)) die("--norm: unknown normalisation '%s'", get(c, "norm")); /* checked in cmd_slice */
         long ds = get_int(c, "dir-seed", 0, 0x7fffffffL);
         check(dyn_ls_random_dirs(&r->net, r->theta, nm, (uint64_t)ds, 2, dirs, 2 * P), "random directions");
         snprintf(what, cap, "random directions (%s-normalised)", dyn_dirnorm_name(nm));
@@ -645,7 +597,7 @@ static void get_dirs(const cmd *c, run *r, double *dirs, char *what, size_t cap,
         free(s);
         snprintf(what, cap, "PCA directions of the path (%.1f %% + %.1f %% of its variance)", 100 * var[0], 100 * var[1]);
     } else if (strcmp(kind, "hessian") == 0) {
-        dyn_ls_hess_desc hd = {2, (int)get_int(c, "lanczos", 2, DYN_LS_MAX_LANCZOS), 1};
+        dyn_ls_hess_desc hd = {.k = 2, .steps = (int)get_int(c, "lanczos", 2, DYN_LS_MAX_LANCZOS), .seed = 1};
         size_t ns = dyn_ls_hessian_scratch_doubles(&r->net, r->data.n, &hd);
         double *s = xmalloc(sizeof(double) * ns, "Lanczos scratch");
         dyn_ls_hess_result res;
@@ -662,7 +614,7 @@ static int cmd_slice(int argc, char **argv)
 {
     opt o[] = {RUN_OPTS,
                {"dirs", "random", "random, pca (of the training path) or hessian (top-2 eigenvectors)", 0, 0},
-               {"norm", "filter", "random directions: filter, layer or none", 0, 0},
+               {"norm", "filter", "random directions: {dirnorm}", 0, 0},
                {"dir-seed", "7", "seed of the random directions", 0, 0},
                {"lanczos", "40", "Lanczos steps for --dirs hessian", 0, 0},
                {"range", "-1:1", "a range MIN:MAX (columns; default for pca: the path's extent + 30 %)", 0, 0},
@@ -696,7 +648,9 @@ static int cmd_slice(int argc, char **argv)
     if (strcmp(kind, "random") && strcmp(kind, "pca") && strcmp(kind, "hessian"))
         die("--dirs: unknown directions '%s'; choose random, pca or hessian", kind);
     dyn_dirnorm nm;
-    if (dyn_dirnorm_parse(get(&c, "norm"), &nm)) die("--norm: unknown normalisation '%s'; choose filter, layer or none", get(&c, "norm"));
+    char list[128];
+    if (dyn_dirnorm_parse(get(&c, "norm"), &nm))
+        die("--norm: unknown normalisation '%s'; choose %s", get(&c, "norm"), core_names("dirnorm", list, sizeof list));
     double az = get_num(&c, "azimuth"), el = get_num(&c, "elevation");
     if (el < -89 || el > 89) die("--elevation: %g is out of range [-89, 89]", el);
     double vclip = get(&c, "vmax") ? get_num(&c, "vmax") : DNAN;
@@ -709,18 +663,17 @@ static int cmd_slice(int argc, char **argv)
     for (opt *p = o; p->name; p++) range_given |= strcmp(p->name, "range") == 0 && p->seen;
     size_t n = (size_t)nx * ny;
     char what[160];
-    snprintf(what, sizeof what, "--size: a %dx%d slice of %d examples and %zu parameters", nx, ny, r.data.n, r.P);
-    check_work((double)n * r.data.n * (double)r.P, what);
+    dyn_work work = dyn_work_add(r.work, dyn_ls_slice_work(&r.net, r.data.n, nx, ny));
     if (!dyn_ls_slice_scratch_doubles(&r.net, r.data.n)) die("--data: %d examples take 2 GB or more of slice scratch with this net", r.data.n);
     if (strcmp(kind, "pca") == 0 && r.steps < 2) die("--dirs pca: the path of %d training steps cannot span two directions (--steps 2 or more)", r.steps);
     if (strcmp(kind, "hessian") == 0) {
         if (r.P < 2) die("--dirs hessian: the net has P = %zu parameter, fewer than the 2 eigenvectors", r.P);
-        dyn_ls_hess_desc hd = {2, (int)get_int(&c, "lanczos", 2, DYN_LS_MAX_LANCZOS), 1};
+        dyn_ls_hess_desc hd = {.k = 2, .steps = (int)get_int(&c, "lanczos", 2, DYN_LS_MAX_LANCZOS), .seed = 1};
         if (!dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd))
             die("--lanczos: %d steps with P = %zu parameters take 2 GB or more of scratch; use fewer", hd.steps, r.P);
-        snprintf(what, sizeof what, "--lanczos: %d Hessian-vector products on %d examples", hd.steps, r.data.n);
-        check_work((double)hd.steps * (2.0 * r.data.n + hd.steps) * (double)r.P, what);
+        work = dyn_work_add(work, dyn_ls_hessian_work(&r.net, r.data.n, &hd));
     }
+    budget_check(&c, "landscape slice", work);
     dyn_r3d_desc rd;
     memset(&rd, 0, sizeof rd);
     rd.width = r.png.width;
@@ -739,18 +692,26 @@ static int cmd_slice(int argc, char **argv)
     double *ab = xmalloc(sizeof(double) * 2 * r.T, "the projected path");
     dyn_status ps = dyn_ls_project(r.path, r.T, P, r.theta, dirs, dirs + P, ab);
     if (ps) for (int i = 0; i < 2 * r.T; i++) ab[i] = DNAN;
-    if (strcmp(kind, "pca") == 0 && !range_given) { /* frame the path */
-        double m0 = 0, m1 = 0;
-        for (int i = 0; i < r.T; i++) m0 = fmax(m0, fabs(ab[2 * i])), m1 = fmax(m1, fabs(ab[2 * i + 1]));
-        double m = 1.3 * fmax(m0, m1) + 1e-6;
+    if (strcmp(kind, "pca") == 0 && !range_given) { /* frame the path: the core's window, the page's too */
+        double m;
+        check(dyn_ls_path_window(ab, r.T, &m), "the path's window");
         a0 = b0 = -m, a1 = b1 = m;
     }
     float *loss = xmalloc(sizeof(float) * 2 * n, "the grid"), *acc = loss + n;
     size_t ns = dyn_ls_slice_scratch_doubles(&r.net, r.data.n);
     double *s = xmalloc(sizeof(double) * ns, "slice scratch");
-    dyn_ls_slice_desc sd = {a0, a1, b0, b1, nx, ny, 0, 0};
+    dyn_ls_slice_desc sd = {.a_min = a0, .a_max = a1, .b_min = b0, .b_max = b1, .nx = nx, .ny = ny};
     double t0 = now_ms();
-    check(dyn_ls_slice(&r.net, r.theta, dirs, dirs + P, &r.data, &sd, loss, acc, n, s, ns), "the slice");
+    progress pg;
+    progress_start(&pg, "the slice", ny);
+    for (int rb = 0, band = ny / 20 > 1 ? ny / 20 : 1; rb < ny; rb += band) { /* bands of rows, for the progress */
+        sd.row_begin = rb;
+        sd.row_end = rb + band < ny ? rb + band : ny;
+        size_t off = (size_t)rb * nx;
+        check(dyn_ls_slice(&r.net, r.theta, dirs, dirs + P, &r.data, &sd, loss + off, acc + off, n - off, s, ns),
+              "the slice");
+        progress_step(&pg, sd.row_end);
+    }
     double ms = now_ms() - t0;
 
     /* the figures, drawn in memory before any file is written */
@@ -764,25 +725,32 @@ static int cmd_slice(int argc, char **argv)
     free(tmp);
     double vmax = isnan(vclip) ? p99 : vclip, vmin = lo;
     if (!(vmax > vmin)) vmax = vmin * 2 + 1e-9;
-    segs cs = {0};
-    for (int k = 1; k <= 14; k++) {
-        double lev = lg ? exp(log(vmin) + (log(vmax) - log(vmin)) * k / 15.0) : vmin + (vmax - vmin) * k / 15.0;
-        contour(loss, nx, ny, lev, a0, a1, b0, b1, &cs);
+    /* 14 level lines, the core's (the page draws the same ones) */
+    double levels[14];
+    size_t ncs = 0;
+    double *csx = NULL, *csy = NULL;
+    dyn_contour_box cbox = {.x0 = a0, .x1 = a1, .y0 = b0, .y1 = b1};
+    if (dyn_contour_levels(vmin, vmax, lg, 14, levels) == DYN_OK) {
+        check(dyn_contour(loss, nx, ny, &cbox, levels, 14, NULL, NULL, 0, &ncs), "contour lines");
+        csx = xmalloc(sizeof(double) * (ncs + 1), "contour lines");
+        csy = xmalloc(sizeof(double) * (ncs + 1), "contour lines");
+        check(dyn_contour(loss, nx, ny, &cbox, levels, 14, csx, csy, ncs, &ncs), "contour lines");
     }
     double *px = xmalloc(sizeof(double) * 2 * r.T, "the path"), *py = px + r.T;
     for (int i = 0; i < r.T; i++) px[i] = ab[2 * i], py[i] = ab[2 * i + 1];
     double ex[2] = {0, 0}, ey[2] = {0, 0}; /* the end point: a dot as a zero-length thick line */
-    dyn_fig_line lines[3] = {{cs.x, cs.y, cs.n, {255, 255, 255, 150}, 1.0, 0, NULL},
-                             {px, py, r.T, {255, 80, 60, 255}, 2.5, 0, "training path"},
-                             {ex, ey, 2, {255, 80, 60, 255}, 9, 0, NULL}};
+    dyn_fig_line lines[3] = {{.x = csx, .y = csy, .n = (int)ncs, .rgba = {255, 255, 255, 150}, .width = 1.0},
+                             {.x = px, .y = py, .n = r.T, .rgba = {255, 80, 60, 255}, .width = 2.5, .label = "training path"},
+                             {.x = ex, .y = ey, .n = 2, .rgba = {255, 80, 60, 255}, .width = 9}};
     char title[320], a[96], xl[64], yl[64];
     snprintf(title, sizeof title, "Loss landscape: %s on %s", arch_text(&r, a, sizeof a), r.data_name);
     int pca = strcmp(kind, "pca") == 0, hes = strcmp(kind, "hessian") == 0;
     if (pca) snprintf(xl, sizeof xl, "PC 1 (%.1f %%)", 100 * var[0]), snprintf(yl, sizeof yl, "PC 2 (%.1f %%)", 100 * var[1]);
     else if (hes) snprintf(xl, sizeof xl, "eigenvector 1 (λ = %.3g)", var[0]), snprintf(yl, sizeof yl, "eigenvector 2 (λ = %.3g)", var[1]);
     else snprintf(xl, sizeof xl, "direction 1 (α)"), snprintf(yl, sizeof yl, "direction 2 (β)");
-    dyn_fig_desc d = {r.png.width, r.png.height, NULL, 0, title, xl, yl, "loss", a0, a1, b0, b1, DYN_CMAP_VIRIDIS, vmin,
-                      vmax, lg, 0, 0};
+    dyn_fig_desc d = {.width = r.png.width, .height = r.png.height, .title = title, .xlabel = xl, .ylabel = yl,
+                      .clabel = "loss", .x0 = a0, .x1 = a1, .y0 = b0, .y1 = b1, .cmap = DYN_CMAP_VIRIDIS, .vmin = vmin,
+                      .vmax = vmax, .log_scale = lg};
     uint8_t *heat = run_figure(&r, &d, loss, nx, ny, lines, ps ? 1 : 3, NULL, 0);
     rd.vmin = vmin;
     rd.vmax = vmax;
@@ -854,8 +822,8 @@ static int cmd_slice(int argc, char **argv)
     jnum(stdout, hi);
     printf(", \"slice_ms\": %.1f, \"points_per_s\": %.1f, \"gflops\": %.3f}\n", ms, n / (ms * 1e-3), flops / (ms * 1e-3) * 1e-9);
     free(px);
-    free(cs.x);
-    free(cs.y);
+    free(csx);
+    free(csy);
     free(s);
     free(loss);
     free(ab);
@@ -886,9 +854,9 @@ static int cmd_interp(int argc, char **argv)
     get_range(&c, "range", &t0, &t1);
     int np = (int)get_int(&c, "points", 2, DYN_LS_MAX_GRID);
     int two = get(&c, "b-batch") || get(&c, "b-seed") || get(&c, "b-lr");
-    char what[96];
-    snprintf(what, sizeof what, "--points: %d points of %d examples and %zu parameters", np, r.data.n, r.P);
-    check_work((double)np * r.data.n * (double)r.P, what);
+    /* solution B is a second training run of the same cost */
+    budget_check(&c, "landscape interp", dyn_work_add(two ? dyn_work_add(r.work, r.work) : r.work,
+                                                      dyn_ls_slice_work(&r.net, r.data.n, np, 1)));
     if (!dyn_ls_slice_scratch_doubles(&r.net, r.data.n)) die("--data: %d examples take 2 GB or more of scratch with this net", r.data.n);
     load_figure_font(&r);
     train(&r);
@@ -917,7 +885,7 @@ static int cmd_interp(int argc, char **argv)
     float *loss = xmalloc(sizeof(float) * 2 * np, "the line"), *acc = loss + np;
     size_t ns = dyn_ls_slice_scratch_doubles(&r.net, r.data.n);
     double *s = xmalloc(sizeof(double) * ns, "slice scratch");
-    dyn_ls_slice_desc sd = {t0, t1, 0, 0, np, 1, 0, 0};
+    dyn_ls_slice_desc sd = {.a_min = t0, .a_max = t1, .nx = np, .ny = 1};
     check(dyn_ls_slice(&r.net, A, D, NULL, &r.data, &sd, loss, acc, (size_t)np, s, ns), "the interpolation");
     fpath pb;
     write_common(&r);
@@ -935,13 +903,14 @@ static int cmd_interp(int argc, char **argv)
     }
     out_close(&f);
     double mx[2] = {0, 0}, my[2] = {-DINF, DINF}, nx1[2] = {1, 1};
-    dyn_fig_series sr[3] = {{tx, ty, NULL, NULL, np, {31, 119, 180, 255}, 0, 0, 0, "loss on the line"},
-                            {mx, my, NULL, NULL, 2, {120, 120, 120, 255}, 1.2, 0, 1, la},
-                            {nx1, my, NULL, NULL, 2, {214, 39, 40, 255}, 1.2, 0, 1, lb}};
+    dyn_fig_series sr[3] = {{.x = tx, .y = ty, .n = np, .rgba = {31, 119, 180, 255}, .label = "loss on the line"},
+                            {.x = mx, .y = my, .n = 2, .rgba = {120, 120, 120, 255}, .width = 1.2, .dashed = 1, .label = la},
+                            {.x = nx1, .y = my, .n = 2, .rgba = {214, 39, 40, 255}, .width = 1.2, .dashed = 1, .label = lb}};
     char title[320], a[96];
     snprintf(title, sizeof title, "Linear interpolation: %s on %s", arch_text(&r, a, sizeof a), r.data_name);
-    dyn_fig_desc d = {r.png.width, r.png.height, NULL, 0, title, "t  (θ = (1 − t) θ_A + t θ_B)", "loss", NULL, t0, t1, DNAN,
-                      DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
+    dyn_fig_desc d = {.width = r.png.width, .height = r.png.height, .title = title,
+                      .xlabel = "t  (θ = (1 − t) θ_A + t θ_B)", .ylabel = "loss", .x0 = t0, .x1 = t1, .y0 = DNAN,
+                      .y1 = DNAN, .cmap = DYN_CMAP_VIRIDIS, .log_y = 1};
     figure_out(&r, path_in(&pb, &r, "interp.png"), &d, NULL, 0, 0, NULL, 0, sr, 3);
     /* the barrier: the largest rise above the straight line between the endpoints' losses, for t in [0, 1] */
     double la0 = DNAN, lb1 = DNAN, barrier = 0;
@@ -990,12 +959,10 @@ static int cmd_hessian(int argc, char **argv)
         die("--k: %d eigenpairs, but this net has only P = %zu parameters (the Hessian is P x P): --k at most %zu", k,
             r.P, r.P);
     if (m < k) die("--lanczos: %d steps cannot give %d eigenpairs (at least --k steps)", m, k);
-    dyn_ls_hess_desc hd = {k, m, 1};
+    dyn_ls_hess_desc hd = {.k = k, .steps = m, .seed = 1};
     if (!dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd))
         die("--lanczos: %d steps with P = %zu parameters take 2 GB or more of scratch; use fewer", m, r.P);
-    char what[96];
-    snprintf(what, sizeof what, "--lanczos: %d Hessian-vector products on %d examples", m, r.data.n);
-    check_work((double)m * (2.0 * r.data.n + m) * (double)r.P, what);
+    budget_check(&c, "landscape hessian", dyn_work_add(r.work, dyn_ls_hessian_work(&r.net, r.data.n, &hd)));
     train(&r);
     size_t ns = dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd);
     double *s = xmalloc(sizeof(double) * ns, "Lanczos scratch"), *ev = xmalloc(sizeof(double) * k * r.P, "eigenvectors");

@@ -51,7 +51,7 @@ static dyn_act get_network(const cmd *c, double *sw2, double *sb2)
 
 static dyn_mf *make_mf(dyn_act act, int order)
 {
-    dyn_mf_desc d = {act, order};
+    dyn_mf_desc d = {.act = act, .order = order};
     size_t bytes = dyn_mf_workspace_bytes(&d);
     if (!bytes) die("--order: %d is out of range [%d, %d]", order, DYN_MF_MIN_ORDER, DYN_MF_MAX_ORDER);
     dyn_mf *mf = xmalloc(sizeof *mf + bytes, "the quadrature tables");
@@ -85,7 +85,7 @@ static void print_point(const char *act, const dyn_mf_point *p)
 }
 
 #define ORDER_OPT {"order", "0", "Gauss-Hermite order of the 2-D rule, 16..2048 (0: 512)", 0, 0}
-#define ACT_OPT {"act", "tanh", "activation: tanh, relu, hard_tanh, erf, linear, sigmoid, swish", 0, 0}
+#define ACT_OPT {"act", "tanh", "activation: {act}", 0, 0}
 #define INPUT_OPTS {"q0", "1", "input length q^0 (both inputs)", 0, 0}, {"c0", "0.5", "input correlation c^0", 0, 0}
 
 static int cmd_point(int argc, char **argv)
@@ -169,7 +169,7 @@ static int cmd_critical(int argc, char **argv)
 static int cmd_phase(int argc, char **argv)
 {
     opt o[] = {ACT_OPT,
-               {"field", "xi_c", "q_star, c_star, chi1, chi_c, xi_q, xi_c, xi_grad or phase", 0, 0},
+               {"field", "xi_c", "{field}", 0, 0},
                {"sw2", "0.5:4", "weight variance range MIN:MAX (columns)", 0, 0},
                {"sb2", "0:0.3", "bias variance range MIN:MAX (rows, top row = MAX)", 0, 0},
                {"size", "256x256", "grid size COLUMNSxROWS", 0, 0},
@@ -177,7 +177,7 @@ static int cmd_phase(int argc, char **argv)
                {"png-size", "960x720", "PNG size in px", 0, 0},
                {"csv", NULL, "write the grid as CSV: columns sw2,sb2,<field>", 0, 0},
                {"npy", NULL, "write the grid as NPY: float32, shape (rows, columns), row 0 = top (sb2 MAX)", 0, 0},
-               {"cmap", "viridis", "colormap: viridis, rdbu or greys", 0, 0},
+               {"cmap", "viridis", "colormap: {cmap}", 0, 0},
                {"vmin", NULL, "lower end of the colour scale (default: 1st percentile)", 0, 0},
                {"vmax", NULL, "upper end of the colour scale (default: 99th percentile)", 0, 0},
                {"scale", "auto", "colour scale: linear, log, or auto (log for the depth scales xi_c, xi_q)", 0, 0},
@@ -192,10 +192,10 @@ static int cmd_phase(int argc, char **argv)
     parse_opts(&c, argc, argv);
     dyn_act act = get_act(&c);
     dyn_mf_field field;
+    char list[256];
     if (dyn_mf_field_parse(get(&c, "field"), &field) != DYN_OK)
-        die("--field: unknown field '%s'; choose one of q_star, c_star, chi1, chi_c, xi_q, xi_c, xi_grad, phase",
-            get(&c, "field"));
-    dyn_mf_grid_desc g = {field, 0, 0, 0, 0, 0, 0, 0, 0};
+        die("--field: unknown field '%s'; choose %s", get(&c, "field"), core_names("field", list, sizeof list));
+    dyn_mf_grid_desc g = {.field = field};
     get_range(&c, "sw2", &g.sw2_min, &g.sw2_max);
     get_range(&c, "sb2", &g.sb2_min, &g.sb2_max);
     check_sw2(g.sw2_min);
@@ -205,7 +205,7 @@ static int cmd_phase(int argc, char **argv)
     get_size(&c, "size", &g.nx, &g.ny, DYN_MF_MAX_GRID);
     dyn_cmap cmap;
     if (dyn_cmap_parse(get(&c, "cmap"), &cmap) != DYN_OK)
-        die("--cmap: unknown colormap '%s'; choose viridis, rdbu or greys", get(&c, "cmap"));
+        die("--cmap: unknown colormap '%s'; choose %s", get(&c, "cmap"), core_names("cmap", list, sizeof list));
     png_opts png = get_png(&c);
     double vmin = get(&c, "vmin") ? get_num(&c, "vmin") : DNAN, vmax = get(&c, "vmax") ? get_num(&c, "vmax") : DNAN;
     if (!isnan(vmin) && !isnan(vmax) && !(vmax > vmin)) die("--vmin must be below --vmax");
@@ -270,11 +270,14 @@ static int cmd_phase(int argc, char **argv)
             char *q = p ? strchr(p, ')') : NULL;
             if (p && q) memmove(p, q + 1, strlen(q + 1) + 1);
         }
-        dyn_fig_desc d = {png.width, png.height, font, font_len, title, "σ_w^2", "σ_b^2", FIELD_LABEL[field],
-                          g.sw2_min, g.nx > 1 ? g.sw2_max : 0, g.sb2_min, g.ny > 1 ? g.sb2_max : 0,
-                          field == DYN_MF_PHASE ? DYN_CMAP_RDBU : cmap,
-                          field == DYN_MF_PHASE ? 0.0 : vmin, field == DYN_MF_PHASE ? 1.0 : vmax, log_scale, 0, 0};
-        dyn_fig_line line = {lx, ly, nl, {255, 255, 255, 255}, 0, 1, "χ_1 = 1 (edge of chaos)"};
+        dyn_fig_desc d = {.width = png.width, .height = png.height, .font = font, .font_len = font_len,
+                          .title = title, .xlabel = "σ_w^2", .ylabel = "σ_b^2", .clabel = FIELD_LABEL[field],
+                          .x0 = g.sw2_min, .x1 = g.nx > 1 ? g.sw2_max : 0, .y0 = g.sb2_min,
+                          .y1 = g.ny > 1 ? g.sb2_max : 0, .cmap = field == DYN_MF_PHASE ? DYN_CMAP_RDBU : cmap,
+                          .vmin = field == DYN_MF_PHASE ? 0.0 : vmin, .vmax = field == DYN_MF_PHASE ? 1.0 : vmax,
+                          .log_scale = log_scale};
+        dyn_fig_line line = {.x = lx, .y = ly, .n = nl, .rgba = {255, 255, 255, 255}, .dashed = 1,
+                             .label = "χ_1 = 1 (edge of chaos)"};
         figure_png(png.path, &d, grid, g.nx, g.ny, &line, have_line ? 1 : 0, NULL, 0);
         free(lx);
         free(ly);
@@ -351,6 +354,7 @@ static int cmd_simulate(int argc, char **argv)
                {"png-size", "960x720", "PNG size in px", 0, 0},
                {"json", NULL, "print JSON instead of a table", 1, 0},
                ORDER_OPT,
+               BUDGET_OPTS,
                {0}};
     cmd c = {"dynlens meanfield simulate [--act A] [--sw2 X] [--sb2 Y] [--width N] [--depth L] [--seeds S] ...",
              "Pushes two inputs through real random networks (Gaussian weights, seeded) and prints, per layer,\n"
@@ -364,13 +368,14 @@ static int cmd_simulate(int argc, char **argv)
     int S = (int)get_int(&c, "seeds", 1, DYN_MF_MAX_SEEDS);
     long seed = get_int(&c, "seed", 0, 0x7fffffffL);
     png_opts png = get_png(&c);
-    if ((double)N * N * L * S > 2e11) die("--width/--depth/--seeds: N^2 L S = %.3g is too much work (limit 2e11)", (double)N * N * L * S);
+    dyn_mf_sim_desc d = {.act = act, .width = N, .depth = L, .seeds = S, .seed = (uint64_t)seed, .sw2 = sw2,
+                         .sb2 = sb2, .q0 = q0, .c0 = c0};
+    budget_check(&c, "meanfield simulate", dyn_mf_simulate_work(&d));
     dyn_mf *mf = make_mf(act, get_order(&c));
     size_t k = (size_t)L + 1, ns = dyn_mf_sim_scratch_doubles(N);
     double *buf = xmalloc(sizeof(double) * (7 * k + ns), "the simulation");
     double *qt = buf, *ct = qt + k, *qm = ct + k, *qse = qm + k, *cm = qse + k, *cse = cm + k, *lay = cse + k, *scratch = lay + k;
     check(dyn_mf_trajectory(mf, sw2, sb2, q0, c0, L, qt, ct, NULL), "iterating the maps");
-    dyn_mf_sim_desc d = {act, N, L, S, (uint64_t)seed, sw2, sb2, q0, c0};
     check(dyn_mf_simulate(&d, scratch, ns, qm, qse, cm, cse, NULL), "simulating the networks");
     dyn_mf_point p;
     check(dyn_mf_solve(mf, sw2, sb2, &p), "solving the mean-field equations");
@@ -421,13 +426,16 @@ static int cmd_simulate(int argc, char **argv)
         snprintf(title, sizeof title, "Correlation vs depth: %s, σ_w^2 = %g, σ_b^2 = %g", dyn_act_name(act), sw2, sb2);
         snprintf(lab_sim, sizeof lab_sim, "simulation, N = %d (mean ± 2 s.e., %d nets)", N, S);
         dyn_fig_series s[3] = {
-            {lay, ct, NULL, NULL, (int)k, {31, 119, 180, 255}, 0, 0, 0, "mean-field theory"},
-            {lay, cm, lo, hi, (int)k, {214, 39, 40, 255}, 0, 1, 0, lab_sim},
-            {mx, my, NULL, NULL, 2, {90, 90, 90, 255}, 1.5, 0, 1, "trainable depth 6 ξ_c"},
+            {.x = lay, .y = ct, .n = (int)k, .rgba = {31, 119, 180, 255}, .label = "mean-field theory"},
+            {.x = lay, .y = cm, .y_lo = lo, .y_hi = hi, .n = (int)k, .rgba = {214, 39, 40, 255}, .marker = 1,
+             .label = lab_sim},
+            {.x = mx, .y = my, .n = 2, .rgba = {90, 90, 90, 255}, .width = 1.5, .dashed = 1,
+             .label = "trainable depth 6 ξ_c"},
         };
         int nser = isfinite(p.depth_trainable) && p.depth_trainable <= L ? 3 : 2;
-        dyn_fig_desc fd = {png.width, png.height, font, font_len, title, "layer l", "correlation c^l", NULL,
-                           0, (double)L, DNAN, DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 0};
+        dyn_fig_desc fd = {.width = png.width, .height = png.height, .font = font, .font_len = font_len,
+                           .title = title, .xlabel = "layer l", .ylabel = "correlation c^l", .x0 = 0, .x1 = (double)L,
+                           .y0 = DNAN, .y1 = DNAN, .cmap = DYN_CMAP_VIRIDIS};
         figure_png(png.path, &fd, NULL, 0, 0, NULL, 0, s, nser);
         free(lo);
         free(font);

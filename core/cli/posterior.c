@@ -48,20 +48,21 @@ static void read_csv(const char *path, int one_column, long *rows, int *cols, do
 }
 
 #define MODEL_OPTS                                                                                               \
-    {"model", "linreg", "linreg, logistic or mixture", 0, 0},                                                   \
+    {"model", "linreg", "{model}", 0, 0},                                                                       \
         {"data", NULL, "CSV file, last column the target (logistic: 0/1; mixture: one column of observations)", 0, 0}, \
         {"synthetic", NULL, "N: synthetic data of N examples (default when no --data: 1000 linreg, 100 otherwise)", 0, 0}, \
         {"dim", "2", "D for synthetic linreg data (1..64); logistic and mixture are 2-D", 0, 0},               \
         {"intercept", NULL, "prepend a column of ones to the CSV's features", 1, 0},                           \
         {"noise-var", NULL, "linreg noise variance (default 1); mixture component variance (default 2)", 0, 0}, \
         {"prior-var", NULL, "prior variance of each coordinate (default 1; mixture: theta1's, 10)", 0, 0},      \
-        {"seed", "1", "seed of the synthetic data; the sampler uses a stream derived from it", 0, 0}
+        {"seed", "1", "seed of the synthetic data; the sampler uses a stream derived from it", 0, 0}, BUDGET_OPTS
 
 static dyn_post_kind get_model(const cmd *c)
 {
     dyn_post_kind k;
+    char list[128];
     if (dyn_post_model_parse(get(c, "model"), &k) != DYN_OK)
-        die("--model: unknown model '%s'; choose linreg, logistic or mixture", get(c, "model"));
+        die("--model: unknown model '%s'; choose %s", get(c, "model"), core_names("model", list, sizeof list));
     return k;
 }
 
@@ -120,6 +121,8 @@ static void load_data(const cmd *c, dataset *ds)
             die("--dim: the %s model is 2-D", dyn_post_model_name(k));
         ds->m.n = (int)n;
         ds->m.d = d;
+        /* the data and the theory, before the data are made (the command checks its whole job again later) */
+        budget_check(c, "posterior: the synthetic data and the exact posterior", dyn_post_setup_work(&ds->m));
         ds->x = xmalloc(sizeof(double) * (size_t)n * d, "the features");
         ds->y = xmalloc(sizeof(double) * (size_t)n, "the targets");
         check(dyn_post_synthesize(&ds->m, (uint64_t)seed, ds->x, (size_t)n * d, ds->y, (size_t)n, NULL),
@@ -135,53 +138,31 @@ static void load_data(const cmd *c, dataset *ds)
     check(s, "the data");
 }
 
-/* theta*, A, BB^T and the exact posterior's mean and covariance */
-typedef struct theory {
-    int d;
-    double *mode, *a, *bb, *pmean, *pcov, *scr;
-    size_t scr_len;
-    const char *post_method;
-    dyn_post_box box; /* the quadrature window (2-D models) */
-    double log_z;
-} theory;
+/* theta*, A, BB^T, lam_max(A) and the exact posterior: the core's dyn_post_theory (the page computes the same), with
+ * the CLI's messages for what can go wrong */
+typedef dyn_post_theory theory;
+
+static const char *post_method(const dataset *ds)
+{
+    if (ds->m.kind == DYN_POST_LINREG) return "closed form (conjugate Gaussian)";
+    return "2-D Gauss-Legendre quadrature (16 x 16 panels of 16 x 16 nodes over mode +- 10 sd)";
+}
 
 static void compute_theory(const dataset *ds, theory *t)
 {
     int d = ds->m.d;
-    t->d = d;
-    t->scr_len = dyn_post_scratch_doubles(d);
-    double *buf = xmalloc(sizeof(double) * (3 * (size_t)d + 3 * (size_t)d * d + t->scr_len), "the theory");
-    t->mode = buf;
-    t->pmean = buf + d;
-    t->a = buf + 2 * d;
-    t->bb = t->a + (size_t)d * d;
-    t->pcov = t->bb + (size_t)d * d;
-    t->scr = t->pcov + (size_t)d * d;
-    int col;
-    dyn_status s = dyn_post_check_design(&ds->m, &col, t->scr, t->scr_len);
-    if (s == DYN_ERR_NO_SOLUTION)
+    size_t n = dyn_post_theory_doubles(d);
+    double *buf = xmalloc(sizeof(double) * n, "the theory");
+    dyn_status s = dyn_post_theory_mode(&ds->m, t, buf, n);
+    if (s == DYN_ERR_NO_SOLUTION && t->bad_column >= 0)
         die("the design matrix is singular: feature column %d is (to 12 digits) a linear combination of the columns "
             "before it%s, so X^T X has no Cholesky factor and the data say nothing along that direction; drop it",
-            col + 1, ds->m.n < d ? " (there are fewer examples than features)" : "");
-    check(s, "checking the design");
-    s = dyn_post_optimum(&ds->m, NULL, t->mode, t->a, t->bb, t->scr, t->scr_len);
+            t->bad_column + 1, ds->m.n < d ? " (there are fewer examples than features)" : "");
     if (s == DYN_ERR_NO_CONVERGE)
         die("no posterior mode found: damped Newton did not converge in 200 steps (separable logistic data with a very "
             "vague prior? try a smaller --prior-var)");
     check(s, "finding the posterior mode");
-    if (ds->m.kind == DYN_POST_LINREG) {
-        check(dyn_post_linreg_exact(&ds->m, t->pmean, t->pcov, t->scr, t->scr_len), "the exact posterior");
-        t->post_method = "closed form (conjugate Gaussian)";
-    }
-    if (d == 2) {
-        check(dyn_post_box_auto(&ds->m, t->mode, t->a, 10, &t->box), "the quadrature window");
-        if (ds->m.kind != DYN_POST_LINREG) {
-            check(dyn_post_moments2d(&ds->m, &t->box, 0, 0, &t->log_z, t->pmean, t->pcov), "the posterior's moments");
-            t->post_method = "2-D Gauss-Legendre quadrature (16 x 16 panels of 16 x 16 nodes over mode +- 10 sd)";
-        } else {
-            check(dyn_post_moments2d(&ds->m, &t->box, 0, 0, &t->log_z, NULL, NULL), "the normaliser");
-        }
-    }
+    check(dyn_post_theory_exact(&ds->m, t), "the exact posterior");
 }
 
 static void jmat(FILE *f, const double *a, int d)
@@ -199,8 +180,9 @@ static void jkey(const char *k) { printf(", \"%s\": ", k); }
 static dyn_post_sampler_kind get_sampler(const cmd *c)
 {
     dyn_post_sampler_kind k;
+    char list[128];
     if (dyn_post_sampler_parse(get(c, "sampler"), &k) != DYN_OK)
-        die("--sampler: unknown sampler '%s'; choose sgd, sgd-precond, sgld or momentum", get(c, "sampler"));
+        die("--sampler: unknown sampler '%s'; choose %s", get(c, "sampler"), core_names("sampler", list, sizeof list));
     return k;
 }
 
@@ -225,12 +207,12 @@ static double eps_star_or_die(const dataset *ds, const theory *t, int S, const c
     return es;
 }
 
-/* the largest eigenvalue of A (for step-size advice in messages) */
-static double lam_max(const theory *t)
+/* the core's step rules for this sampler (posterior.h, dyn_post_steps: the page shows the same numbers) */
+static dyn_post_steps_info steps_info(const dataset *ds, const theory *t, const dyn_post_sampler_desc *sd)
 {
-    double *w = t->scr, *rest = w + t->d;
-    if (dyn_la_sym_eig(t->d, t->a, w, NULL, rest, t->scr_len - (size_t)t->d) != DYN_OK) return DNAN;
-    return w[t->d - 1];
+    dyn_post_steps_info si;
+    check(dyn_post_steps(&ds->m, sd, t->a, t->bb, &si, t->scratch, t->scratch_len), "the step rules");
+    return si;
 }
 
 /* ------------------------------------------------------------------ figure */
@@ -284,16 +266,18 @@ static void draw_figure(const png_opts *png, const dataset *ds, const theory *t,
     }
     double dot = 0.0045 * (png->width < png->height ? png->width : png->height);
     dyn_fig_line lines[4] = {
-        {px, py, (int)(3 * shown), {255, 255, 255, 150}, dot, 0, "iterates"},
-        {ex[2], ey[2], NE, {255, 255, 255, 255}, 0, 1, "posterior, 2 sd"},
-        {ex[1], ey[1], have_pred ? NE : 0, {255, 127, 14, 255}, 0, 0, have_pred ? "predicted (discrete Lyapunov), 2 sd" : NULL},
-        {ex[0], ey[0], NE, {214, 39, 40, 255}, 0, 1, "iterates' covariance, 2 sd"},
+        {.x = px, .y = py, .n = (int)(3 * shown), .rgba = {255, 255, 255, 150}, .width = dot, .label = "iterates"},
+        {.x = ex[2], .y = ey[2], .n = NE, .rgba = {255, 255, 255, 255}, .dashed = 1, .label = "posterior, 2 sd"},
+        {.x = ex[1], .y = ey[1], .n = have_pred ? NE : 0, .rgba = {255, 127, 14, 255},
+         .label = have_pred ? "predicted (discrete Lyapunov), 2 sd" : NULL},
+        {.x = ex[0], .y = ey[0], .n = NE, .rgba = {214, 39, 40, 255}, .dashed = 1, .label = "iterates' covariance, 2 sd"},
     };
     size_t font_len;
     uint8_t *font = load_font(&font_len);
-    dyn_fig_desc fd = {png->width, png->height, font, font_len, title, "θ_1", "θ_2",
-                       d == 2 ? "posterior density p(θ | data)" : "marginal posterior density of (θ_1, θ_2)",
-                       b.x0, b.x1, b.y0, b.y1, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 0};
+    dyn_fig_desc fd = {.width = png->width, .height = png->height, .font = font, .font_len = font_len,
+                       .title = title, .xlabel = "θ_1", .ylabel = "θ_2",
+                       .clabel = d == 2 ? "posterior density p(θ | data)" : "marginal posterior density of (θ_1, θ_2)",
+                       .x0 = b.x0, .x1 = b.x1, .y0 = b.y0, .y1 = b.y1, .cmap = DYN_CMAP_VIRIDIS};
     figure_png(png->path, &fd, grid, G, G, lines, 4, NULL, 0);
     free(font);
     free(px);
@@ -311,7 +295,7 @@ static const char *const MODEL_TITLE[DYN_POST_KIND_COUNT] = {"linear-regression"
 static int cmd_run(int argc, char **argv)
 {
     opt o[] = {MODEL_OPTS,
-               {"sampler", "sgd", "sgd, sgd-precond (Mandt's optimal H*), sgld or momentum", 0, 0},
+               {"sampler", "sgd", "{sampler} (sgd-precond: Mandt's optimal H*)", 0, 0},
                {"eps", "auto", "step; auto: eps* for sgd/momentum/sgd-precond, 0.02/(N lam_max(A)) for sgld", 0, 0},
                {"batch", NULL, "minibatch size S (1..N; default min(10, N))", 0, 0},
                {"batching", "iid", "iid (fresh, with replacement: the theory's noise) or epoch (reshuffled)", 0, 0},
@@ -376,35 +360,46 @@ static int cmd_run(int argc, char **argv)
         }
     }
 
+    {
+        /* the whole job before any of it: the theory, burn + steps sampler steps, the kept iterates (the iterate
+         * after step t is kept when thin divides t) and their diagnostics */
+        dyn_post_sampler_desc wd = {.kind = sk, .batch = S};
+        double keep = floor((double)(burn + steps) / thin) - floor((double)burn / thin);
+        dyn_work w = dyn_work_add(dyn_post_setup_work(&ds.m), dyn_post_run_work(&ds.m, &wd, (double)(burn + steps), keep));
+        budget_check(&c, "posterior run", dyn_work_add(w, dyn_post_diagnostics_work(ds.m.d, keep)));
+    }
     theory t;
     compute_theory(&ds, &t);
-    double lmax = lam_max(&t), eps;
+    dyn_post_sampler_desc rule = {.kind = sk, .batch = S, .batching = batching, .momentum = mu, .sgld_gamma = sgg};
+    dyn_post_steps_info si = steps_info(&ds, &t, &rule);
+    double eps;
     if (strcmp(get(&c, "eps"), "auto") == 0) {
-        if (sk == DYN_POST_SGLD) eps = 0.02 / ((double)ds.m.n * lmax);
-        else eps = eps_star_or_die(&ds, &t, S, "--eps auto", "--eps");
+        if (sk != DYN_POST_SGLD) eps_star_or_die(&ds, &t, S, "--eps auto", "--eps"); /* says why eps* is missing */
+        eps = si.eps_auto;
     } else {
         eps = get_num(&c, "eps");
         if (!(eps > 0.0)) die("--eps: %g is not allowed: the step must be positive", eps);
     }
-    double eps_star = DNAN;
-    dyn_post_eps_star(d, ds.m.n, S, t.bb, &eps_star);
+    rule.eps = eps;
+    si = steps_info(&ds, &t, &rule);
+    double eps_star = si.eps_star;
     size_t dd = (size_t)d * d;
     double *h = NULL;
     if (sk == DYN_POST_SGD_PRECOND) {
         h = xmalloc(sizeof(double) * dd, "H*");
-        dyn_status s = dyn_post_precond_opt(d, ds.m.n, S, eps, t.bb, h, t.scr, t.scr_len);
+        dyn_status s = dyn_post_precond_opt(d, ds.m.n, S, eps, t.bb, h, t.scratch, t.scratch_len);
         if (s == DYN_ERR_NO_SOLUTION) die("the gradient covariance BB^T is singular: Mandt's preconditioner does not exist");
         check(s, "the preconditioner");
     }
-    uint64_t seed = (uint64_t)get_int(&c, "seed", 0, 0x7fffffffL) ^ 0x9E3779B97F4A7C15ULL;
-    dyn_post_sampler_desc sd = {sk, eps, S, batching, mu, sgb, sgg, h, start ? start : t.mode, seed};
+    uint64_t seed = dyn_post_sampler_seed((uint64_t)get_int(&c, "seed", 0, 0x7fffffffL));
+    dyn_post_sampler_desc sd = {.kind = sk, .eps = eps, .batch = S, .batching = batching, .momentum = mu,
+                                .sgld_b = sgb, .sgld_gamma = sgg, .precond = h, .start = start ? start : t.mode,
+                                .seed = seed};
     /* predictions */
     double *pc = xmalloc(sizeof(double) * 3 * dd, "predictions"), *pd = pc + dd, *pe = pd + dd;
     for (size_t k = 0; k < 3 * dd; k++) pc[k] = DNAN;
-    if (!(sk == DYN_POST_SGLD && sgg > 0.0)) dyn_post_stationary(&sd, d, ds.m.n, t.a, t.bb, pc, pd, t.scr, t.scr_len);
-    int have_exact = ds.m.kind == DYN_POST_LINREG && (sk == DYN_POST_SGD || (sk == DYN_POST_SGLD && sgg == 0.0)) &&
-                     batching == DYN_POST_BATCH_IID &&
-                     dyn_post_linreg_sgd_exact(&ds.m, &sd, t.mode, t.a, t.bb, pe, t.scr, t.scr_len) == DYN_OK;
+    if (si.has_stationary) dyn_post_stationary(&sd, d, ds.m.n, t.a, t.bb, pc, pd, t.scratch, t.scratch_len);
+    int have_exact = si.has_exact && dyn_post_linreg_sgd_exact(&ds.m, &sd, t.mode, t.a, t.bb, pe, t.scratch, t.scratch_len) == DYN_OK;
     if (!have_exact)
         for (size_t k = 0; k < dd; k++) pe[k] = DNAN;
     /* run */
@@ -422,12 +417,20 @@ static int cmd_run(int argc, char **argv)
     dyn_status s = dyn_post_sampler_run(&smp, burn, 1, NULL, 0, NULL);
     long count = 0;
     double *samples = xmalloc(sizeof(double) * (size_t)keep * d, "the iterates");
-    if (s == DYN_OK) s = dyn_post_sampler_run(&smp, steps, thin, samples, (size_t)keep * d, &count);
+    /* in chunks, for the progress line: a run in chunks is the same run (the sampler counts its own steps) */
+    progress pg;
+    progress_start(&pg, "sampling", (double)steps);
+    for (long done = 0; done < steps && s == DYN_OK;) {
+        long chunk = steps - done < (1L << 20) ? steps - done : (1L << 20), got = 0;
+        s = dyn_post_sampler_run(&smp, chunk, thin, samples + (size_t)count * d, (size_t)(keep - count) * d, &got);
+        count += got;
+        done += chunk;
+        progress_step(&pg, (double)done);
+    }
     double ms = now_ms() - t0;
     if (s == DYN_ERR_NO_CONVERGE) {
-        double el = (sk == DYN_POST_SGLD ? eps * ds.m.n / 2 : eps) * lmax;
         die("the iterates diverged after %lld steps: the step is too large for the curvature (%s lam_max(A) = %.3g; "
-            "SGD is stable only below 2%s)", smp.t, sk == DYN_POST_SGLD ? "eps N/2 x" : "eps x", el,
+            "SGD is stable only below 2%s)", smp.t, sk == DYN_POST_SGLD ? "eps N/2 x" : "eps x", si.stab,
             sk == DYN_POST_MOMENTUM ? " (1 + mu)" : "");
     }
     check(s, "running the sampler");
@@ -444,9 +447,9 @@ static int cmd_run(int argc, char **argv)
         capped |= cj;
     }
     double kl = DNAN, w2 = DNAN, klp = DNAN;
-    if (dyn_la_gauss_kl(d, smean, scov, t.pmean, t.pcov, &kl, t.scr, t.scr_len) != DYN_OK) kl = DNAN;
-    if (dyn_la_gauss_w2(d, smean, scov, t.pmean, t.pcov, &w2, t.scr, t.scr_len) != DYN_OK) w2 = DNAN;
-    if (!isnan(pd[0]) && dyn_la_gauss_kl(d, t.mode, pd, t.pmean, t.pcov, &klp, t.scr, t.scr_len) != DYN_OK) klp = DNAN;
+    if (dyn_la_gauss_kl(d, smean, scov, t.pmean, t.pcov, &kl, t.scratch, t.scratch_len) != DYN_OK) kl = DNAN;
+    if (dyn_la_gauss_w2(d, smean, scov, t.pmean, t.pcov, &w2, t.scratch, t.scratch_len) != DYN_OK) w2 = DNAN;
+    if (!isnan(pd[0]) && dyn_la_gauss_kl(d, t.mode, pd, t.pmean, t.pcov, &klp, t.scratch, t.scratch_len) != DYN_OK) klp = DNAN;
     int nl = count - 1 < 50 ? (int)count - 1 : 50;
     double acf[51];
     dyn_post_autocorr(samples, count, d, nl, acf);
@@ -489,14 +492,14 @@ static int cmd_run(int argc, char **argv)
            S, bt, steps, burn, thin, count);
     if (sk == DYN_POST_MOMENTUM) jkey("momentum"), jnum(stdout, mu);
     if (sk == DYN_POST_SGLD) jkey("sgld_b"), jnum(stdout, sgb), jkey("sgld_gamma"), jnum(stdout, sgg);
-    printf(", \"posterior_method\": \"%s\"", t.post_method);
+    printf(", \"posterior_method\": \"%s\"", post_method(&ds));
     jkey("post_mean"), jarr(stdout, t.pmean, d);
     jkey("post_cov"), jmat(stdout, t.pcov, d);
     jkey("mode"), jarr(stdout, t.mode, d);
     jkey("hessian"), jmat(stdout, t.a, d);
     jkey("grad_cov"), jmat(stdout, t.bb, d);
     jkey("eps_star"), jnum(stdout, eps_star);
-    jkey("eps_lam_max"), jnum(stdout, eps * lmax * (sk == DYN_POST_SGLD ? ds.m.n / 2.0 : 1.0));
+    jkey("eps_lam_max"), jnum(stdout, si.stab);
     if (h) jkey("precond"), jmat(stdout, h, d);
     jkey("pred_cov_continuous"), jmat(stdout, pc, d);
     jkey("pred_cov_discrete"), jmat(stdout, pd, d);
@@ -529,7 +532,7 @@ static int cmd_run(int argc, char **argv)
 static int cmd_kl(int argc, char **argv)
 {
     opt o[] = {MODEL_OPTS,
-               {"sampler", "sgd", "sgd, sgd-precond (H*(eps) at each eps), sgld or momentum", 0, 0},
+               {"sampler", "sgd", "{sampler} (sgd-precond: H*(eps) at each eps)", 0, 0},
                {"batch", NULL, "minibatch size S (1..N; default min(10, N))", 0, 0},
                {"momentum", "0.9", "mu for --sampler momentum", 0, 0},
                {"eps-range", NULL, "MIN:MAX of the step, log-spaced (default eps*/30 : 30 eps*; sgld: eps_max/1e4 : eps_max)", 0, 0},
@@ -552,13 +555,13 @@ static int cmd_kl(int argc, char **argv)
     double mu = get_num(&c, "momentum");
     if (sk == DYN_POST_MOMENTUM && !(mu > 0.0 && mu < 1.0)) die("--momentum: %g is out of range (0, 1)", mu);
     png_opts png = get_png(&c);
+    budget_check(&c, "posterior kl", dyn_post_setup_work(&ds.m));
     theory t;
     compute_theory(&ds, &t);
     int sgld = sk == DYN_POST_SGLD;
     double es = DNAN, lo, hi;
-    double lmax = lam_max(&t), emax = 2.0 / lmax;
-    if (sgld) emax = 4.0 / (lmax * ds.m.n);
-    if (sk == DYN_POST_MOMENTUM) emax = 2.0 * (1.0 + mu) / lmax;
+    dyn_post_sampler_desc rule = {.kind = sk, .eps = 1.0, .batch = S, .momentum = mu};
+    double emax = steps_info(&ds, &t, &rule).eps_max;
     if (get(&c, "eps-range")) {
         get_range(&c, "eps-range", &lo, &hi);
         if (!(lo > 0.0)) die("--eps-range: %g is not allowed: steps must be positive", lo);
@@ -571,8 +574,8 @@ static int cmd_kl(int argc, char **argv)
     }
     double *eps = xmalloc(sizeof(double) * 3 * n, "the curve"), *kc = eps + n, *kd = kc + n;
     for (int k = 0; k < n; k++) eps[k] = lo * pow(hi / lo, (double)k / (n - 1));
-    dyn_post_sampler_desc sd = {sk, 1.0, S, DYN_POST_BATCH_IID, mu, 0, 0, NULL, NULL, 0};
-    check(dyn_post_kl_curve(&sd, d, ds.m.n, t.mode, t.a, t.bb, t.pmean, t.pcov, eps, n, kc, kd, t.scr, t.scr_len),
+    dyn_post_sampler_desc sd = {.kind = sk, .eps = 1.0, .batch = S, .batching = DYN_POST_BATCH_IID, .momentum = mu};
+    check(dyn_post_kl_curve(&sd, d, ds.m.n, t.mode, t.a, t.bb, t.pmean, t.pcov, eps, n, kc, kd, t.scratch, t.scratch_len),
           "the KL curve");
     if (png.path) {
         double *lx = xmalloc(sizeof(double) * n, "the curve");
@@ -584,14 +587,15 @@ static int cmd_kl(int argc, char **argv)
         snprintf(lab, sizeof lab, "ε* = %.3g (Mandt et al.)", es);
         int have_es = !isnan(es);
         dyn_fig_series ser[3] = {
-            {lx, kc, NULL, NULL, n, {31, 119, 180, 255}, 0, 0, 0, "continuous Lyapunov"},
-            {lx, kd, NULL, NULL, n, {214, 39, 40, 255}, 0, 0, 0, "discrete (exact for the linearised SGD)"},
-            {mx, my, NULL, NULL, 2, {90, 90, 90, 255}, 1.5, 0, 1, lab},
+            {.x = lx, .y = kc, .n = n, .rgba = {31, 119, 180, 255}, .label = "continuous Lyapunov"},
+            {.x = lx, .y = kd, .n = n, .rgba = {214, 39, 40, 255}, .label = "discrete (exact for the linearised SGD)"},
+            {.x = mx, .y = my, .n = 2, .rgba = {90, 90, 90, 255}, .width = 1.5, .dashed = 1, .label = lab},
         };
         size_t font_len;
         uint8_t *font = load_font(&font_len);
-        dyn_fig_desc fd = {png.width, png.height, font, font_len, title, "log_{10} ε", "KL (nats)", NULL,
-                           DNAN, DNAN, DNAN, DNAN, DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
+        dyn_fig_desc fd = {.width = png.width, .height = png.height, .font = font, .font_len = font_len,
+                           .title = title, .xlabel = "log_{10} ε", .ylabel = "KL (nats)", .x0 = DNAN, .x1 = DNAN,
+                           .y0 = DNAN, .y1 = DNAN, .cmap = DYN_CMAP_VIRIDIS, .log_y = 1};
         figure_png(png.path, &fd, NULL, 0, 0, NULL, 0, ser, have_es ? 3 : 2);
         free(font);
         free(lx);

@@ -1,7 +1,13 @@
 /* util.c - the CLI's shared plumbing: one-line errors, option parsing, JSON numbers, whole-or-nothing files, PNG. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "cli.h"
+#include "colormap.h"
+#include "data.h"
 #include "figure.h"
+#include "landscape.h"
+#include "meanfield.h"
+#include "net.h"
+#include "posterior.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -56,12 +62,75 @@ void check(dyn_status s, const char *what)
 
 
 
+/* The name of entry i of a core table, or NULL past its end: the one list of each kind of name is the core's. */
+static const char *table_name(const char *key, int i)
+{
+    static const struct {
+        const char *key;
+        int count;
+    } T[] = {{"act", DYN_ACT_COUNT},         {"opt", DYN_OPT_COUNT},       {"loss", DYN_LOSS_COUNT},
+             {"toy", DYN_TOY_COUNT},         {"dirnorm", DYN_DIRNORM_COUNT}, {"cmap", DYN_CMAP_COUNT},
+             {"field", DYN_MF_FIELD_COUNT}, {"model", DYN_POST_KIND_COUNT}, {"sampler", DYN_POST_SAMPLER_COUNT}};
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++) {
+        if (strcmp(key, T[k].key) != 0) continue;
+        if (i < 0 || i >= T[k].count) return NULL;
+        switch (k) {
+        case 0: return dyn_act_name((dyn_act)i);
+        case 1: return dyn_opt_name((dyn_opt)i);
+        case 2: return dyn_loss_name((dyn_loss)i);
+        case 3: return dyn_toy_name((dyn_toy)i);
+        case 4: return dyn_dirnorm_name((dyn_dirnorm)i);
+        case 5: return dyn_cmap_name((dyn_cmap)i);
+        case 6: return dyn_mf_field_name((dyn_mf_field)i);
+        case 7: return dyn_post_model_name((dyn_post_kind)i);
+        default: return dyn_post_sampler_name((dyn_post_sampler_kind)i);
+        }
+    }
+    return NULL;
+}
+
+const char *core_names(const char *key, char *buf, size_t cap)
+{
+    int n = 0;
+    while (table_name(key, n)) n++;
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && used < cap; i++) {
+        int w = snprintf(buf + used, cap - used, "%s%s", i == 0 ? "" : (i == n - 1 ? " or " : ", "), table_name(key, i));
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return buf;
+}
+
+/* help text with every {key} of a core table replaced by its names ("tanh, relu, ... or swish") */
+static void put_help(const char *s)
+{
+    while (*s) {
+        const char *open = strchr(s, '{'), *close = open ? strchr(open, '}') : NULL;
+        char key[32], list[512];
+        if (!open || !close || (size_t)(close - open) >= sizeof key) {
+            fputs(s, stdout);
+            return;
+        }
+        snprintf(key, sizeof key, "%.*s", (int)(close - open - 1), open + 1);
+        fwrite(s, 1, (size_t)(open - s), stdout);
+        if (table_name(key, 0)) fputs(core_names(key, list, sizeof list), stdout);
+        else fwrite(open, 1, (size_t)(close - open + 1), stdout); /* not a table: as written */
+        s = close + 1;
+    }
+}
+
 void print_help(const cmd *c)
 {
-    printf("usage: %s\n\n%s\n\noptions:\n", c->usage, c->summary);
-    for (opt *o = c->opts; o->name; o++)
-        printf("  --%-12s %s%s%s%s\n", o->name, o->help, o->value && !o->is_flag ? " (default " : "",
-               o->value && !o->is_flag ? o->value : "", o->value && !o->is_flag ? ")" : "");
+    printf("usage: %s\n\n", c->usage);
+    put_help(c->summary);
+    printf("\n\noptions:\n");
+    for (opt *o = c->opts; o->name; o++) {
+        printf("  --%-12s ", o->name);
+        put_help(o->help);
+        printf("%s%s%s\n", o->value && !o->is_flag ? " (default " : "", o->value && !o->is_flag ? o->value : "",
+               o->value && !o->is_flag ? ")" : "");
+    }
     printf("  --%-12s %s\n", "help", "show this help");
 }
 
@@ -159,12 +228,8 @@ dyn_act get_act(const cmd *c)
     dyn_act a;
     const char *s = get(c, "act");
     if (dyn_act_parse(s, &a) != DYN_OK) {
-        char list[256] = "";
-        for (int i = 0; i < DYN_ACT_COUNT; i++) {
-            strcat(list, i ? ", " : "");
-            strcat(list, dyn_act_name((dyn_act)i));
-        }
-        die("--act: unknown activation '%s'; choose one of %s", s, list);
+        char list[256];
+        die("--act: unknown activation '%s'; choose %s", s, core_names("act", list, sizeof list));
     }
     return a;
 }
@@ -404,4 +469,36 @@ int run_family(const char *family, const cli_cmd *cmds, int ncmds, const char *h
         if (strcmp(argv[0], cmds[i].name) == 0) return cmds[i].run(argc - 1, argv + 1);
     die("unknown %s command '%s'; choose %s", family, argv[0], names);
     return 2;
+}
+
+/* ------------------------------------------------------------------ bounded work, progress */
+
+void budget_check(const cmd *c, const char *what, dyn_work w)
+{
+    double max_s = get_num(c, "max-seconds"), max_gb = get_num(c, "max-gb");
+    if (!(max_s > 0.0)) die("--max-seconds: %g must be positive", max_s);
+    if (!(max_gb > 0.0)) die("--max-gb: %g must be positive", max_gb);
+    double s = dyn_work_seconds(w), gb = w.bytes / 1e9;
+    if (!(s <= max_s))
+        die("%s: about %.3g operations, an estimated %.3g s at %.0e per second, more than --max-seconds %g; ask for "
+            "less, or raise --max-seconds to %.0f to run it anyway", what, w.ops, s, DYN_WORK_RATE, max_s, ceil(s));
+    if (!(gb <= max_gb))
+        die("%s: an estimated %.3g GB of memory, more than --max-gb %g; ask for less, or raise --max-gb to %.0f to "
+            "run it anyway", what, gb, max_gb, ceil(gb));
+}
+
+void progress_start(progress *p, const char *what, double total)
+{
+    p->what = what;
+    p->total = total;
+    p->t0 = p->last = now_ms();
+}
+
+void progress_step(progress *p, double done)
+{
+    double t = now_ms(), el = (t - p->t0) / 1000;
+    if (el < 3 || t - p->last < 5000 || !(p->total > 0) || !(done > 0)) return;
+    p->last = t;
+    double f = done / p->total;
+    fprintf(stderr, "dynlens: %s: %.0f %% after %.0f s, about %.0f s left\n", p->what, 100 * f, el, el * (1 - f) / f);
 }

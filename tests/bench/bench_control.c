@@ -19,7 +19,7 @@ static double now_s(void)
 }
 
 /* seconds per iteration of method m, over at least 0.5 s (after 2 warm-up iterations) */
-static double per_iter(const dyn_ctl *c, const dyn_data *data, dyn_ctl_method m, const double *th0, double *flops)
+static double per_iter(const dyn_ctl *c, const dyn_data *data, dyn_ctl_method m, const double *th0, double *ops)
 {
     dyn_ctl_train_desc td = {.method = m, .seed = 1};
     size_t bytes = dyn_ctl_train_bytes(c, &td, data->n);
@@ -34,7 +34,7 @@ static double per_iter(const dyn_ctl *c, const dyn_data *data, dyn_ctl_method m,
         n++;
         el = now_s() - t0;
     } while (el < 0.5);
-    *flops = dyn_ctl_train_flops(c, &td, data->n);
+    *ops = dyn_ctl_train_work(c, &td, data->n, 1.0).ops;
     free(mem);
     return el / n;
 }
@@ -52,8 +52,8 @@ static void run(const char *title, const dyn_ctl_desc *cd, const dyn_data *data,
         if (m == DYN_CTL_SGD) continue;
         double fl = 0.0, s = per_iter(&c, data, (dyn_ctl_method)m, th0, &fl);
         if (m == DYN_CTL_GD) gd = s;
-        printf("  %-5s %9.3f ms/iteration  %6.2f GFLOP/s (estimated flops)  %6.1f GD steps\n",
-               dyn_ctl_method_name((dyn_ctl_method)m), s * 1e3, fl / s * 1e-9, s / gd);
+        printf("  %-5s %9.3f ms/iteration  %6.2f x the estimate's rate (work.h)  %6.1f GD steps\n",
+               dyn_ctl_method_name((dyn_ctl_method)m), s * 1e3, fl / s / DYN_WORK_RATE, s / gd);
     }
     free(th0);
 }

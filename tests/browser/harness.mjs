@@ -188,6 +188,11 @@ export async function runSuite(suite, parts) {
     ok(false, `the ${suite} suite finished`, e.stack || e.message);
   }
   console.log(`# screenshots in ${OUT}; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  finish();
+}
+
+/** Ends a suite (also a node-only one, which uses ok() without a browser): "N passed, M failed", exit 1 on any. */
+export function finish() {
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }

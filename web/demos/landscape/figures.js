@@ -177,13 +177,12 @@ class Run {
     });
   }
 
-  /** The a, b range of the slice: the state's, or (auto) the path's extent + 30 % for PCA and [-1, 1] for random. */
-  static range(st, ab) {
+  /** The a, b range of the slice: the state's, or (auto) the core's window around the path for PCA
+   * (dyn_ls_path_window, as the CLI's `slice --dirs pca`) and [-1, 1] for random. */
+  static range(st, ab, dl) {
     if (st.rng) return [...st.rng];
     if (st.dirs === 'pca' && ab) {
-      let m = 0;
-      for (const v of ab) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-      const r = Number((1.3 * m + 1e-6).toPrecision(3));
+      const r = dl.pathWindow(ab);
       return [-r, r];
     }
     return [-1, 1];
@@ -198,7 +197,7 @@ class Run {
     const key = JSON.stringify(['slice', st.dirs, st.norm, st.dirseed, st.rng, n]);
     const job = this.memo(key, async () => {
       const d = await this.dirs(st);
-      const rg = Run.range(st, d.ab);
+      const rg = Run.range(st, d.ab, this.engine.dl);
       const grid = new Float32Array(n * n).fill(NaN);
       const jobObj = { ...d, grid, nx: n, ny: n, a: rg, b: rg, bandsDone: 0 };
       this.sliceJobs = this.sliceJobs || new Map();
@@ -267,37 +266,6 @@ function runsOrError(fig, st) {
     showError(fig, e);
     return null;
   }
-}
-
-// ---- contours (marching squares over core values) ----------------------------------------------------------------
-function contours(g, nx, ny, levels, a, b) {
-  const xs = [];
-  const ys = [];
-  const X = (q) => a[0] + ((a[1] - a[0]) * q) / (nx - 1);
-  const Y = (r) => b[1] - ((b[1] - b[0]) * r) / (ny - 1);
-  for (const lev of levels) {
-    for (let r = 0; r + 1 < ny; r++) {
-      for (let q = 0; q + 1 < nx; q++) {
-        const v = [g[r * nx + q], g[r * nx + q + 1], g[(r + 1) * nx + q + 1], g[(r + 1) * nx + q]];
-        if (v.some((u) => !Number.isFinite(u))) continue;
-        const cx = [q, q + 1, q + 1, q];
-        const cy = [r, r, r + 1, r + 1];
-        const p = [];
-        for (let e = 0; e < 4; e++) {
-          const f = (e + 1) % 4;
-          if ((v[e] < lev) !== (v[f] < lev)) {
-            const t = (lev - v[e]) / (v[f] - v[e]);
-            p.push([cx[e] + t * (cx[f] - cx[e]), cy[e] + t * (cy[f] - cy[e])]);
-          }
-        }
-        for (let k = 0; k + 1 < p.length; k += 2) {
-          xs.push(X(p[k][0]), X(p[k + 1][0]), NaN);
-          ys.push(Y(p[k][1]), Y(p[k + 1][1]), NaN);
-        }
-      }
-    }
-  }
-  return { xs, ys };
 }
 
 /** One colour range for several grids: min of the finite values .. max of their robust (99th-percentile) tops. */
@@ -655,13 +623,13 @@ export class SliceFigure {
     const dl = this.engine.dl;
     const [vmin, vmax] = sharedRange(dl, fr.map((f) => f.grid), log);
     this.colour = { vmin, vmax, log, cmap: 'viridis' };
-    const levels = Array.from({ length: 14 }, (_, i) => (log ? vmin * Math.pow(vmax / vmin, (i + 1) / 15)
-      : vmin + ((vmax - vmin) * (i + 1)) / 15));
+    // the core's 14 level lines and marching squares (core/contour.h): the CLI's slice.png draws the same
+    const levels = dl.contourLevels(vmin, vmax, 14, log);
     fr.forEach((f, k) => {
       const c = colourGrid(dl, f.grid, { scale: st.scale, cmap: 'viridis', vr: [vmin, vmax] });
       const overlays = [];
       if (f.complete) {
-        const cs = contours(f.grid, f.nx, f.ny, levels, f.a, f.b);
+        const cs = dl.contours(f.grid, f.nx, f.ny, [f.a[0], f.a[1], f.b[0], f.b[1]], levels);
         overlays.push({ xs: cs.xs, ys: cs.ys, color: 'rgba(255,255,255,0.55)', width: 1 });
       }
       if (f.ab) {

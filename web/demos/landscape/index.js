@@ -15,7 +15,7 @@ export const figures = FIGURE_CLASSES;
 
 /** This demo's hash keys, in link order (name lists come from the core). */
 export function schema(names) {
-  const toys = names.dl ? names.dl.toys : ['spirals', 'moons', 'circles', 'xor', 'blobs'];
+  const toys = names.dl.toys; // the core's lists (through the WASM module), as every list below
   return {
     data: { kind: 'enum', values: [...toys, 'csv'], def: 'spirals', what: 'data set' },
     n: { kind: 'int', min: 20, max: 2000, def: 200, what: 'number of examples' },
@@ -27,7 +27,7 @@ export function schema(names) {
     skip: { kind: 'enum', values: ['0', '1'], def: '0', what: 'skip connections' },
     sw2: { kind: 'num', min: 0, minOpen: true, max: 10, def: 1, what: 'initial weight variance σw²' },
     sb2: { kind: 'num', min: 0, max: 10, def: 0, what: 'initial bias variance σb²' },
-    opt: { kind: 'enum', values: names.dl ? names.dl.optimisers : ['sgd', 'momentum', 'adam'], def: 'adam', what: 'optimiser' },
+    opt: { kind: 'enum', values: names.dl.optimisers, def: 'adam', what: 'optimiser' },
     lr: { kind: 'num', min: 0, max: 10, def: 0, what: 'step size (0: the optimiser’s default)' },
     batch: { kind: 'int', min: 0, max: 2000, def: 32, what: 'batch size' },
     steps: { kind: 'int', min: 10, max: 20000, def: 2000, what: 'training steps' },
@@ -35,7 +35,7 @@ export function schema(names) {
     wd: { kind: 'num', min: 0, max: 1, def: 0, what: 'weight decay' },
     cmp: { kind: 'enum', values: ['off', 'skip'], def: 'off', what: 'compare mode' },
     dirs: { kind: 'enum', values: ['pca', 'random'], def: 'pca', what: 'slice directions' },
-    norm: { kind: 'enum', values: names.dl ? names.dl.dirnorms : ['filter', 'layer', 'none'], def: 'filter', what: 'direction normalisation' },
+    norm: { kind: 'enum', values: names.dl.dirnorms, def: 'filter', what: 'direction normalisation' },
     dirseed: { kind: 'int', min: 1, max: 2147483647, def: 7, what: 'direction seed' },
     res: { kind: 'enum', values: ['21', '31', '41', '51', '81'], def: '31', what: 'slice grid' },
     rng: { kind: 'range', min: -1000, max: 1000, def: null, allowAuto: true, what: 'slice range a, b' },

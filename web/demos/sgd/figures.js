@@ -123,19 +123,23 @@ export class Session {
   /** Everything computed in the page (light): eps*, eps, H, predictions, the display window. Throws core errors. */
   local(st) {
     const spec = specOf(st);
-    const key = JSON.stringify([spec, st.sampler, st.epsr, st.S, st.precond, st.mu, st.gamma, st.view]);
+    const key = JSON.stringify([spec, st.sampler, st.epsr, st.S, st.batching, st.precond, st.mu, st.gamma, st.view]);
     if (key === this.localKey) return this.loc;
     this.localKey = key;
     const dl = this.dl;
-    const epsStar = dl.postEpsStar(spec, st.S);
-    // SGLD's drift is eps N / 2 times the gradient: its reference step gives the drift eps* (same eta as SGD at eps*).
-    const epsRef = st.sampler === 'sgld' ? (2 * epsStar) / spec.n : epsStar;
+    // the core's step rules (dyn_post_steps): the reference step the slider multiplies (SGLD's gives the drift of
+    // SGD at eps*), then at the chosen step its drift, stability number and bound, as the CLI reports them
+    const rule = { sampler: st.sampler, batch: st.S, batching: st.batching, momentum: st.mu, gamma: st.gamma };
+    const ref = dl.postSteps(spec, rule);
+    const epsStar = ref.epsStar;
+    const epsRef = ref.epsRef;
     const eps = st.epsr * epsRef;
+    const steps = dl.postSteps(spec, { ...rule, eps });
     const precond = st.sampler === 'sgd-precond' ? dl.postPrecond(spec, st.S, st.precond) : null;
     const desc = { sampler: st.sampler, eps, batch: st.S, momentum: st.mu, gamma: st.gamma, precond };
     const pred = dl.postStationary(spec, desc);
     const box = dl.postBox(spec, Number(st.view));
-    this.loc = { spec, epsStar, epsRef, eps, precond, desc, pred, box };
+    this.loc = { spec, epsStar, epsRef, eps, steps, precond, desc, pred, box };
     return this.loc;
   }
 
@@ -333,35 +337,6 @@ class PostHeatmap extends Heatmap {
   }
 }
 
-// Contour lines of a grid at given levels by marching squares (drawing only): {xs, ys} with NaN between pieces.
-function contours(values, nx, ny, box, levels) {
-  const xs = [];
-  const ys = [];
-  const X = (j) => box[0] + (j * (box[1] - box[0])) / (nx - 1);
-  const Y = (i) => box[3] - (i * (box[3] - box[2])) / (ny - 1);
-  for (const lev of levels) {
-    for (let i = 0; i + 1 < ny; i++) {
-      for (let j = 0; j + 1 < nx; j++) {
-        const v = [values[i * nx + j], values[i * nx + j + 1], values[(i + 1) * nx + j + 1], values[(i + 1) * nx + j]];
-        const c = [[j, i], [j + 1, i], [j + 1, i + 1], [j, i + 1]];
-        const pts = [];
-        for (let e = 0; e < 4; e++) {
-          const a = v[e];
-          const b = v[(e + 1) & 3];
-          if ((a >= lev) !== (b >= lev)) {
-            const t = (lev - a) / (b - a);
-            const p = c[e];
-            const q = c[(e + 1) & 3];
-            pts.push([X(p[0] + t * (q[0] - p[0])), Y(p[1] + t * (q[1] - p[1]))]);
-          }
-        }
-        for (let k = 0; k + 1 < pts.length; k += 2) xs.push(pts[k][0], pts[k + 1][0], NaN), ys.push(pts[k][1], pts[k + 1][1], NaN);
-      }
-    }
-  }
-  return { xs, ys };
-}
-
 /** Subscribes a figure to a session (its own when not given one: an embedded figure runs its own chain). */
 function attach(fig, engine, session) {
   fig.session = session || new Session(engine);
@@ -439,7 +414,7 @@ export class PosteriorFigure {
     const overlays = [];
     const legend = [];
     if (g.levels) {
-      const cl = contours(g.values, g.nx, g.ny, g.box, g.levels);
+      const cl = dl.contours(g.values, g.nx, g.ny, g.box, g.levels); // the core's marching squares (core/contour.h)
       overlays.push({ xs: cl.xs, ys: cl.ys, color: 'rgba(255,255,255,0.85)', width: 1 });
       legend.push({ color: '#bbbbbb', label: 'posterior 50/90/99% regions' });
     }

@@ -1,6 +1,6 @@
 // index.js - the SGD-as-Bayesian-inference demo: its URL-hash schema, its figures and its controller, loaded by
 // the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
-import { wireLinkButtons } from '../../demo-kit.js';
+import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
 import { allowed, formatValue } from '../../state.js';
 import { FIGURE_CLASSES, Session } from './figures.js';
@@ -37,6 +37,13 @@ export function schema(engine) {
   };
 }
 
+// Labels of the core's models and samplers (the lists themselves are the core's, through the WASM module: a new
+// one appears in the menu under its name until it gets a label here).
+const MODEL_LABEL = { linreg: 'Bayesian linear regression (2-D)', logistic: 'Bayesian logistic regression',
+  mixture: 'Two-mode mixture (Welling–Teh)' };
+const SAMPLER_LABEL = { sgd: 'SGD (constant step)', 'sgd-precond': 'SGD, preconditioned', sgld: 'SGLD (Langevin)',
+  momentum: 'Momentum SGD' };
+
 export function basename(name, state) {
   return `dynlens-${name}-${state.model}-${state.sampler}-eps${state.epsr}xstar-S${state.S}-${state.batching}-seed${state.seed}`;
 }
@@ -49,6 +56,8 @@ export async function mount(section, page) {
   const { engine } = page;
   const sch = page.schema;
   const $ = (id) => section.querySelector(`#sgd-${id}`);
+  fillSelect($('model'), sch.model.values, (v) => MODEL_LABEL[v] || v);
+  fillSelect($('sampler'), sch.sampler.values, (v) => SAMPLER_LABEL[v] || v);
   const session = new Session(engine);
   const figs = {};
   const select = (patch) => page.setState(patch);
@@ -156,10 +165,10 @@ export async function mount(section, page) {
     const th = s.theory;
     const dg = s.diag && s.diag.chains[0];
     const g = s.diag && s.diag.chains[1];
-    const lamEps = th ? loc.eps * th.lamMax * (st.sampler === 'sgld' ? loc.spec.n / 2 : 1) : NaN;
+    const stab = loc.steps; // the core's stability number and bound (dyn_post_steps), as the CLI's eps_lam_max
     const rows = [
       ['step ε', fmt(loc.eps, 5)], ['ε* (Mandt et al.)', fmt(loc.epsStar, 5)],
-      [st.sampler === 'sgld' ? '(εN/2) λ<sub>max</sub>(A) (stable &lt; 2)' : 'ε λ<sub>max</sub>(A) (SGD stable &lt; 2)', fmt(lamEps, 4)],
+      [`${st.sampler === 'sgld' ? '(εN/2)' : 'ε'} λ<sub>max</sub>(A) (stable &lt; ${fmt(stab.stabBound, 3)})`, fmt(stab.stab, 4)],
       ['step t', String(dg ? dg.t : 0)], ['iterates kept', dg ? `${dg.count}${dg.thin > 1 ? ` (every ${dg.thin})` : ''}` : '0'],
       ['θ* (mode)', vec2(th && th.mode)],
       ['posterior mean', vec2(th && th.postMean)], ['posterior cov', mat2(th && th.postCov)],
@@ -180,7 +189,7 @@ export async function mount(section, page) {
         : `SGLD adds Gaussian noise of variance ε at every step. At small ε its cloud approaches the posterior (KL → 0 on the left of the KL plot); at large ε the minibatch noise adds to the injected noise and the cloud grows too big.`);
     } else {
       words.push(`Constant-step ${st.sampler}: the cloud's size is set by ε/S. At ε = ${fmt(rel, 3)} ε* the predicted ellipse is ${rel > 1.05 ? 'wider than' : rel < 0.95 ? 'narrower than' : 'about as wide as'} the posterior${st.sampler === 'sgd-precond' ? ' — with H* its shape matches the posterior at ε = ε*' : ''}.`);
-      if (st.sampler === 'momentum') words.push(`Momentum μ = ${st.mu} acts like the step ε/(1 − μ) = ${fmt(loc.eps / (1 - st.mu), 3)}.`);
+      if (st.sampler === 'momentum') words.push(`Momentum μ = ${st.mu} acts like the step ε/(1 − μ) = ${fmt(loc.steps.drift, 3)}.`);
     }
     if (st.batching === 'epoch' || st.cmp === '1') {
       words.push(`Reshuffled epochs draw each example once per epoch, so the minibatch noise is smaller than the i.i.d. theory assumes (by (N − S)/(N − 1); at S = N it vanishes and SGD converges to θ*), and consecutive batches are correlated: compare the orange and blue clouds${st.cmp === '1' ? '' : ' (tick “also run the other batching”)'}.`);
