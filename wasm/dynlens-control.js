@@ -112,6 +112,18 @@ export default {
       });
     },
 
+    /** What iters iterations of train on n examples cost, by the core's estimate (core/work.h; the CLI's budget
+     * check uses the same numbers): {ops, bytes, seconds}. */
+    ctlTrainWork(net, train, n, iters) {
+      const args = checkedArgs(this, net);
+      const targs = checkedTrainArgs(this, args, train);
+      return this.withBuffers([24], ([out]) => {
+        this.check(this.core._dynw_ctl_train_work(...args, ...targs, n, iters, out, 3), `training cost ${train.method} ${netText(net)}`);
+        const v = this.f64(out, 3);
+        return { ops: v[0], bytes: v[1], seconds: v[2] };
+      });
+    },
+
     /** The seeded initial controls (Float64Array(P)): matrices ~ N(0, sw2/k), biases ~ N(0, sb2). */
     ctlInitParams(net, { sw2 = 0, sb2 = 0, seed = 1 } = {}) {
       const { P } = this.ctlShape(net);

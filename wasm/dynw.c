@@ -1156,6 +1156,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_ellipse(const double *mean, const double *cov
  *   dynw_ctl_grid2d, dynw_ctl_jacdet      decision regions seen at layer l; det of step t's Jacobian (d = 2)
  *   dynw_ctl_layer_norms                  |M_t|_2 and the invertibility margin delta |M_t|_2 max|phi'| per layer
  *   dynw_ctl_perturb                      growth of an infinitesimal input perturbation over depth
+ *   dynw_ctl_train_work                   what a training run will cost (dyn_ctl_train_work; the CLI refuses by it)
  *   dynw_ctl_session_create / _step / _eval / _get / _free   one training run: a dyn_ctl_train, its workspace and copies
  *                                         of the training and test sets in one malloc'd session owned by C; JS
  *                                         holds the pointer as an opaque handle (valid in the instance that made it)
@@ -1221,6 +1222,7 @@ int dynw_ctl_layer_norms(CTLARGS, const double *theta, int theta_len, double *no
 int dynw_ctl_perturb(CTLARGS, const double *theta, int theta_len, const double *u, int m, uint32_t seed_lo,
                      uint32_t seed_hi, double *growth, int growth_len);
 int dynw_ctl_perturb_theory(CTLARGS, double sw2, double sb2, const double *u, int m, double *growth, int growth_len);
+int dynw_ctl_train_work(CTLARGS, TRAINARGS, int n, double iters, double *out, int out_len);
 int dynw_ctl_session_create(CTLARGS, TRAINARGS, const double *theta0, int theta_len, const double *x,
                             const double *y, int n, const double *xt, const double *yt, int nt,
                             dynw_ctl_session **out);
@@ -1586,6 +1588,23 @@ EMSCRIPTEN_KEEPALIVE int dynw_ctl_perturb_theory(CTLARGS, double sw2, double sb2
     if (!s) s = dyn_ctl_perturb_theory(&c, sw2, sb2, q0, m, growth);
     free(sc), free(xs), free(th), free(q0);
     return s;
+}
+
+/* out (3 doubles, out_len): operations, peak bytes and seconds at DYN_WORK_RATE of iters iterations on n examples
+ * (core/work.h), as the CLI's budget check computes them. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_train_work(CTLARGS, TRAINARGS, int n, double iters, double *out, int out_len)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (out_len < 3) return DYN_ERR_BUFFER;
+    if (n < 1 || n > DYN_DATA_MAX_N || !(iters >= 0.0)) return DYN_ERR_SIZE;
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s) return s;
+    dyn_ctl_train_desc td = ctl_train_desc_of(TRAINPASS);
+    if (dyn_ctl_train_why(&c, &td)) return DYN_ERR_RANGE;
+    dyn_work w = dyn_ctl_train_work(&c, &td, n, iters);
+    out[0] = w.ops, out[1] = w.bytes, out[2] = dyn_work_seconds(w);
+    return DYN_OK;
 }
 
 EMSCRIPTEN_KEEPALIVE void dynw_ctl_session_free(dynw_ctl_session *h)

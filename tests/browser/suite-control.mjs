@@ -141,7 +141,14 @@ await runSuite('control', {
     const w3 = await page.evaluate(() => document.querySelector('#fig-flow .explain').textContent);
     t.ok(/width 3/.test(w3) && /projected/.test(w3), 'width 3: the flow explains its projection', w3.slice(0, 200));
     await page.locator('#fig-flow').screenshot({ path: join(t.OUT, 'control-width3-flow.png') });
-    // Antisymmetric layers with damping.
+    // A run past the page's budget is refused before it starts, with the core's estimate.
+    await page.goto(`${t.url}#demo=control&width=32&layers=100&n=2000&iters=20000&fig=curves`);
+    await t.idle(page, 120000);
+    const big = await page.evaluate(() => document.querySelector('#fig-curves .fig-error').textContent);
+    t.ok(/core's estimate/.test(big), 'a run past the page’s budget is refused with the core’s estimate', big);
+    await page.goto(`${t.url}#demo=control`);
+    await t.idle(page, 120000);
+        // Antisymmetric layers with damping.
     await page.goto(`${t.url}#demo=control&arch=antisym&gamma=0.5`);
     await t.idle(page, 120000);
     const { n, drawn } = await canvasesDrawn(page, 'flow');

@@ -16,6 +16,7 @@ const ARCH_LABEL = { plain: 'plain', antisym: 'antisymmetric', hamiltonian: 'Ham
 const ARCH_COLOR = { plain: '#1f4e9c', antisym: '#c0651a', hamiltonian: '#2e8b3a' };
 const CLASS_FILL = ['#173f8a', '#9c1414', '#1e7a1e', '#b35900', '#5b3c8c', '#6b4a3a', '#a0407a', '#555555'];
 const gradient = (m) => m === 'gd' || m === 'adam';
+const PAGE_MAX_SECONDS = 120; // the longest training run the page starts (seconds at the core's rate, core/work.h)
 const pct = (v) => `${fmt(100 * v, 3)} %`;
 
 // ---- the problem and its runs ------------------------------------------------------------------------------
@@ -64,6 +65,15 @@ export function runFor(engine, st, method) {
   if (why) throw new Error(`${METHOD_LABEL[method]}: ${why}`);
   const key = JSON.stringify([train, itersOf(st, method)]);
   const old = prob.store.runs.get(method);
+  if (!(old && old.key === key)) {
+    // Bounded work, by the core's estimate (the CLI refuses by the same numbers, with its own limit).
+    const w = engine.dl.ctlTrainWork(prob.net, train, prob.train.n, itersOf(st, method));
+    if (w.seconds > PAGE_MAX_SECONDS) {
+      throw new Error(`${METHOD_LABEL[method]}: ${itersOf(st, method)} ${gradient(method) ? 'iterations' : 'sweeps'} would take ` +
+        `about ${fmt(w.seconds, 3)} s by the core's estimate, more than the page's ${PAGE_MAX_SECONDS} s: ask for fewer ` +
+        'iterations, layers, units or examples');
+    }
+  }
   if (old && old.key === key) return old;
   if (old) old.cancel();
   const run = new Run(engine, prob, method, train, itersOf(st, method), key);
@@ -1129,9 +1139,9 @@ export class LrFigure {
 
 export const FIGURE_CLASSES = {
   flow: FlowFigure,
+  curves: CurvesFigure,
   costates: CostatesFigure,
   hamiltonian: HamiltonianFigure,
-  curves: CurvesFigure,
   stability: StabilityFigure,
   lr: LrFigure,
 };
