@@ -63,7 +63,7 @@
  * below one P-vector is at most 128 MB; the largest nets leave room for few of them (e.g. Lanczos steps).
  */
 
-#define DYN_NET_MAX_HIDDEN 16   /* hidden layers */
+#define DYN_NET_MAX_HIDDEN 128  /* hidden layers (the trainability grid of isometry.h goes to depth 100 and more) */
 #define DYN_NET_MAX_WIDTH 1024  /* units in a hidden layer */
 #define DYN_NET_MAX_IN 4096     /* inputs */
 #define DYN_NET_MAX_OUT 256     /* outputs (classes) */

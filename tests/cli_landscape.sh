@@ -83,7 +83,7 @@ grep -q 'classification needs at least 2 classes' "$out/stderr" && ok || bad "on
 expect_error "unknown act" landscape train --act softplus --out "$out/x"
 expect_error "unknown opt" landscape train --opt rmsprop --out "$out/x"
 expect_error "unknown loss" landscape train --loss hinge --out "$out/x"
-expect_error "too deep" landscape train --depth 99 --out "$out/x"
+expect_error "too deep" landscape train --depth 999 --out "$out/x"
 expect_error "negative lr" landscape train --lr -1 --out "$out/x"
 expect_error "bad noise" landscape train --noise -1 --out "$out/x"
 expect_error "moons with 3 classes" landscape train --data moons --classes 3 --out "$out/x"

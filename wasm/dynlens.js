@@ -23,6 +23,7 @@ import landscape from './dynlens-landscape.js';
 import posterior from './dynlens-posterior.js';
 import control from './dynlens-control.js';
 import lrcontrol from './dynlens-lrcontrol.js';
+import isometry from './dynlens-isometry.js';
 
 /** The core modules this build exposes, one descriptor per wasm/dynlens-<module>.js (one per dynw.c section). */
 export const MODULES = [
@@ -33,6 +34,7 @@ export const MODULES = [
   posterior,
   control,
   lrcontrol,
+  isometry,
 ];
 
 export class DynlensError extends Error {

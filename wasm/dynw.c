@@ -321,7 +321,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
 #include "render3d.h"
 
 #define NETARGS int n_in, int n_out, int depth, int width, int act, int skip, int loss
-#define DYNW_BLOB_HDR 1024 /* bytes before the workspace: the tag and the dyn_train struct */
+#define DYNW_BLOB_HDR 4096 /* bytes before the workspace: the tag and the dyn_train struct (about 2.3 KB with 128 hidden layers) */
 #define DYNW_BLOB_TAG 0x64796e74u /* "dynt": a blob of this layout (another layout would be a new tag) */
 
 typedef struct dynw_blob_head {
@@ -1731,7 +1731,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_ctl_session_get(const dynw_ctl_session *h, double 
     return DYN_OK;
 }
 
-/* ==== lrcontrol (core/lrcontrol.h) -> wasm/dynlens-lrcontrol.js ============================================
+/* ==== lrcontrol (core/lrcontrol.h) -> wasm/dynlens-lrcontrol.js =====================================
  *   dynw_lrc_parse                      a schedule spec ("optimal", "const:0.5", "inv:1:10", "direct:40", "given")
  *                                       -> kind, value, t0, pieces, label (the core's parser: one place for the rule)
  *   dynw_lrc_steps                      N = round(T / eta), checked
@@ -1875,3 +1875,133 @@ EMSCRIPTEN_KEEPALIVE int dynw_lrc_optimal_1d(double a, double s2, double eta, do
     if (!out) return DYN_ERR_NULL;
     return dyn_lrc_optimal_1d(a, s2, eta, m0, t, &out[0], &out[1], &out[2]);
 }
+/* ==== isometry (core/isometry.h) -> wasm/dynlens-isometry.js ===============================================
+ *   dynw_iso_theory                     dyn_iso_theory_at into 12 doubles: sw2, sb2, q, mu1, mu2, p_atom, chi1,
+ *                                       s1, log_m1, rel_var, log_m2, isometric (sw2 = 0: the critical sw2)
+ *   dynw_iso_density                    dyn_iso_density at n points x = lambda / chi1^L
+ *   dynw_iso_spectrum                   dyn_iso_spectrum + dyn_iso_summarize: ln(lambda / chi1^L) per value
+ *                                       (-inf for 0) and 6 + DYN_ISO_NQUANT summary doubles: log_m1, se_log_m1,
+ *                                       log_m2, rel_var, se_rel_var, frac_zero, log-quantiles (minus L ln chi1)
+ *   dynw_iso_gradients                  dyn_iso_gradients: nets x (depth + 1) ratios
+ *   dynw_iso_cell                       one trainability cell on a data set given as x (n x d), y (n labels)
+ *   dynw_iso_shard_owns                 the rule that splits cells among workers (int)
+ * Sizes and seeds as everywhere: int sizes, a 64-bit seed as two uint32_t halves. Every function that needs a
+ * mean-field object takes the meanfield section's dynw_mf handle (one per activation, created by JS).
+ */
+#include <math.h>
+
+#include "isometry.h"
+
+#define DYNW_ISO_THEORY_DOUBLES 12
+
+int dynw_iso_theory(const dynw_mf *h, int orth, double sw2, double sb2, int depth, double *out);
+int dynw_iso_density(const dynw_mf *h, int orth, double sw2, double sb2, int depth, const double *x, int n,
+                     double *rho);
+int dynw_iso_spectrum(const dynw_mf *h, int orth, double sw2, double sb2, int width, int depth, int nets,
+                      uint32_t seed_lo, uint32_t seed_hi, double *ln_x, double *summary);
+int dynw_iso_gradients(const dynw_mf *h, int orth, double sw2, double sb2, int width, int depth, int nets,
+                       uint32_t seed_lo, uint32_t seed_hi, double *ratio);
+int dynw_iso_cell(int act, int orth, double sb2, int width, int steps, int batch, double lr, uint32_t seed_lo,
+                  uint32_t seed_hi, const double *x, const double *y, int n, int d, int n_class, int depth, double sw2,
+                  int cell, double *acc);
+int dynw_iso_shard_owns(int cell, int k, int n);
+
+static dyn_iso_desc iso_desc(int orth, double sw2, double sb2, int width, int depth, int nets, uint32_t lo,
+                             uint32_t hi)
+{
+    dyn_iso_desc d = {.width = width, .depth = depth, .nets = nets, .orthogonal = orth, .sw2 = sw2, .sb2 = sb2,
+                      .seed = ((uint64_t)hi << 32) | lo};
+    return d;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_iso_theory(const dynw_mf *h, int orth, double sw2, double sb2, int depth, double *out)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    if (depth < 1) return DYN_ERR_SIZE;
+    dyn_iso_desc d = iso_desc(orth, sw2, sb2, 2, depth, 1, 0, 0);
+    dyn_iso_theory t;
+    dyn_status s = dyn_iso_theory_at(&h->mf, &d, &t);
+    if (s) return s;
+    double v[DYNW_ISO_THEORY_DOUBLES] = {t.sw2,  t.sb2, t.q,      t.mu1,     t.mu2,    t.p_atom,
+                                         t.chi1, t.s1,  t.log_m1, t.rel_var, t.log_m2, (double)t.isometric};
+    for (int i = 0; i < DYNW_ISO_THEORY_DOUBLES; i++) out[i] = v[i];
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_iso_density(const dynw_mf *h, int orth, double sw2, double sb2, int depth,
+                                          const double *x, int n, double *rho)
+{
+    if (!h) return DYN_ERR_NULL;
+    if (depth < 1) return DYN_ERR_SIZE;
+    dyn_iso_desc d = iso_desc(orth, sw2, sb2, 2, depth, 1, 0, 0);
+    dyn_iso_theory t;
+    dyn_status s = dyn_iso_theory_at(&h->mf, &d, &t);
+    if (s) return s;
+    return dyn_iso_density(&h->mf, &t, x, n, rho);
+}
+
+/* ln_x: width x nets doubles; summary: 6 + DYN_ISO_NQUANT doubles */
+EMSCRIPTEN_KEEPALIVE int dynw_iso_spectrum(const dynw_mf *h, int orth, double sw2, double sb2, int width, int depth,
+                                           int nets, uint32_t seed_lo, uint32_t seed_hi, double *ln_x,
+                                           double *summary)
+{
+    if (!h || !ln_x || !summary) return DYN_ERR_NULL;
+    if (width < 2 || depth < 1 || nets < 1) return DYN_ERR_SIZE;
+    dyn_iso_desc d = iso_desc(orth, sw2, sb2, width, depth, nets, seed_lo, seed_hi);
+    dyn_iso_theory t;
+    dyn_status s = dyn_iso_theory_at(&h->mf, &d, &t);
+    if (s) return s;
+    size_t n = (size_t)width * nets, sl = dyn_iso_spectrum_scratch_doubles(&d);
+    if (sl < n) sl = n;
+    double *buf = malloc(sizeof(double) * (sl + n + (size_t)nets));
+    if (!buf) return DYN_ERR_BUFFER;
+    double *nu = buf + sl, *ls = nu + n;
+    s = dyn_iso_spectrum(&h->mf, &d, nu, n, ls, buf, sl);
+    dyn_iso_summary sm;
+    if (!s) s = dyn_iso_summarize(nu, ls, width, nets, buf, sl, &sm);
+    if (!s) {
+        for (size_t i = 0; i < n; i++)
+            ln_x[i] = nu[i] > 0.0 ? log(nu[i]) + ls[i / (size_t)width] - t.log_m1 : -(double)INFINITY;
+        summary[0] = sm.log_m1, summary[1] = sm.se_log_m1, summary[2] = sm.log_m2, summary[3] = sm.rel_var;
+        summary[4] = sm.se_rel_var, summary[5] = sm.frac_zero;
+        for (int i = 0; i < DYN_ISO_NQUANT; i++) summary[6 + i] = sm.log_q[i] - t.log_m1;
+    }
+    free(buf);
+    return s;
+}
+
+/* ratio: nets x (depth + 1) doubles */
+EMSCRIPTEN_KEEPALIVE int dynw_iso_gradients(const dynw_mf *h, int orth, double sw2, double sb2, int width, int depth,
+                                            int nets, uint32_t seed_lo, uint32_t seed_hi, double *ratio)
+{
+    if (!h || !ratio) return DYN_ERR_NULL;
+    if (width < 2 || depth < 1 || nets < 1) return DYN_ERR_SIZE;
+    dyn_iso_desc d = iso_desc(orth, sw2, sb2, width, depth, nets, seed_lo, seed_hi);
+    size_t sl = dyn_iso_gradients_scratch_doubles(&d);
+    if (!sl) return DYN_ERR_SIZE;
+    double *buf = malloc(sizeof(double) * sl);
+    if (!buf) return DYN_ERR_BUFFER;
+    dyn_status s = dyn_iso_gradients(&h->mf, &d, ratio, (size_t)nets * (depth + 1), buf, sl);
+    free(buf);
+    return s;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_iso_cell(int act, int orth, double sb2, int width, int steps, int batch, double lr,
+                                       uint32_t seed_lo, uint32_t seed_hi, const double *x, const double *y, int n,
+                                       int d, int n_class, int depth, double sw2, int cell, double *acc)
+{
+    if (!x || !y || !acc) return DYN_ERR_NULL;
+    if (act < 0 || act >= DYN_ACT_COUNT) return DYN_ERR_RANGE;
+    if (n < 1 || d < 1 || n_class < 2) return DYN_ERR_SIZE;
+    dyn_iso_train_desc t = {(dyn_act)act, orth, width, steps, batch, lr, sb2, ((uint64_t)seed_hi << 32) | seed_lo};
+    dyn_data data = {n, d, x, y, n_class};
+    size_t bytes = dyn_iso_cell_bytes(&t, &data, depth);
+    if (!bytes) return DYN_ERR_SIZE;
+    void *mem = malloc(bytes);
+    if (!mem) return DYN_ERR_BUFFER;
+    dyn_status s = dyn_iso_cell(&t, &data, depth, sw2, cell, mem, bytes, acc);
+    free(mem);
+    return s;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_iso_shard_owns(int cell, int k, int n) { return dyn_iso_shard_owns(cell, k, n); }

@@ -118,5 +118,9 @@ extern const char CLI_LANDSCAPE_HELP[];
 int cli_control(int, char **);
 extern const char CLI_CONTROL_HELP[];
 int cli_control_lr(int argc, char **argv);
+int cli_isometry(int, char **);
+extern const char CLI_ISOMETRY_HELP[];
+int cli_trainability(int, char **);
+extern const char CLI_TRAINABILITY_HELP[];
 
 #endif

@@ -19,6 +19,8 @@ static const struct {
     {"posterior", cli_posterior, CLI_POSTERIOR_HELP},
     {"landscape", cli_landscape, CLI_LANDSCAPE_HELP},
     {"control", cli_control, CLI_CONTROL_HELP},
+    {"isometry", cli_isometry, CLI_ISOMETRY_HELP},
+    {"trainability", cli_trainability, CLI_TRAINABILITY_HELP},
 };
 #define NFAM (sizeof FAMILIES / sizeof FAMILIES[0])
 

@@ -36,7 +36,7 @@ const char CLI_LANDSCAPE_HELP[] =
     {"classes", "0", "classes of spirals/blobs (0: 2 / 3)", 0, 0},                                                \
     {"data-seed", "1", "seed of the toy set", 0, 0},                                                              \
     {"task", "classify", "CSV: classify (last column a label) or regress (a target)", 0, 0},                      \
-    {"depth", "3", "hidden layers (0..16)", 0, 0}, {"width", "32", "units per hidden layer (1..1024)", 0, 0},       \
+    {"depth", "3", "hidden layers (0..128)", 0, 0}, {"width", "32", "units per hidden layer (1..1024)", 0, 0},       \
     {"act", "tanh", "activation: {act}", 0, 0},                                                                    \
     {"skip", NULL, "identity skip connections around hidden layers 2..depth", 1, 0},                             \
     {"loss", NULL, "{loss} (softmax cross-entropy, squared error); default xent, mse for --task regress", 0, 0},  \

@@ -26,6 +26,12 @@ export const DEMOS = [
     figures: ['posterior', 'kl', 'trace', 'acf'],
   },
   {
+    name: 'isometry',
+    label: 'Dynamical isometry',
+    module: './isometry/index.js',
+    figures: ['spectrum', 'gradients'],
+  },
+  {
     name: 'control',
     label: 'Training as optimal control',
     module: './control/index.js',

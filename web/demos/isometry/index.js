@@ -1,0 +1,103 @@
+// index.js - the dynamical-isometry demo: its URL-hash schema, its figures (the Jacobian spectrum, gradients over
+// depth) and its controller, loaded by the page (web/app.js) when the tab is opened and by the embed API.
+import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
+import { fmt, richHTML } from '../../draw.js';
+import { allowed } from '../../state.js';
+import { FIGURE_CLASSES } from './figures.js';
+
+const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
+  if (!r.ok) throw new Error(`could not load the dynamical-isometry panel: HTTP ${r.status}`);
+  return r.text();
+});
+
+export const figures = FIGURE_CLASSES;
+
+export function schema(names) {
+  return {
+    act: { kind: 'enum', values: names.activations, def: 'tanh', what: 'activation' },
+    sw2: { kind: 'num', min: 0, max: 1000, def: 0, what: 'weight variance σw² (0: critical)' },
+    sb2: { kind: 'num', min: 0, max: 1000, def: 0.05, what: 'bias variance σb²' },
+    depth: { kind: 'int', min: 1, max: 200, def: 16, what: 'depth L' },
+    width: { kind: 'int', min: 16, max: 512, def: 128, what: 'width N' },
+    nets: { kind: 'int', min: 1, max: 16, def: 2, what: 'number of random networks' },
+    seed: { kind: 'int', min: 1, max: 4294967295, def: 1, what: 'random seed' },
+  };
+}
+
+export function basename(name, state) {
+  return `dynlens-${name}-${state.act}-sw2_${state.sw2}-sb2_${state.sb2}-L${state.depth}`;
+}
+
+export async function mount(section, page) {
+  section.innerHTML = await panelHTML;
+  const { engine } = page;
+  const sch = page.schema;
+  const $ = (id) => section.querySelector(`#isometry-${id}`);
+  const figs = {};
+  for (const name of Object.keys(FIGURE_CLASSES)) {
+    const host = section.querySelector(`#fig-${name} .fig-host`);
+    figs[name] = new FIGURE_CLASSES[name](engine, host, {});
+  }
+  fillSelect($('act'), engine.activations);
+  const setState = page.setState;
+  const status = (msg) => { $('status').textContent = msg; };
+  const on = (id, ev, fn) => $(id).addEventListener(ev, fn);
+  const num = (el) => (el.value.trim() === '' ? NaN : Number(el.value));
+  on('act', 'change', (e) => setState({ act: e.target.value }));
+  for (const k of ['sw2', 'sb2', 'seed']) {
+    on(k, 'change', (e) => {
+      const v = num(e.target);
+      if (!allowed(v, sch[k])) {
+        status(`${sch[k].what}: ${e.target.value} is not allowed (≥ ${sch[k].min}, ≤ ${sch[k].max})`);
+        renderControls(page.state());
+        return;
+      }
+      setState({ [k]: v });
+    });
+  }
+  for (const k of ['depth', 'width', 'nets']) {
+    on(k, 'input', (e) => {
+      $(`${k}-out`).textContent = `= ${e.target.value}`;
+      setState({ [k]: Number(e.target.value) }, 250);
+    });
+  }
+  wireLinkButtons(on, status, page);
+
+  function renderControls(state) {
+    $('act').value = state.act;
+    for (const k of ['sw2', 'sb2', 'seed', 'depth', 'width', 'nets']) $(k).value = state[k];
+    for (const k of ['depth', 'width', 'nets']) $(`${k}-out`).textContent = `= ${state[k]}`;
+  }
+
+  // the line saying whether the selected network is dynamically isometric (the rule is the core's)
+  let gen = 0;
+  async function verdict(state) {
+    const g = ++gen;
+    try {
+      const req = (weights) => [{ act: state.act, weights, sw2: state.sw2, sb2: state.sb2, depth: state.depth }];
+      const ga = await engine.pool.call('isoTheory', req('gaussian'), { channel: 'isometry:verdict' });
+      const or = await engine.pool.call('isoTheory', req('orthogonal'), { channel: 'isometry:verdict' });
+      if (g !== gen) return;
+      const say = (w, t) => `${richHTML(`${w} weights: mean λ = χ_1^L = ${fmt(Math.exp(t.log_m1), 4)}, var/mean² = ` +
+        `${fmt(t.rel_var, 4)}`)}: ${t.isometric ? '<b>dynamically isometric</b>' : 'not isometric'}`;
+      $('verdict').innerHTML = `${richHTML(`σ_w^2 = ${fmt(ga.sw2, 5)}, q^* = ${fmt(ga.q, 4)}, χ_1 = ${fmt(ga.chi1, 5)}.`)} ` +
+        `${say('Gaussian', ga)}; ${say('orthogonal', or)} (isometric: mean within a factor 2 of 1, var/mean² ≤ 0.25).`;
+    } catch (err) {
+      if (!err.cancelled) $('verdict').textContent = `Error: ${err.message}`;
+    }
+  }
+
+  return {
+    figures: figs,
+    render(state, { controlsOnly = false } = {}) {
+      renderControls(state);
+      if (controlsOnly) return;
+      for (const [name, f] of Object.entries(figs)) if (!state.fig || state.fig === name) f.update(state);
+      if (!state.fig) verdict(state);
+    },
+    idle: () => Object.values(figs).every((f) => f.work.idle()),
+    resize: () => {},
+    basename,
+    api: {},
+  };
+}
