@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps native test test-native test-asan bench clean
+.PHONY: all deps native test test-native test-asan bench clean fuzz
 
 all: native
 
@@ -14,7 +14,9 @@ all: native
 # otherwise the exact command is printed and make stops.
 DEB_NEEDS := cmake:cmake gcc:gcc /usr/include/stb/stb_image_write.h:libstb-dev \
 	/usr/include/cglm/cglm.h:libcglm-dev /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
-	/usr/lib/python3/dist-packages/numpy/__init__.py:python3-numpy
+	/usr/lib/python3/dist-packages/numpy/__init__.py:python3-numpy \
+	/usr/include/zlib.h:zlib1g-dev clang-14:clang-14 \
+	/usr/lib/llvm-14/lib/clang/14.0.6/include/fuzzer/FuzzedDataProvider.h:libclang-rt-14-dev
 
 deps:
 	@missing=""; for need in $(DEB_NEEDS); do \
@@ -50,13 +52,42 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -E '^browser'
 
-# every native benchmark program (tests/bench/*.c), then the WebAssembly timings (bench-web)
+# Every fuzz harness (tests/fuzz/) for FUZZ_SECONDS each, starting from its corpus; `make test` only replays the
+# corpora and runs a short fixed-seed run of each. New inputs and crashes land in $(BUILD)/fuzz/long-<name>/: to
+# keep the interesting ones, merge them into the corpus (build/fuzz/fuzz_<name> -merge=1 tests/fuzz/corpus/<name>
+# $(BUILD)/fuzz/long-<name>) and commit. The page's URL-state fuzzer runs in node against dist/ (make dist).
+FUZZ_SECONDS ?= 60
+fuzz: native
+	@for f in $(BUILD)/fuzz/fuzz_*; do n=$${f##*/fuzz_}; log=$(BUILD)/fuzz/long-$$n.log; \
+	  echo "== fuzz_$$n: $(FUZZ_SECONDS) s =="; \
+	  sh tests/fuzz/run.sh $$f tests/fuzz/corpus/$$n $(BUILD)/fuzz/long-$$n seconds $(FUZZ_SECONDS) > $$log 2>&1; st=$$?; \
+	  grep -E '^Done|stat::average_exec_per_sec' $$log; \
+	  if [ $$st != 0 ]; then tail -n 40 $$log; echo "make fuzz: fuzz_$$n failed (log: $$log)"; exit 1; fi; \
+	done
+	@echo "== fuzz_state (node): $(FUZZ_SECONDS) s =="
+	@FUZZ_JS_ARGS="--dist $(DIST)" sh tests/fuzz/run.sh tests/fuzz/fuzz_state.mjs tests/fuzz/corpus/state \
+	  $(BUILD)/fuzz/long-state seconds $(FUZZ_SECONDS)
+
+# every native benchmark program (tests/bench/*.c), the slice against PyTorch when Debian's python3-torch is
+# there (bench-peers installs it), then the WebAssembly timings (bench-web)
 bench: native
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b ==" && "$$b" || true; done
+	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then echo "== tests/bench/peers.py =="; \
+	  /usr/bin/python3 tests/bench/peers.py $(BUILD); \
+	else echo "(no PyTorch: make bench-peers installs Debian's python3-torch and runs the comparison)"; fi
 	@echo "== tests/bench/control_peer.py (the numpy/scipy way, for bench_control's ratios) =="
 	@/usr/bin/python3 tests/bench/control_peer.py 2>/dev/null || \
 	  echo "skipped: needs python3-numpy and python3-scipy (apt-get install python3-numpy python3-scipy)"
 	@$(MAKE) --no-print-directory bench-web
+
+# The PyTorch comparison alone; installs python3-torch (Debian) first when missing. Never needed by make test.
+.PHONY: bench-peers
+bench-peers: native
+	@/usr/bin/python3 -c 'import torch' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch; \
+	  else echo "make bench-peers: PyTorch is missing. Run:"; \
+	    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch"; exit 1; fi; }
+	/usr/bin/python3 tests/bench/peers.py $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
@@ -79,7 +110,9 @@ WASM_CORE_OBJ := $(patsubst core/%.c,$(WASM_DIR)/core/%.o,$(WASM_CORE))
 WASM_JS := $(wildcard wasm/*.js)
 WASM_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wdouble-promotion
 # -isystem only at a folder of links to cglm and stb: -I/usr/include would pull glibc headers into the WASM build.
-WASM_CFLAGS := -std=c11 -O3 -ffp-contract=off -Icore -isystem $(WASM_DIR)/include -isystem $(WASM_DIR)/include/stb
+# -msimd128: WebAssembly SIMD (Chrome 91, Firefox 89, Safari 16.4 and later); clang vectorises core/act.c's kernels
+# and the dense loops with it, and tests/wasm/act_bits.sh checks that the bits stay those of the native build.
+WASM_CFLAGS := -std=c11 -O3 -ffp-contract=off -msimd128 -Icore -isystem $(WASM_DIR)/include -isystem $(WASM_DIR)/include/stb
 WASM_LDFLAGS := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createDynlensCore -sALLOW_MEMORY_GROWTH=1 \
 	-sENVIRONMENT=web,worker -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=UTF8ToString
 # Debian's emcc needs its acorn from /usr/share/nodejs to link at -O2 and above.

@@ -1,31 +1,371 @@
 /* act.c - the activation table: phi, phi', and the closed-form Gaussian kernels where they exist. */
 #include "act.h"
+#include "vec_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define PI 3.14159265358979323846
 
-/* ---- phi and phi' ---- */
-static double tanh_f(double x) { return tanh(x); }
-static double tanh_d(double x) { double t = tanh(x); return 1.0 - t * t; }
-static double tanh_d2(double x) { double t = tanh(x); return -2.0 * t * (1.0 - t * t); }
+/* ---- elementary kernels ----
+ * exp, tanh and erf in plain double arithmetic (+ - * / and bit moves, no libm, no branches on data), so that
+ * (1) a loop over a buffer vectorises (SSE2 natively, SIMD128 in WebAssembly: the compiler turns the selects
+ * below into blends), and (2) native and WebAssembly builds give the same bits: with -ffp-contract=off every
+ * operation is one IEEE-754 rounding on both. The scalar API and the array API run the same inline code.
+ * Accuracy (tests/test_act.c measures it against long double on a dense grid): phi within 2 ulp of the
+ * correctly rounded value, derivatives too except near an interior zero (swish' and swish''), where the error
+ * is within a few ulp of the larger of the terms that cancel. */
+
+static inline uint64_t bits_of(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static inline double of_bits(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+static inline double sel(int c, double a, double b) { return c ? a : b; }
+
+/* 1.5 * 2^52: v + MAGIC - MAGIC rounds |v| < 2^51 to the nearest integer (ties to even) with no int
+ * conversion, and the low bits of v + MAGIC hold that integer in two's complement. */
+#define MAGIC 6755399441055744.0
+#define LOG2E 1.4426950408889634074
+/* ln 2 split so that k LN2_HI is exact for |k| < 2^20 (Cody and Waite; the fdlibm constants) */
+#define LN2_HI 6.93147180369123816490e-01
+#define LN2_LO 1.90821492927058770002e-10
+
+/* 2^k for an integral double k in [-1022, 1023], through the exponent field */
+static inline double pow2i(double k) { return of_bits((bits_of(k + MAGIC) - bits_of(MAGIC) + 1023u) << 52); }
+
+/* An unevaluated sum h + l of two doubles, |l| <= ulp(h): intermediate results carried with about 20 more bits,
+ * so that a function built from several operations is rounded about once, not once per operation. Only the
+ * operations below are used; each leaves at most one rounding uncaptured. */
+typedef struct dd {
+    double h, l;
+} dd;
+/* a + b exactly when |a| >= |b| (Dekker's Fast2Sum) */
+static inline dd fast2(double a, double b)
+{
+    double s = a + b;
+    dd r = {s, (a - s) + b};
+    return r;
+}
+/* c + e for a constant c >= |e.h| */
+static inline dd c_plus(double c, dd e)
+{
+    dd s = fast2(c, e.h);
+    s.l += e.l;
+    return s;
+}
+/* a b, the rounding of a.h b.h not captured */
+static inline dd dd_mul(dd a, dd b)
+{
+    dd r = {a.h * b.h, a.h * b.l + a.l * b.h};
+    return r;
+}
+/* n / d, the rounding of n.h / d.h not captured */
+static inline dd dd_div(dd n, dd d)
+{
+    double q = n.h / d.h;
+    dd r = {q, (n.l - q * d.l) / d.h};
+    return r;
+}
+static inline double dd_val(dd a) { return a.h + a.l; }
+/* a + b exactly, any magnitudes (Knuth's TwoSum) */
+static inline dd two_sum(double a, double b)
+{
+    double s = a + b, bb = s - a;
+    dd r = {s, (a - (s - bb)) + (b - bb)};
+    return r;
+}
+/* a b exactly (Dekker's product with Veltkamp's split; no FMA), |a|, |b| <= 1e150 */
+static inline dd two_prod(double a, double b)
+{
+    double ca = 134217729.0 * a, ah = ca - (ca - a), al = a - ah; /* 2^27 + 1 */
+    double cb = 134217729.0 * b, bh = cb - (cb - b), bl = b - bh;
+    double p = a * b;
+    dd r = {p, ((ah * bh - p) + ah * bl + al * bh) + al * bl};
+    return r;
+}
+
+/* exp(x + xl) 2^kadd as h + l; xl is a small correction carried below x's last bit (|xl| <= 1e-10 |x| + 1e-300),
+ * kadd a small integer (0 <= kadd <= 64). Reduction x = k ln2 + r with |r| <= ln2/2, then exp(r) by its Taylor
+ * polynomial of degree 13 (the remainder is below 5e-18 relative on |r| <= 0.347), summed as 1 + r + r^2 p(r) with
+ * the two large terms kept exact; then the scale 2^k in two halves so that results down to the subnormals are
+ * rounded once. h alone is within 0.6 ulp; h + l within about 0.15 ulp. NaN in, NaN out; +inf -> inf, -inf -> 0. */
+static inline dd exp_dd(double x, double xl, double kadd)
+{
+    double xc = sel(x < -800.0, -800.0, sel(x > 712.0, 712.0, x)); /* NaN falls through both */
+    double kf = (xc * LOG2E + MAGIC) - MAGIC;
+    double hi = xc - kf * LN2_HI, lo = xl - kf * LN2_LO; /* hi exact (Cody and Waite) */
+    double r = hi + lo, rl = (hi - r) + lo;
+    double p = 1.0 / 6227020800.0; /* 1/13! */
+    p = 1.0 / 479001600.0 + r * p;
+    p = 1.0 / 39916800.0 + r * p;
+    p = 1.0 / 3628800.0 + r * p;
+    p = 1.0 / 362880.0 + r * p;
+    p = 1.0 / 40320.0 + r * p;
+    p = 1.0 / 5040.0 + r * p;
+    p = 1.0 / 720.0 + r * p;
+    p = 1.0 / 120.0 + r * p;
+    p = 1.0 / 24.0 + r * p;
+    p = 1.0 / 6.0 + r * p;
+    p = 0.5 + r * p;
+    dd s = fast2(1.0, r);
+    double low = s.l + ((r * r) * p + rl * (1.0 + r)); /* rl enters through exp' = exp */
+    dd e = fast2(s.h, low);
+    double k = kf + kadd, k1 = (k * 0.5 + MAGIC) - MAGIC, k2 = k - k1; /* each in [-577, 546] */
+    double s1 = pow2i(k1), s2 = pow2i(k2);
+    dd out = {(e.h * s1) * s2, (e.l * s1) * s2};
+    return out;
+}
+/* exp(x) for 0 <= x <= 40 (NaN passes), the same reduction and polynomial rounded once at the end without the
+ * low-order parts and with one scale: about 35 operations instead of 60, within 1 ulp. Enough for tanh, whose
+ * 1 - 2/(e + 1) damps e's error by e/(e + 1)^2 <= 0.18 past 0.625, and which is 1 beyond x = 19.1. */
+static inline double exp_0_40(double x)
+{
+    double kf = (x * LOG2E + MAGIC) - MAGIC;
+    double r = (x - kf * LN2_HI) - kf * LN2_LO;
+    double p = 1.0 / 6227020800.0; /* 1/13! */
+    p = 1.0 / 479001600.0 + r * p;
+    p = 1.0 / 39916800.0 + r * p;
+    p = 1.0 / 3628800.0 + r * p;
+    p = 1.0 / 362880.0 + r * p;
+    p = 1.0 / 40320.0 + r * p;
+    p = 1.0 / 5040.0 + r * p;
+    p = 1.0 / 720.0 + r * p;
+    p = 1.0 / 120.0 + r * p;
+    p = 1.0 / 24.0 + r * p;
+    p = 1.0 / 6.0 + r * p;
+    p = 0.5 + r * p;
+    return (1.0 + (r + (r * r) * p)) * pow2i(kf);
+}
+
+/* x^2 = hi + lo exactly up to a rounding of lo (Dekker's split, no FMA); |x| <= 1e150 */
+static inline void square2(double x, double *hi, double *lo)
+{
+    double c = 134217729.0 * x, xh = c - (c - x), xl = x - xh; /* 2^27 + 1 */
+    *hi = xh * xh;
+    *lo = (2.0 * xh) * xl + xl * xl;
+}
+
+/* a b with the rounding of a.h b.h captured too */
+static inline dd dd_mul_exact(dd a, dd b)
+{
+    dd p = two_prod(a.h, b.h);
+    p.l += a.h * b.l + a.l * b.h;
+    return p;
+}
+/* (1 + e)^2 = 1 + e(2 + e) and (1 + e)^3 = 1 + e(3 + e(3 + e)) for 0 <= e <= 1, and 1 - e */
+static inline dd one_plus_e_sq(dd e) { return c_plus(1.0, dd_mul_exact(e, c_plus(2.0, e))); }
+static inline dd one_plus_e_cube(dd e)
+{
+    return c_plus(1.0, dd_mul_exact(e, c_plus(3.0, dd_mul_exact(e, c_plus(3.0, e)))));
+}
+static inline dd one_minus(dd e)
+{
+    dd m = fast2(1.0, -e.h);
+    m.l -= e.l;
+    return m;
+}
+
+/* tanh: for |x| < 0.625 Cody and Waite's form x + x^3 P(x^2)/Q(x^2) with Cephes's coefficients (relative error
+ * 2.5e-16 before rounding; the last addition kept exact as h + l), else 1 - 2/(exp(2|x|) + 1), which has no
+ * cancellation there (tanh >= 0.55) and is exactly 1 once exp overflows. */
+static inline dd tanh_small(double x)
+{
+    double z = x * x;
+    double p = ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3) * z;
+    double q = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
+    return fast2(x, x * (p / q));
+}
+/* both branches end in one division, so numerator and denominator are selected first and divided once */
+static inline double tanh_k(double x)
+{
+    double ax = fabs(x), z = x * x;
+    int small = ax < 0.625;
+    double p = ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3) * z;
+    double q = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
+    double e = exp_0_40(sel(small, 0.0, sel(ax > 20.0, 40.0, 2.0 * ax))); /* tanh is 1 from 19.1 on */
+    double t = sel(small, x * p, 2.0) / sel(small, q, e + 1.0);
+    double big = 1.0 - t;
+    /* x + t is tanh_small's h; x + x (p/q) would turn -0 into +0 */
+    return sel(small, sel(x == 0.0, x, x + t), sel(x < 0.0, -big, big));
+}
+/* sech^2 x = 1 - tanh^2 x where tanh^2 <= 0.31; beyond, 4e/(1 + e)^2 with e = exp(-2|x|), which keeps its
+ * relative accuracy as it decays (1 - t^2 would lose it all). */
+static inline dd one_minus_sq(dd t) { return one_minus(dd_mul(t, t)); }
+static inline double sech2_k(double x)
+{
+    double ax = fabs(x);
+    dd e4 = exp_dd(-2.0 * ax, 0.0, 2.0), e = {0.25 * e4.h, 0.25 * e4.l};
+    return sel(ax < 0.625, dd_val(one_minus_sq(tanh_small(x))), dd_val(dd_div(e4, one_plus_e_sq(e))));
+}
+/* tanh'' = -2 tanh sech^2; beyond 0.625, -sign(x) 8e(1 - e)/(1 + e)^3 with e = exp(-2|x|) */
+static inline double tanh_d2_k(double x)
+{
+    double ax = fabs(x);
+    dd t = tanh_small(x), e4 = exp_dd(-2.0 * ax, 0.0, 2.0), e = {0.25 * e4.h, 0.25 * e4.l};
+    dd e8 = {2.0 * e4.h, 2.0 * e4.l};
+    double big = dd_val(dd_div(dd_mul(e8, one_minus(e)), one_plus_e_cube(e)));
+    return sel(ax < 0.625, -2.0 * dd_val(dd_mul(t, one_minus_sq(t))), sel(x < 0.0, big, -big));
+}
+
+/* The logistic sigmoid from e = exp(-|x|) in (0, 1]: s = 1/(1 + e) for x >= 0, e/(1 + e) below, so neither
+ * side cancels; s' = e/(1 + e)^2; s'' = -sign(x) e(1 - e)/(1 + e)^3 where 1 - e does not cancel (|x| >= 1.25),
+ * else -s' tanh(x/2). */
+static inline dd sigm_dd(double x, dd e)
+{
+    dd one = {1.0, 0.0};
+    return dd_div(x >= 0.0 ? one : e, c_plus(1.0, e));
+}
+static inline double sigm_k(double x) { return dd_val(sigm_dd(x, exp_dd(-fabs(x), 0.0, 0.0))); }
+static inline double sigm_d_k(double x)
+{
+    dd e = exp_dd(-fabs(x), 0.0, 0.0);
+    return dd_val(dd_div(e, one_plus_e_sq(e)));
+}
+static inline double sigm_d2_k(double x)
+{
+    double ax = fabs(x);
+    dd e = exp_dd(-ax, 0.0, 0.0);
+    double v = sel(ax < 1.25, dd_val(dd_mul(dd_div(e, one_plus_e_sq(e)), tanh_small(0.5 * ax))),
+                   dd_val(dd_div(dd_mul(e, one_minus(e)), one_plus_e_cube(e))));
+    return sel(x < 0.0, v, -v);
+}
+/* swish = x s(x); swish' = s + x s'; swish'' = 2 s' + x s'' = e (2(1 + e) - |x|(1 - e))/(1 + e)^3. Where a
+ * factor x multiplies a subnormal e, e is computed 2^64 times larger and the result scaled back at the end, so
+ * that it is rounded once, not rounded and then magnified. Beyond -800 the result is the limit (0), which
+ * x * 0 would turn into NaN at -inf. */
+#define TWO64 18446744073709551616.0
+#define TWOM64 (1.0 / TWO64)
+static inline double swish_k(double x)
+{
+    int neg = x < 0.0;
+    dd es = exp_dd(-fabs(x), 0.0, sel(neg, 64.0, 0.0)), e = es;
+    e.h *= sel(neg, TWOM64, 1.0);
+    e.l *= sel(neg, TWOM64, 1.0);
+    dd one = {1.0, 0.0}, s = dd_div(neg ? es : one, c_plus(1.0, e));
+    return sel(x < -800.0, -0.0, sel(x > 800.0, x, (x * s.h + x * s.l) * sel(neg, TWOM64, 1.0)));
+}
+static inline double swish_d_k(double x)
+{
+    int neg = x < 0.0;
+    dd es = exp_dd(-fabs(x), 0.0, sel(neg, 64.0, 0.0)), e = es;
+    e.h *= sel(neg, TWOM64, 1.0);
+    e.l *= sel(neg, TWOM64, 1.0);
+    dd one = {1.0, 0.0}, s = dd_div(neg ? es : one, c_plus(1.0, e)), ds = dd_div(es, one_plus_e_sq(e));
+    dd sum = two_sum(s.h, x * ds.h);
+    return sel(x < -800.0, 0.0, sel(x > 800.0, 1.0, (sum.h + (sum.l + (s.l + x * ds.l))) * sel(neg, TWOM64, 1.0)));
+}
+static inline double swish_d2_k(double x)
+{
+    double ax = fabs(x);
+    dd es = exp_dd(-ax, 0.0, 64.0), e = {TWOM64 * es.h, TWOM64 * es.l};
+    dd two = c_plus(2.0, (dd){2.0 * e.h, 2.0 * e.l}), m = one_minus(e);
+    dd am = two_prod(sel(ax > 800.0, 0.0, ax), m.h); /* the bracket cancels near |x| = 2.4: keep it exact */
+    dd br = two_sum(two.h, -am.h);
+    br.l += (two.l - am.l) - ax * m.l;
+    return sel(ax > 800.0, 0.0, dd_val(dd_div(dd_mul_exact(es, br), one_plus_e_cube(e))) * TWOM64);
+}
+
+/* erf by the fdlibm method (Sun Microsystems 1993, the coefficients of FreeBSD's s_erf.c), evaluated on all
+ * intervals and then selected, so that a buffer vectorises: |x| < 0.84375: x + x R(x^2); < 1.25: erf(1) nearby
+ * plus a rational in |x| - 1; < 6: 1 - exp(-x^2 - 0.5625 + R/S(1/x^2))/|x|, with x^2 carried exactly (the
+ * fdlibm error bounds of the rationals are 2^-57.9 .. 2^-61.5); beyond, 1. */
+static inline double erf_k(double x)
+{
+    double ax = fabs(x);
+    /* [0, 0.84375) */
+    double z = x * x;
+    double r = 1.28379167095512558561e-01 + z * (-3.25042107247001499370e-01 + z * (-2.84817495755985104766e-02 +
+               z * (-5.77027029648944159157e-03 + z * -2.37630166566501626084e-05)));
+    double s = 1.0 + z * (3.97917223959155352819e-01 + z * (6.50222499887672944485e-02 + z * (5.08130628187576562776e-03 +
+               z * (1.32494738004321644526e-04 + z * -3.96022827877536812320e-06))));
+    double y0 = sel(ax < 0x1p-28, 0.125 * (8.0 * x + 1.02703333676410069053e+00 * x), x + x * (r / s));
+    /* [0.84375, 1.25) */
+    double t = ax - 1.0;
+    double pa = -2.36211856075265944077e-03 + t * (4.14856118683748331666e-01 + t * (-3.72207876035701323847e-01 +
+                t * (3.18346619901161753674e-01 + t * (-1.10894694282396677476e-01 + t * (3.54783043256182359371e-02 +
+                t * -2.16637559486879084300e-03)))));
+    double qa = 1.0 + t * (1.06420880400844228286e-01 + t * (5.40397917702171048937e-01 + t * (7.18286544141962662868e-02 +
+                t * (1.26171219808761642112e-01 + t * (1.36370839120290507362e-02 + t * 1.19844998467991074170e-02)))));
+    double y1 = 8.45062911510467529297e-01 + pa / qa;
+    /* [1.25, 6): the two fdlibm rationals in 1/x^2, the one below 1/0.35 padded to the same degree */
+    double xc = sel(ax < 6.0, ax, 6.0), u = 1.0 / (xc * xc); /* also keeps NaN and huge x out of the split */
+    int lo = xc < 2.85714285714285;
+    double R = sel(lo, -9.81432934416914548592e+00, 0.0);
+    R = sel(lo, -8.12874355063065934246e+01, -4.83519191608651397019e+02) + u * R;
+    R = sel(lo, -1.84605092906711035994e+02, -1.02509513161107724954e+03) + u * R;
+    R = sel(lo, -1.62396669462573470355e+02, -6.37566443368389627722e+02) + u * R;
+    R = sel(lo, -6.23753324503260060396e+01, -1.60636384855821916062e+02) + u * R;
+    R = sel(lo, -1.05586262253232909814e+01, -1.77579549177547519889e+01) + u * R;
+    R = sel(lo, -6.93858572707181764372e-01, -7.99283237680523006574e-01) + u * R;
+    R = sel(lo, -9.86494403484714822705e-03, -9.86494292470009928597e-03) + u * R;
+    double S = sel(lo, -6.04244152148580987438e-02, 0.0);
+    S = sel(lo, 6.57024977031928170135e+00, -2.24409524465858183362e+01) + u * S;
+    S = sel(lo, 1.08635005541779435134e+02, 4.74528541206955367215e+02) + u * S;
+    S = sel(lo, 4.29008140027567833386e+02, 2.55305040643316442583e+03) + u * S;
+    S = sel(lo, 6.45387271733267880336e+02, 3.19985821950859553908e+03) + u * S;
+    S = sel(lo, 4.34565877475229228821e+02, 1.53672958608443695994e+03) + u * S;
+    S = sel(lo, 1.37657754143519042600e+02, 3.25792512996573918826e+02) + u * S;
+    S = sel(lo, 1.96512716674392571292e+01, 3.03380607434824582924e+01) + u * S;
+    S = 1.0 + u * S;
+    double hh, hl;
+    square2(xc, &hh, &hl);
+    double y2 = 1.0 - exp_dd((-hh - 0.5625) + R / S, -hl, 0.0).h / xc;
+    double y = sel(ax < 1.25, y1, sel(ax < 6.0, y2, 1.0));
+    y = sel(x < 0.0, -y, y);
+    return sel(ax < 0.84375, y0, sel(x != x, x, y));
+}
+/* erf' = (2/sqrt(pi)) exp(-x^2), with x^2 exact (exp(-x^2) would lose x^2's rounding times x^2 in it); the
+ * exponential is taken 2^64 times larger and scaled at the end so that a subnormal result is rounded once. */
+static inline dd erf_d_scaled(double x)
+{
+    double ax = fabs(x), xc = sel(ax > 40.0, 40.0, ax), hh, hl; /* exp(-1600) is 0 already; NaN stays */
+    square2(xc, &hh, &hl);
+    dd e = exp_dd(-hh, -hl, 64.0);
+    e.h *= 1.1283791670955126; /* 2/sqrt(pi), 0.06 ulp off */
+    e.l *= 1.1283791670955126;
+    return e;
+}
+static inline double erf_d_k(double x) { return dd_val(erf_d_scaled(x)) * TWOM64; }
+static inline double erf_d2_k(double x)
+{
+    dd e = erf_d_scaled(x);
+    double m = -2.0 * x;
+    return sel(fabs(x) > 40.0, 0.0, (m * e.h + m * e.l) * TWOM64);
+}
+
+/* ---- phi, phi', phi'' of the table (the scalar API) ---- */
+static double tanh_f(double x) { return tanh_k(x); }
+static double tanh_d(double x) { return sech2_k(x); }
+static double tanh_d2(double x) { return tanh_d2_k(x); }
 static double zero_d2(double x) { (void)x; return 0.0; } /* piecewise linear: phi'' is 0 off the kinks */
-static double relu_f(double x) { return x > 0.0 ? x : 0.0; }
-static double relu_d(double x) { return x >= 0.0 ? 1.0 : 0.0; }
-static double htanh_f(double x) { return x > 1.0 ? 1.0 : (x < -1.0 ? -1.0 : x); }
-static double htanh_d(double x) { return (x >= -1.0 && x < 1.0) ? 1.0 : 0.0; }
-static double erf_f(double x) { return erf(x); }
-static double erf_d(double x) { return 1.1283791670955126 * exp(-x * x); } /* 2/sqrt(pi) */
-static double erf_d2(double x) { return -2.0 * x * erf_d(x); }
+static inline double relu_k(double x) { return x > 0.0 ? x : 0.0; }
+static inline double relu_d_k(double x) { return x >= 0.0 ? 1.0 : 0.0; }
+static inline double htanh_k(double x) { return x > 1.0 ? 1.0 : (x < -1.0 ? -1.0 : x); }
+static inline double htanh_d_k(double x) { return (x >= -1.0 && x < 1.0) ? 1.0 : 0.0; }
+static double relu_f(double x) { return relu_k(x); }
+static double relu_d(double x) { return relu_d_k(x); }
+static double htanh_f(double x) { return htanh_k(x); }
+static double htanh_d(double x) { return htanh_d_k(x); }
+static double erf_f(double x) { return erf_k(x); }
+static double erf_d(double x) { return erf_d_k(x); }
+static double erf_d2(double x) { return erf_d2_k(x); }
 static double lin_f(double x) { return x; }
 static double lin_d(double x) { (void)x; return 1.0; }
-static double sigm(double x) { return x >= 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
-static double sigm_d(double x) { double s = sigm(x); return s * (1.0 - s); }
-static double sigm_d2(double x) { double s = sigm(x); return s * (1.0 - s) * (1.0 - 2.0 * s); }
-static double swish_f(double x) { return x * sigm(x); }
-static double swish_d(double x) { double s = sigm(x); return s + x * s * (1.0 - s); }
-static double swish_d2(double x) { double s = sigm(x), ds = s * (1.0 - s); return 2.0 * ds + x * ds * (1.0 - 2.0 * s); }
+static double sigm(double x) { return sigm_k(x); }
+static double sigm_d(double x) { return sigm_d_k(x); }
+static double sigm_d2(double x) { return sigm_d2_k(x); }
+static double swish_f(double x) { return swish_k(x); }
+static double swish_d(double x) { return swish_d_k(x); }
+static double swish_d2(double x) { return swish_d2_k(x); }
 
 /* ---- Gaussian helpers ---- */
 static double npdf(double x) { return 0.3989422804014327 * exp(-0.5 * x * x); }
@@ -216,3 +556,65 @@ double dyn_act_dphi(dyn_act a, double x) { return valid(a) ? ROWS[a].df(x) : (do
 double dyn_act_d2phi(dyn_act a, double x) { return valid(a) ? ROWS[a].d2f(x) : (double)NAN; }
 int dyn_act_bounded(dyn_act a) { return valid(a) ? ROWS[a].bounded : 0; }
 const dyn_act_kernels *dyn_act_kernels_of(dyn_act a) { return valid(a) ? &ROWS[a].k : NULL; }
+
+/* ---- the array API ----
+ * One loop per (activation, derivative) around the same inline kernels as the scalar API, so each element gets
+ * the same bits either way. restrict tells the compiler the buffers do not overlap, which it needs to vectorise;
+ * an in-place call (out == x) goes through a small copy on the stack in chunks. */
+#define LOOP(kern)                                                                                                \
+    do {                                                                                                          \
+        for (size_t i = 0; i < n; i++) out[i] = kern(x[i]);                                                      \
+    } while (0)
+
+DYN_VEC_CLONES static void phi_run(dyn_act a, int order, const double *restrict x, size_t n, double *restrict out)
+{
+    switch (a * 3 + order) {
+    case DYN_ACT_TANH * 3 + 0: LOOP(tanh_k); break;
+    case DYN_ACT_TANH * 3 + 1: LOOP(sech2_k); break;
+    case DYN_ACT_TANH * 3 + 2: LOOP(tanh_d2_k); break;
+    case DYN_ACT_RELU * 3 + 0: LOOP(relu_k); break;
+    case DYN_ACT_RELU * 3 + 1: LOOP(relu_d_k); break;
+    case DYN_ACT_HARD_TANH * 3 + 0: LOOP(htanh_k); break;
+    case DYN_ACT_HARD_TANH * 3 + 1: LOOP(htanh_d_k); break;
+    case DYN_ACT_ERF * 3 + 0: LOOP(erf_k); break;
+    case DYN_ACT_ERF * 3 + 1: LOOP(erf_d_k); break;
+    case DYN_ACT_ERF * 3 + 2: LOOP(erf_d2_k); break;
+    case DYN_ACT_LINEAR * 3 + 0: memcpy(out, x, sizeof(double) * n); break;
+    case DYN_ACT_LINEAR * 3 + 1:
+        for (size_t i = 0; i < n; i++) out[i] = 1.0;
+        break;
+    case DYN_ACT_SIGMOID * 3 + 0: LOOP(sigm_k); break;
+    case DYN_ACT_SIGMOID * 3 + 1: LOOP(sigm_d_k); break;
+    case DYN_ACT_SIGMOID * 3 + 2: LOOP(sigm_d2_k); break;
+    case DYN_ACT_SWISH * 3 + 0: LOOP(swish_k); break;
+    case DYN_ACT_SWISH * 3 + 1: LOOP(swish_d_k); break;
+    case DYN_ACT_SWISH * 3 + 2: LOOP(swish_d2_k); break;
+    default: /* phi'' of the piecewise-linear ones (relu, hard_tanh, linear) */
+        memset(out, 0, sizeof(double) * n);
+        break;
+    }
+}
+#undef LOOP
+
+#define CHUNK 256
+static dyn_status phi_array(dyn_act a, int order, const double *x, size_t n, double *out)
+{
+    if (!valid(a)) return DYN_ERR_RANGE;
+    if (n == 0) return DYN_OK;
+    if (!x || !out) return DYN_ERR_NULL;
+    if (x != out) {
+        phi_run(a, order, x, n, out);
+        return DYN_OK;
+    }
+    double tmp[CHUNK];
+    for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
+        size_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+        memcpy(tmp, x + i0, sizeof(double) * m);
+        phi_run(a, order, tmp, m, out + i0);
+    }
+    return DYN_OK;
+}
+
+dyn_status dyn_act_phi_array(dyn_act a, const double *x, size_t n, double *out) { return phi_array(a, 0, x, n, out); }
+dyn_status dyn_act_dphi_array(dyn_act a, const double *x, size_t n, double *out) { return phi_array(a, 1, x, n, out); }
+dyn_status dyn_act_d2phi_array(dyn_act a, const double *x, size_t n, double *out) { return phi_array(a, 2, x, n, out); }

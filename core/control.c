@@ -89,7 +89,7 @@ size_t dyn_ctl_scratch_doubles(const dyn_ctl *c)
 {
     if (!c) return 0;
     uint64_t d = (uint64_t)c->d.width, k = (uint64_t)c->k;
-    return bytes_or_0((18 * d + 2 * k * k + (uint64_t)c->n_out * (d + 3) + 8) * sizeof(double)) / sizeof(double);
+    return bytes_or_0((19 * d + 2 * k * k + (uint64_t)c->n_out * (d + 3) + 8) * sizeof(double)) / sizeof(double);
 }
 
 dyn_status dyn_ctl_init_params(const dyn_ctl *c, double sw2, double sb2, uint64_t seed, double *theta, size_t theta_len)
@@ -138,27 +138,26 @@ static lay layer_of(const dyn_ctl *c, const double *th, double *buf)
  * when asked, phi' (g1, g2) and phi'' (h1, h2) at them: computed once, read by every derivative below (the
  * activation calls are most of the cost). */
 typedef struct pre {
-    double *a1, *a2, *g1, *g2, *h1, *h2;
+    double *a1, *a2, *g1, *g2, *h1, *h2, *f; /* f: room for phi values while a step is taken */
 } pre;
 
-static pre pre_of(double *buf, int k) /* buf: 6 k doubles */
+static pre pre_of(double *buf, int k) /* buf: 7 k doubles */
 {
-    return (pre){buf, buf + k, buf + 2 * k, buf + 3 * k, buf + 4 * k, buf + 5 * k};
+    return (pre){buf, buf + k, buf + 2 * k, buf + 3 * k, buf + 4 * k, buf + 5 * k, buf + 6 * k};
 }
 
-/* der: 0 nothing more, 1 phi', 2 phi' and phi'' */
+/* der: 0 nothing more, 1 phi', 2 phi' and phi'' (the core's array kernels: the same bits as the scalar calls) */
 static void derive(const dyn_ctl *c, const pre *q, int der)
 {
-    const int k = c->k, two = c->d.arch == DYN_CTL_HAMILTONIAN;
+    const size_t k = (size_t)c->k;
+    const int two = c->d.arch == DYN_CTL_HAMILTONIAN;
     const dyn_act act = c->d.act;
-    for (int i = 0; der && i < k; i++) {
-        q->g1[i] = dyn_act_dphi(act, q->a1[i]);
-        if (two) q->g2[i] = dyn_act_dphi(act, q->a2[i]);
-        if (der == 2) {
-            q->h1[i] = dyn_act_d2phi(act, q->a1[i]);
-            if (two) q->h2[i] = dyn_act_d2phi(act, q->a2[i]);
-        }
-    }
+    if (der < 1) return;
+    dyn_act_dphi_array(act, q->a1, k, q->g1);
+    if (two) dyn_act_dphi_array(act, q->a2, k, q->g2);
+    if (der < 2) return;
+    dyn_act_d2phi_array(act, q->a1, k, q->h1);
+    if (two) dyn_act_d2phi_array(act, q->a2, k, q->h2);
 }
 
 static void step_one(const dyn_ctl *c, lay L, const double *x, double *xn, const pre *q, int der)
@@ -166,31 +165,24 @@ static void step_one(const dyn_ctl *c, lay L, const double *x, double *xn, const
     const int k = c->k;
     const double dl = c->d.delta;
     const dyn_act act = c->d.act;
-    double *a1 = q->a1, *a2 = q->a2;
-    if (c->d.arch != DYN_CTL_HAMILTONIAN) {
-        for (int i = 0; i < k; i++) {
-            double s = L.b[i];
-            const double *row = L.M + (size_t)i * k;
-            for (int j = 0; j < k; j++) s += row[j] * x[j];
-            a1[i] = s;
-            xn[i] = x[i] + dl * dyn_act_phi(act, s);
-        }
-        derive(c, q, der);
-        return;
-    }
-    const double *y = x, *z = x + k;
-    double *yn = xn, *zn = xn + k;
+    double *a1 = q->a1, *a2 = q->a2, *f = q->f;
+    const double *src = c->d.arch == DYN_CTL_HAMILTONIAN ? x + k : x; /* hamiltonian: K z first */
     for (int i = 0; i < k; i++) {
         double s = L.b[i];
         const double *row = L.M + (size_t)i * k;
-        for (int j = 0; j < k; j++) s += row[j] * z[j];
+        for (int j = 0; j < k; j++) s += row[j] * src[j];
         a1[i] = s;
-        yn[i] = y[i] + dl * dyn_act_phi(act, s);
     }
-    for (int j = 0; j < k; j++) a2[j] = L.b[j];
-    for (int i = 0; i < k; i++)
-        for (int j = 0; j < k; j++) a2[j] += L.M[(size_t)i * k + j] * yn[i];
-    for (int j = 0; j < k; j++) zn[j] = z[j] - dl * dyn_act_phi(act, a2[j]);
+    dyn_act_phi_array(act, a1, (size_t)k, f);
+    for (int i = 0; i < k; i++) xn[i] = x[i] + dl * f[i];
+    if (c->d.arch == DYN_CTL_HAMILTONIAN) { /* then z_{t+1} = z - delta phi(K^T y_{t+1} + b) */
+        const double *yn = xn;
+        for (int j = 0; j < k; j++) a2[j] = L.b[j];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) a2[j] += L.M[(size_t)i * k + j] * yn[i];
+        dyn_act_phi_array(act, a2, (size_t)k, f);
+        for (int j = 0; j < k; j++) xn[k + j] = x[k + j] - dl * f[j];
+    }
     derive(c, q, der);
 }
 
@@ -423,7 +415,7 @@ static double norm2(const double *v, size_t n)
 
 /* ------------------------------------------------------------------ forward, backward, eval */
 
-/* scratch carving: Mbuf (k^2), G (k^2), gb (d), pre (6 d), xa, xb, w, gx (d each), tmp (6 d), ro (n_out (d + 1)), z, dz */
+/* scratch carving: Mbuf (k^2), G (k^2), gb (d), pre (7 d), xa, xb, w, gx (d each), tmp (6 d), ro (n_out (d + 1)), z, dz */
 typedef struct carve {
     double *Mbuf, *G, *gb, *xa, *xb, *w, *gx, *tmp, *ro, *z, *dz;
     pre q;
@@ -437,7 +429,7 @@ static carve carve_scratch(const dyn_ctl *c, double *s)
     v.G = v.Mbuf + k * k;
     v.gb = v.G + k * k;
     v.q = pre_of(v.gb + d, (int)k);
-    v.xa = v.gb + 7 * d;
+    v.xa = v.gb + 8 * d;
     v.xb = v.xa + d;
     v.w = v.xb + d;
     v.gx = v.w + d;
@@ -675,7 +667,7 @@ dyn_status dyn_ctl_jacdet_grid2d(const dyn_ctl *c, const double *theta, int t, d
     if (nx < 1 || nx > 4096 || ny < 1 || ny > 4096) return DYN_ERR_SIZE;
     if (c->d.width != 2 || t < 0 || t >= c->d.layers || !grid_ok(x_min, x_max, y_min, y_max, nx, ny))
         return DYN_ERR_RANGE;
-    double Mbuf[4], qb[12], xn[2], j0[2], j1[2];
+    double Mbuf[4], qb[14], xn[2], j0[2], j1[2];
     pre q = pre_of(qb, c->k);
     const double e0[2] = {1.0, 0.0}, e1[2] = {0.0, 1.0};
     lay L = layer_of(c, theta + (size_t)t * c->p_layer, Mbuf);

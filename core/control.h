@@ -119,7 +119,7 @@ size_t dyn_ctl_layer_params(const dyn_ctl *c);
 dyn_status dyn_ctl_init_params(const dyn_ctl *c, double sw2, double sb2, uint64_t seed, double *theta, size_t theta_len);
 
 /* Scratch doubles every function below needs (except training, which owns its workspace):
- * 18 d + 2 k^2 + n_out (d + 3) + 8. */
+ * 19 d + 2 k^2 + n_out (d + 3) + 8. */
 size_t dyn_ctl_scratch_doubles(const dyn_ctl *c);
 
 /* states: (T + 1) x m x d (see the layout above) for the m x n_in inputs u. m >= 1.

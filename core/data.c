@@ -177,6 +177,15 @@ static int find_class(const double *cv, int n, double v)
 static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_info *info, double *x, double *y)
 {
     cursor c = {buf, len, 0, 0};
+    /* a UTF-8 byte order mark (spreadsheets write one) is not part of the first field */
+    if (len >= 3 && (unsigned char)buf[0] == 0xef && (unsigned char)buf[1] == 0xbb && (unsigned char)buf[2] == 0xbf)
+        c.pos = 3;
+    if (len > DYN_DATA_MAX_BYTES) {
+        info->err_line = 0;
+        snprintf(info->err, sizeof info->err, "%zu bytes of text, more than the %ld allowed", len,
+                 (long)DYN_DATA_MAX_BYTES);
+        return DYN_ERR_SIZE;
+    }
     int one_column = classify == DYN_CSV_ONE_COLUMN;
     if (one_column) classify = 0;
     const char *s, *e;
@@ -185,6 +194,16 @@ static dyn_status csv_pass(const char *buf, size_t len, int classify, dyn_csv_in
     int one_label = 1;
     if (!y) info->n_class = 0;
     while (next_line(&c, &s, &e)) {
+        /* a NUL or another control byte means binary data, not text: strtod would stop at a NUL and read
+         * "3\0junk" as 3. Tabs are spaces here; the line's \n (and the \r before it) are already cut off. */
+        for (const char *p = s; p < e; p++)
+            if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
+                info->err_line = c.line;
+                snprintf(info->err, sizeof info->err,
+                         "line %d, byte %d: a control character (0x%02x); is this a text CSV file?", c.line,
+                         (int)(p - s) + 1, (unsigned)(unsigned char)*p);
+                return DYN_ERR_RANGE;
+            }
         if (blank(s, e)) continue;
         int nf = count_fields(s, e);
         /* which fields are numbers? the first non-number and, for the header rule, the first number */

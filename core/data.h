@@ -24,6 +24,7 @@
 #define DYN_DATA_MAX_D 4096
 #define DYN_DATA_MAX_CELLS (1L << 26) /* n d: the features take at most 512 MB, so byte counts stay below 2^31 */
 #define DYN_DATA_MAX_CLASS 256
+#define DYN_DATA_MAX_BYTES (256L << 20) /* CSV text (after any gzip inflation): 256 MiB, far below 2 GiB */
 
 typedef struct dyn_data {
     int n, d;          /* examples, features */
@@ -61,7 +62,10 @@ dyn_status dyn_toy_parse(const char *name, dyn_toy *out);
  * the target (regress). Lines that are empty or start with '#' are skipped. The first non-skipped line is a
  * header (and skipped) if none of its fields is a number; a line with some numbers and a non-number is an
  * error, also as the first line (so a first row "1.0,NA,0" is reported, never dropped as a header). A header
- * must have as many fields as the rows. Line endings \n or \r\n. Classification: the
+ * must have as many fields as the rows. Line endings \n or \r\n. A UTF-8 byte order mark at the start is skipped;
+ * a NUL or any other control byte (below 0x20 except tab, and 0x7f) is an error naming its line, so binary
+ * data is never read as numbers. Subnormal numbers (1e-310) are numbers. At most DYN_DATA_MAX_BYTES of text.
+ * Classification: the
  * distinct label values, sorted, become the classes 0..k-1 (so labels 1, 2 or -1, 1 work); class_values
  * holds the original values. */
 typedef struct dyn_csv_info {
@@ -82,8 +86,10 @@ typedef struct dyn_csv_info {
  * non-number ("line L, field F: 'abc' is not a number"; on the first line ", and field G is, so this is not a
  * header line" is added), an empty field ("line L, field F is empty"), a single column ("line L: need at least
  * 2 fields (features, then the label)"), one class only ("all N rows have the label V: classification needs at
- * least 2 classes"), too many classes ("line L: more than 256 distinct labels; ..."), and DYN_ERR_SIZE with
- * info->err set for more than DYN_DATA_MAX_N rows, DYN_DATA_MAX_D features or DYN_DATA_MAX_CELLS values. */
+ * least 2 classes"), too many classes ("line L: more than 256 distinct labels; ..."), a control byte ("line L,
+ * byte B: a control character (0x00); is this a text CSV file?"), and DYN_ERR_SIZE with
+ * info->err set for more than DYN_DATA_MAX_N rows, DYN_DATA_MAX_D features, DYN_DATA_MAX_CELLS values or
+ * DYN_DATA_MAX_BYTES of text. */
 dyn_status dyn_data_csv_scan(const char *buf, size_t len, int classify, dyn_csv_info *info);
 /* x: rows x cols doubles (may be NULL when cols is 0), y: rows doubles, as counted by dyn_data_csv_scan (it scans
  * the buffer again itself).

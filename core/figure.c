@@ -1,6 +1,7 @@
 /* figure.c - heatmap and x-y plot figures: layout, nice ticks, antialiased lines and stb_truetype text in caller memory. */
 #include "figure.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -95,6 +96,15 @@ typedef struct plan {
     size_t off_font, off_arena, arena_cap, off_scan, scan_cap, off_glyph, gside, off_rot, rot_w, rot_h, off_cov,
         off_cells, total;
 } plan;
+
+/* Every double that becomes an int goes through these: a plain (int) cast of NaN, of +-inf (log10(0) for a zero
+ * or subnormal-underflowed value) or of anything beyond INT_MAX (a huge data value mapped to pixels) is undefined
+ * behaviour. Pixel work never needs more than +-2^28 (far outside any figure, and sums of two stay in range);
+ * NaN becomes 0. */
+#define PIX_LIMIT 268435456.0
+static int to_int(double v) { return v > PIX_LIMIT ? (int)PIX_LIMIT : v < -PIX_LIMIT ? -(int)PIX_LIMIT : v == v ? (int)v : 0; }
+static int ifloor(double v) { return to_int(floor(v)); }
+static int iceil(double v) { return to_int(ceil(v)); }
 
 static size_t align16(size_t x) { return (x + 15u) & ~(size_t)15u; }
 
@@ -266,7 +276,7 @@ static void cov_flush(fig *f, rect r, const uint8_t col[4], double alpha)
 
 static void cov_put(fig *f, int x, int y, double c)
 {
-    if (c <= 0.0) return;
+    if (!(c > 0.0)) return; /* NaN too */
     unsigned v = c >= 1.0 ? 255u : (unsigned)(c * 255.0 + 0.5);
     uint8_t *p = f->cov + (size_t)y * (size_t)f->w + (size_t)x;
     if (v > *p) *p = (uint8_t)v;
@@ -276,8 +286,8 @@ static void cov_put(fig *f, int x, int y, double c)
 static void cov_capsule(fig *f, rect clip, double ax, double ay, double bx, double by, double hw)
 {
     double r = hw + 1.0;
-    int x0 = (int)floor(fmin(ax, bx) - r), x1 = (int)ceil(fmax(ax, bx) + r);
-    int y0 = (int)floor(fmin(ay, by) - r), y1 = (int)ceil(fmax(ay, by) + r);
+    int x0 = ifloor(fmin(ax, bx) - r), x1 = iceil(fmax(ax, bx) + r);
+    int y0 = ifloor(fmin(ay, by) - r), y1 = iceil(fmax(ay, by) + r);
     if (x0 < clip.x0) x0 = clip.x0;
     if (y0 < clip.y0) y0 = clip.y0;
     if (x1 > clip.x1) x1 = clip.x1;
@@ -419,7 +429,7 @@ static void pen_glyph(pen *p, int cp, double size, double shift, int *prev_g)
                 f->ar.scan_want = (size_t)(gw * 2 + 1) * sizeof(float);
                 memset(f->glyph, 0, (size_t)gw * (size_t)gh);
                 stbtt_MakeGlyphBitmapSubpixel(f->font, f->glyph, gw, gh, gw, sc, sc, sx, 0.0f, g);
-                int ox = (int)fx + ix0, oy = (int)floor(p->base + shift + 0.5) + iy0;
+                int ox = to_int(fx) + ix0, oy = ifloor(p->base + shift + 0.5) + iy0;
                 for (int y = 0; y < gh; y++) {
                     int yy = oy + y;
                     if (yy < 0 || yy >= (p->alpha ? p->ah : f->h)) continue;
@@ -539,7 +549,7 @@ static void text_draw(fig *f, const char *s, double size, double x, double base,
 static void text_draw_up(fig *f, const char *s, double size, int x_left, double y_mid, const uint8_t col[4])
 {
     extent e = text_measure(f, s, size);
-    int tw = (int)ceil(e.w) + 2, th = (int)ceil(e.up + e.down) + 3;
+    int tw = iceil(e.w) + 2, th = iceil(e.up + e.down) + 3;
     if (tw > f->rot_w) tw = f->rot_w;
     if (th > f->rot_h) th = f->rot_h;
     memset(f->rot, 0, (size_t)tw * (size_t)th);
@@ -555,7 +565,7 @@ static void text_draw_up(fig *f, const char *s, double size, int x_left, double 
     p.left = 1e9;
     p.right = -1e9;
     pen_run(&p, s, s + strlen(s), size, 0.0, 0);
-    int y_top = (int)floor(y_mid - 0.5 * tw + 0.5);
+    int y_top = ifloor(y_mid - 0.5 * tw + 0.5);
     if (y_top + tw > f->h) y_top = f->h - tw;
     if (y_top < 0) y_top = 0;
     for (int ty = 0; ty < th; ty++) {
@@ -635,7 +645,8 @@ static void fmt_fixed(char *buf, size_t cap, double v, int dec)
     }
 }
 
-static int ifloor_log10(double x) { return (int)floor(log10(x) + 1e-9); }
+/* log10(0) is -inf: a zero step or magnitude (all values zero or underflowed) gets exponent 0 */
+static int ifloor_log10(double x) { return x > 0.0 && isfinite(x) ? ifloor(log10(x) + 1e-9) : 0; }
 
 /* Tick label of v for ticks spaced step apart; mag is the largest |value| on the axis. Very large or very
  * small numbers are written m×10^e with one exponent for the whole axis. */
@@ -693,8 +704,10 @@ static double linear_ticks(ticks *t, double lo, double hi, int maxn)
  * those are too few. */
 static void log_ticks(ticks *t, double lo, double hi, int maxn)
 {
-    int e0 = (int)ceil(log10(lo) - 1e-9), e1 = (int)floor(log10(hi) + 1e-9), decades = e1 - e0 + 1;
     t->n = 0;
+    if (!(lo > 0.0) || !(hi > lo) || !isfinite(hi)) return; /* no log ticks; callers keep log ranges positive */
+    /* at most 632 decades (4.9e-324 .. 1.8e308), so the loops below are short */
+    int e0 = iceil(log10(lo) - 1e-9), e1 = ifloor(log10(hi) + 1e-9), decades = e1 - e0 + 1;
     if (decades >= 2 && !(decades <= 3 && maxn >= 3 * (decades + 1))) {
         int nd = e1 - e0 + 1;
         int stride = (nd + maxn - 1) / (maxn > 0 ? maxn : 1);
@@ -792,7 +805,7 @@ typedef struct axes {
 static void choose_ticks(fig *f, ticks *t, const axis *a, int horizontal, double length)
 {
     double spacing = (horizontal ? 80.0 : 50.0) * f->s;
-    int maxn = (int)(length / spacing);
+    int maxn = to_int(length / spacing);
     if (maxn > 10) maxn = 10;
     if (maxn < 2) maxn = 2;
     for (; maxn >= 1; maxn--) {
@@ -847,12 +860,12 @@ static void ticks_max_ud(fig *f, const ticks *t, double *up, double *down)
 static int layout_axes(fig *f, axes *A)
 {
     double s = f->s;
-    A->pad = (int)floor(12.0 * s + 0.5);
-    A->tick_len = (int)floor(5.0 * s + 0.5);
-    A->gap = (int)floor(4.0 * s + 0.5);
-    A->lw = s < 1.5 ? 1 : (int)floor(s + 0.5);
-    int label_gap = (int)floor(8.0 * s + 0.5);
-    int cb_gap = (int)floor(20.0 * s + 0.5), cb_w = (int)floor(20.0 * s + 0.5);
+    A->pad = ifloor(12.0 * s + 0.5);
+    A->tick_len = ifloor(5.0 * s + 0.5);
+    A->gap = ifloor(4.0 * s + 0.5);
+    A->lw = s < 1.5 ? 1 : ifloor(s + 0.5);
+    int label_gap = ifloor(8.0 * s + 0.5);
+    int cb_gap = ifloor(20.0 * s + 0.5), cb_w = ifloor(20.0 * s + 0.5);
     extent et = {0, 0, 0}, ex = {0, 0, 0}, ey = {0, 0, 0}, ec = {0, 0, 0};
     A->fs_title = f->fs_title;
     if (has_text(A->title)) {
@@ -915,10 +928,10 @@ static int layout_axes(fig *f, axes *A)
         } else {
             right = fmax(A->pad + last_half, 2.0 * A->pad) + A->lw;
         }
-        A->L = (int)ceil(left);
-        A->T = (int)ceil(top);
-        A->R = f->w - (int)ceil(right);
-        A->B = f->h - (int)ceil(bottom);
+        A->L = iceil(left);
+        A->T = iceil(top);
+        A->R = f->w - iceil(right);
+        A->B = f->h - iceil(bottom);
         if (A->has_cb) {
             A->cbL = A->R + A->lw + cb_gap;
             A->cbR = A->cbL + cb_w;
@@ -948,11 +961,11 @@ static void draw_frame(fig *f, int L, int T, int R, int B, int lw)
 /* Vertical ticks with labels on the outside; side -1: left of x_edge, +1: right of it. */
 static void draw_vticks(fig *f, const axes *A, const ticks *t, const axis *a, int x_edge, int side)
 {
-    int T = (int)a->p1, B = (int)a->p0;
+    int T = to_int(a->p1), B = to_int(a->p0);
     for (int i = 0; i < t->n; i++) {
         double py = ax_px(a, t->v[i]);
         if (!(py >= T - 0.5 && py <= B + 0.5)) continue;
-        int row = (int)floor(py);
+        int row = ifloor(py);
         if (row < T - A->lw) row = T - A->lw;
         if (row > B) row = B;
         int len = t->lab[i][0] ? A->tick_len : (A->tick_len * 3 + 2) / 5;
@@ -969,7 +982,7 @@ static void draw_vticks(fig *f, const axes *A, const ticks *t, const axis *a, in
 
 static void draw_decorations(fig *f, const axes *A)
 {
-    int label_gap = (int)floor(8.0 * f->s + 0.5);
+    int label_gap = ifloor(8.0 * f->s + 0.5);
     draw_frame(f, A->L, A->T, A->R, A->B, A->lw);
     /* x ticks */
     double xu, xd;
@@ -978,7 +991,7 @@ static void draw_decorations(fig *f, const axes *A)
     for (int i = 0; i < A->xt.n; i++) {
         double px = ax_px(&A->xa, A->xt.v[i]);
         if (!(px >= A->L - 0.5 && px <= A->R + 0.5)) continue;
-        int col = (int)floor(px);
+        int col = ifloor(px);
         if (col < A->L - A->lw) col = A->L - A->lw;
         if (col > A->R) col = A->R;
         int len = A->xt.lab[i][0] ? A->tick_len : (A->tick_len * 3 + 2) / 5;
@@ -1006,7 +1019,7 @@ static void draw_decorations(fig *f, const axes *A)
         draw_vticks(f, A, &A->ct, &A->ca, A->cbR, 1);
         if (has_text(A->clabel)) {
             double cw = ticks_max_w(f, &A->ct);
-            int x = A->cbR + A->lw + A->tick_len + A->gap + (int)ceil(cw) + label_gap;
+            int x = A->cbR + A->lw + A->tick_len + A->gap + iceil(cw) + label_gap;
             text_draw_up(f, A->clabel, f->fs_label, x, 0.5 * (A->T + A->B), col_text);
         }
     }
@@ -1055,8 +1068,8 @@ static void draw_legend(fig *f, const axes *A, const legend_item *it, int n, con
     double pad = 8.0 * f->s, sample = 30.0 * f->s, gap = 8.0 * f->s, row = 1.45 * fs, margin = 10.0 * f->s;
     double maxw = 0.0;
     for (int i = 0; i < n; i++) maxw = fmax(maxw, text_measure(f, it[i].label, fs).w);
-    int bw = (int)ceil(pad + sample + gap + maxw + pad), bh = (int)ceil(2.0 * (pad * 0.6) + row * n);
-    int m = (int)margin;
+    int bw = iceil(pad + sample + gap + maxw + pad), bh = iceil(2.0 * (pad * 0.6) + row * n);
+    int m = to_int(margin);
     rect cand[4] = {
         {A->R - m - bw, A->T + m, A->R - m, A->T + m + bh}, /* upper right */
         {A->L + m, A->T + m, A->L + m + bw, A->T + m + bh}, /* upper left */
@@ -1065,7 +1078,7 @@ static void draw_legend(fig *f, const axes *A, const legend_item *it, int n, con
     };
     int best = 0;
     long best_hits = -1;
-    int mm = (int)(8.0 * f->s);
+    int mm = to_int(8.0 * f->s);
     for (int c = 0; c < 4; c++) {
         rect grown = {cand[c].x0 - mm, cand[c].y0 - mm, cand[c].x1 + mm, cand[c].y1 + mm};
         long h = legend_overlap(A, grown, s, ns, ln, nl);
@@ -1087,7 +1100,7 @@ static void draw_legend(fig *f, const axes *A, const legend_item *it, int n, con
         double cy = r.y0 + pad * 0.6 + row * (i + 0.5);
         double x0 = r.x0 + pad, x1 = x0 + sample;
         if (it[i].band) {
-            rect br = {(int)floor(x0), (int)floor(cy - 0.45 * row + 0.5), (int)ceil(x1), (int)floor(cy + 0.45 * row + 0.5)};
+            rect br = {ifloor(x0), ifloor(cy - 0.45 * row + 0.5), iceil(x1), ifloor(cy + 0.45 * row + 0.5)};
             uint8_t bc[4] = {it[i].col[0], it[i].col[1], it[i].col[2], (uint8_t)(it[i].col[3] * 0.25)};
             fill_rect(f, br.x0, br.y0, br.x1, br.y1, bc);
         }
@@ -1348,8 +1361,10 @@ static void auto_axis(double lo, double hi, int logax, double pad, double *out_l
             b += 0.5;
         }
         double m = (b - a) * pad;
-        *out_lo = pow(10.0, a - m);
-        *out_hi = pow(10.0, b + m);
+        /* the padding must not underflow to 0 (subnormal data, e.g. a training loss of 1e-320) or overflow to
+         * inf: log10 of either end is taken again for the ticks */
+        *out_lo = fmax(pow(10.0, a - m), DBL_TRUE_MIN);
+        *out_hi = fmin(pow(10.0, b + m), DBL_MAX);
         return;
     }
     if (hi - lo <= 1e-12 * fmax(1.0, fmax(fabs(lo), fabs(hi)))) {
@@ -1388,7 +1403,7 @@ static void band_fill(fig *f, rect clip, const axes *A, const dyn_fig_series *s)
             double r0 = fmax(floor(top), clip.y0), r1 = fmin(ceil(bot), clip.y1);
             for (double r = r0; r < r1; r += 1.0) {
                 double cov = fmin(bot, r + 1.0) - fmax(top, r);
-                cov_put(f, (int)cc, (int)r, cov);
+                cov_put(f, to_int(cc), to_int(r), cov);
             }
         }
     }

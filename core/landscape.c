@@ -7,6 +7,7 @@
 #include "linalg.h"
 #include "net_internal.h"
 #include "rng.h"
+#include "vec_internal.h"
 
 #define DNAN ((double)NAN)
 #define SLICE_BLOCK 64 /* examples per block of the slice: activations and the layer's weights stay in cache */
@@ -329,7 +330,7 @@ static void transposed(const dyn_net *net, const double *v, double *T)
     }
 }
 
-dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *d1, const double *d2,
+DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *d1, const double *d2,
                         const dyn_data *data, const dyn_ls_slice_desc *g, float *loss, float *acc, size_t out_len,
                         double *scratch, size_t scratch_len)
 {
@@ -382,13 +383,13 @@ dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *
                 double *h = HA, *z = HB;
                 for (size_t i = 0; i < cnt; i++) h[i] = C0[o + i] + a * C1[o + i] + b * C2[o + i];
                 if (L >= 1) {
-                    for (size_t i = 0; i < cnt; i++) h[i] = dyn_act_phi(net->act, h[i]);
+                    dyn_act_phi_array(net->act, h, cnt, h);
                     for (int l = 2; l <= L + 1; l++) {
                         int nin = net->dim[l - 1], nout = net->dim[l];
                         dyn_net_dense(h, m, nin, WT + net->w_off[l], WT + net->b_off[l], nout, z, 0);
                         if (l <= L) {
                             size_t c2 = (size_t)m * nout;
-                            for (size_t i = 0; i < c2; i++) z[i] = dyn_act_phi(net->act, z[i]);
+                            dyn_act_phi_array(net->act, z, c2, z);
                             if (net->skip[l])
                                 for (size_t i = 0; i < c2; i++) z[i] += h[i];
                         }

@@ -811,10 +811,8 @@ dyn_status dyn_mf_simulate(const dyn_mf_sim_desc *d, double *scratch, size_t scr
         }
         for (int l = 0; l <= L; l++) {
             if (l > 0) {
-                for (int j = 0; j < n; j++) {
-                    pa[j] = dyn_act_phi(d->act, ha[j]);
-                    pb[j] = dyn_act_phi(d->act, hb[j]);
-                }
+                dyn_act_phi_array(d->act, ha, (size_t)n, pa);
+                dyn_act_phi_array(d->act, hb, (size_t)n, pb);
                 for (int i = 0; i < n; i++) { /* row i of W^l, drawn and used once */
                     double xa = 0.0, xb = 0.0;
                     for (int j = 0; j < n; j++) {

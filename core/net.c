@@ -1,6 +1,7 @@
 /* net.c - the fully connected network: blocked forward pass, backpropagation, Pearlmutter's R-op, optimisers. */
 #include "net.h"
 #include "net_internal.h"
+#include "vec_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -118,36 +119,69 @@ static void transpose(const double *W, int nout, int nin, double *WT)
  * blocks of 4 examples x 8 outputs keep 32 running sums in registers and reuse each loaded weight 4 times. */
 #define RB 4
 #define CB 8
-void dyn_net_dense(const double *H, int m, int nin, const double *WT, const double *b, int nout, double *out,
-                   int accumulate)
+
+/* the full 4 x 8 block: fixed-size local sums that the compiler keeps in vector registers (4 x 2 SSE2 or
+ * SIMD128 registers, 4 x 2 AVX2 ones); a variable-sized block would live on the stack */
+DYN_VEC_CLONES DYN_SUMS_ACROSS_LANES static void block4x8(const double *h0, int nin, const double *WT, int nout, int j0, const double *init,
+                            size_t init_stride, double *out)
 {
+    const double *h1 = h0 + nin, *h2 = h1 + nin, *h3 = h2 + nin;
+    double a0[CB], a1[CB], a2[CB], a3[CB];
+    for (int c = 0; c < CB; c++) {
+        a0[c] = init[c];
+        a1[c] = init[init_stride + c];
+        a2[c] = init[2 * init_stride + c];
+        a3[c] = init[3 * init_stride + c];
+    }
+    for (int k = 0; k < nin; k++) {
+        const double *w = WT + (size_t)k * nout + j0;
+        double x0 = h0[k], x1 = h1[k], x2 = h2[k], x3 = h3[k];
+        for (int c = 0; c < CB; c++) {
+            a0[c] += x0 * w[c];
+            a1[c] += x1 * w[c];
+            a2[c] += x2 * w[c];
+            a3[c] += x3 * w[c];
+        }
+    }
+    for (int c = 0; c < CB; c++) {
+        out[c] = a0[c];
+        out[(size_t)nout + c] = a1[c];
+        out[2 * (size_t)nout + c] = a2[c];
+        out[3 * (size_t)nout + c] = a3[c];
+    }
+}
+
+DYN_VEC_CLONES void dyn_net_dense(const double *H, int m, int nin, const double *WT, const double *b, int nout,
+                                  double *out, int accumulate)
+{
+    double zero[RB * CB] = {0}, bias[RB * CB];
     for (int i0 = 0; i0 < m; i0 += RB) {
         int ib = imin(RB, m - i0);
         for (int j0 = 0; j0 < nout; j0 += CB) {
             int jb = imin(CB, nout - j0);
+            if (ib == RB && jb == CB) {
+                const double *init = zero;
+                size_t stride = CB;
+                if (accumulate) {
+                    init = out + (size_t)i0 * nout + j0;
+                    stride = (size_t)nout;
+                } else if (b) {
+                    for (int r = 0; r < RB; r++)
+                        for (int c = 0; c < CB; c++) bias[r * CB + c] = b[j0 + c];
+                    init = bias;
+                }
+                block4x8(H + (size_t)i0 * nin, nin, WT, nout, j0, init, stride, out + (size_t)i0 * nout + j0);
+                continue;
+            }
             double acc[RB][CB];
             for (int r = 0; r < ib; r++)
                 for (int c = 0; c < jb; c++)
                     acc[r][c] = accumulate ? out[(size_t)(i0 + r) * nout + j0 + c] : (b ? b[j0 + c] : 0.0);
-            if (ib == RB && jb == CB) {
-                const double *h0 = H + (size_t)i0 * nin, *h1 = h0 + nin, *h2 = h1 + nin, *h3 = h2 + nin;
-                for (int k = 0; k < nin; k++) {
-                    const double *w = WT + (size_t)k * nout + j0;
-                    double x0 = h0[k], x1 = h1[k], x2 = h2[k], x3 = h3[k];
-                    for (int c = 0; c < CB; c++) {
-                        acc[0][c] += x0 * w[c];
-                        acc[1][c] += x1 * w[c];
-                        acc[2][c] += x2 * w[c];
-                        acc[3][c] += x3 * w[c];
-                    }
-                }
-            } else {
-                for (int k = 0; k < nin; k++) {
-                    const double *w = WT + (size_t)k * nout + j0;
-                    for (int r = 0; r < ib; r++) {
-                        double x = H[(size_t)(i0 + r) * nin + k];
-                        for (int c = 0; c < jb; c++) acc[r][c] += x * w[c];
-                    }
+            for (int k = 0; k < nin; k++) {
+                const double *w = WT + (size_t)k * nout + j0;
+                for (int r = 0; r < ib; r++) {
+                    double x = H[(size_t)(i0 + r) * nin + k];
+                    for (int c = 0; c < jb; c++) acc[r][c] += x * w[c];
                 }
             }
             for (int r = 0; r < ib; r++)
@@ -201,7 +235,7 @@ static void forward_block(const dyn_net *net, const double *theta, int m, block 
         dyn_net_dense(hin(b, l), m, nin, b->wt, theta + net->b_off[l], nout, b->a[l], 0);
         if (l == L + 1) break;
         size_t cnt = (size_t)m * nout;
-        for (size_t i = 0; i < cnt; i++) b->h[l][i] = dyn_act_phi(net->act, b->a[l][i]);
+        dyn_act_phi_array(net->act, b->a[l], cnt, b->h[l]);
         if (net->skip[l]) /* l >= 2 */
             for (size_t i = 0; i < cnt; i++) b->h[l][i] += b->h[l - 1][i];
     }
@@ -328,6 +362,167 @@ dyn_status dyn_net_eval(const dyn_net *net, const double *theta, const dyn_data 
     return DYN_OK;
 }
 
+/* grad of W^l and b^l: gW[j][k] += sum_i gA[i][j] h[i][k], gb[j] += sum_i gA[i][j], the sums over examples i in
+ * order. Four rows j at a time, so that each loaded h[i][k] updates four rows (the order of each sum is unchanged,
+ * so the bits are those of one row at a time). */
+DYN_VEC_CLONES static void grad_w(const double *gA, const double *hp, int m, int nin, int nout, double *gW, double *gb)
+{
+    int j = 0;
+    for (; j + 4 <= nout; j += 4) {
+        double *r0 = gW + (size_t)j * nin, *r1 = r0 + nin, *r2 = r1 + nin, *r3 = r2 + nin;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (int i = 0; i < m; i++) {
+            const double *g = gA + (size_t)i * nout + j, *h = hp + (size_t)i * nin;
+            double g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3];
+            for (int k = 0; k < nin; k++) {
+                double x = h[k];
+                r0[k] += g0 * x;
+                r1[k] += g1 * x;
+                r2[k] += g2 * x;
+                r3[k] += g3 * x;
+            }
+            s0 += g0;
+            s1 += g1;
+            s2 += g2;
+            s3 += g3;
+        }
+        gb[j] += s0;
+        gb[j + 1] += s1;
+        gb[j + 2] += s2;
+        gb[j + 3] += s3;
+    }
+    for (; j < nout; j++) {
+        double *row = gW + (size_t)j * nin, sb = 0.0;
+        for (int i = 0; i < m; i++) {
+            double g = gA[(size_t)i * nout + j];
+            const double *h = hp + (size_t)i * nin;
+            for (int k = 0; k < nin; k++) row[k] += g * h[k];
+            sb += g;
+        }
+        gb[j] += sb;
+    }
+}
+
+/* dL/dh^{l-1} = W^T dL/da^l, added to o (which holds the skip's dL/dh^l or 0): o[i][k] += sum_j gA[i][j] W[j][k],
+ * the sum over j in order. Four examples at a time, so that each loaded W[j][k] serves four of them. */
+DYN_VEC_CLONES static void grad_h(const double *gA, const double *W, int m, int nin, int nout, double *o)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        double *o0 = o + (size_t)i * nin, *o1 = o0 + nin, *o2 = o1 + nin, *o3 = o2 + nin;
+        const double *g = gA + (size_t)i * nout;
+        for (int j = 0; j < nout; j++) {
+            double g0 = g[j], g1 = g[nout + j], g2 = g[2 * (size_t)nout + j], g3 = g[3 * (size_t)nout + j];
+            const double *w = W + (size_t)j * nin;
+            for (int k = 0; k < nin; k++) {
+                double x = w[k];
+                o0[k] += g0 * x;
+                o1[k] += g1 * x;
+                o2[k] += g2 * x;
+                o3[k] += g3 * x;
+            }
+        }
+    }
+    for (; i < m; i++) {
+        double *oi = o + (size_t)i * nin;
+        for (int j = 0; j < nout; j++) {
+            double g = gA[(size_t)i * nout + j];
+            const double *w = W + (size_t)j * nin;
+            for (int k = 0; k < nin; k++) oi[k] += g * w[k];
+        }
+    }
+}
+
+/* The R-images of grad_w and grad_h for the Hessian-vector product, four rows / examples at a time with each
+ * element's sum in the original order: hW[j][k] += sum_i (rA[i][j] h[i][k] + gA[i][j] Rh[i][k]) (the second term
+ * only when rhp, i.e. past layer 1), hb[j] += sum_i rA[i][j]; and Ro[i][k] += sum_j (rA[i][j] W[j][k] +
+ * gA[i][j] V[j][k]). */
+DYN_VEC_CLONES static void hvp_w(const double *gA, const double *rA, const double *hp, const double *rhp, int m,
+                                 int nin, int nout, double *hW, double *hb)
+{
+    int j = 0;
+    for (; j + 4 <= nout; j += 4) {
+        double *r0 = hW + (size_t)j * nin, *r1 = r0 + nin, *r2 = r1 + nin, *r3 = r2 + nin;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (int i = 0; i < m; i++) {
+            const double *g = gA + (size_t)i * nout + j, *rg = rA + (size_t)i * nout + j, *h = hp + (size_t)i * nin;
+            double g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], q0 = rg[0], q1 = rg[1], q2 = rg[2], q3 = rg[3];
+            if (rhp) {
+                const double *rh = rhp + (size_t)i * nin;
+                for (int k = 0; k < nin; k++) {
+                    double x = h[k], y = rh[k];
+                    r0[k] = r0[k] + q0 * x + g0 * y;
+                    r1[k] = r1[k] + q1 * x + g1 * y;
+                    r2[k] = r2[k] + q2 * x + g2 * y;
+                    r3[k] = r3[k] + q3 * x + g3 * y;
+                }
+            } else {
+                for (int k = 0; k < nin; k++) {
+                    double x = h[k];
+                    r0[k] += q0 * x;
+                    r1[k] += q1 * x;
+                    r2[k] += q2 * x;
+                    r3[k] += q3 * x;
+                }
+            }
+            s0 += q0;
+            s1 += q1;
+            s2 += q2;
+            s3 += q3;
+        }
+        hb[j] += s0;
+        hb[j + 1] += s1;
+        hb[j + 2] += s2;
+        hb[j + 3] += s3;
+    }
+    for (; j < nout; j++) {
+        double *hrow = hW + (size_t)j * nin, sr = 0.0;
+        for (int i = 0; i < m; i++) {
+            double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
+            const double *h = hp + (size_t)i * nin;
+            if (rhp) {
+                const double *rh = rhp + (size_t)i * nin;
+                for (int k = 0; k < nin; k++) hrow[k] = hrow[k] + rg * h[k] + g * rh[k];
+            } else {
+                for (int k = 0; k < nin; k++) hrow[k] += rg * h[k];
+            }
+            sr += rg;
+        }
+        hb[j] += sr;
+    }
+}
+
+DYN_VEC_CLONES static void hvp_h(const double *gA, const double *rA, const double *W, const double *V, int m, int nin,
+                                 int nout, double *ro)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        double *o0 = ro + (size_t)i * nin, *o1 = o0 + nin, *o2 = o1 + nin, *o3 = o2 + nin;
+        const double *g = gA + (size_t)i * nout, *rg = rA + (size_t)i * nout;
+        size_t s = (size_t)nout;
+        for (int j = 0; j < nout; j++) {
+            double g0 = g[j], g1 = g[s + j], g2 = g[2 * s + j], g3 = g[3 * s + j];
+            double q0 = rg[j], q1 = rg[s + j], q2 = rg[2 * s + j], q3 = rg[3 * s + j];
+            const double *w = W + (size_t)j * nin, *v = V + (size_t)j * nin;
+            for (int k = 0; k < nin; k++) {
+                double x = w[k], y = v[k];
+                o0[k] += q0 * x + g0 * y;
+                o1[k] += q1 * x + g1 * y;
+                o2[k] += q2 * x + g2 * y;
+                o3[k] += q3 * x + g3 * y;
+            }
+        }
+    }
+    for (; i < m; i++) {
+        double *o = ro + (size_t)i * nin;
+        for (int j = 0; j < nout; j++) {
+            double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
+            const double *w = W + (size_t)j * nin, *v = V + (size_t)j * nin;
+            for (int k = 0; k < nin; k++) o[k] += rg * w[k] + g * v[k];
+        }
+    }
+}
+
 /* backward through the block from the output gradient in g[0] (m x n_out), accumulating into grad */
 static void backward_block(const dyn_net *net, const double *theta, int m, block *b, double *grad)
 {
@@ -335,32 +530,14 @@ static void backward_block(const dyn_net *net, const double *theta, int m, block
     double *gA = b->g[0], *gH = b->g[1], *gA2 = b->g[2], *gH2 = b->g[3];
     for (int l = L + 1; l >= 1; l--) {
         int nin = net->dim[l - 1], nout = net->dim[l];
-        const double *hp = hin(b, l);
-        double *gW = grad + net->w_off[l], *gb = grad + net->b_off[l];
-        for (int j = 0; j < nout; j++) {
-            double *row = gW + (size_t)j * nin, sb = 0.0;
-            for (int i = 0; i < m; i++) {
-                double g = gA[(size_t)i * nout + j];
-                const double *h = hp + (size_t)i * nin;
-                for (int k = 0; k < nin; k++) row[k] += g * h[k];
-                sb += g;
-            }
-            gb[j] += sb;
-        }
+        grad_w(gA, hin(b, l), m, nin, nout, grad + net->w_off[l], grad + net->b_off[l]);
         if (l == 1) break;
-        const double *W = theta + net->w_off[l];
-        for (int i = 0; i < m; i++) { /* dL/dh^{l-1} = W^T dL/da^l (+ dL/dh^l through the skip) */
-            double *o = gH2 + (size_t)i * nin;
-            if (net->skip[l]) memcpy(o, gH + (size_t)i * nin, sizeof(double) * nin);
-            else memset(o, 0, sizeof(double) * nin);
-            for (int j = 0; j < nout; j++) {
-                double g = gA[(size_t)i * nout + j];
-                const double *w = W + (size_t)j * nin;
-                for (int k = 0; k < nin; k++) o[k] += g * w[k];
-            }
-        }
         size_t cnt = (size_t)m * nin;
-        for (size_t i = 0; i < cnt; i++) gA2[i] = dyn_act_dphi(net->act, b->a[l - 1][i]) * gH2[i];
+        if (net->skip[l]) memcpy(gH2, gH, sizeof(double) * cnt); /* + dL/dh^l through the skip */
+        else memset(gH2, 0, sizeof(double) * cnt);
+        grad_h(gA, theta + net->w_off[l], m, nin, nout, gH2);
+        dyn_act_dphi_array(net->act, b->a[l - 1], cnt, gA2);
+        for (size_t i = 0; i < cnt; i++) gA2[i] *= gH2[i];
         double *t = gA; gA = gA2; gA2 = t;
         t = gH; gH = gH2; gH2 = t;
     }
@@ -432,7 +609,8 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
             }
             if (l == L + 1) break;
             size_t cnt = (size_t)mb * nout;
-            for (size_t i = 0; i < cnt; i++) r.h[l][i] = dyn_act_dphi(net->act, b.a[l][i]) * r.a[l][i];
+            dyn_act_dphi_array(net->act, b.a[l], cnt, r.h[l]);
+            for (size_t i = 0; i < cnt; i++) r.h[l][i] *= r.a[l][i];
             if (net->skip[l])
                 for (size_t i = 0; i < cnt; i++) r.h[l][i] += r.h[l - 1][i];
         }
@@ -460,52 +638,27 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
         for (int l = L + 1; l >= 1; l--) {
             int nin = net->dim[l - 1], nout = net->dim[l];
             const double *hp = hin(&b, l), *rhp = l > 1 ? r.h[l - 1] : NULL;
-            double *gW = gacc + net->w_off[l], *gb = gacc + net->b_off[l];
-            double *hW = hv + net->w_off[l], *hb = hv + net->b_off[l];
-            for (int j = 0; j < nout; j++) {
-                double *row = gW + (size_t)j * nin, *hrow = hW + (size_t)j * nin, sb = 0.0, sr = 0.0;
-                for (int i = 0; i < mb; i++) {
-                    double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
-                    const double *h = hp + (size_t)i * nin;
-                    for (int q = 0; q < nin; q++) {
-                        row[q] += g * h[q];
-                        hrow[q] += rg * h[q];
-                    }
-                    if (rhp) {
-                        const double *rh = rhp + (size_t)i * nin;
-                        for (int q = 0; q < nin; q++) hrow[q] += g * rh[q];
-                    }
-                    sb += g;
-                    sr += rg;
-                }
-                gb[j] += sb;
-                hb[j] += sr;
-            }
+            grad_w(gA, hp, mb, nin, nout, gacc + net->w_off[l], gacc + net->b_off[l]);
+            hvp_w(gA, rA, hp, rhp, mb, nin, nout, hv + net->w_off[l], hv + net->b_off[l]);
             if (l == 1) break;
             const double *W = theta + net->w_off[l], *V = v + net->w_off[l];
-            for (int i = 0; i < mb; i++) {
-                double *o = gH2 + (size_t)i * nin, *ro = rH2 + (size_t)i * nin;
-                if (net->skip[l]) {
-                    memcpy(o, gH + (size_t)i * nin, sizeof(double) * nin);
-                    memcpy(ro, rH + (size_t)i * nin, sizeof(double) * nin);
-                } else {
-                    memset(o, 0, sizeof(double) * nin);
-                    memset(ro, 0, sizeof(double) * nin);
-                }
-                for (int j = 0; j < nout; j++) {
-                    double g = gA[(size_t)i * nout + j], rg = rA[(size_t)i * nout + j];
-                    const double *w = W + (size_t)j * nin, *vv = V + (size_t)j * nin;
-                    for (int q = 0; q < nin; q++) {
-                        o[q] += g * w[q];
-                        ro[q] += rg * w[q] + g * vv[q];
-                    }
-                }
-            }
             size_t cnt = (size_t)mb * nin;
+            if (net->skip[l]) {
+                memcpy(gH2, gH, sizeof(double) * cnt);
+                memcpy(rH2, rH, sizeof(double) * cnt);
+            } else {
+                memset(gH2, 0, sizeof(double) * cnt);
+                memset(rH2, 0, sizeof(double) * cnt);
+            }
+            grad_h(gA, W, mb, nin, nout, gH2);
+            hvp_h(gA, rA, W, V, mb, nin, nout, rH2);
+            /* phi' into gA2 and phi'' into rA2 first (the array kernels), then the products */
+            dyn_act_dphi_array(net->act, b.a[l - 1], cnt, gA2);
+            dyn_act_d2phi_array(net->act, b.a[l - 1], cnt, rA2);
             for (size_t i = 0; i < cnt; i++) {
-                double a = b.a[l - 1][i], d1 = dyn_act_dphi(net->act, a);
+                double d1 = gA2[i];
                 gA2[i] = d1 * gH2[i];
-                rA2[i] = dyn_act_d2phi(net->act, a) * r.a[l - 1][i] * gH2[i] + d1 * rH2[i];
+                rA2[i] = rA2[i] * r.a[l - 1][i] * gH2[i] + d1 * rH2[i];
             }
             double *t = gA; gA = gA2; gA2 = t;
             t = gH; gH = gH2; gH2 = t;

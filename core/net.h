@@ -53,9 +53,10 @@
  * Determinism. Arithmetic is double precision in a fixed order (no FMA: build with -ffp-contract=off), and all
  * randomness comes from dyn_rng, whose streams are the same bits on every platform. On one platform (one libm)
  * a seed therefore gives the same bits every time. Across platforms (glibc natively, Emscripten's musl in
- * WebAssembly) the activations and losses go through libm's tanh, exp, erf, log and cos, which may differ in
- * the last bit; results then agree to rounding (and a long training run amplifies that, like any chaotic
- * map), not bit for bit.
+ * WebAssembly) the activations are the same bits (act.c's own kernels, not libm), but the losses go through
+ * libm's exp and log, which may differ in the last bit; results then agree to rounding (and a long training run
+ * amplifies that, like any chaotic map), not bit for bit. The vector width does not matter: SSE2, AVX2 (chosen at
+ * load time on x86-64) and SIMD128 builds give the same bits, because no sum is split across lanes.
  *
  * Sizes. Every size query (dyn_net_param_count aside) returns 0 for invalid arguments and when the buffer
  * would take DYN_NET_MAX_BYTES bytes or more, so byte counts fit a 32-bit signed integer (WebAssembly's

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "act.h"
 #include "linalg.h"
 #include "posterior_impl.h"
 #include "quad.h"
@@ -151,12 +152,7 @@ dyn_status dyn_post_synthesize(const dyn_post_model *m, uint64_t seed, double *x
 /* ------------------------------------------------------------------ per-example terms */
 
 static double softplus(double z) { return z > 0.0 ? z + log1p(exp(-z)) : log1p(exp(z)); }
-static double sigmoid(double z)
-{
-    if (z >= 0.0) return 1.0 / (1.0 + exp(-z));
-    double e = exp(z);
-    return e / (1.0 + e);
-}
+static double sigmoid(double z) { return dyn_act_phi(DYN_ACT_SIGMOID, z); } /* act.c's kernel, no libm */
 
 static double dot(const double *a, const double *b, int d)
 {

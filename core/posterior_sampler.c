@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "linalg.h"
+#include "act.h"
 #include "posterior_impl.h"
 
 static int bad(double v) { return isnan(v) || isinf(v); }
@@ -234,7 +235,7 @@ static void batch_grad(dyn_post_sampler *s)
         for (int j = 0; j < d; j++) z += xi[j] * th[j];
         double yi = m->y[s->idx[k]], c;
         if (lin) c = z - yi;
-        else c = (z >= 0.0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z))) - yi;
+        else c = dyn_act_phi(DYN_ACT_SIGMOID, z) - yi; /* act.c's kernel: the same bits natively and in WASM */
         for (int j = 0; j < d; j++) g[j] += c * xi[j];
     }
     double sc = lin ? 1.0 / (b * s->noise_var) : 1.0 / b, pr = 1.0 / ((double)s->n * s->prior_var);

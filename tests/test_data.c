@@ -127,6 +127,38 @@ static void test_csv(void)
     CHECK(dyn_data_csv_parse(ok, strlen(ok), 1, &info, x, 5, y, 16) == DYN_ERR_BUFFER, "small x buffer");
 }
 
+/* issue 11's findings in the reader: binary bytes read as numbers, a BOM refused, subnormals refused */
+static void test_csv_bytes(void)
+{
+    dyn_csv_info info;
+    double x[64], y[16];
+    /* "3\0junk" was read as 3 by the landscape reader (strtod stops at the NUL); only the posterior CLI refused */
+    static const char nul[] = "1,3\0junk,0\n2,4,1\n";
+    for (int mode = -1; mode <= 1; mode++) {
+        dyn_status st = dyn_data_csv_scan(nul, sizeof nul - 1, mode, &info);
+        CHECK(st == DYN_ERR_RANGE && info.err_line == 1 && strstr(info.err, "control character (0x00)"),
+              "NUL in a field, mode %d: %d '%s'", mode, st, info.err);
+    }
+    expect_err("1,2,0\n3,\x01,1\n", 1, "line 2, byte 3: a control character (0x01); is this a text CSV file?", 2);
+    expect_err("1,2,0\n3,4\r,1\n", 1, "line 2, byte 4: a control character (0x0d); is this a text CSV file?", 2);
+    expect_err("# \x7f\n1,2,0\n", 1, "line 1, byte 3: a control character (0x7f); is this a text CSV file?", 1);
+    CHECK(csv("1\t,2,0\r\n3,4,1\r\n", 1, &info, x, y) == DYN_OK && info.rows == 2, "tabs and CRLF are text: %s", info.err);
+    /* a UTF-8 BOM (Excel's "CSV UTF-8") was an error; it is skipped, before a header or a number */
+    CHECK(csv("\xef\xbb\xbf" "x,y,label\n1,2,0\n3,4,1\n", 1, &info, x, y) == DYN_OK && info.rows == 2 && x[0] == 1,
+          "BOM before a header: %s", info.err);
+    CHECK(csv("\xef\xbb\xbf" "5,2,0\n3,4,1\n", 1, &info, x, y) == DYN_OK && info.rows == 2 && x[0] == 5,
+          "BOM before a number: %s", info.err);
+    expect_err("1,2,0\n1,\xef\xbb\xbf" "2,0\n", 1, "line 2, field 2: '\xef\xbb\xbf" "2' is not a number", 2);
+    /* subnormal numbers (below 2.2e-308) are numbers: strtod flags them with ERANGE, which is not an error */
+    CHECK(csv("1e-310,4.9e-324,0\n-2.5e-320,1,1\n", 1, &info, x, y) == DYN_OK && x[0] == 1e-310 && x[1] > 0 &&
+              x[2] == -2.5e-320,
+          "subnormals: %s", info.err);
+    /* the text cap: checked before any scanning (a length claim is enough; the bytes are not read) */
+    CHECK(dyn_data_csv_scan("1,2\n", (size_t)DYN_DATA_MAX_BYTES + 1, 0, &info) == DYN_ERR_SIZE &&
+              strstr(info.err, "bytes of text"),
+          "size cap: %s", info.err);
+}
+
 static void test_standardize(void)
 {
     double x[6] = {1, 10, 2, 10, 3, 10}, m[2], s[2];
@@ -139,6 +171,7 @@ int main(void)
 {
     test_toys();
     test_csv();
+    test_csv_bytes();
     test_standardize();
     return check_summary("test_data");
 }

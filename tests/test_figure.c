@@ -551,6 +551,45 @@ static void test_nasty(const unsigned char *font, size_t font_len)
     free(img);
 }
 
+/* Issue 11: subnormal training losses on a log axis made figure.c convert log10(0) to int (undefined behaviour,
+ * an abort under the sanitizers: the sanitizer build of this test includes float-cast-overflow), and a log
+ * range down to 0 made the tick loop run for 2^31 decades. Both must draw, with the axis kept positive. */
+static void test_subnormal_log(const unsigned char *font, size_t font_len)
+{
+    double x[4] = {0, 1, 2, 3}, y[4] = {0.7, 1e-310, 4.9e-324, 2.5e-320};
+    double big[4] = {1e-300, 1e300, 1.7e308, 1e-5};
+    dyn_fig_series se;
+    memset(&se, 0, sizeof se);
+    se.x = x;
+    se.y = y;
+    se.n = 4;
+    dyn_fig_desc d;
+    memset(&d, 0, sizeof d);
+    d.font = font;
+    d.font_len = font_len;
+    d.width = 320;
+    d.height = 240;
+    d.log_y = 1;
+    size_t sb = dyn_fig_scratch_bytes(&d, 16);
+    void *scratch = malloc(sb);
+    uint8_t *img = malloc(320 * 240 * 4);
+    dyn_fig_layout lay;
+    dyn_status st = dyn_fig_plot(&d, &se, 1, img, 320 * 240 * 4, scratch, sb, &lay);
+    CHECK(st == DYN_OK && lay.y_lo > 0.0 && lay.y_lo <= 4.9e-324 * 1.0001 && lay.y_hi >= 0.7,
+          "subnormal losses on a log axis: %s, y %g..%g", dyn_status_str(st), lay.y_lo, lay.y_hi);
+    se.y = big; /* 1e-300 .. 1.7e308: the padding must not overflow to inf */
+    st = dyn_fig_plot(&d, &se, 1, img, 320 * 240 * 4, scratch, sb, &lay);
+    CHECK(st == DYN_OK && isfinite(lay.y_hi), "a log axis up to 1.7e308: %s", dyn_status_str(st));
+    float g[16];
+    for (int i = 0; i < 16; i++) g[i] = i < 8 ? 1e-42f : 1.0f; /* float subnormals on a log colour bar */
+    d.log_y = 0;
+    d.log_scale = 1;
+    st = dyn_fig_heatmap(&d, g, 4, 4, NULL, 0, img, 320 * 240 * 4, scratch, sb, &lay);
+    CHECK(st == DYN_OK, "subnormal cells on a log colour scale: %s", dyn_status_str(st));
+    free(scratch);
+    free(img);
+}
+
 int main(int argc, char **argv)
 {
     const char *font_path = argc > 1 ? argv[1] : "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
@@ -568,6 +607,7 @@ int main(int argc, char **argv)
         test_plot(font, font_len, outdir, 0, "figure_plot.png");
         test_plot(font, font_len, outdir, 1, "figure_plot_log.png");
         test_nasty(font, font_len);
+        test_subnormal_log(font, font_len);
         free(font);
     }
     return check_summary("test_figure");

@@ -1875,6 +1875,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_lrc_optimal_1d(double a, double s2, double eta, do
     if (!out) return DYN_ERR_NULL;
     return dyn_lrc_optimal_1d(a, s2, eta, m0, t, &out[0], &out[1], &out[2]);
 }
+
 /* ==== isometry (core/isometry.h) -> wasm/dynlens-isometry.js ===============================================
  *   dynw_iso_theory                     dyn_iso_theory_at into 12 doubles: sw2, sb2, q, mu1, mu2, p_atom, chi1,
  *                                       s1, log_m1, rel_var, log_m2, isometric (sw2 = 0: the critical sw2)

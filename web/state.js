@@ -21,7 +21,14 @@ export function demoOfHash(hash, demoNames, def) {
   const raw = new URLSearchParams((hash || '').replace(/^#/, '')).get('demo');
   if (raw === null) return { demo: def, notices: [] };
   if (demoNames.includes(raw)) return { demo: raw, notices: [] };
-  return { demo: def, notices: [`The link's demo “demo=${raw}” is not valid (one of ${demoNames.join(', ')}); using the default ${def}.`] };
+  return { demo: def, notices: [`The link's demo “demo=${shown(raw)}” is not valid (one of ${demoNames.join(', ')}); using the default ${def}.`] };
+}
+
+// A key or value from a link, as a notice quotes it: control characters (a %0A decodes to a newline) shown as
+// \u escapes and long text cut, so a notice stays one short line whatever the link holds.
+function shown(raw) {
+  const t = String(raw).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return t.length > 60 ? `${t.slice(0, 57)}…` : t;
 }
 
 function describe(s) {
@@ -75,27 +82,35 @@ export function parseHash(hash, sch, opts = {}) {
     if (opts.skip && opts.skip.includes(k)) continue;
     const s = sch[k];
     if (!s) {
-      if (!opts.quiet) notices.push(`Ignored unknown setting “${k}” in the link.`);
+      if (!opts.quiet) notices.push(`Ignored unknown setting “${shown(k)}” in the link.`);
       continue;
     }
     const r = parseValue(raw, s);
     if (r.ok) state[k] = r.v;
     else {
       const def = s.def === null ? 'auto' : Array.isArray(s.def) ? s.def.join(':') : s.def || '(none)';
-      notices.push(`The link's ${s.what} “${k}=${raw}” is not valid (${describe(s)}); using the default ${def}.`);
+      notices.push(`The link's ${s.what} “${k}=${shown(raw)}” is not valid (${describe(s)}); using the default ${def}.`);
     }
   }
   return { state, notices };
 }
 
 export function formatValue(v, s) {
-  if (s.kind === 'range') return v === null ? 'auto' : `${num(v[0])}:${num(v[1])}`;
-  if (s.kind === 'num') return num(v);
+  if (s.kind === 'range') {
+    if (v === null) return 'auto';
+    const a = num(v[0], s), b = num(v[1], s);
+    // 8 digits can merge two close ends (0.5:0.500000001 -> 0.5:0.5, an invalid link): then all digits
+    return Number(a) < Number(b) ? `${a}:${b}` : `${String(Number(v[0]))}:${String(Number(v[1]))}`;
+  }
+  if (s.kind === 'num') return num(v, s);
   return String(v);
 }
 
-function num(v) {
-  return String(Number(Number(v).toPrecision(8)));
+// 8 significant digits hide float noise (0.30000000000000004 -> 0.3) in links; a value that rounding would push
+// out of its allowed range (a bound at 1e-12 with minOpen, a max of 0.99999999) keeps all its digits instead
+function num(v, s) {
+  const short = String(Number(Number(v).toPrecision(8)));
+  return s && s.min !== undefined && !inRange(Number(short), s) ? String(Number(v)) : short;
 }
 
 /** Every key in a fixed order, so a link always reproduces the view even if defaults change later. */

@@ -1,8 +1,5 @@
 /* control.c - "dynlens control ...": training as optimal control (residual nets, Pontryagin, MSA/E-MSA), over core/control. */
-#define _POSIX_C_SOURCE 200809L /* mkdir */
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "control.h"
@@ -65,6 +62,14 @@ typedef struct problem {
     uint8_t *font;
     size_t font_len;
 } problem;
+
+/* a command's own defaults for shared options: name, value pairs, NULL-terminated */
+static void set_defaults(opt *o, const char *const *kv)
+{
+    for (; *kv; kv += 2)
+        for (opt *q = o; q->name; q++)
+            if (strcmp(q->name, kv[0]) == 0) q->value = kv[1];
+}
 
 static void gen(const char *name, int n, double noise, int classes, uint64_t seed, double **x, double **y, dyn_data *d)
 {
@@ -326,13 +331,6 @@ static const char *path_in(fpath *b, const char *dir, const char *name)
     return b->s;
 }
 
-static void make_dir(const char *dir)
-{
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) die("cannot create the directory %s: %s", dir, strerror(errno));
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) die("--out: %s is not a directory", dir);
-}
-
 static void history_csv(FILE *f, const char *method, const history *h, int with_method)
 {
     char b[32];
@@ -350,10 +348,11 @@ static void history_csv(FILE *f, const char *method, const history *h, int with_
 static const char HISTORY_HEADER[] =
     "iter,seconds,loss,objective,test_loss,acc,test_acc,batch_loss,feas_x,feas_p,hgrad,inner";
 
-static void write_net_json(const char *path, const problem *p, const result *r)
+static void write_net_json(FILE *f, const problem *p, const result *r)
 {
-    outfile o;
-    out_open(&o, path);
+    struct {
+        FILE *f;
+    } o = {f};
     const dyn_ctl *c = &p->c;
     fprintf(o.f,
             "{\"format\": \"dynlens control 1\",\n"
@@ -387,7 +386,6 @@ static void write_net_json(const char *path, const problem *p, const result *r)
     fprintf(o.f, ", \"sb2\": ");
     jnum(o.f, p->zero_init ? 0.0 : p->sb2);
     fprintf(o.f, "}}\n");
-    out_close(&o);
 }
 
 static dyn_fig_desc fig_desc(const problem *p, const char *title, const char *xl, const char *yl)
@@ -409,7 +407,8 @@ static const uint8_t METHOD_RGB[DYN_CTL_METHOD_COUNT][3] = {
     {31, 119, 180}, {148, 103, 189}, {255, 127, 14}, {214, 39, 40}, {44, 160, 44}};
 
 /* loss (train solid, test dashed) against iteration or seconds, one colour per run, log y */
-static void curves_png(const char *path, const problem *p, const result *rs, int nr, int vs_time, const char *title)
+static void curves_png(outset *os, const char *path, const problem *p, const result *rs, int nr, int vs_time,
+                       const char *title)
 {
     dyn_fig_series *s = xmalloc(sizeof *s * 2 * (size_t)nr, "the curves");
     double **xs = xmalloc(sizeof *xs * (size_t)nr, "the curves");
@@ -431,7 +430,9 @@ static void curves_png(const char *path, const problem *p, const result *rs, int
     }
     dyn_fig_desc d = fig_desc(p, title, vs_time ? "training time (s)" : "iteration", "loss (mean over examples)");
     d.log_y = 1;
-    figure_png(path, &d, NULL, 0, 0, NULL, 0, s, ns);
+    uint8_t *rgba = figure_draw(&d, NULL, 0, 0, NULL, 0, s, ns);
+    outs_png(os, path, rgba, d.width, d.height);
+    free(rgba);
     for (int i = 0; i < nr; i++) free(xs[i]);
     free(xs), free(s), free(labs);
 }
@@ -468,7 +469,7 @@ static void print_result_json(const problem *p, const result *r)
 static int cmd_train(int argc, char **argv)
 {
     opt o[] = {CTL_OPTS, {"method", "emsa", "gd, sgd, adam, msa (basic MSA) or emsa (extended MSA)", 0, 0},
-               {"out", "control-out", "output directory (created if missing)", 0, 0}, {0}};
+               {"out", "control-out", "output folder, written anew: it replaces an older dynlens folder as a whole", 0, 0}, {0}};
     cmd c = {"dynlens control train [--data D] [--method M] [--layers T] [--width d] [--arch A] ... [--out DIR]",
              "Trains a residual net as a control problem and writes to DIR: theta.npy and theta0.npy (the controls,\n"
              "float64, layout in net.json), states.npy and costates.npy (T+1 x N x d, training set, final controls),\n"
@@ -513,20 +514,26 @@ static int cmd_train(int argc, char **argv)
         hg[t] = sqrt(s2);
     }
 
-    make_dir(out);
+    static const char *const NAMES[] = {"theta.npy", "theta0.npy", "states.npy", "costates.npy", "X.npy", "y.npy",
+                                        "X_test.npy", "y_test.npy", "hamiltonian.csv", "history.csv", "layers.csv",
+                                        "net.json", "history.png", NULL};
+    outset *os = xmalloc(sizeof *os, "the output files");
+    memset(os, 0, sizeof *os);
+    outs_dir(os, out, NAMES);
     fpath pb;
-    write_npy_f64(path_in(&pb, out, "theta.npy"), r.theta, -1, (long)P);
-    write_npy_f64(path_in(&pb, out, "theta0.npy"), r.theta0, -1, (long)P);
-    write_npy_f64_3d(path_in(&pb, out, "states.npy"), xs, T + 1, N, d);
-    write_npy_f64_3d(path_in(&pb, out, "costates.npy"), ps, T + 1, N, d);
-    write_npy_f64(path_in(&pb, out, "X.npy"), p.train.x, N, p.train.d);
-    write_npy_f64(path_in(&pb, out, "y.npy"), p.train.y, -1, N);
+    outs_npy_f64(os, path_in(&pb, out, "theta.npy"), r.theta, -1, (long)P);
+    outs_npy_f64(os, path_in(&pb, out, "theta0.npy"), r.theta0, -1, (long)P);
+    outs_npy_f64_3d(os, path_in(&pb, out, "states.npy"), xs, T + 1, N, d);
+    outs_npy_f64_3d(os, path_in(&pb, out, "costates.npy"), ps, T + 1, N, d);
+    outs_npy_f64(os, path_in(&pb, out, "X.npy"), p.train.x, N, p.train.d);
+    outs_npy_f64(os, path_in(&pb, out, "y.npy"), p.train.y, -1, N);
     if (p.test.n) {
-        write_npy_f64(path_in(&pb, out, "X_test.npy"), p.test.x, p.test.n, p.test.d);
-        write_npy_f64(path_in(&pb, out, "y_test.npy"), p.test.y, -1, p.test.n);
+        outs_npy_f64(os, path_in(&pb, out, "X_test.npy"), p.test.x, p.test.n, p.test.d);
+        outs_npy_f64(os, path_in(&pb, out, "y_test.npy"), p.test.y, -1, p.test.n);
     }
-    outfile f;
-    out_open(&f, path_in(&pb, out, "hamiltonian.csv"));
+    struct {
+        FILE *f;
+    } f = {outs_file(os, path_in(&pb, out, "hamiltonian.csv"))};
     fprintf(f.f, "# per layer t at the final controls: H_t = mean_i p_{t+1}.x_{t+1} - reg/2 |theta_t|^2, |grad_theta "
                  "H_t| (= |dJ/dtheta_t|), the spectral norm of the layer's matrix, delta |M_t| max|phi'| (< 1: invertible)\n"
                  "layer,H,grad_norm,matrix_norm,margin\n");
@@ -534,14 +541,12 @@ static int cmd_train(int argc, char **argv)
     for (int t = 0; t < T; t++)
         fprintf(f.f, "%d,%s,%s,%s,%s\n", t, shortest(H[t], b[0]), shortest(hg[t], b[1]), shortest(nrm[t], b[2]),
                 shortest(mrg[t], b[3]));
-    out_close(&f);
-    out_open(&f, path_in(&pb, out, "history.csv"));
+    f.f = outs_file(os, path_in(&pb, out, "history.csv"));
     fprintf(f.f, "# row 0: the initialisation; loss/objective/acc on the whole training set after each iteration; "
                  "batch_loss, feas_*, hgrad from the iteration's report (see core/control.h)\n%s\n",
             HISTORY_HEADER);
     history_csv(f.f, dyn_ctl_method_name(m), &r.h, 0);
-    out_close(&f);
-    out_open(&f, path_in(&pb, out, "layers.csv"));
+    f.f = outs_file(os, path_in(&pb, out, "layers.csv"));
     fprintf(f.f, "# per iteration and layer: |grad_theta H_t| at the controls the iteration started from (how far layer t "
                  "is from a stationary point of its Hamiltonian) and the increase of H_t (msa: H_t; emsa: the augmented "
                  "H_t; gd/sgd/adam: H_t at the old states and costates) that the iteration achieved\n"
@@ -550,12 +555,13 @@ static int cmd_train(int argc, char **argv)
         for (int t = 0; t < T; t++)
             fprintf(f.f, "%d,%d,%s,%s\n", k, t, shortest(r.h.lay_hgrad[(size_t)k * T + t], b[0]),
                     shortest(r.h.lay_gain[(size_t)k * T + t], b[1]));
-    out_close(&f);
-    write_net_json(path_in(&pb, out, "net.json"), &p, &r);
+    write_net_json(outs_file(os, path_in(&pb, out, "net.json")), &p, &r);
     char title[256];
     snprintf(title, sizeof title, "%s on %s: %d %s layers of width %d, δ = %g", dyn_ctl_method_name(m), p.name, T,
              dyn_ctl_arch_name(ct->d.arch), d, ct->d.delta);
-    curves_png(path_in(&pb, out, "history.png"), &p, &r, 1, 0, title);
+    curves_png(os, path_in(&pb, out, "history.png"), &p, &r, 1, 0, title);
+    outs_commit(os);
+    free(os);
 
     print_result_json(&p, &r);
     printf("\n");
@@ -580,6 +586,9 @@ static int cmd_compare(int argc, char **argv)
     parse_opts(&c, argc, argv);
     problem p = {0};
     setup(&c, &p);
+    outs_check(get(&c, "png"), "--png");
+    if (get(&c, "png-time")) outs_check(get(&c, "png-time"), "--png-time");
+    if (get(&c, "csv")) outs_check(get(&c, "csv"), "--csv");
     dyn_ctl_method ms[16];
     int nm = 0;
     const char *list = get(&c, "methods");
@@ -613,15 +622,17 @@ static int cmd_compare(int argc, char **argv)
     snprintf(title, sizeof title, "%s: %d %s layers of width %d, δ = %g, same start", p.name, p.c.d.layers,
              dyn_ctl_arch_name(p.c.d.arch), p.c.d.width, p.c.d.delta);
     const char *csv = get(&c, "csv");
+    outset *os = xmalloc(sizeof *os, "the output files");
+    memset(os, 0, sizeof *os);
     if (csv) {
-        outfile f;
-        out_open(&f, csv);
-        fprintf(f.f, "method,%s\n", HISTORY_HEADER);
-        for (int i = 0; i < nm; i++) history_csv(f.f, dyn_ctl_method_name(rs[i].m), &rs[i].h, 1);
-        out_close(&f);
+        FILE *f = outs_file(os, csv);
+        fprintf(f, "method,%s\n", HISTORY_HEADER);
+        for (int i = 0; i < nm; i++) history_csv(f, dyn_ctl_method_name(rs[i].m), &rs[i].h, 1);
     }
-    curves_png(get(&c, "png"), &p, rs, nm, 0, title);
-    if (get(&c, "png-time")) curves_png(get(&c, "png-time"), &p, rs, nm, 1, title);
+    curves_png(os, get(&c, "png"), &p, rs, nm, 0, title);
+    if (get(&c, "png-time")) curves_png(os, get(&c, "png-time"), &p, rs, nm, 1, title);
+    outs_commit(os);
+    free(os);
     printf("{\"data\": \"%s\", \"n\": %d, \"test_n\": %d, \"layers\": %d, \"width\": %d, \"runs\": [", p.name, p.train.n,
            p.test.n, p.c.d.layers, p.c.d.width);
     for (int i = 0; i < nm; i++) {
@@ -647,17 +658,8 @@ static int cmd_flow(int argc, char **argv)
                {"show", "", "layers to draw, e.g. 0,5,10,20 (default: 5 evenly spaced from 0 to T)", 0, 0},
                {"png", "flow.png", "the strip of panels (PNG)", 0, 0}, {0}};
     /* the flow's own defaults: a 2-D problem */
-    for (opt *q = o; q->name; q++) {
-        if (strcmp(q->name, "data") == 0) q->value = "circles";
-        if (strcmp(q->name, "width") == 0) q->value = "2";
-        if (strcmp(q->name, "layers") == 0) q->value = "10";
-        if (strcmp(q->name, "iters") == 0) q->value = "300";
-        if (strcmp(q->name, "n") == 0) q->value = "200";
-        if (strcmp(q->name, "delta") == 0) q->value = "0.5";
-        if (strcmp(q->name, "init") == 0) q->value = "normal";
-        if (strcmp(q->name, "reg") == 0) q->value = "1e-4";
-        if (strcmp(q->name, "adam-lr") == 0) q->value = "0.02";
-    }
+    set_defaults(o, (const char *const[]){"data", "circles", "width", "2", "layers", "10", "iters", "300", "n", "200",
+                                          "delta", "0.5", "init", "normal", "reg", "1e-4", "adam-lr", "0.02", NULL});
     cmd c = {"dynlens control flow [--data circles] [--width 2] [--layers T] [--method M] [--show 0,5,10] [--png F]",
              "Trains a residual net on 2-D data, then draws the training points carried through the layers (the first\n"
              "two state units) over the decision regions seen at each layer (other units 0). The panel at layer 0\n"
@@ -668,6 +670,7 @@ static int cmd_flow(int argc, char **argv)
     parse_opts(&c, argc, argv);
     problem p = {0};
     setup(&c, &p);
+    outs_check(get(&c, "png"), "--png");
     if (p.train.d != 2 || !p.train.n_class) die("--data: flow needs 2-D classification data (spirals, moons, circles, xor, blobs or a 2-feature CSV)");
     if (p.c.d.width < 2) die("--width: flow draws two state units: use a width of 2 or more");
     const int T = p.c.d.layers, d = p.c.d.width;
@@ -777,7 +780,11 @@ static int cmd_flow(int argc, char **argv)
             memcpy(strip + ((size_t)row * PW * ns + (size_t)q * PW) * 4, img + (size_t)row * PW * 4, (size_t)PW * 4);
         free(img);
     }
-    write_png(get(&c, "png"), strip, PW * ns, PH);
+    outset *os = xmalloc(sizeof *os, "the output files");
+    memset(os, 0, sizeof *os);
+    outs_png(os, get(&c, "png"), strip, PW * ns, PH);
+    outs_commit(os);
+    free(os);
     const history *h = &r.h;
     int last = h->rows - 1, inv = 1;
     for (int t = 0; t < T; t++) inv &= mrg[t] < 1.0;
@@ -809,15 +816,9 @@ static int cmd_stability(int argc, char **argv)
     opt o[] = {CTL_OPTS, {"archs", "plain,antisym,hamiltonian", "architectures to compare", 0, 0},
                {"nets", "4", "random nets averaged per architecture (1..64)", 0, 0},
                {"png", "stability.png", "growth against depth (PNG)", 0, 0}, {0}};
-    for (opt *q = o; q->name; q++) { /* wide random nets at initialisation */
-        if (strcmp(q->name, "data") == 0) q->value = "moons";
-        if (strcmp(q->name, "width") == 0) q->value = "64";
-        if (strcmp(q->name, "layers") == 0) q->value = "50";
-        if (strcmp(q->name, "init") == 0) q->value = "normal";
-        if (strcmp(q->name, "sw2") == 0) q->value = "1.5";
-        if (strcmp(q->name, "delta") == 0) q->value = "0.3";
-        if (strcmp(q->name, "n") == 0) q->value = "50";
-    }
+    /* wide random nets at initialisation */
+    set_defaults(o, (const char *const[]){"data", "moons", "width", "64", "layers", "50", "init", "normal", "sw2", "1.5",
+                                          "delta", "0.3", "n", "50", NULL});
     cmd c = {"dynlens control stability [--archs plain,antisym,hamiltonian] [--width d] [--layers T] [--sw2 V] [--png F]",
              "How much an infinitesimal perturbation of the input grows through randomly initialised residual nets\n"
              "(--init normal, --sw2, --sb2), by exact tangent propagation, as the root mean square over --nets nets\n"
@@ -828,6 +829,7 @@ static int cmd_stability(int argc, char **argv)
     parse_opts(&c, argc, argv);
     problem p = {0};
     setup(&c, &p);
+    outs_check(get(&c, "png"), "--png");
     if (p.zero_init) die("--init zero: a zero net is the identity map and nothing grows; use --init normal");
     int nets = (int)get_int(&c, "nets", 1, 64);
     dyn_ctl_arch archs[8];
@@ -911,7 +913,13 @@ static int cmd_stability(int argc, char **argv)
              base.delta, p.sw2, dyn_act_name(base.act));
     dyn_fig_desc fd = fig_desc(&p, title, "layer t", "|v_t| / |v_0| (root mean square)");
     fd.log_y = 1;
-    figure_png(get(&c, "png"), &fd, NULL, 0, 0, NULL, 0, sr, ns);
+    uint8_t *rgba = figure_draw(&fd, NULL, 0, 0, NULL, 0, sr, ns);
+    outset *os = xmalloc(sizeof *os, "the output files");
+    memset(os, 0, sizeof *os);
+    outs_png(os, get(&c, "png"), rgba, fd.width, fd.height);
+    outs_commit(os);
+    free(os);
+    free(rgba);
     printf("{\"width\": %d, \"layers\": %d, \"delta\": ", d, T);
     jnum(stdout, base.delta);
     printf(", \"sw2\": ");

@@ -71,7 +71,7 @@ typedef struct run {
 static const uint8_t COLORS[10][3] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40}, {148, 103, 189},
                                       {140, 86, 75}, {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
 
-static void draw(const png_opts *png, const char *title, const run *r, int ns, long steps, double eta, int d,
+static void draw(outset *os, const png_opts *png, const char *title, const run *r, int ns, long steps, double eta, int d,
                  const double *tsw)
 {
     size_t rows = (size_t)steps + 1;
@@ -89,17 +89,23 @@ static void draw(const png_opts *png, const char *title, const run *r, int ns, l
         uint8_t c[4] = {COLORS[j % 10][0], COLORS[j % 10][1], COLORS[j % 10][2], 255};
         double *l = lo + rows * (size_t)j, *hh = hi + rows * (size_t)j;
         for (size_t k = 0; k < rows; k++) l[k] = r[j].mc[k] - 2 * r[j].se[k], hh[k] = r[j].mc[k] + 2 * r[j].se[k];
-        s[n++] = (dyn_fig_series){t, r[j].mc, l, hh, (int)rows, {c[0], c[1], c[2], 90}, 1.0, 0, 0, NULL};
-        s[n++] = (dyn_fig_series){t, r[j].ode, NULL, NULL, (int)rows, {c[0], c[1], c[2], 255}, 1.5, 0, 1, NULL};
-        s[n++] = (dyn_fig_series){t, r[j].rec, NULL, NULL, (int)rows, {c[0], c[1], c[2], 255}, 2.5, 0, 0, r[j].name};
+        s[n++] = (dyn_fig_series){.x = t, .y = r[j].mc, .y_lo = l, .y_hi = hh, .n = (int)rows,
+                                  .rgba = {c[0], c[1], c[2], 90}, .width = 1.0};
+        s[n++] = (dyn_fig_series){.x = t, .y = r[j].ode, .n = (int)rows,
+                                  .rgba = {c[0], c[1], c[2], 255}, .width = 1.5, .dashed = 1};
+        s[n++] = (dyn_fig_series){.x = t, .y = r[j].rec, .n = (int)rows,
+                                  .rgba = {c[0], c[1], c[2], 255}, .width = 2.5, .label = r[j].name};
     }
     /* legend-only entries that explain the line styles */
-    s[n++] = (dyn_fig_series){&nanx, &nany, NULL, NULL, 1, {90, 90, 90, 255}, 1.5, 0, 1, "dashed: SME moment ODE"};
-    s[n++] = (dyn_fig_series){&nanx, &nany, NULL, NULL, 1, {90, 90, 90, 120}, 1.0, 0, 0, "thin + band: SGD runs, mean ± 2 SE"};
+    s[n++] = (dyn_fig_series){.x = &nanx, .y = &nany, .n = 1,
+                              .rgba = {90, 90, 90, 255}, .width = 1.5, .dashed = 1, .label = "dashed: SME moment ODE"};
+    s[n++] = (dyn_fig_series){.x = &nanx, .y = &nany, .n = 1,
+                              .rgba = {90, 90, 90, 120}, .width = 1.0, .label = "thin + band: SGD runs, mean ± 2 SE"};
     size_t font_len;
     uint8_t *font = load_font(&font_len);
-    dyn_fig_desc f1 = {w, h1, font, font_len, title, "t = k η", "E f(x_t)", NULL, DNAN, DNAN, DNAN, DNAN,
-                       DYN_CMAP_VIRIDIS, 0, 0, 0, 1, 0};
+    dyn_fig_desc f1 = {.width = w, .height = h1, .font = font, .font_len = font_len, .title = title,
+                       .xlabel = "t = k η", .ylabel = "E f(x_t)", .x0 = DNAN, .x1 = DNAN, .y0 = DNAN, .y1 = DNAN,
+                       .log_y = 1};
     uint8_t *top = figure_draw(&f1, NULL, 0, 0, NULL, 0, s, n);
     /* u panel: coordinate 1 solid, the others of a per-coordinate law dashed */
     n = 0;
@@ -110,27 +116,29 @@ static void draw(const png_opts *png, const char *title, const run *r, int ns, l
             double *col = uc + rows * (size_t)(j * d + i);
             for (size_t k = 0; k < rows; k++) col[k] = r[j].u[k * (size_t)d + (size_t)i];
             uint8_t c[4] = {COLORS[j % 10][0], COLORS[j % 10][1], COLORS[j % 10][2], 255};
-            s[n++] = (dyn_fig_series){t, col, NULL, NULL, (int)rows, {c[0], c[1], c[2], c[3]}, i ? 1.5 : 2.5, 0, i > 0,
-                                      i ? NULL : r[j].name};
+            s[n++] = (dyn_fig_series){.x = t, .y = col, .n = (int)rows,
+                                      .rgba = {c[0], c[1], c[2], c[3]}, .width = i ? 1.5 : 2.5, .dashed = i > 0, .label = i ? NULL : r[j].name};
         }
     }
-    dyn_fig_desc f2 = {w, h2, font, font_len,
-                       d > 1 ? "the learning rate multiplier u(t) (dashed: coordinates 2 to d of optimal and discrete; "
-                               "grey: the switch times t*_i)"
-                             : "the learning rate multiplier u(t) (grey: the switch time t* of the optimal law)",
-                       "t = k η", "u", NULL, DNAN, DNAN, 0.0, 1.05, DYN_CMAP_VIRIDIS, 0, 0, 0, 0, 1};
+    dyn_fig_desc f2 = {.width = w, .height = h2, .font = font, .font_len = font_len,
+                       .title = d > 1 ? "the learning rate multiplier u(t) (dashed: coordinates 2 to d of optimal and "
+                                        "discrete; grey: the switch times t*_i)"
+                                      : "the learning rate multiplier u(t) (grey: the switch time t* of the optimal law)",
+                       .xlabel = "t = k η", .ylabel = "u", .x0 = DNAN, .x1 = DNAN, .y0 = 0.0, .y1 = 1.05,
+                       .no_legend = 1};
     /* the closed form's switch times, where the optimal law leaves u = 1 for its 1/t branch */
     double mx[2 * DYN_LRC_MAX_D], my[2] = {-DINF, DINF};
     for (int i = 0; i < d; i++) {
         if (!(tsw[i] > 0.0 && tsw[i] < (double)steps * eta)) continue;
         mx[2 * i] = mx[2 * i + 1] = tsw[i];
-        s[n++] = (dyn_fig_series){mx + 2 * i, my, NULL, NULL, 2, {90, 90, 90, 255}, 1.0, 0, 1, NULL};
+        s[n++] = (dyn_fig_series){.x = mx + 2 * i, .y = my, .n = 2,
+                                  .rgba = {90, 90, 90, 255}, .width = 1.0, .dashed = 1};
     }
     uint8_t *bot = figure_draw(&f2, NULL, 0, 0, NULL, 0, s, n);
     uint8_t *all = xmalloc((size_t)4 * w * (size_t)(h1 + h2), "the figure");
     memcpy(all, top, (size_t)4 * w * h1);
     memcpy(all + (size_t)4 * w * h1, bot, (size_t)4 * w * h2);
-    write_png(png->path, all, w, h1 + h2);
+    outs_png(os, png->path, all, w, h1 + h2);
     free(all);
     free(top);
     free(bot);
@@ -204,6 +212,9 @@ int cli_control_lr(int argc, char **argv)
         die("--runs: %ld runs x %ld steps x %d coordinates exceeds the limit of %.0e per schedule", runs, steps, d,
             DYN_LRC_MAX_WORK);
     png_opts png = get_png(&c);
+    if (png.path) outs_check(png.path, "--png");
+    if (get(&c, "csv")) outs_check(get(&c, "csv"), "--csv");
+    if (get(&c, "npy")) outs_check(get(&c, "npy"), "--npy");
     if (png.path && png.height < 2 * DYN_FIG_MIN_SIDE) die("--png-size: the two panels need a height of at least %d px", 2 * DYN_FIG_MIN_SIDE);
     dyn_lrc_problem p = {d, a, s2, x0, eta, batch};
 
@@ -283,7 +294,9 @@ int cli_control_lr(int argc, char **argv)
         closed += 0.5 * a[i] * mT;
     }
 
-    /* files */
+    /* files: staged in one set, committed together after the figure is drawn */
+    outset *os = xmalloc(sizeof *os, "the output files");
+    memset(os, 0, sizeof *os);
     int ncol = 1 + ns * (5 + d);
     if (get(&c, "csv") || get(&c, "npy")) {
         double *tab = xmalloc(sizeof(double) * rows * (size_t)ncol, "the table");
@@ -297,8 +310,9 @@ int cli_control_lr(int argc, char **argv)
             }
         }
         if (get(&c, "csv")) {
-            outfile f;
-            out_open(&f, get(&c, "csv"));
+            struct {
+                FILE *f;
+            } f = {outs_file(os, get(&c, "csv"))};
             char b[32], b2[32];
             fprintf(f.f, "# dynlens %s control lr: d=%d eta=%s batch=%d T=%s steps=%ld runs=%ld seed=%ld\n", VERSION, d,
                     shortest(eta, b), batch, shortest((double)steps * eta, b2), steps, runs, seed);
@@ -323,9 +337,8 @@ int cli_control_lr(int argc, char **argv)
                 for (int q = 0; q < ncol; q++) fprintf(f.f, "%s%s", q ? "," : "", shortest(tab[k * (size_t)ncol + q], b));
                 fputc('\n', f.f);
             }
-            out_close(&f);
         }
-        if (get(&c, "npy")) write_npy_f64(get(&c, "npy"), tab, (long)rows, ncol);
+        if (get(&c, "npy")) outs_npy_f64(os, get(&c, "npy"), tab, (long)rows, ncol);
         free(tab);
     }
     if (png.path) {
@@ -337,8 +350,10 @@ int cli_control_lr(int argc, char **argv)
         else
             snprintf(title, sizeof title, "Learning rate as a control: d = %d, η = %.3g, B = %d (%ld runs)", d, eta, batch,
                      runs);
-        draw(&png, title, r, ns, steps, eta, d, tsw);
+        draw(os, &png, title, r, ns, steps, eta, d, tsw);
     }
+    outs_commit(os); /* every file or none, then the JSON */
+    free(os);
 
     /* JSON */
     printf("{\"d\": %d, \"a\": ", d);

@@ -26,7 +26,8 @@ const char CLI_LANDSCAPE_HELP[] =
     "  interp    train, then the 1-D loss along the line from the initialisation (or another solution)\n"
     "  hessian   train, then the top Hessian eigenvalues (sharpness) by Lanczos on exact Hessian-vector products\n"
     "Every command trains from the same options deterministically (same seed, same bits), so a slice belongs to\n"
-    "the run that `train` with the same options writes. Files go to --out DIR; net.json documents the layout.\n";
+    "the run that `train` with the same options writes. Files go to --out DIR, a new folder that replaces an older\n"
+    "one as a whole when every file is ready (so give each command its own); net.json documents the layout.\n";
 
 /* ------------------------------------------------------------------ shared options */
 
@@ -47,7 +48,7 @@ const char CLI_LANDSCAPE_HELP[] =
     {"wd", "0", "weight decay (L2 on weights)", 0, 0}, {"steps", "2000", "optimiser steps", 0, 0},                  \
     {"seed", "1", "seed of the initialisation and the shuffling", 0, 0},                                          \
     {"snapshots", "100", "training-path snapshots kept (2..512; for PCA and the drawn path)", 0, 0},              \
-    {"out", "landscape-out", "output directory (created if missing)", 0, 0},                                      \
+    {"out", "landscape-out", "output folder, written anew: it replaces an older dynlens folder as a whole", 0, 0},                                      \
     {"png-size", "960x720", "PNG size in px", 0, 0}, BUDGET_OPTS
 
 typedef struct run {
@@ -69,6 +70,7 @@ typedef struct run {
     int T;
     double loss, acc, train_ms;
     const char *out;
+    outset *os; /* every file of the command, staged in a new folder that replaces --out as a whole (cli.h) */
     png_opts png;
     dyn_work work; /* the training run's cost (dyn_train_work); each command adds its own and checks the sum */
     uint8_t *font; /* for the figures: loaded by the commands that draw, before any work (load_figure_font) */
@@ -266,30 +268,45 @@ static void free_run(run *r)
 
 /* ------------------------------------------------------------------ files */
 
-static void make_dir(const char *dir)
+/* Every name a landscape command writes in --out: an existing folder holding anything else is not replaced. */
+static const char *const OUT_NAMES[] = {
+    "theta.npy", "theta0.npy", "path.npy", "X.npy", "y.npy", "net.json", "history.csv", "reproduce.py", "loss.png",
+    "boundary.png", "dirs.npy", "grid_loss.npy", "grid_acc.npy", "slice.csv", "slice.json", "path_ab.csv", "slice.png",
+    "surface.png", "thetaA.npy", "thetaB.npy", "interp.csv", "interp.png", "hess_dirs.npy", NULL};
+
+/* checks --out and stages the new folder: before any work, so that a bad --out fails fast */
+static void stage_out(run *r)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) die("cannot create the directory %s: %s", dir, strerror(errno));
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) die("--out: %s is not a directory", dir);
+    r->os = xmalloc(sizeof *r->os, "the output files");
+    memset(r->os, 0, sizeof *r->os);
+    outs_dir(r->os, r->out, OUT_NAMES);
 }
 
-/* a file's path in the output directory, held by the caller (out_open keeps the pointer until out_close) */
+/* all files into place (the old folder's content goes), then the JSON may be printed */
+static void commit_out(run *r)
+{
+    outs_commit(r->os);
+    free(r->os);
+    r->os = NULL;
+}
+
+/* a file's path in the output folder, held by the caller */
 typedef struct fpath {
     char s[4096];
 } fpath;
 
 static const char *path_in(fpath *b, const run *r, const char *name)
 {
-    if (strlen(r->out) + strlen(name) + 2 > sizeof b->s) die("--out: the path is too long");
-    snprintf(b->s, sizeof b->s, "%s/%s", r->out, name);
+    if (snprintf(b->s, sizeof b->s, "%s/%s", r->os->dir, name) >= (int)sizeof b->s) die("--out: the path is too long");
     return b->s;
 }
 
 static void write_net_json(const run *r)
 {
     fpath pb;
-    outfile o;
-    out_open(&o, path_in(&pb, r, "net.json"));
+    struct {
+        FILE *f;
+    } o = {outs_file(r->os, path_in(&pb, r, "net.json"))};
     const dyn_net *n = &r->net;
     fprintf(o.f, "{\"format\": \"dynlens net 1\",\n \"doc\": \"theta (P,) float64; layer l: W = theta[w:w+out*in].reshape(out, in), "
                  "b = theta[b:b+out]; a = h @ W.T + b; hidden: h = phi(a) + (h if skip else 0); last layer: z = a\",\n");
@@ -314,7 +331,6 @@ static void write_net_json(const run *r)
     fprintf(o.f, ", \"final_acc\": ");
     jnum(o.f, r->acc);
     fprintf(o.f, "}\n");
-    out_close(&o);
 }
 
 /* the numpy program that recomputes slice values from the files (documented in --help) */
@@ -355,15 +371,15 @@ static const char REPRODUCE_PY_REST[] =
 static void write_common(const run *r)
 {
     fpath pb;
-    make_dir(r->out);
-    write_npy_f64(path_in(&pb, r, "theta.npy"), r->theta, -1, (long)r->P);
-    write_npy_f64(path_in(&pb, r, "theta0.npy"), r->theta0, -1, (long)r->P);
-    write_npy_f64(path_in(&pb, r, "path.npy"), r->path, r->T, (long)r->P);
-    write_npy_f64(path_in(&pb, r, "X.npy"), r->data.x, r->data.n, r->data.d);
-    write_npy_f64(path_in(&pb, r, "y.npy"), r->data.y, -1, r->data.n);
+    outs_npy_f64(r->os, path_in(&pb, r, "theta.npy"), r->theta, -1, (long)r->P);
+    outs_npy_f64(r->os, path_in(&pb, r, "theta0.npy"), r->theta0, -1, (long)r->P);
+    outs_npy_f64(r->os, path_in(&pb, r, "path.npy"), r->path, r->T, (long)r->P);
+    outs_npy_f64(r->os, path_in(&pb, r, "X.npy"), r->data.x, r->data.n, r->data.d);
+    outs_npy_f64(r->os, path_in(&pb, r, "y.npy"), r->data.y, -1, r->data.n);
     write_net_json(r);
-    outfile o;
-    out_open(&o, path_in(&pb, r, "history.csv"));
+    struct {
+        FILE *f;
+    } o = {outs_file(r->os, path_in(&pb, r, "history.csv"))};
     fprintf(o.f, "# minibatch loss per step; full-data loss and accuracy at the path snapshots (path.npy rows)\n");
     fprintf(o.f, "step,minibatch_loss,snapshot,loss,acc\n");
     int k = 0;
@@ -378,15 +394,13 @@ static void write_common(const run *r)
             fprintf(o.f, ",,,\n");
         }
     }
-    out_close(&o);
-    out_open(&o, path_in(&pb, r, "reproduce.py"));
-    fputs(REPRODUCE_PY, o.f);
-    fputs("PHI = {\n", o.f);
+    FILE *py = outs_file(r->os, path_in(&pb, r, "reproduce.py"));
+    fputs(REPRODUCE_PY, py);
+    fputs("PHI = {\n", py);
     for (int a = 0; a < DYN_ACT_COUNT; a++)
-        fprintf(o.f, "    '%s': lambda a: %s,\n", dyn_act_name((dyn_act)a), dyn_act_numpy((dyn_act)a));
-    fputs("}\n", o.f);
-    fputs(REPRODUCE_PY_REST, o.f);
-    out_close(&o);
+        fprintf(py, "    '%s': lambda a: %s,\n", dyn_act_name((dyn_act)a), dyn_act_numpy((dyn_act)a));
+    fputs("}\n", py);
+    fputs(REPRODUCE_PY_REST, py);
 }
 
 /* before any work, so that a missing font fails fast instead of after the training */
@@ -404,9 +418,9 @@ static uint8_t *run_figure(const run *r, dyn_fig_desc *d, const float *grid, int
 static void figure_out(const run *r, const char *path, dyn_fig_desc *d, const float *grid, int nx, int ny,
                        const dyn_fig_line *lines, int nl, const dyn_fig_series *s, int ns)
 {
-    d->font = r->font;
-    d->font_len = r->font_len;
-    figure_png(path, d, grid, nx, ny, lines, nl, s, ns);
+    uint8_t *rgba = run_figure(r, d, grid, nx, ny, lines, nl, s, ns);
+    outs_png(r->os, path, rgba, d->width, d->height);
+    free(rgba);
 }
 
 /* The 3-D surface with a title line (png-size, the caller frees it). render3d draws no text, so the title comes
@@ -539,7 +553,8 @@ static void print_train_json(const run *r)
     jnum(stdout, r->acc);
     printf(", \"initial_loss\": ");
     jnum(stdout, r->snap_loss[0]);
-    printf(", \"snapshots\": %d, \"train_ms\": %.1f, \"out\": \"%s\"", r->T, r->train_ms, r->out);
+    printf(", \"snapshots\": %d, \"train_ms\": %.1f, \"out\": ", r->T, r->train_ms);
+    jstr(stdout, r->out);
 }
 
 static void prepare(cmd *c, int argc, char **argv, run *r)
@@ -565,10 +580,12 @@ static int cmd_train(int argc, char **argv)
     prepare(&c, argc, argv, &r);
     budget_check(&c, "landscape train", r.work);
     load_figure_font(&r);
+    stage_out(&r);
     train(&r);
-    write_common(&r);
-    loss_figure(&r);
+    loss_figure(&r); /* the figures first: a drawing error stops before any data file is staged */
     boundary_figure(&r);
+    write_common(&r);
+    commit_out(&r);
     print_train_json(&r);
     printf("}\n");
     free_run(&r);
@@ -684,7 +701,7 @@ static int cmd_slice(int argc, char **argv)
         die("--png-size: %dx%d px is too large for the 3-D surface: each side at most %d px", r.png.width, r.png.height,
             DYN_R3D_MAX_SIDE);
     load_figure_font(&r);
-
+    stage_out(&r);
     train(&r);
     size_t P = r.P;
     double *dirs = xmalloc(sizeof(double) * 2 * P, "the directions"), var[2];
@@ -766,11 +783,12 @@ static int cmd_slice(int argc, char **argv)
 
     fpath pb;
     write_common(&r);
-    write_npy_f64(path_in(&pb, &r, "dirs.npy"), dirs, 2, (long)P);
-    write_npy(path_in(&pb, &r, "grid_loss.npy"), loss, ny, nx);
-    write_npy(path_in(&pb, &r, "grid_acc.npy"), acc, ny, nx);
-    outfile f;
-    out_open(&f, path_in(&pb, &r, "slice.csv"));
+    outs_npy_f64(r.os, path_in(&pb, &r, "dirs.npy"), dirs, 2, (long)P);
+    outs_npy(r.os, path_in(&pb, &r, "grid_loss.npy"), loss, ny, nx);
+    outs_npy(r.os, path_in(&pb, &r, "grid_acc.npy"), acc, ny, nx);
+    struct {
+        FILE *f;
+    } f = {outs_file(r.os, path_in(&pb, &r, "slice.csv"))};
     fprintf(f.f, "# dynlens %s landscape slice: %s; loss = L(theta + a d1 + b d2), rows top first (b from max to min)\n", VERSION, what);
     fprintf(f.f, "a,b,loss,acc\n");
     for (int i = 0; i < ny; i++)
@@ -779,8 +797,7 @@ static int cmd_slice(int argc, char **argv)
             double av = a0 + (a1 - a0) * j / (nx - 1), bv = b1 - (b1 - b0) * i / (ny - 1);
             fprintf(f.f, "%s,%s,%.9g,%.9g\n", shortest(av, x1), shortest(bv, x2), (double)loss[i * nx + j], (double)acc[i * nx + j]);
         }
-    out_close(&f);
-    out_open(&f, path_in(&pb, &r, "slice.json"));
+    f.f = outs_file(r.os, path_in(&pb, &r, "slice.json"));
     fprintf(f.f, "{\"a_min\": ");
     jnum(f.f, a0);
     fprintf(f.f, ", \"a_max\": ");
@@ -790,23 +807,24 @@ static int cmd_slice(int argc, char **argv)
     fprintf(f.f, ", \"b_max\": ");
     jnum(f.f, b1);
     fprintf(f.f, ", \"nx\": %d, \"ny\": %d, \"dirs\": \"%s\"}\n", nx, ny, kind);
-    out_close(&f);
-    out_open(&f, path_in(&pb, &r, "path_ab.csv"));
+    f.f = outs_file(r.os, path_in(&pb, &r, "path_ab.csv"));
     fprintf(f.f, "snapshot,step,a,b,loss\n");
     for (int i = 0; i < r.T; i++) {
         char x1[32], x2[32], x3[32];
         fprintf(f.f, "%d,%d,%s,%s,%s\n", i, r.snap_step[i], shortest(ab[2 * i], x1), shortest(ab[2 * i + 1], x2),
                 shortest(r.snap_loss[i], x3));
     }
-    out_close(&f);
-    write_png(path_in(&pb, &r, "slice.png"), heat, d.width, d.height);
-    write_png(path_in(&pb, &r, "surface.png"), surf, r.png.width, r.png.height);
+    outs_png(r.os, path_in(&pb, &r, "slice.png"), heat, d.width, d.height);
+    outs_png(r.os, path_in(&pb, &r, "surface.png"), surf, r.png.width, r.png.height);
+    commit_out(&r);
     free(heat);
     free(surf);
 
     double flops = 2.0 * forward_madds(&r.net) * (double)r.data.n * (double)n;
     print_train_json(&r);
-    printf(", \"dirs\": \"%s\", \"what\": \"%s\", \"nx\": %d, \"ny\": %d, \"a\": [", kind, what, nx, ny);
+    printf(", \"dirs\": \"%s\", \"what\": ", kind);
+    jstr(stdout, what);
+    printf(", \"nx\": %d, \"ny\": %d, \"a\": [", nx, ny);
     jnum(stdout, a0);
     printf(", ");
     jnum(stdout, a1);
@@ -859,6 +877,7 @@ static int cmd_interp(int argc, char **argv)
                                                       dyn_ls_slice_work(&r.net, r.data.n, np, 1)));
     if (!dyn_ls_slice_scratch_doubles(&r.net, r.data.n)) die("--data: %d examples take 2 GB or more of scratch with this net", r.data.n);
     load_figure_font(&r);
+    stage_out(&r);
     train(&r);
     size_t P = r.P;
     double *A = xmalloc(sizeof(double) * 3 * P, "the endpoints"), *B = A + P, *D = B + P;
@@ -889,10 +908,11 @@ static int cmd_interp(int argc, char **argv)
     check(dyn_ls_slice(&r.net, A, D, NULL, &r.data, &sd, loss, acc, (size_t)np, s, ns), "the interpolation");
     fpath pb;
     write_common(&r);
-    write_npy_f64(path_in(&pb, &r, "thetaA.npy"), A, -1, (long)P);
-    write_npy_f64(path_in(&pb, &r, "thetaB.npy"), B, -1, (long)P);
-    outfile f;
-    out_open(&f, path_in(&pb, &r, "interp.csv"));
+    outs_npy_f64(r.os, path_in(&pb, &r, "thetaA.npy"), A, -1, (long)P);
+    outs_npy_f64(r.os, path_in(&pb, &r, "thetaB.npy"), B, -1, (long)P);
+    struct {
+        FILE *f;
+    } f = {outs_file(r.os, path_in(&pb, &r, "interp.csv"))};
     fprintf(f.f, "# loss and accuracy at (1 - t) thetaA + t thetaB; A = %s, B = %s\nt,loss,acc\n", la, lb);
     double *tx = xmalloc(sizeof(double) * 2 * np, "the curve"), *ty = tx + np;
     for (int i = 0; i < np; i++) {
@@ -901,7 +921,6 @@ static int cmd_interp(int argc, char **argv)
         ty[i] = loss[i];
         fprintf(f.f, "%s,%.9g,%.9g\n", shortest(tx[i], b1), (double)loss[i], (double)acc[i]);
     }
-    out_close(&f);
     double mx[2] = {0, 0}, my[2] = {-DINF, DINF}, nx1[2] = {1, 1};
     dyn_fig_series sr[3] = {{.x = tx, .y = ty, .n = np, .rgba = {31, 119, 180, 255}, .label = "loss on the line"},
                             {.x = mx, .y = my, .n = 2, .rgba = {120, 120, 120, 255}, .width = 1.2, .dashed = 1, .label = la},
@@ -912,6 +931,7 @@ static int cmd_interp(int argc, char **argv)
                       .xlabel = "t  (θ = (1 − t) θ_A + t θ_B)", .ylabel = "loss", .x0 = t0, .x1 = t1, .y0 = DNAN,
                       .y1 = DNAN, .cmap = DYN_CMAP_VIRIDIS, .log_y = 1};
     figure_out(&r, path_in(&pb, &r, "interp.png"), &d, NULL, 0, 0, NULL, 0, sr, 3);
+    commit_out(&r);
     /* the barrier: the largest rise above the straight line between the endpoints' losses, for t in [0, 1] */
     double la0 = DNAN, lb1 = DNAN, barrier = 0;
     for (int i = 0; i < np; i++) {
@@ -922,7 +942,11 @@ static int cmd_interp(int argc, char **argv)
         if (tx[i] >= 0 && tx[i] <= 1 && !isnan(la0) && !isnan(lb1))
             barrier = fmax(barrier, (double)loss[i] - ((1 - tx[i]) * la0 + tx[i] * lb1));
     print_train_json(&r);
-    printf(", \"A\": \"%s\", \"B\": \"%s\", \"points\": %d, \"loss_A\": ", la, lb, np);
+    printf(", \"A\": ");
+    jstr(stdout, la);
+    printf(", \"B\": ");
+    jstr(stdout, lb);
+    printf(", \"points\": %d, \"loss_A\": ", np);
     jnum(stdout, la0);
     printf(", \"loss_B\": ");
     jnum(stdout, lb1);
@@ -963,6 +987,7 @@ static int cmd_hessian(int argc, char **argv)
     if (!dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd))
         die("--lanczos: %d steps with P = %zu parameters take 2 GB or more of scratch; use fewer", m, r.P);
     budget_check(&c, "landscape hessian", dyn_work_add(r.work, dyn_ls_hessian_work(&r.net, r.data.n, &hd)));
+    stage_out(&r);
     train(&r);
     size_t ns = dyn_ls_hessian_scratch_doubles(&r.net, r.data.n, &hd);
     double *s = xmalloc(sizeof(double) * ns, "Lanczos scratch"), *ev = xmalloc(sizeof(double) * k * r.P, "eigenvectors");
@@ -972,7 +997,8 @@ static int cmd_hessian(int argc, char **argv)
     double ms = now_ms() - t0;
     fpath pb;
     write_common(&r);
-    write_npy_f64(path_in(&pb, &r, "hess_dirs.npy"), ev, k, (long)r.P);
+    outs_npy_f64(r.os, path_in(&pb, &r, "hess_dirs.npy"), ev, k, (long)r.P);
+    commit_out(&r);
     print_train_json(&r);
     printf(", \"sharpness\": ");
     jnum(stdout, res.eval[0]);

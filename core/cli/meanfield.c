@@ -207,6 +207,8 @@ static int cmd_phase(int argc, char **argv)
     if (dyn_cmap_parse(get(&c, "cmap"), &cmap) != DYN_OK)
         die("--cmap: unknown colormap '%s'; choose %s", get(&c, "cmap"), core_names("cmap", list, sizeof list));
     png_opts png = get_png(&c);
+    if (get(&c, "csv")) outs_check(get(&c, "csv"), "--csv");
+    if (get(&c, "npy")) outs_check(get(&c, "npy"), "--npy");
     double vmin = get(&c, "vmin") ? get_num(&c, "vmin") : DNAN, vmax = get(&c, "vmax") ? get_num(&c, "vmax") : DNAN;
     if (!isnan(vmin) && !isnan(vmax) && !(vmax > vmin)) die("--vmin must be below --vmax");
     const char *scale = get(&c, "scale");
@@ -227,9 +229,12 @@ static int cmd_phase(int argc, char **argv)
         if (isfinite(grid[i])) lo = fmin(lo, grid[i]), hi = fmax(hi, grid[i]);
 
     const char *fname = dyn_mf_field_name(field);
+    outset *os = xmalloc(sizeof *os, "the output files");
+    memset(os, 0, sizeof *os);
     if (get(&c, "csv")) {
-        outfile f;
-        out_open(&f, get(&c, "csv"));
+        struct {
+            FILE *f;
+        } f = {outs_file(os, get(&c, "csv"))};
         char r0[32], r1[32], r2[32], r3[32];
         fprintf(f.f, "# dynlens %s meanfield phase: act=%s field=%s sw2=%s:%s sb2=%s:%s size=%dx%d order=%d\n", VERSION,
                 dyn_act_name(act), fname, shortest(g.sw2_min, r0), shortest(g.sw2_max, r1), shortest(g.sb2_min, r2),
@@ -248,9 +253,8 @@ static int cmd_phase(int argc, char **argv)
                 else fprintf(f.f, "%.9g\n", (double)v);
             }
         }
-        out_close(&f);
     }
-    if (get(&c, "npy")) write_npy(get(&c, "npy"), grid, g.ny, g.nx);
+    if (get(&c, "npy")) outs_npy(os, get(&c, "npy"), grid, g.ny, g.nx);
     if (png.path) {
         size_t font_len;
         uint8_t *font = load_font(&font_len);
@@ -278,11 +282,15 @@ static int cmd_phase(int argc, char **argv)
                           .log_scale = log_scale};
         dyn_fig_line line = {.x = lx, .y = ly, .n = nl, .rgba = {255, 255, 255, 255}, .dashed = 1,
                              .label = "χ_1 = 1 (edge of chaos)"};
-        figure_png(png.path, &d, grid, g.nx, g.ny, &line, have_line ? 1 : 0, NULL, 0);
+        uint8_t *rgba = figure_draw(&d, grid, g.nx, g.ny, &line, have_line ? 1 : 0, NULL, 0);
+        outs_png(os, png.path, rgba, d.width, d.height);
+        free(rgba);
         free(lx);
         free(ly);
         free(font);
     }
+    outs_commit(os);
+    free(os);
     double ranges[4] = {g.sw2_min, g.sw2_max, g.sb2_min, g.sb2_max};
     printf("{\"act\": \"%s\", \"field\": \"%s\", \"sw2\": ", dyn_act_name(act), fname);
     jarr(stdout, ranges, 2);
@@ -368,6 +376,7 @@ static int cmd_simulate(int argc, char **argv)
     int S = (int)get_int(&c, "seeds", 1, DYN_MF_MAX_SEEDS);
     long seed = get_int(&c, "seed", 0, 0x7fffffffL);
     png_opts png = get_png(&c);
+    if (get(&c, "csv")) outs_check(get(&c, "csv"), "--csv");
     dyn_mf_sim_desc d = {.act = act, .width = N, .depth = L, .seeds = S, .seed = (uint64_t)seed, .sw2 = sw2,
                          .sb2 = sb2, .q0 = q0, .c0 = c0};
     budget_check(&c, "meanfield simulate", dyn_mf_simulate_work(&d));
@@ -379,30 +388,12 @@ static int cmd_simulate(int argc, char **argv)
     check(dyn_mf_simulate(&d, scratch, ns, qm, qse, cm, cse, NULL), "simulating the networks");
     dyn_mf_point p;
     check(dyn_mf_solve(mf, sw2, sb2, &p), "solving the mean-field equations");
-    if (get(&c, "json")) {
-        printf("{\"act\": \"%s\", \"sw2\": ", dyn_act_name(act));
-        jnum(stdout, sw2);
-        printf(", \"sb2\": ");
-        jnum(stdout, sb2);
-        printf(", \"width\": %d, \"seeds\": %d, \"seed\": %ld, \"xi_c\": ", N, S, seed);
-        jnum(stdout, p.xi_c);
-        const char *names[] = {"q_theory", "q_sim", "q_se", "c_theory", "c_sim", "c_se"};
-        double *arrs[] = {qt, qm, qse, ct, cm, cse};
-        for (int i = 0; i < 6; i++) {
-            printf(", \"%s\": ", names[i]);
-            jarr(stdout, arrs[i], L + 1);
-        }
-        printf("}\n");
-    } else {
-        printf("# %s, sw2 = %g, sb2 = %g, width %d, %d networks (seed %ld); xi_c = %.4g, 6 xi_c = %.4g layers\n",
-               dyn_act_name(act), sw2, sb2, N, S, seed, p.xi_c, p.depth_trainable);
-        printf("%5s  %12s %12s %10s  %12s %12s %10s\n", "layer", "q_theory", "q_sim", "q_se", "c_theory", "c_sim", "c_se");
-        for (int l = 0; l <= L; l++)
-            printf("%5d  %12.6f %12.6f %10.2e  %12.6f %12.6f %10.2e\n", l, qt[l], qm[l], qse[l], ct[l], cm[l], cse[l]);
-    }
+    outset *os = xmalloc(sizeof *os, "the output files");
+    memset(os, 0, sizeof *os);
     if (get(&c, "csv")) {
-        outfile f;
-        out_open(&f, get(&c, "csv"));
+        struct {
+            FILE *f;
+        } f = {outs_file(os, get(&c, "csv"))};
         char r0[32], r1[32], r2[32], r3[32];
         fprintf(f.f, "# dynlens %s meanfield simulate: act=%s sw2=%s sb2=%s width=%d depth=%d seeds=%d seed=%ld q0=%s c0=%s\n",
                 VERSION, dyn_act_name(act), shortest(sw2, r0), shortest(sb2, r1), N, L, S, seed, shortest(q0, r2),
@@ -410,7 +401,6 @@ static int cmd_simulate(int argc, char **argv)
         fprintf(f.f, "layer,q_theory,q_sim,q_se,c_theory,c_sim,c_se\n");
         for (int l = 0; l <= L; l++)
             fprintf(f.f, "%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", l, qt[l], qm[l], qse[l], ct[l], cm[l], cse[l]);
-        out_close(&f);
     }
     if (png.path) {
         size_t font_len;
@@ -436,9 +426,34 @@ static int cmd_simulate(int argc, char **argv)
         dyn_fig_desc fd = {.width = png.width, .height = png.height, .font = font, .font_len = font_len,
                            .title = title, .xlabel = "layer l", .ylabel = "correlation c^l", .x0 = 0, .x1 = (double)L,
                            .y0 = DNAN, .y1 = DNAN, .cmap = DYN_CMAP_VIRIDIS};
-        figure_png(png.path, &fd, NULL, 0, 0, NULL, 0, s, nser);
+        uint8_t *rgba = figure_draw(&fd, NULL, 0, 0, NULL, 0, s, nser);
+        outs_png(os, png.path, rgba, fd.width, fd.height);
+        free(rgba);
         free(lo);
         free(font);
+    }
+    outs_commit(os);
+    free(os);
+    if (get(&c, "json")) {
+        printf("{\"act\": \"%s\", \"sw2\": ", dyn_act_name(act));
+        jnum(stdout, sw2);
+        printf(", \"sb2\": ");
+        jnum(stdout, sb2);
+        printf(", \"width\": %d, \"seeds\": %d, \"seed\": %ld, \"xi_c\": ", N, S, seed);
+        jnum(stdout, p.xi_c);
+        const char *names[] = {"q_theory", "q_sim", "q_se", "c_theory", "c_sim", "c_se"};
+        double *arrs[] = {qt, qm, qse, ct, cm, cse};
+        for (int i = 0; i < 6; i++) {
+            printf(", \"%s\": ", names[i]);
+            jarr(stdout, arrs[i], L + 1);
+        }
+        printf("}\n");
+    } else {
+        printf("# %s, sw2 = %g, sb2 = %g, width %d, %d networks (seed %ld); xi_c = %.4g, 6 xi_c = %.4g layers\n",
+               dyn_act_name(act), sw2, sb2, N, S, seed, p.xi_c, p.depth_trainable);
+        printf("%5s  %12s %12s %10s  %12s %12s %10s\n", "layer", "q_theory", "q_sim", "q_se", "c_theory", "c_sim", "c_se");
+        for (int l = 0; l <= L; l++)
+            printf("%5d  %12.6f %12.6f %10.2e  %12.6f %12.6f %10.2e\n", l, qt[l], qm[l], qse[l], ct[l], cm[l], cse[l]);
     }
     free(buf);
     free(mf);

@@ -30,7 +30,6 @@ static void read_csv(const char *path, int one_column, long *rows, int *cols, do
 {
     size_t len;
     char *text = read_file(path, &len);
-    if (memchr(text, 0, len)) die("--data: %s is not a text file (it contains a NUL byte)", path);
     int mode = one_column ? DYN_CSV_ONE_COLUMN : 0;
     dyn_csv_info info;
     dyn_status s = dyn_data_csv_scan(text, len, mode, &info);
@@ -217,7 +216,7 @@ static dyn_post_steps_info steps_info(const dataset *ds, const theory *t, const 
 
 /* ------------------------------------------------------------------ figure */
 
-static void draw_figure(const png_opts *png, const dataset *ds, const theory *t, const double *samples, long count,
+static void draw_figure(outset *os, const png_opts *png, const dataset *ds, const theory *t, const double *samples, long count,
                         const double *smean, const double *scov, const double *pred, const char *title)
 {
     int d = t->d;
@@ -278,7 +277,9 @@ static void draw_figure(const png_opts *png, const dataset *ds, const theory *t,
                        .title = title, .xlabel = "θ_1", .ylabel = "θ_2",
                        .clabel = d == 2 ? "posterior density p(θ | data)" : "marginal posterior density of (θ_1, θ_2)",
                        .x0 = b.x0, .x1 = b.x1, .y0 = b.y0, .y1 = b.y1, .cmap = DYN_CMAP_VIRIDIS};
-    figure_png(png->path, &fd, grid, G, G, lines, 4, NULL, 0);
+    uint8_t *rgba = figure_draw(&fd, grid, G, G, lines, 4, NULL, 0);
+    outs_png(os, png->path, rgba, fd.width, fd.height);
+    free(rgba);
     free(font);
     free(px);
     free(py);
@@ -340,6 +341,7 @@ static int cmd_run(int argc, char **argv)
     if (sgb < 0.0) die("--sgld-b: %g must be >= 0", sgb);
     if (sgg < 0.0 || sgg > 1.0) die("--sgld-gamma: %g is out of range [0, 1]", sgg);
     png_opts png = get_png(&c);
+    if (get(&c, "csv")) outs_check(get(&c, "csv"), "--csv");
     int d = ds.m.d;
     double *start = NULL;
     if (get(&c, "start")) {
@@ -454,13 +456,17 @@ static int cmd_run(int argc, char **argv)
     double acf[51];
     dyn_post_autocorr(samples, count, d, nl, acf);
 
+    outset *os = xmalloc(sizeof *os, "the output files");
+    memset(os, 0, sizeof *os);
     if (get(&c, "csv")) {
-        outfile f;
-        out_open(&f, get(&c, "csv"));
+        struct {
+            FILE *f;
+        } f = {outs_file(os, get(&c, "csv"))};
         char b1[32];
-        fprintf(f.f, "# dynlens %s posterior run: model=%s data=%s sampler=%s eps=%s batch=%d batching=%s thin=%d\n",
-                VERSION, dyn_post_model_name(ds.m.kind), ds.source, dyn_post_sampler_name(sk), shortest(eps, b1), S, bt,
-                thin);
+        fprintf(f.f, "# dynlens %s posterior run: model=%s data=", VERSION, dyn_post_model_name(ds.m.kind));
+        jstr(f.f, ds.source); /* a path with a newline must not end the comment line */
+        fprintf(f.f, " sampler=%s eps=%s batch=%d batching=%s thin=%d\n", dyn_post_sampler_name(sk), shortest(eps, b1),
+                S, bt, thin);
         fprintf(f.f, "step");
         for (int j = 0; j < d; j++) fprintf(f.f, ",theta_%d", j + 1);
         fputc('\n', f.f);
@@ -469,7 +475,6 @@ static int cmd_run(int argc, char **argv)
             for (int j = 0; j < d; j++) fprintf(f.f, ",%s", shortest(samples[(size_t)i * d + j], b1));
             fputc('\n', f.f);
         }
-        out_close(&f);
     }
     if (png.path) {
         if (d < 2) die("--png: the figure shows two coordinates; this model has D = 1");
@@ -482,11 +487,14 @@ static int cmd_run(int argc, char **argv)
             size_t l = strlen(title);
             snprintf(title + l, sizeof title - l, "%d)", d);
         }
-        draw_figure(&png, &ds, &t, samples, count, smean, scov, isnan(pd[0]) ? NULL : pd, title);
+        draw_figure(os, &png, &ds, &t, samples, count, smean, scov, isnan(pd[0]) ? NULL : pd, title);
     }
 
-    printf("{\"model\": \"%s\", \"data\": \"%s\", \"n\": %d, \"d\": %d, \"sampler\": \"%s\", \"eps\": ",
-           dyn_post_model_name(ds.m.kind), ds.source, ds.m.n, d, dyn_post_sampler_name(sk));
+    outs_commit(os);
+    free(os);
+    printf("{\"model\": \"%s\", \"data\": ", dyn_post_model_name(ds.m.kind));
+    jstr(stdout, ds.source);
+    printf(", \"n\": %d, \"d\": %d, \"sampler\": \"%s\", \"eps\": ", ds.m.n, d, dyn_post_sampler_name(sk));
     jnum(stdout, eps);
     printf(", \"batch\": %d, \"batching\": \"%s\", \"steps\": %ld, \"burn_in\": %ld, \"thin\": %d, \"samples\": %ld",
            S, bt, steps, burn, thin, count);
@@ -600,8 +608,9 @@ static int cmd_kl(int argc, char **argv)
         free(font);
         free(lx);
     }
-    printf("{\"model\": \"%s\", \"data\": \"%s\", \"n\": %d, \"d\": %d, \"sampler\": \"%s\", \"batch\": %d",
-           dyn_post_model_name(ds.m.kind), ds.source, ds.m.n, d, dyn_post_sampler_name(sk), S);
+    printf("{\"model\": \"%s\", \"data\": ", dyn_post_model_name(ds.m.kind));
+    jstr(stdout, ds.source);
+    printf(", \"n\": %d, \"d\": %d, \"sampler\": \"%s\", \"batch\": %d", ds.m.n, d, dyn_post_sampler_name(sk), S);
     if (!sgld) jkey("eps_star"), jnum(stdout, es);
     jkey("eps_max"), jnum(stdout, emax);
     jkey("eps"), jarr(stdout, eps, n);

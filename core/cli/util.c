@@ -4,12 +4,14 @@
 #include "colormap.h"
 #include "data.h"
 #include "figure.h"
+#include "gz.h"
 #include "landscape.h"
 #include "meanfield.h"
 #include "net.h"
 #include "posterior.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -25,10 +27,6 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #include <stb_image_write.h>
-#define STB_IMAGE_IMPLEMENTATION /* for its zlib inflate only (read_file's gzip) */
-#define STBI_NO_STDIO
-#define STBI_ONLY_PNG
-#include <stb_image.h>
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
@@ -170,11 +168,9 @@ const char *get(const cmd *c, const char *name)
 
 double num(const char *name, const char *s)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno == ERANGE) die("--%s: '%s' is not a number", name, s);
-    if (!isfinite(v)) die("--%s: '%s' is not a finite number", name, s);
+    double v;
+    char err[160];
+    if (!parse_num(s, &v, err, sizeof err)) die("--%s: %s", name, err);
     return v;
 }
 
@@ -182,45 +178,22 @@ double get_num(const cmd *c, const char *name) { return num(name, get(c, name));
 
 long get_int(const cmd *c, const char *name, long lo, long hi)
 {
-    const char *s = get(c, name);
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno) die("--%s: '%s' is not an integer", name, s);
-    if (v < lo || v > hi) die("--%s: %ld is out of range [%ld, %ld]", name, v, lo, hi);
+    long v;
+    char err[160];
+    if (!parse_int(get(c, name), lo, hi, &v, err, sizeof err)) die("--%s: %s", name, err);
     return v;
 }
 
-/* "a:b" with a < b (or a <= b when allow_equal) */
 void get_range(const cmd *c, const char *name, double *lo, double *hi)
 {
-    const char *s = get(c, name), *colon = strchr(s, ':');
-    if (!colon) die("--%s: '%s' is not a range; write MIN:MAX, e.g. 0.5:4", name, s);
-    char a[64], b[64];
-    size_t la = (size_t)(colon - s);
-    if (la == 0 || la >= sizeof a || strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof b)
-        die("--%s: '%s' is not a range; write MIN:MAX, e.g. 0.5:4", name, s);
-    memcpy(a, s, la);
-    a[la] = 0;
-    strcpy(b, colon + 1);
-    *lo = num(name, a);
-    *hi = num(name, b);
-    if (!(*hi > *lo)) die("--%s: the range %s is empty; MIN must be below MAX", name, s);
+    char err[160];
+    if (!parse_range(get(c, name), lo, hi, err, sizeof err)) die("--%s: %s", name, err);
 }
 
 void get_size(const cmd *c, const char *name, int *nx, int *ny, int maxside)
 {
-    const char *s = get(c, name);
-    char *end;
-    long x = strtol(s, &end, 10), y = 0;
-    if (end == s || (*end != 'x' && *end != 'X')) die("--%s: '%s' is not a size; write WIDTHxHEIGHT, e.g. 256x256", name, s);
-    const char *t = end + 1;
-    y = strtol(t, &end, 10);
-    if (end == t || *end) die("--%s: '%s' is not a size; write WIDTHxHEIGHT, e.g. 256x256", name, s);
-    if (x < 1 || y < 1 || x > maxside || y > maxside)
-        die("--%s: %ldx%ld is out of range: each side must be 1..%d", name, x, y, maxside);
-    *nx = (int)x;
-    *ny = (int)y;
+    char err[160];
+    if (!parse_size(get(c, name), maxside, nx, ny, err, sizeof err)) die("--%s: %s", name, err);
 }
 
 dyn_act get_act(const cmd *c)
@@ -269,36 +242,27 @@ void jarr(FILE *f, const double *v, int n)
     fputc(']', f);
 }
 
-/* Files are written next to their destination and renamed into place, so a failure leaves no half file. */
-
-void out_open(outfile *o, const char *path)
+/* JSON strings: paths and titles come from the user and may hold quotes, backslashes or control bytes */
+void jstr(FILE *f, const char *s)
 {
-    if (strlen(path) + 16 > sizeof o->tmp) die("output path too long: %s", path);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp%ld", path, (long)time(NULL));
-    o->path = path;
-    o->f = fopen(o->tmp, "wb");
-    if (!o->f) die("cannot write %s: %s", path, strerror(errno));
-}
-
-void out_close(outfile *o)
-{
-    int bad = ferror(o->f);
-    if (fclose(o->f) != 0 || bad) {
-        remove(o->tmp);
-        die("cannot write %s: %s", o->path, strerror(errno));
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fputc('\\', f), fputc(*p, f);
+        else if (*p == '\n') fputs("\\n", f);
+        else if (*p == '\t') fputs("\\t", f);
+        else if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
     }
-    if (rename(o->tmp, o->path) != 0) {
-        remove(o->tmp);
-        die("cannot write %s: %s", o->path, strerror(errno));
-    }
+    fputc('"', f);
 }
 
 /* NPY version 1.0: magic, header length, a Python dict padded to 64 bytes, then little-endian data whatever
  * the host. shape: ndim (1..3) extents. */
-static void npy(const char *path, const void *v, int f64, int ndim, const long *shape)
+static void npy(outset *os, const char *path, const void *v, int f64, int ndim, const long *shape)
 {
-    outfile o;
-    out_open(&o, path);
+    struct {
+        FILE *f;
+    } o = {outs_file(os, path)};
     char hdr[192], dims[96] = "";
     size_t cnt = 1;
     for (int i = 0; i < ndim; i++) {
@@ -330,71 +294,118 @@ static void npy(const char *path, const void *v, int f64, int ndim, const long *
         for (size_t k = 0; k < w; k++) b[k] = (unsigned char)(bits >> (8 * k));
         fwrite(b, 1, w, o.f);
     }
-    out_close(&o);
 }
 
-void write_npy(const char *path, const float *v, int ny, int nx) { npy(path, v, 0, 2, (const long[]){ny, nx}); }
+void outs_npy(outset *o, const char *path, const float *v, long ny, long nx)
+{
+    npy(o, path, v, 0, 2, (const long[]){ny, nx});
+}
+void outs_npy_f64(outset *o, const char *path, const double *v, long rows, long cols)
+{
+    if (rows < 0) npy(o, path, v, 1, 1, &cols);
+    else npy(o, path, v, 1, 2, (const long[]){rows, cols});
+}
+void outs_npy_f64_3d(outset *o, const char *path, const double *v, long a, long b, long c)
+{
+    npy(o, path, v, 1, 3, (const long[]){a, b, c});
+}
+
+static outset *one_set(void)
+{
+    outset *o = xmalloc(sizeof *o, "an output set");
+    memset(o, 0, sizeof *o);
+    return o;
+}
+
+void write_npy(const char *path, const float *v, int ny, int nx)
+{
+    outset *o = one_set();
+    outs_npy(o, path, v, ny, nx);
+    outs_commit(o);
+    free(o);
+}
+
 void write_npy_f64(const char *path, const double *v, long rows, long cols)
 {
-    if (rows < 0) npy(path, v, 1, 1, &cols);
-    else npy(path, v, 1, 2, (const long[]){rows, cols});
-}
-void write_npy_f64_3d(const char *path, const double *v, long a, long b, long c)
-{
-    npy(path, v, 1, 3, (const long[]){a, b, c});
+    outset *o = one_set();
+    outs_npy_f64(o, path, v, rows, cols);
+    outs_commit(o);
+    free(o);
 }
 
-/* The whole file in memory (gzip, e.g. assets/digits/digits.csv.gz, is inflated); dies on failure. */
+/* The whole file in memory (gzip, e.g. assets/digits/digits.csv.gz, is inflated); dies on failure. The cap
+ * (DYN_DATA_MAX_BYTES, 256 MiB) applies to the file and to what it inflates to: sizes stay far from 2^31, and a
+ * small file that inflates to gigabytes (a gzip bomb) is refused after at most 256 MiB of output, or at once
+ * when its trailer already says more. */
 char *read_file(const char *path, size_t *len)
 {
+    const size_t cap = (size_t)DYN_DATA_MAX_BYTES;
     FILE *f = fopen(path, "rb");
     if (!f) die("cannot read %s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *b = xmalloc(cap, "the file");
-    size_t k;
-    while ((k = fread(b + n, 1, cap - n, f)) > 0) {
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) die("cannot read %s: it is a folder", path);
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > cap)
+        die("%s: %.0f MiB, more than the %zu MiB a data file may have", path, (double)st.st_size / 1048576.0, cap >> 20);
+    size_t bufcap = 1 << 16, n = 0, k;
+    char *b = xmalloc(bufcap, "the file");
+    while ((k = fread(b + n, 1, bufcap - n, f)) > 0) {
         n += k;
-        if (n == cap) {
-            if (cap > ((size_t)1 << 31)) die("%s is too large", path);
-            cap *= 2;
-            b = realloc(b, cap);
-            if (!b) die("cannot allocate memory for %s", path);
+        if (n == bufcap) {
+            if (bufcap > cap) die("%s: more than the %zu MiB a data file may have", path, cap >> 20);
+            bufcap *= 2;
+            char *nb = realloc(b, bufcap);
+            if (!nb) die("cannot allocate memory for %s", path);
+            b = nb;
         }
     }
     if (ferror(f)) die("cannot read %s: %s", path, strerror(errno));
     fclose(f);
-    /* gzip: 1f 8b, deflate; skip the header's optional fields, inflate the raw stream */
-    if (n >= 18 && (unsigned char)b[0] == 0x1f && (unsigned char)b[1] == 0x8b && b[2] == 8) {
-        size_t p = 10;
-        int flg = (unsigned char)b[3];
-        if (flg & 4) p += 2 + ((unsigned char)b[p] | (size_t)(unsigned char)b[p + 1] << 8);
-        if (flg & 8) while (p < n && b[p++]) {}
-        if (flg & 16) while (p < n && b[p++]) {}
-        if (flg & 2) p += 2;
-        if (p >= n) die("%s: a broken gzip header", path);
-        int outlen = 0;
-        char *u = stbi_zlib_decode_noheader_malloc(b + p, (int)(n - p), &outlen);
-        if (!u) die("%s: cannot inflate the gzip data", path);
-        free(b);
-        *len = (size_t)outlen;
-        return u;
+    if (!dyn_gz_is_gzip(b, n)) {
+        *len = n;
+        return b;
     }
-    *len = n;
-    return b;
+    /* the last member's ISIZE (the size mod 2^32): a trailer over the cap is refused before any work */
+    size_t hint = cap;
+    if (n >= 18) {
+        const unsigned char *t = (const unsigned char *)b + n - 4;
+        uint32_t isize = t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+        if (isize > cap)
+            die("%s: the gzip data says it inflates to %lu bytes, more than the %zu MiB a data file may have", path,
+                (unsigned long)isize, cap >> 20);
+        hint = (size_t)isize;
+    }
+    /* first the size the trailer gives (right for a one-member file); if the data is larger (several members,
+     * or a trailer that lies) once more with the cap, which bounds the work of a bomb */
+    dyn_gz_info gi;
+    char *u = xmalloc(hint ? hint : 1, "the inflated file");
+    dyn_status s = dyn_gz_inflate(b, n, u, hint, &gi);
+    if (s == DYN_ERR_SIZE && hint < cap) {
+        free(u);
+        u = xmalloc(cap, "the inflated file"); /* malloc does not touch the pages: only inflated bytes take memory */
+        s = dyn_gz_inflate(b, n, u, cap, &gi);
+    }
+    free(b);
+    if (s == DYN_ERR_SIZE) die("%s: the gzip data inflates to more than the %zu MiB a data file may have", path, cap >> 20);
+    if (s != DYN_OK) die("%s: %s", path, gi.err[0] ? gi.err : dyn_status_str(s));
+    char *shrunk = realloc(u, gi.out_len ? gi.out_len : 1);
+    *len = gi.out_len;
+    return shrunk ? shrunk : u;
 }
 
 static void png_sink(void *ctx, void *data, int size) { fwrite(data, 1, (size_t)size, (FILE *)ctx); }
 
+void outs_png(outset *o, const char *path, const uint8_t *rgba, int w, int h)
+{
+    FILE *f = outs_file(o, path);
+    if (!stbi_write_png_to_func(png_sink, f, w, h, 4, rgba, 4 * w)) die("cannot encode %s", path);
+}
+
 void write_png(const char *path, const uint8_t *rgba, int w, int h)
 {
-    outfile o;
-    out_open(&o, path);
-    if (!stbi_write_png_to_func(png_sink, o.f, w, h, 4, rgba, 4 * w)) {
-        fclose(o.f);
-        remove(o.tmp);
-        die("cannot encode %s", path);
-    }
-    out_close(&o);
+    outset *o = one_set();
+    outs_png(o, path, rgba, w, h);
+    outs_commit(o);
+    free(o);
 }
 
 uint8_t *load_font(size_t *len)
@@ -420,6 +431,7 @@ uint8_t *load_font(size_t *len)
 png_opts get_png(const cmd *c)
 {
     png_opts p = {get(c, "png"), 960, 720};
+    if (p.path) outs_check(p.path, "--png");
     if (get(c, "png-size")) get_size(c, "png-size", &p.width, &p.height, DYN_FIG_MAX_SIDE);
     if (p.width < DYN_FIG_MIN_SIDE || p.height < DYN_FIG_MIN_SIDE)
         die("--png-size: each side must be at least %d px", DYN_FIG_MIN_SIDE);

@@ -11,11 +11,14 @@
 #include "landscape.h"
 #include "net.h"
 #include "render3d.h"
+#include "vec_internal.h"
 
 static double now_ms(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    /* CPU time of this (single-threaded) process: the time it spent on a core, which other processes on a
+     * shared machine do not inflate the way they inflate wall-clock time */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return 1e3 * (double)t.tv_sec + 1e-6 * (double)t.tv_nsec;
 }
 
@@ -44,6 +47,29 @@ static double naive_loss(const dyn_net *net, const double *th, const dyn_data *d
     return total / d->n;
 }
 
+/* One core's peak for this build, measured: 48 independent multiply-add chains (a = a m + c, the multiply and
+ * the add separate, as -ffp-contract=off makes every kernel), which the compiler keeps in vector registers of the
+ * widest instruction set the kernels use (DYN_VEC_CLONES: AVX2 on an x86-64 that has it, else SSE2). The best of 9
+ * runs of 24 M updates (best, not median: other processes on a shared machine only ever slow it down). */
+DYN_VEC_CLONES static double peak_gflops(void)
+{
+    volatile double seed = 0.999999;
+    double acc[48], m = seed, c = 1e-9 * seed, best = 0.0;
+    for (int i = 0; i < 48; i++) acc[i] = i * seed;
+    for (int rep = 0; rep < 9; rep++) {
+        double t0 = now_ms();
+        for (long it = 0; it < 500000; it++)
+            for (int i = 0; i < 48; i++) acc[i] = acc[i] * m + c;
+        double ms = now_ms() - t0, g = 2.0 * 48 * 500000 / (ms * 1e6);
+        best = g > best ? g : best;
+    }
+    double sum = 0.0;
+    for (int i = 0; i < 48; i++) sum += acc[i];
+    if (sum == 42.0) printf("(unlikely)\n"); /* keeps the loop alive */
+    return best;
+}
+static double PEAK;
+
 static void case_(const char *name, const dyn_net_desc *nd, const dyn_data *data, int grid)
 {
     dyn_net net;
@@ -55,6 +81,11 @@ static void case_(const char *name, const dyn_net_desc *nd, const dyn_data *data
     double flops = 0.0; /* multiply-adds of one forward pass over the data, x 2 */
     for (int l = 1; l <= net.depth + 1; l++) flops += 2.0 * net.dim[l] * net.dim[l - 1];
     flops *= data->n;
+    /* what the slice executes per point: layer 1 as C0 + a C1 + b C2 (4 flops per unit and example), the deeper
+     * layers in full, and the deeper weights as T0 + a T1 + b T2 (4 flops each) */
+    double exec = 4.0 * net.dim[1] * data->n;
+    for (int l = 2; l <= net.depth + 1; l++) exec += 2.0 * net.dim[l] * net.dim[l - 1] * data->n;
+    if (net.depth >= 1) exec += 4.0 * (double)(P - (size_t)net.w_off[2]);
     size_t npt = (size_t)grid * grid, ns = dyn_ls_slice_scratch_doubles(&net, data->n);
     float *loss = malloc(sizeof(float) * npt);
     double *s = malloc(sizeof(double) * ns);
@@ -77,8 +108,9 @@ static void case_(const char *name, const dyn_net_desc *nd, const dyn_data *data
         rows++;
     }
     double ms_naive = (now_ms() - t0) / (rows * grid) * npt;
-    printf("  %-44s P=%-7zu n=%-5d %dx%d: %9.0f pts/s %6.2f GFLOP/s | straightforward %8.1f pts/s %5.2f GFLOP/s | %5.1fx (agree %.0e)\n",
-           name, P, data->n, grid, grid, npt / (ms * 1e-3), flops * npt / (ms * 1e-3) * 1e-9, npt / (ms_naive * 1e-3),
+    double gf = flops * npt / (ms * 1e-3) * 1e-9, gx = exec * npt / (ms * 1e-3) * 1e-9;
+    printf("  %-44s P=%-7zu n=%-5d %dx%d: %9.0f pts/s %6.2f GFLOP/s (executed %5.2f = %3.0f%% of peak) | straightforward %8.1f pts/s %5.2f GFLOP/s | %5.1fx (agree %.0e)\n",
+           name, P, data->n, grid, grid, npt / (ms * 1e-3), gf, gx, 100.0 * gx / PEAK, npt / (ms_naive * 1e-3),
            flops * npt / (ms_naive * 1e-3) * 1e-9, ms_naive / ms, worst);
     free(h);
     free(s);
@@ -88,10 +120,15 @@ static void case_(const char *name, const dyn_net_desc *nd, const dyn_data *data
     free(th);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    printf("dynlens landscape benchmarks (one core). Slice throughput: grid points per second, and GFLOP/s counted as\n"
-           "2 x multiply-adds of a plain forward pass over the data per point (so the first-layer reuse shows as a gain)\n");
+    /* "slices": only the slice cases (tests/bench/peers.py runs them beside PyTorch in the same run) */
+    int slices_only = argc > 1 && strcmp(argv[1], "slices") == 0;
+    PEAK = peak_gflops();
+    printf("dynlens landscape benchmarks (one core, CPU time). Slice throughput: grid points per second, and GFLOP/s counted as\n"
+           "2 x multiply-adds of a plain forward pass over the data per point (so the first-layer reuse shows as a gain);\n"
+           "executed: the flops the slice actually does per point, against one core's peak\n"
+           "One core's peak for this build (multiply + add, no FMA, widest vectors the kernels use; measured): %.1f GFLOP/s\n", PEAK);
     enum { N = 400 };
     static double x[2 * N], y[N];
     int k;
@@ -114,6 +151,10 @@ int main(void)
     case_("64 inputs, 2 x 128 tanh + skips, 10 classes", &c, &dig, 15);
     dyn_net_desc e = {D, 10, 1, 256, NULL, DYN_ACT_RELU, 0, DYN_LOSS_XENT};
     case_("64 inputs, 1 x 256 relu, 10 classes", &e, &dig, 15);
+    if (slices_only) {
+        free(gx);
+        return 0;
+    }
 
     /* training steps and Hessian-vector products */
     dyn_net net;
@@ -130,6 +171,38 @@ int main(void)
     dyn_train_run(&t, &spir, 2000, NULL);
     printf("  %-44s %8.1f ms  (%.0f steps/s)\n", "2000 Adam steps, batch 32, 3 x 32 tanh", now_ms() - t0,
            2000 / ((now_ms() - t0) * 1e-3));
+    {
+        /* a mid-size net: 8 x 256 tanh on 2000 points, Adam, batch 128; flops of a step: the forward pass and the
+         * two products of the backward pass (dW and dh), 3 x 2 multiply-adds per weight and example */
+        enum { NB = 2000 };
+        double *bx = malloc(sizeof(double) * 2 * NB), *by = malloc(sizeof(double) * NB);
+        int kb;
+        dyn_toy_desc tb = {DYN_TOY_SPIRALS, NB, 2, 0.1, 1};
+        dyn_data_toy(&tb, bx, 2 * NB, by, NB, &kb);
+        dyn_data big = {NB, 2, bx, by, kb};
+        dyn_net_desc bd = {2, 2, 8, 256, NULL, DYN_ACT_TANH, 1, DYN_LOSS_XENT};
+        dyn_net bn;
+        dyn_net_init(&bn, &bd);
+        size_t bp = (size_t)bn.n_params;
+        double *bth = malloc(sizeof(double) * bp), wflops = 0.0;
+        dyn_net_init_params(&bn, 1.0, 0.0, 1, bth, bp);
+        for (int l = 1; l <= bn.depth + 1; l++) wflops += (double)bn.dim[l] * bn.dim[l - 1];
+        dyn_train_desc bo = {DYN_OPT_ADAM, 0, 0, 0, 0, 0, 0, 128, 1};
+        size_t bbytes = dyn_train_bytes(&bn, &bo, NB);
+        void *bmem = malloc(bbytes);
+        dyn_train bt;
+        dyn_train_init(&bt, &bn, &bo, &big, bth, bmem, bbytes);
+        double tb0 = now_ms();
+        dyn_train_run(&bt, &big, 100, NULL);
+        double bms = now_ms() - tb0, gfl = 6.0 * wflops * 128 * 100 / (bms * 1e6);
+        printf("  %-44s %8.1f ms  (%.0f steps/s, %.2f GFLOP/s = %.0f%% of peak; 20000 steps: %.0f s)\n",
+               "100 Adam steps, batch 128, 8 x 256 tanh", bms, 100 / (bms * 1e-3), gfl, 100.0 * gfl / PEAK,
+               20000 * bms / 100 * 1e-3);
+        free(bmem);
+        free(bth);
+        free(bx);
+        free(by);
+    }
     size_t hs = dyn_net_hvp_scratch_doubles(&net, N);
     double *s = malloc(sizeof(double) * hs);
     for (size_t i = 0; i < P; i++) v[i] = 1.0;

@@ -120,6 +120,31 @@ dl.dispose();
   ld.dispose();
 }
 
+// ---- training steps: WASM in node (one instance) vs the native CLI's training time, same run --------------------
+// 3 x 32 tanh + skips on 400 spirals (batch 32) and 4 x 256 tanh + skips on 2000 (batch 128), Adam, seed 1: the
+// page's small default and a mid-size net. The native side is the CLI's "train_ms" (the training loop alone).
+{
+  const cases = [{ n: 400, depth: 3, width: 32, batch: 32, steps: 2000 }, { n: 2000, depth: 4, width: 256, batch: 128, steps: 60 }];
+  const td = await createDynlens();
+  for (const c of cases) {
+    const natMs = median([0, 1, 2].map(() => JSON.parse(execFileSync(CLI, ['landscape', 'train', '--n', String(c.n),
+      '--depth', String(c.depth), '--width', String(c.width), '--skip', '--batch', String(c.batch), '--steps',
+      String(c.steps), '--snapshots', '2', '--out', join(OUT, 'bench-train-out')], { encoding: 'utf8' })).train_ms));
+    const data = td.toyData({ toy: 'spirals', n: c.n, noise: 0.1, seed: 1 });
+    const net = { depth: c.depth, width: c.width, act: 'tanh', skip: 1 };
+    const st = td.trainStart({ net, data, seed: 1, opt: 'adam', batch: c.batch });
+    td.trainRun({ data, blob: st.blob, P: st.P, from: 0, targets: [c.steps] }); // warm-up (V8's tiers)
+    const ms = median([0, 1, 2].map(() => {
+      const t0 = performance.now();
+      td.trainRun({ data, blob: st.blob, P: st.P, from: 0, targets: [c.steps] });
+      return performance.now() - t0;
+    }));
+    row(`node training ${c.depth} x ${c.width} tanh, batch ${c.batch}, n=${c.n}`, `${(c.steps / ms * 1000).toFixed(0)} steps/s`,
+      `native ${(c.steps / natMs * 1000).toFixed(0)} steps/s (same run): WASM/native = ${(natMs / ms).toFixed(2)}`);
+  }
+  td.dispose();
+}
+
 // Chromium: the worker pool from a page on a loopback server
 const { chromium } = await import(join(root, 'node_modules/playwright-core/index.mjs'));
 const server = await startServer(DIST, 0);

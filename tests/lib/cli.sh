@@ -29,7 +29,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a
 is_npy() { [ "$(head -c 6 "$1" | tail -c 5)" = "NUMPY" ] && ok || bad "$1 is not an NPY file"; }
 # finish: no temporary file left anywhere below $out, the summary line, and the exit status
 finish() {
-    ls -R "$out" | grep -q '\.tmp' && bad "temporary files left in $out" || ok
+    ls -aR "$out" | grep -q '\.tmp' && bad "temporary files left in $out" || ok
     echo "$name: $pass passed, $fail failed"
     [ "$fail" -eq 0 ]
 }

@@ -1,0 +1,28 @@
+/* vec_internal.h - private to core/: DYN_VEC_CLONES, which compiles a hot loop once more for AVX2 on x86-64. */
+#ifndef DYN_VEC_INTERNAL_H
+#define DYN_VEC_INTERNAL_H
+
+/* The kernels are plain C that the compiler vectorises: SSE2 (2 doubles) in a default x86-64 build, SIMD128
+ * (2 doubles) in WebAssembly. On x86-64 with GCC and glibc, a function marked DYN_VEC_CLONES is also compiled for
+ * AVX2 (4 doubles) and the loader picks the version the CPU runs (an ifunc). The bits do not change: each element
+ * sees the same IEEE operations in the same order at any vector width, there is no FMA (the "avx2" target does not
+ * enable it, and -ffp-contract=off forbids contraction anyway), and sums are never split across lanes (the loops
+ * keep their running sums per output). Elsewhere (clang, emcc, sanitizers) it is empty. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(DYN_NO_VEC_CLONES)
+#define DYN_VEC_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define DYN_VEC_CLONES
+#endif
+
+/* DYN_SUMS_ACROSS_LANES on a function whose inner loop runs across independent running sums (a register block of
+ * a matrix product): GCC 12 would otherwise vectorise the loop around it, the one along each sum, as an in-order
+ * reduction (one lane at a time), which is slower than scalar code; without loop vectorisation its basic-block
+ * vectoriser packs the independent sums into vectors instead. Clang does not do the former. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define DYN_SUMS_ACROSS_LANES __attribute__((optimize("no-tree-loop-vectorize"), noinline))
+#else
+#define DYN_SUMS_ACROSS_LANES
+#endif
+
+#endif
