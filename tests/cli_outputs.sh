@@ -81,7 +81,7 @@ echo old >"$w/mode.csv" && chmod 640 "$w/mode.csv"
 # SIGTERM and SIGINT during a long run: no temp file, no half folder, no target. timeout(1) sends the signal (a
 # background job of this shell would ignore SIGINT, and dynlens keeps an ignored signal ignored).
 for sig in TERM INT; do
-    timeout -s $sig 1 "$bin" landscape train --n 400 --depth 3 --width 64 --steps 1000000 --out "$w/long$sig" >/dev/null 2>&1
+    timeout -s $sig 1 "$bin" landscape train --n 400 --depth 3 --width 64 --steps 1000000 --max-seconds 1e6 --out "$w/long$sig" >/dev/null 2>&1
     st=$?
     [ $st -eq 124 ] && [ ! -e "$w/long$sig" ] && ok || bad "SIG$sig: status $st, $(ls -a "$w")"
     no_temps "$w" "SIG$sig"

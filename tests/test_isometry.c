@@ -228,11 +228,11 @@ static void test_density(void)
         dyn_mf *mf = make_mf(cases[c].act);
         dyn_iso_desc d = {.depth = cases[c].L, .orthogonal = cases[c].orth, .sw2 = cases[c].sw2, .sb2 = cases[c].sb2};
         dyn_iso_theory_at(mf, &d, &th);
-        int panels = cases[c].act == DYN_ACT_TANH ? 6 : 60;
+        int panels = cases[c].act == DYN_ACT_TANH ? 12 : 60;
         double xlo = cases[c].act == DYN_ACT_TANH ? 1e-5 : 1e-9; /* tanh: x^2 rho below 1e-5 is below 1e-8 */
         double m1 = density_moment(mf, &th, 1, xlo, cases[c].xmax, panels);
         double m2 = density_moment(mf, &th, 2, xlo, cases[c].xmax, panels);
-        double tol = cases[c].act == DYN_ACT_TANH ? 1e-4 : 1e-5; /* tanh: 6 panels (each point costs ms) */
+        double tol = cases[c].act == DYN_ACT_TANH ? 1e-4 : 1e-5; /* tanh: 12 panels (each point costs ms) */
         CHECK_NEAR(m1, 1.0, tol, 0, "density mean (S-transform: 1)");
         CHECK_NEAR(m2, 1.0 + th.rel_var, tol, 0, "density second moment (S-transform: 1 + L(mu2/mu1^2 - 1 - s1))");
         free(mf);

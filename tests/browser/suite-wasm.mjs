@@ -86,8 +86,7 @@ function run(blob, target, lossLen = STEPS, snapLen = P, blen = bytes) {
   ok(run(moved, STEPS - 1) !== OK, 'a target behind the steps done is refused');
   ok(run(moved, STEPS, STEPS, P, 900) !== OK, 'a blob length shorter than its header is refused');
   ok(run(moved, STEPS, STEPS, P, bytes - 8) !== OK, 'a blob length shorter than its workspace is refused');
-  // damage: the tag, the step count, a layer width, and a permutation entry (after the DYNW_BLOB_HDR = 4096 header
-  // bytes of dynw.c, the perm follows 4 P doubles)
+  // damage: the tag, the step count, a layer width, and a permutation entry (the perm follows 4 P doubles)
   const damaged = (fn, what) => {
     const c = mem(bytes);
     u8(c, bytes).set(u8(moved, bytes));
@@ -96,7 +95,7 @@ function run(blob, target, lossLen = STEPS, snapLen = P, blen = bytes) {
     ok(s !== OK, `a blob with ${what} is refused (${status(s)})`);
   };
   damaged((c) => { u8(c, 1)[0] ^= 1; }, 'a damaged tag');
-  damaged((c) => { i32(c + 4096 + 32 * P, 1)[0] = 1 << 30; }, 'a permutation entry past the data');
+  damaged((c) => { i32(c + 4096 + 32 * P, 1)[0] = 1 << 30; }, 'a permutation entry past the data'); // 4096: DYNW_BLOB_HDR (wasm/dynw.c)
   damaged((c) => { i32(c + 16, 1)[0] = 9; }, 'a layer width that does not match the layout'); // net.dim[1]
   damaged((c) => { i32(c + 8, 1)[0] = 99; }, 'a depth out of range'); // net.depth
 }
