@@ -21,6 +21,7 @@ import colormap from './dynlens-colormap.js';
 import meanfield from './dynlens-meanfield.js';
 import landscape from './dynlens-landscape.js';
 import posterior from './dynlens-posterior.js';
+import control from './dynlens-control.js';
 import lrcontrol from './dynlens-lrcontrol.js';
 import isometry from './dynlens-isometry.js';
 
@@ -31,6 +32,7 @@ export const MODULES = [
   meanfield,
   landscape,
   posterior,
+  control,
   lrcontrol,
   isometry,
 ];

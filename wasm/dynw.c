@@ -1142,6 +1142,595 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_ellipse(const double *mean, const double *cov
     return dyn_post_ellipse(mean, cov, nsd, npts, xy, NULL);
 }
 
+/* ==== control (core/control.h) -> wasm/dynlens-control.js ====================================================
+ *   dynw_ctl_arch_count/_name, dynw_ctl_method_count/_name, dynw_ctl_embed_count/_name,
+ *   dynw_ctl_readout_count/_name          the enums by index (JS keeps no copy)
+ *   dynw_ctl_why                          dyn_ctl_why's reason for a descriptor (or "") and dyn_ctl_init's status
+ *   dynw_ctl_train_why                    dyn_ctl_train_why's reason for a training descriptor (or "")
+ *   dynw_ctl_shape                        P, P_t, k, n_out and the resolved width, embed, readout, delta
+ *   dynw_ctl_init_params                  the seeded initialisation (seed in two 32-bit halves)
+ *   dynw_ctl_sin, dynw_ctl_test_seed      Li et al.'s sin toy; the test set's seed of a generated training set
+ *   dynw_ctl_eval                         mean terminal loss, objective J and accuracy of theta on a data set
+ *   dynw_ctl_fwdbwd                       states, costates, H_t, dJ/dtheta of m examples, and the check that
+ *                                         dJ/dtheta_t = -grad H_t (and finite differences of J agree)
+ *   dynw_ctl_grid2d, dynw_ctl_jacdet      decision regions seen at layer l; det of step t's Jacobian (d = 2)
+ *   dynw_ctl_layer_norms                  |M_t|_2 and the invertibility margin delta |M_t|_2 max|phi'| per layer
+ *   dynw_ctl_perturb                      growth of an infinitesimal input perturbation over depth
+ *   dynw_ctl_train_work                   what a training run will cost (dyn_ctl_train_work; the CLI refuses by it)
+ *   dynw_ctl_session_create / _step / _eval / _get / _free   one training run: a dyn_ctl_train, its workspace and copies
+ *                                         of the training and test sets in one malloc'd session owned by C; JS
+ *                                         holds the pointer as an opaque handle (valid in the instance that made it)
+ *
+ * The system descriptor travels as CTLARGS (n_in, n_class, width, layers, delta, act, arch, gamma, embed, readout,
+ * reg), the training descriptor as TRAINARGS (method, lr, beta1, beta2, eps, batch, rho, inner_iters, lbfgs_m and
+ * the seed's halves); zero means the core's default, exactly as in the structs. Every output buffer comes with its
+ * length in elements, checked against what the call writes; byte counts are computed in uint64_t and refused at
+ * 2^31 or more (the WASM heap is 32-bit).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "control.h"
+
+#define CTLARGS int n_in, int n_class, int width, int layers, double delta, int act, int arch, double gamma, \
+                int embed, int readout, double reg
+#define CTLPASS n_in, n_class, width, layers, delta, act, arch, gamma, embed, readout, reg
+#define TRAINARGS int method, double lr, double beta1, double beta2, double eps, int batch, double rho, \
+                  int inner_iters, int lbfgs_m, uint32_t tseed_lo, uint32_t tseed_hi
+#define TRAINPASS method, lr, beta1, beta2, eps, batch, rho, inner_iters, lbfgs_m, tseed_lo, tseed_hi
+#define DYNW_MAX_BYTES ((uint64_t)1 << 31)
+#define DYNW_CTL_SHAPE_DOUBLES 8
+#define DYNW_CTL_CHECK_DOUBLES 6
+#define DYNW_CTL_INFO_DOUBLES 12
+#define DYNW_CTL_REPORT_DOUBLES 6
+
+typedef struct dynw_ctl_session {
+    dyn_ctl_train t;   /* points into mem */
+    dyn_data train;    /* x, y point into data */
+    dyn_data test;     /* n = 0 when there is no test set */
+    void *mem;         /* dyn_ctl_train_bytes */
+    double *data;      /* train x, y, then test x, y */
+    double *scratch;   /* dyn_ctl_scratch_doubles, for evaluating the test set */
+    size_t scratch_len;
+} dynw_ctl_session;
+
+int dynw_ctl_arch_count(void);
+const char *dynw_ctl_arch_name(int i);
+int dynw_ctl_method_count(void);
+const char *dynw_ctl_method_name(int i);
+int dynw_ctl_embed_count(void);
+const char *dynw_ctl_embed_name(int i);
+int dynw_ctl_readout_count(void);
+const char *dynw_ctl_readout_name(int i);
+int dynw_ctl_why(CTLARGS, char *why, int why_len);
+int dynw_ctl_train_why(CTLARGS, TRAINARGS, char *why, int why_len);
+int dynw_ctl_shape(CTLARGS, double *out, int out_len);
+int dynw_ctl_init_params(CTLARGS, double sw2, double sb2, uint32_t seed_lo, uint32_t seed_hi, double *theta,
+                         int theta_len);
+int dynw_ctl_sin(int n, uint32_t seed_lo, uint32_t seed_hi, double noise, double *x, int x_len, double *y, int y_len);
+int dynw_ctl_test_seed(uint32_t seed_lo, uint32_t seed_hi, uint32_t *out, int out_len);
+int dynw_ctl_eval(CTLARGS, const double *theta, int theta_len, const double *x, const double *y, int n, double *out,
+                  int out_len);
+int dynw_ctl_fwdbwd(CTLARGS, const double *theta, int theta_len, const double *u, const double *y, int m,
+                    double *states, int states_len, double *costates, int costates_len, double *hamil, int hamil_len,
+                    double *grad, int grad_len, double *check, int check_len);
+int dynw_ctl_grid2d(CTLARGS, const double *theta, int theta_len, int l, double x_min, double x_max, double y_min,
+                    double y_max, int nx, int ny, float *cls, float *conf, int out_len);
+int dynw_ctl_jacdet(CTLARGS, const double *theta, int theta_len, int t, double x_min, double x_max, double y_min,
+                    double y_max, int nx, int ny, float *det, int out_len);
+int dynw_ctl_layer_norms(CTLARGS, const double *theta, int theta_len, double *norm, double *margin, int out_len);
+int dynw_ctl_perturb(CTLARGS, const double *theta, int theta_len, const double *u, int m, uint32_t seed_lo,
+                     uint32_t seed_hi, double *growth, int growth_len);
+int dynw_ctl_perturb_theory(CTLARGS, double sw2, double sb2, const double *u, int m, double *growth, int growth_len);
+int dynw_ctl_train_work(CTLARGS, TRAINARGS, int n, double iters, double *out, int out_len);
+int dynw_ctl_session_create(CTLARGS, TRAINARGS, const double *theta0, int theta_len, const double *x,
+                            const double *y, int n, const double *xt, const double *yt, int nt,
+                            dynw_ctl_session **out);
+int dynw_ctl_session_step(dynw_ctl_session *h, double *rep, int rep_len, double *layer_hgrad, double *layer_gain,
+                          int layer_len);
+int dynw_ctl_session_eval(dynw_ctl_session *h, double *out, int out_len);
+int dynw_ctl_session_get(const dynw_ctl_session *h, double *theta, int theta_len, double *info, int info_len);
+void dynw_ctl_session_free(dynw_ctl_session *h);
+
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_arch_count(void) { return DYN_CTL_ARCH_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_ctl_arch_name(int i) { return dyn_ctl_arch_name((dyn_ctl_arch)i); }
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_method_count(void) { return DYN_CTL_METHOD_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_ctl_method_name(int i) { return dyn_ctl_method_name((dyn_ctl_method)i); }
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_embed_count(void) { return DYN_CTL_EMBED_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_ctl_embed_name(int i) { return dyn_ctl_embed_name((dyn_ctl_embed)i); }
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_readout_count(void) { return DYN_CTL_READOUT_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_ctl_readout_name(int i) { return dyn_ctl_readout_name((dyn_ctl_readout)i); }
+
+/* A descriptor from CTLARGS, by field name. Enums out of range are left for dyn_ctl_why to name. */
+static int bad_number(double v) { return isnan(v) || isinf(v); }
+
+static dyn_ctl_desc ctl_desc_of(CTLARGS)
+{
+    dyn_ctl_desc d = {.n_in = n_in,
+                      .n_class = n_class,
+                      .width = width,
+                      .layers = layers,
+                      .delta = delta,
+                      .act = (dyn_act)act,
+                      .arch = (dyn_ctl_arch)arch,
+                      .gamma = gamma,
+                      .embed = (dyn_ctl_embed)embed,
+                      .readout = (dyn_ctl_readout)readout,
+                      .reg = reg};
+    return d;
+}
+
+static dyn_ctl_train_desc ctl_train_desc_of(TRAINARGS)
+{
+    dyn_ctl_train_desc d = {.method = (dyn_ctl_method)method,
+                            .lr = lr,
+                            .beta1 = beta1,
+                            .beta2 = beta2,
+                            .eps = eps,
+                            .batch = batch,
+                            .rho = rho,
+                            .inner_iters = inner_iters,
+                            .lbfgs_m = lbfgs_m,
+                            .seed = ((uint64_t)tseed_hi << 32) | tseed_lo};
+    return d;
+}
+
+static dyn_status ctl_of(dyn_ctl *c, CTLARGS)
+{
+    if (act < 0 || act >= DYN_ACT_COUNT) return DYN_ERR_RANGE;
+    dyn_ctl_desc d = ctl_desc_of(CTLPASS);
+    return dyn_ctl_init(c, &d);
+}
+
+static void copy_text(char *dst, int len, const char *src)
+{
+    if (!dst || len < 1) return;
+    size_t i = 0;
+    for (; src && src[i] && i + 1 < (size_t)len; i++) dst[i] = src[i];
+    dst[i] = 0;
+}
+
+/* Scratch for the functions that take it, malloc'd; NULL for an invalid system or when it is too big. */
+static double *ctl_scratch(const dyn_ctl *c, size_t *len)
+{
+    *len = dyn_ctl_scratch_doubles(c);
+    if (!*len || (uint64_t)*len * sizeof(double) >= DYNW_MAX_BYTES) return NULL;
+    return malloc(*len * sizeof(double));
+}
+
+/* P (theta_len) must be at least the system's parameter count. */
+static dyn_status theta_ok(const dyn_ctl *c, const double *theta, int theta_len)
+{
+    if (!theta) return DYN_ERR_NULL;
+    if (theta_len < 0 || (size_t)theta_len < dyn_ctl_param_count(c)) return DYN_ERR_BUFFER;
+    return DYN_OK;
+}
+
+/* why: dyn_ctl_why's text, "" when valid (why_len bytes, NUL-terminated). Returns dyn_ctl_init's status. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_why(CTLARGS, char *why, int why_len)
+{
+    if (!why) return DYN_ERR_NULL;
+    if (why_len < 1) return DYN_ERR_SIZE;
+    if (act < 0 || act >= DYN_ACT_COUNT) {
+        copy_text(why, why_len, "unknown activation");
+        return DYN_ERR_RANGE;
+    }
+    dyn_ctl_desc d = ctl_desc_of(CTLPASS);
+    copy_text(why, why_len, dyn_ctl_why(&d));
+    dyn_ctl c;
+    return dyn_ctl_init(&c, &d);
+}
+
+/* why: dyn_ctl_train_why's text for the training descriptor on this system, "" when valid. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_train_why(CTLARGS, TRAINARGS, char *why, int why_len)
+{
+    if (!why) return DYN_ERR_NULL;
+    if (why_len < 1) return DYN_ERR_SIZE;
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s) {
+        copy_text(why, why_len, "the network's descriptor is invalid");
+        return s;
+    }
+    dyn_ctl_train_desc td = ctl_train_desc_of(TRAINPASS);
+    const char *w = dyn_ctl_train_why(&c, &td);
+    copy_text(why, why_len, w);
+    return w ? DYN_ERR_RANGE : DYN_OK;
+}
+
+/* out (DYNW_CTL_SHAPE_DOUBLES): P, P_t, k, n_out, width, embed, readout, delta (defaults resolved). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_shape(CTLARGS, double *out, int out_len)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (out_len < DYNW_CTL_SHAPE_DOUBLES) return DYN_ERR_BUFFER;
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s) return s;
+    if ((uint64_t)c.n_params * sizeof(double) >= DYNW_MAX_BYTES) return DYN_ERR_SIZE;
+    out[0] = (double)c.n_params;
+    out[1] = (double)c.p_layer;
+    out[2] = c.k;
+    out[3] = c.n_out;
+    out[4] = c.d.width;
+    out[5] = (double)c.d.embed;
+    out[6] = (double)c.d.readout;
+    out[7] = c.d.delta;
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_init_params(CTLARGS, double sw2, double sb2, uint32_t seed_lo, uint32_t seed_hi,
+                                              double *theta, int theta_len)
+{
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s) return s;
+    if (!theta) return DYN_ERR_NULL;
+    if (theta_len < 0) return DYN_ERR_SIZE;
+    return dyn_ctl_init_params(&c, sw2, sb2, ((uint64_t)seed_hi << 32) | seed_lo, theta, (size_t)theta_len);
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_sin(int n, uint32_t seed_lo, uint32_t seed_hi, double noise, double *x, int x_len,
+                                      double *y, int y_len)
+{
+    if (!x || !y) return DYN_ERR_NULL;
+    if (n < 1 || n > DYN_DATA_MAX_N) return DYN_ERR_SIZE;
+    if (x_len < n || y_len < n) return DYN_ERR_BUFFER;
+    return dyn_ctl_sin(n, ((uint64_t)seed_hi << 32) | seed_lo, noise, x, y);
+}
+
+/* out (2, out_len): the test set's seed, low and high halves. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_test_seed(uint32_t seed_lo, uint32_t seed_hi, uint32_t *out, int out_len)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (out_len < 2) return DYN_ERR_BUFFER;
+    uint64_t s = dyn_ctl_test_seed(((uint64_t)seed_hi << 32) | seed_lo);
+    out[0] = (uint32_t)(s & 0xffffffffu);
+    out[1] = (uint32_t)(s >> 32);
+    return DYN_OK;
+}
+
+static dyn_status ctl_data_of(const dyn_ctl *c, dyn_data *dd, const double *x, const double *y, int n)
+{
+    if (!x || !y) return DYN_ERR_NULL;
+    if (n < 1 || n > DYN_DATA_MAX_N) return DYN_ERR_SIZE;
+    *dd = (dyn_data){.n = n, .d = c->d.n_in, .x = x, .y = y, .n_class = c->d.n_class};
+    return DYN_OK;
+}
+
+/* out (3): mean terminal loss, J (with the running cost), accuracy (NaN for regression). A diverged net: DYN_OK
+ * with non-finite values, as dyn_ctl_eval. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_eval(CTLARGS, const double *theta, int theta_len, const double *x, const double *y,
+                                       int n, double *out, int out_len)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (out_len < 3) return DYN_ERR_BUFFER;
+    dyn_ctl c;
+    dyn_data dd;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s || (s = theta_ok(&c, theta, theta_len)) || (s = ctl_data_of(&c, &dd, x, y, n))) return s;
+    size_t sl;
+    double *sc = ctl_scratch(&c, &sl);
+    if (!sc) return DYN_ERR_BUFFER;
+    s = dyn_ctl_eval(&c, theta, &dd, &out[0], &out[1], &out[2], sc, sl);
+    free(sc);
+    return s;
+}
+
+/* m examples u (m n_in), y (m): states and costates ((T + 1) m d each), hamil (T), grad (P) as dyn_ctl_forward and
+ * dyn_ctl_backward compute them, and check (DYNW_CTL_CHECK_DOUBLES):
+ *   [0] the mean terminal loss, [1] J,
+ *   [2] max_t,i |dJ/dtheta_t[i] + grad H_t[i]| with grad H_t from dyn_ctl_layer_hamiltonian (rho = 0) at the
+ *       states and costates: the gradient is minus the Hamiltonian's,
+ *   [3] max |dJ/dtheta| (the scale of [2]),
+ *   [4] the largest relative difference between dJ/dtheta and a central finite difference of J (dyn_ctl_eval, step
+ *       1e-6 max(1, |theta_i|)) over the coordinate of largest |dJ/dtheta| in each layer (and in the read-out),
+ *   [5] how many coordinates [4] checked. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_fwdbwd(CTLARGS, const double *theta, int theta_len, const double *u, const double *y,
+                                         int m, double *states, int states_len, double *costates, int costates_len,
+                                         double *hamil, int hamil_len, double *grad, int grad_len, double *check,
+                                         int check_len)
+{
+    if (!states || !costates || !hamil || !grad || !check) return DYN_ERR_NULL;
+    dyn_ctl c;
+    dyn_data dd;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s || (s = theta_ok(&c, theta, theta_len)) || (s = ctl_data_of(&c, &dd, u, y, m))) return s;
+    const int T = c.d.layers, d = c.d.width;
+    const size_t P = dyn_ctl_param_count(&c), Pt = dyn_ctl_layer_params(&c);
+    uint64_t sd = ((uint64_t)T + 1) * (uint64_t)m * (uint64_t)d;
+    if (sd * sizeof(double) >= DYNW_MAX_BYTES) return DYN_ERR_SIZE;
+    if (states_len < 0 || costates_len < 0 || (uint64_t)states_len < sd || (uint64_t)costates_len < sd ||
+        hamil_len < T || grad_len < 0 || (size_t)grad_len < P || check_len < DYNW_CTL_CHECK_DOUBLES)
+        return DYN_ERR_BUFFER;
+    size_t sl;
+    double *sc = ctl_scratch(&c, &sl);
+    double *gh = malloc(sizeof(double) * (Pt + 1)), *th = malloc(sizeof(double) * (P + 1));
+    if (!sc || !gh || !th) {
+        free(sc), free(gh), free(th);
+        return DYN_ERR_BUFFER;
+    }
+    s = dyn_ctl_forward(&c, theta, u, m, states, (size_t)sd, sc, sl);
+    if (!s) s = dyn_ctl_backward(&c, theta, states, y, m, costates, (size_t)sd, hamil, grad, &check[0], sc, sl);
+    if (!s) s = dyn_ctl_eval(&c, theta, &dd, &check[0], &check[1], NULL, sc, sl);
+    double worst = 0.0, gmax = 0.0, fd = 0.0;
+    int nfd = 0;
+    for (size_t i = 0; !s && i < P; i++) gmax = fmax(gmax, fabs(grad[i]));
+    for (int t = 0; !s && t < T; t++) {
+        dyn_ctl_layer_hamiltonian(&c, theta + (size_t)t * Pt, states + (size_t)t * m * d,
+                                  costates + (size_t)(t + 1) * m * d, NULL, NULL, m, 0.0, gh, sc, sl);
+        for (size_t i = 0; i < Pt; i++) worst = fmax(worst, fabs(grad[(size_t)t * Pt + i] + gh[i]));
+    }
+    /* finite differences of J at the largest-gradient coordinate of each layer and of the read-out */
+    memcpy(th, theta, sizeof(double) * P);
+    for (int t = 0; !s && t <= T; t++) {
+        size_t lo = (size_t)t * Pt, hi = t < T ? lo + Pt : P, best = lo;
+        if (lo >= hi) continue;
+        for (size_t i = lo; i < hi; i++)
+            if (fabs(grad[i]) > fabs(grad[best])) best = i;
+        double h = 1e-6 * fmax(1.0, fabs(theta[best])), jp = 0.0, jm = 0.0;
+        th[best] = theta[best] + h;
+        s = dyn_ctl_eval(&c, th, &dd, &check[0], &jp, NULL, sc, sl);
+        th[best] = theta[best] - h;
+        if (!s) s = dyn_ctl_eval(&c, th, &dd, &check[0], &jm, NULL, sc, sl);
+        th[best] = theta[best];
+        double g = (jp - jm) / (2.0 * h);
+        fd = fmax(fd, fabs(g - grad[best]) / fmax(fabs(grad[best]), 1e-8 * fmax(gmax, 1e-300)));
+        nfd++;
+    }
+    if (!s) s = dyn_ctl_eval(&c, theta, &dd, &check[0], &check[1], NULL, sc, sl);
+    check[2] = worst;
+    check[3] = gmax;
+    check[4] = fd;
+    check[5] = nfd;
+    free(sc), free(gh), free(th);
+    return s;
+}
+
+/* cls, conf (either may be NULL): nx ny floats each (out_len), as dyn_ctl_grid2d. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_grid2d(CTLARGS, const double *theta, int theta_len, int l, double x_min,
+                                         double x_max, double y_min, double y_max, int nx, int ny, float *cls,
+                                         float *conf, int out_len)
+{
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s || (s = theta_ok(&c, theta, theta_len))) return s;
+    if (nx < 1 || ny < 1 || nx > 4096 || ny > 4096) return DYN_ERR_SIZE;
+    if (out_len < 0 || (uint64_t)out_len < (uint64_t)nx * (uint64_t)ny) return DYN_ERR_BUFFER;
+    size_t sl;
+    double *sc = ctl_scratch(&c, &sl);
+    if (!sc) return DYN_ERR_BUFFER;
+    s = dyn_ctl_grid2d(&c, theta, l, x_min, x_max, y_min, y_max, nx, ny, cls, conf, sc, sl);
+    free(sc);
+    return s;
+}
+
+/* det: nx ny floats (out_len), as dyn_ctl_jacdet_grid2d (width 2 only). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_jacdet(CTLARGS, const double *theta, int theta_len, int t, double x_min,
+                                         double x_max, double y_min, double y_max, int nx, int ny, float *det,
+                                         int out_len)
+{
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s || (s = theta_ok(&c, theta, theta_len))) return s;
+    if (!det) return DYN_ERR_NULL;
+    if (nx < 1 || ny < 1 || nx > 4096 || ny > 4096) return DYN_ERR_SIZE;
+    if (out_len < 0 || (uint64_t)out_len < (uint64_t)nx * (uint64_t)ny) return DYN_ERR_BUFFER;
+    return dyn_ctl_jacdet_grid2d(&c, theta, t, x_min, x_max, y_min, y_max, nx, ny, det);
+}
+
+/* norm, margin: T values each (out_len). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_layer_norms(CTLARGS, const double *theta, int theta_len, double *norm,
+                                              double *margin, int out_len)
+{
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s || (s = theta_ok(&c, theta, theta_len))) return s;
+    if (out_len < c.d.layers) return DYN_ERR_BUFFER;
+    size_t sl;
+    double *sc = ctl_scratch(&c, &sl);
+    if (!sc) return DYN_ERR_BUFFER;
+    s = dyn_ctl_layer_norms(&c, theta, norm, margin, sc, sl);
+    free(sc);
+    return s;
+}
+
+/* growth: T + 1 values (growth_len). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_perturb(CTLARGS, const double *theta, int theta_len, const double *u, int m,
+                                          uint32_t seed_lo, uint32_t seed_hi, double *growth, int growth_len)
+{
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s || (s = theta_ok(&c, theta, theta_len))) return s;
+    if (!u || !growth) return DYN_ERR_NULL;
+    if (m < 1 || m > DYN_DATA_MAX_N) return DYN_ERR_SIZE;
+    if (growth_len < c.d.layers + 1) return DYN_ERR_BUFFER;
+    size_t sl;
+    double *sc = ctl_scratch(&c, &sl);
+    if (!sc) return DYN_ERR_BUFFER;
+    s = dyn_ctl_perturb(&c, theta, u, m, ((uint64_t)seed_hi << 32) | seed_lo, growth, sc, sl);
+    free(sc);
+    return s;
+}
+
+/* growth: T + 1 values (growth_len): dyn_ctl_perturb_theory for the m inputs u (m n_in), whose embedded states give
+ * Q_0 = |x_0|^2 / d (the embedding by dyn_ctl_forward itself, so the rule lives in one place). DYN_ERR_RANGE where
+ * the theory does not apply (hamiltonian, gamma != 0, an activation that is not odd). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_perturb_theory(CTLARGS, double sw2, double sb2, const double *u, int m, double *growth,
+                                                 int growth_len)
+{
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s) return s;
+    if (!u || !growth) return DYN_ERR_NULL;
+    if (m < 1 || m > DYN_DATA_MAX_N) return DYN_ERR_SIZE;
+    if (growth_len < c.d.layers + 1) return DYN_ERR_BUFFER;
+    /* the embedded inputs: the states at layer 0 of a one-layer copy of the system (any controls: zeros) */
+    dyn_ctl_desc d1 = c.d;
+    d1.layers = 1;
+    dyn_ctl c1;
+    if ((s = dyn_ctl_init(&c1, &d1))) return s;
+    const int d = c.d.width;
+    const uint64_t sd = 2u * (uint64_t)m * (uint64_t)d, P1 = dyn_ctl_param_count(&c1);
+    if ((sd + P1 + (uint64_t)m) * sizeof(double) >= DYNW_MAX_BYTES) return DYN_ERR_SIZE;
+    size_t sl;
+    double *sc = ctl_scratch(&c1, &sl), *xs = malloc(sizeof(double) * (size_t)sd), *th = calloc((size_t)P1, sizeof(double));
+    double *q0 = malloc(sizeof(double) * (size_t)m);
+    if (!sc || !xs || !th || !q0) {
+        free(sc), free(xs), free(th), free(q0);
+        return DYN_ERR_BUFFER;
+    }
+    s = dyn_ctl_forward(&c1, th, u, m, xs, (size_t)sd, sc, sl);
+    for (int i = 0; !s && i < m; i++) {
+        double s2 = 0.0;
+        for (int j = 0; j < d; j++) s2 += xs[(size_t)i * d + j] * xs[(size_t)i * d + j];
+        q0[i] = s2 / d;
+    }
+    if (!s) s = dyn_ctl_perturb_theory(&c, sw2, sb2, q0, m, growth);
+    free(sc), free(xs), free(th), free(q0);
+    return s;
+}
+
+/* out (3 doubles, out_len): operations, peak bytes and seconds at DYN_WORK_RATE of iters iterations on n examples
+ * (core/work.h), as the CLI's budget check computes them. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_train_work(CTLARGS, TRAINARGS, int n, double iters, double *out, int out_len)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (out_len < 3) return DYN_ERR_BUFFER;
+    if (n < 1 || n > DYN_DATA_MAX_N || !(iters >= 0.0)) return DYN_ERR_SIZE;
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s) return s;
+    dyn_ctl_train_desc td = ctl_train_desc_of(TRAINPASS);
+    if (dyn_ctl_train_why(&c, &td)) return DYN_ERR_RANGE;
+    dyn_work w = dyn_ctl_train_work(&c, &td, n, iters);
+    out[0] = w.ops, out[1] = w.bytes, out[2] = dyn_work_seconds(w);
+    return DYN_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE void dynw_ctl_session_free(dynw_ctl_session *h)
+{
+    if (!h) return;
+    free(h->mem), free(h->data), free(h->scratch), free(h);
+}
+
+/* A training run on the n examples x (n n_in), y (n) from the P controls theta0, with an optional test set xt, yt
+ * (nt examples; nt = 0 and NULL pointers for none). The data are copied into the session. *out receives the handle
+ * (NULL on failure); a refused descriptor gives the status of dyn_ctl_init / dyn_ctl_train_init (dynw_ctl_why and
+ * dynw_ctl_train_why say why). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_session_create(CTLARGS, TRAINARGS, const double *theta0, int theta_len,
+                                                 const double *x, const double *y, int n, const double *xt,
+                                                 const double *yt, int nt, dynw_ctl_session **out)
+{
+    if (!out) return DYN_ERR_NULL;
+    *out = NULL;
+    dyn_ctl c;
+    dyn_status s = ctl_of(&c, CTLPASS);
+    if (s || (s = theta_ok(&c, theta0, theta_len))) return s;
+    if (!x || !y) return DYN_ERR_NULL;
+    if (n < 1 || n > DYN_DATA_MAX_N || nt < 0 || nt > DYN_DATA_MAX_N) return DYN_ERR_SIZE;
+    if (nt > 0 && (!xt || !yt)) return DYN_ERR_NULL;
+    dyn_ctl_train_desc td = ctl_train_desc_of(TRAINPASS);
+    if (dyn_ctl_train_why(&c, &td)) return bad_number(lr) || bad_number(rho) || bad_number(beta1) || bad_number(beta2) || bad_number(eps)
+                                                  ? DYN_ERR_NAN
+                                                  : DYN_ERR_RANGE;
+    size_t bytes = dyn_ctl_train_bytes(&c, &td, n);
+    const uint64_t nin = (uint64_t)c.d.n_in, data_doubles = ((uint64_t)n + (uint64_t)nt) * (nin + 1);
+    if (!bytes || data_doubles * sizeof(double) >= DYNW_MAX_BYTES ||
+        (uint64_t)bytes + data_doubles * sizeof(double) >= DYNW_MAX_BYTES)
+        return DYN_ERR_SIZE;
+    dynw_ctl_session *h = calloc(1, sizeof *h);
+    if (!h) return DYN_ERR_BUFFER;
+    h->mem = malloc(bytes); /* 8-byte aligned (dlmalloc) */
+    h->data = malloc((size_t)data_doubles * sizeof(double));
+    h->scratch = ctl_scratch(&c, &h->scratch_len);
+    if (!h->mem || !h->data || !h->scratch) {
+        dynw_ctl_session_free(h);
+        return DYN_ERR_BUFFER;
+    }
+    double *p = h->data;
+    memcpy(p, x, sizeof(double) * (size_t)(n * nin));
+    memcpy(p + n * nin, y, sizeof(double) * (size_t)n);
+    h->train = (dyn_data){.n = n, .d = c.d.n_in, .x = p, .y = p + n * nin, .n_class = c.d.n_class};
+    p += (size_t)n * (nin + 1);
+    if (nt > 0) {
+        memcpy(p, xt, sizeof(double) * (size_t)(nt * nin));
+        memcpy(p + nt * nin, yt, sizeof(double) * (size_t)nt);
+    }
+    h->test = (dyn_data){.n = nt, .d = c.d.n_in, .x = p, .y = p + nt * nin, .n_class = c.d.n_class};
+    s = dyn_ctl_train_init(&h->t, &c, &td, &h->train, theta0, h->mem, bytes);
+    if (s) {
+        dynw_ctl_session_free(h);
+        return s;
+    }
+    *out = h;
+    return DYN_OK;
+}
+
+/* One iteration (dyn_ctl_train_step, nothing else, so that timing it times the method). rep
+ * (DYNW_CTL_REPORT_DOUBLES): loss, obj, feas_x, feas_p, hgrad, inner of its report. layer_hgrad, layer_gain: T values
+ * each (layer_len; both may be NULL). DYN_ERR_NAN: diverged (rep[0] is NaN, the controls are those of the last
+ * finite loss). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_session_step(dynw_ctl_session *h, double *rep, int rep_len, double *layer_hgrad,
+                                               double *layer_gain, int layer_len)
+{
+    if (!h || !rep) return DYN_ERR_NULL;
+    if (rep_len < DYNW_CTL_REPORT_DOUBLES) return DYN_ERR_BUFFER;
+    const int T = h->t.c.d.layers;
+    if ((layer_hgrad || layer_gain) && layer_len < T) return DYN_ERR_BUFFER;
+    dyn_ctl_report r = {.layer_hgrad = layer_hgrad, .layer_gain = layer_gain};
+    dyn_status s = dyn_ctl_train_step(&h->t, &h->train, &r);
+    rep[0] = s == DYN_ERR_NAN ? (double)NAN : r.loss;
+    rep[1] = s == DYN_ERR_NAN ? (double)NAN : r.obj;
+    rep[2] = r.feas_x;
+    rep[3] = r.feas_p;
+    rep[4] = r.hgrad;
+    rep[5] = r.inner;
+    return s;
+}
+
+/* out (4): loss and accuracy of the current controls on the training set, then on the test set (NaN without one);
+ * accuracy is NaN for regression, and a diverged net gives non-finite losses with DYN_OK (as dyn_ctl_eval). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_session_eval(dynw_ctl_session *h, double *out, int out_len)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    if (out_len < 4) return DYN_ERR_BUFFER;
+    out[2] = out[3] = (double)NAN;
+    dyn_status s = dyn_ctl_eval(&h->t.c, h->t.theta, &h->train, &out[0], NULL, &out[1], h->scratch, h->scratch_len);
+    if (!s && h->test.n > 0)
+        s = dyn_ctl_eval(&h->t.c, h->t.theta, &h->test, &out[2], NULL, &out[3], h->scratch, h->scratch_len);
+    return s;
+}
+
+/* theta (theta_len >= P, may be NULL): the current controls. info (DYNW_CTL_INFO_DOUBLES, may be NULL): iterations
+ * taken, method, lr, beta1, beta2, eps, batch, rho, inner_iters, lbfgs_m (resolved), P, T. */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_session_get(const dynw_ctl_session *h, double *theta, int theta_len, double *info,
+                                              int info_len)
+{
+    if (!h) return DYN_ERR_NULL;
+    const size_t P = dyn_ctl_param_count(&h->t.c);
+    if (theta) {
+        if (theta_len < 0 || (size_t)theta_len < P) return DYN_ERR_BUFFER;
+        memcpy(theta, h->t.theta, sizeof(double) * P);
+    }
+    if (info) {
+        if (info_len < DYNW_CTL_INFO_DOUBLES) return DYN_ERR_BUFFER;
+        const dyn_ctl_train_desc *d = &h->t.d;
+        info[0] = (double)h->t.iter;
+        info[1] = (double)d->method;
+        info[2] = d->lr;
+        info[3] = d->beta1;
+        info[4] = d->beta2;
+        info[5] = d->eps;
+        info[6] = h->t.batch;
+        info[7] = d->rho;
+        info[8] = d->inner_iters;
+        info[9] = d->lbfgs_m;
+        info[10] = (double)P;
+        info[11] = h->t.c.d.layers;
+    }
+    return DYN_OK;
+}
+
 /* ==== lrcontrol (core/lrcontrol.h) -> wasm/dynlens-lrcontrol.js =====================================
  *   dynw_lrc_parse                      a schedule spec ("optimal", "const:0.5", "inv:1:10", "direct:40", "given")
  *                                       -> kind, value, t0, pieces, label (the core's parser: one place for the rule)

@@ -1,5 +1,5 @@
 // suite-shell.mjs - browser checks of the page shell every demo relies on: tabs from web/demos/registry.js,
-// honest placeholders, lazy loading of a demo's module, demo= in the hash (unknown -> notice), a demo's state
+// honest placeholders ("soon" tabs), lazy loading of a demo's module, demo= in the hash (unknown -> notice), a demo's state
 // kept across tab switches, and the embed API's figure lookup. Run by ctest as browser_shell.
 import { idle, runSuite, watch } from './harness.mjs';
 
@@ -10,19 +10,19 @@ async function testTabs({ context, url, ok, shot }) {
   page.on('request', (r) => requested.push(new URL(r.url()).pathname));
   const { DEMOS } = await import(new URL('../../web/demos/registry.js', import.meta.url).href);
 
-  // A placeholder's link: its panel, and no module of another demo is fetched.
+  // A demo's link (the last tab's, once a placeholder): its panel, and no module of another demo is fetched.
   await page.goto(`${url}#demo=control`);
-  await idle(page);
+  await idle(page, 120000);
   const tabs = await page.$$eval('[role=tab]', (ts) => ts.map((t) => [t.dataset.demo, t.getAttribute('aria-selected'),
     t.textContent.includes('soon')]));
   ok(JSON.stringify(tabs.map((t) => t[0])) === JSON.stringify(DEMOS.map((d) => d.name)), 'one tab per registry entry, in order',
     JSON.stringify(tabs));
   ok(tabs.every(([name, , soon]) => soon === !DEMOS.find((d) => d.name === name).module), 'tabs without a module say "soon"');
   ok(tabs.find((t) => t[0] === 'control')[1] === 'true' && await page.isVisible('#demo-control') &&
-    /not built yet/.test(await page.textContent('#demo-control')), 'demo=control shows its placeholder panel');
-  ok(!requested.some((p) => p.includes('/demos/signal/')), 'a placeholder link loads no demo module (lazy loading)',
-    requested.filter((p) => p.includes('/demos/')).join(', '));
-  ok(!(await page.isVisible('#notice')) && page.url().endsWith('#demo=control'), 'placeholder link: no notice, canonical hash',
+    await page.isVisible('#control-controls'), 'demo=control shows its panel');
+  ok(!requested.some((p) => p.includes('/demos/signal/')) && requested.some((p) => p.endsWith('/demos/control/index.js')),
+    'a demo link loads its own module and no other (lazy loading)', requested.filter((p) => p.includes('/demos/')).join(', '));
+  ok(!(await page.isVisible('#notice')) && page.url().includes('#demo=control&data='), 'demo link: no notice, canonical hash',
     page.url());
 
   // Opening the signal tab loads its module and draws; its state survives a round trip through another tab.
@@ -33,9 +33,9 @@ async function testTabs({ context, url, ok, shot }) {
   await page.evaluate(() => window.dynlensPage.setState({ sw2: 2.25, res: '64' }));
   await idle(page);
   await page.click('#tab-control');
-  await idle(page);
-  ok(page.url().endsWith('#demo=control') && await page.isVisible('#demo-control') && !(await page.isVisible('#demo-signal')),
-    'switching to a placeholder shows only it', page.url());
+  await idle(page, 120000);
+  ok(page.url().includes('#demo=control&') && await page.isVisible('#demo-control') && !(await page.isVisible('#demo-signal')),
+    'switching to another demo shows only it', page.url());
   await page.focus('#tab-control');
   await page.keyboard.press('Home');
   await idle(page);

@@ -206,4 +206,57 @@ if (ok(existsSync(CLI), `the native CLI ${CLI} is built`)) {
   ok(r === j.a[1] && -r === j.a[0] && r === j.b[1], `the window of the CLI's path is the CLI's range (${r} vs ${j.a})`);
 }
 
+// ---- control: states past 2^31 bytes, short outputs, a session's own checks ----------------------------------
+{
+  // CTLARGS: n_in 2, 2 classes, width 2, 4 layers, delta 0.25, tanh, plain, gamma 0, auto embed and read-out, reg 0
+  const A = [2, 2, 2, 4, 0.25, 0, 0, 0, 0, 0, 0];
+  const shape = mem(64);
+  ok(C('ctl_shape')(...A, shape, 8) === OK, 'ctl_shape');
+  const P = f64(shape, 8)[0];
+  const th = mem(8 * P);
+  ok(C('ctl_init_params')(...A, 1, 0, 1, 0, th, P) === OK, 'ctl_init_params');
+  ok(C('ctl_init_params')(...A, 1, 0, 1, 0, th, P - 1) !== OK, 'ctl_init_params into P - 1 doubles is refused');
+  // width 32, 10 layers, 1e6 examples: (T + 1) m d = 3.5e8 doubles of states, 2.8 GB, past 2^31 bytes
+  const A2 = [2, 2, 32, 10, 0.25, 0, 0, 0, 0, 0, 0];
+  ok(C('ctl_shape')(...A2, shape, 8) === OK, 'ctl_shape (width 32)');
+  const P2 = f64(shape, 8)[0];
+  const th2 = mem(8 * P2);
+  ok(C('ctl_init_params')(...A2, 1, 0, 1, 0, th2, P2) === OK, 'ctl_init_params (width 32)');
+  const m = 1000000;
+  const u = mem(16 * m);
+  const big = C('ctl_fwdbwd')(...A2, th2, P2, u, u, m, u, 2147483647, u, 2147483647, u, 10, u, P2, u, 6);
+  ok(big !== OK, `ctl_fwdbwd of ${m} examples at width 32 (2.8 GB of states) is refused (${status(big)})`);
+  core._free(u);
+  const x = mem(16 * 4);
+  f64(x, 8).set([0, 0, 1, 1, -1, 0.5, 0.3, -0.2]);
+  const y = mem(8 * 4);
+  f64(y, 4).set([0, 1, 0, 1]);
+  const S = 5 * 4 * 2;
+  const xs = mem(8 * S);
+  const ps = mem(8 * S);
+  const hh = mem(8 * 4);
+  const g = mem(8 * P);
+  const chk = mem(8 * 6);
+  ok(C('ctl_fwdbwd')(...A, th, P, x, y, 4, xs, S - 1, ps, S, hh, 4, g, P, chk, 6) !== OK, 'ctl_fwdbwd with a short states buffer is refused');
+  ok(C('ctl_fwdbwd')(...A, th, P, x, y, 4, xs, S, ps, S, hh, 3, g, P, chk, 6) !== OK, 'ctl_fwdbwd with T - 1 Hamiltonians is refused');
+  ok(C('ctl_fwdbwd')(...A, th, P, x, y, 4, xs, S, ps, S, hh, 4, g, P, chk, 6) === OK, 'ctl_fwdbwd with the right lengths works');
+  const grid = mem(4 * 16);
+  ok(C('ctl_grid2d')(...A, th, P, 2, -1, 1, -1, 1, 4, 4, grid, grid, 15) !== OK, 'ctl_grid2d into 15 of 16 floats is refused');
+  ok(C('ctl_grid2d')(...A, th, P, 2, -1, 1, -1, 1, 100000, 100000, grid, grid, 16) !== OK, 'a 1e5 x 1e5 grid is refused');
+  ok(C('ctl_layer_norms')(...A, th, P, hh, hh, 3) !== OK, 'ctl_layer_norms into 3 of 4 values is refused');
+  const h = mem(4);
+  // TRAINARGS: emsa (4), defaults, seed 1
+  const TA = [4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+  ok(C('ctl_session_create')(...A, ...TA, th, P, x, y, 4, 0, 0, 0, h) === OK, 'ctl_session_create');
+  const sess = i32(h, 1)[0];
+  const rep = mem(8 * 6);
+  ok(C('ctl_session_step')(sess, rep, 5, 0, 0, 0) !== OK, 'a session step into 5 report doubles is refused');
+  ok(C('ctl_session_step')(sess, rep, 6, hh, hh, 3) !== OK, 'a session step with T - 1 layer values is refused');
+  ok(C('ctl_session_step')(sess, rep, 6, hh, hh, 4) === OK, 'a session step works');
+  ok(C('ctl_session_get')(sess, th, P - 1, 0, 0) !== OK, 'ctl_session_get into P - 1 doubles is refused');
+  C('ctl_session_free')(sess);
+  ok(C('ctl_session_create')(...A, ...TA, th, P, x, y, 2000000, 0, 0, 0, h) !== OK && i32(h, 1)[0] === 0,
+    'a session on 2e6 examples (more than the core allows) is refused and hands back no handle');
+}
+
 finish();

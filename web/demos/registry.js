@@ -34,12 +34,8 @@ export const DEMOS = [
   {
     name: 'control',
     label: 'Training as optimal control',
-    module: null,
-    figures: [],
-    soon: `<h2>Training as optimal control: not built yet</h2>
-  <p>Planned: layers as time, weights as the control, backpropagation as the co-state equation of Pontryagin's
-  maximum principle, and training by the method of successive approximations (Li, Chen, Tai and E 2018; E 2017).
-  Nothing is computed here yet.</p>`,
+    module: './control/index.js',
+    figures: ['flow', 'curves', 'costates', 'hamiltonian', 'stability', 'lr'],
   },
 ];
 

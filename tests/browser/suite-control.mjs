@@ -1,0 +1,279 @@
+// suite-control.mjs - the training-as-optimal-control demo in headless Chromium: every figure drawn, the words
+// under them, the layer slider and play button, the URL round trip, fig= embedding, a refused setting explained by
+// the core, the phone layout, and the page's numbers (states, costates, losses) against the native core.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { reopenLink, runSuite } from './harness.mjs';
+
+const FIGS = ['flow', 'curves', 'costates', 'hamiltonian', 'stability', 'lr'];
+
+// A small problem the CLI and the page both run quickly: moons, width 3, 6 layers, 3 E-MSA sweeps.
+const SMALL = { data: 'moons', n: 60, noise: 0.1, dseed: 2, width: 3, layers: 6, delta: 0.3, sw2: 1, sb2: 0.05,
+  seed: 3, iters: 20, sweeps: 3, show: 'emsa' };
+const hashOf = (o) => Object.entries(o).map(([k, v]) => `${k}=${v}`).join('&');
+
+// How many of a figure's visible canvases show a picture (more than 20 distinct colours in a sample).
+async function canvasesDrawn(page, fig) {
+  return page.evaluate((f) => {
+    const cs = [...document.querySelectorAll(`#fig-${f} canvas`)].filter((c) => c.offsetParent);
+    const drawn = cs.filter((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let q = 0; q < d.length; q += 4 * 37) seen.add((d[q] << 16) | (d[q + 1] << 8) | d[q + 2]);
+      return seen.size > 20;
+    });
+    return { n: cs.length, drawn: drawn.length };
+  }, fig);
+}
+
+await runSuite('control', {
+  page: async (t) => {
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const t0 = Date.now();
+    await page.goto(`${t.url}#demo=control`);
+    await t.idle(page, 120000);
+    console.log(`# default view trained and drawn in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    for (const f of FIGS) {
+      const { n, drawn } = await canvasesDrawn(page, f);
+      t.ok(n > 0 && drawn === n, `figure ${f} is drawn`, `${drawn} of ${n} canvases show a picture`);
+    }
+    // Every figure has words computed from its numbers; the errors lines stay hidden.
+    const texts = await page.evaluate(() => [...document.querySelectorAll('#demo-control .fig .explain')].map((p) => p.textContent));
+    t.ok(texts.length === FIGS.length && texts.every((s) => s.length > 80), 'every figure explains itself', JSON.stringify(texts.map((s) => s.length)));
+    const errs = await page.evaluate(() => [...document.querySelectorAll('#demo-control .fig-error')].filter((e) => !e.hidden).map((e) => e.textContent));
+    t.ok(!errs.length, 'no figure shows an error', errs.join(' | '));
+    // The default run trains: every method ends below where it started, except that MSA may fail, and then says so.
+    const runs = await page.evaluate(() => window.dynlensPage.ctlRuns());
+    console.log(`# per iteration in the page (ms, in a worker): ${runs.runs.map((r) => `${r.method} ${(r.ms[r.done] / r.done).toFixed(3)}`).join(', ')}`);
+    for (const r of runs.runs) {
+      const L = r.loss;
+      const fell = L[L.length - 1] < L[0];
+      if (r.method === 'msa') {
+        const words = texts[1];
+        t.ok(fell || /did not converge|diverged/.test(words), 'MSA learns, or the page says it did not', words.slice(0, 300));
+      } else t.ok(fell, `the default ${r.method} run trains`, `${L[0]} -> ${L[L.length - 1]}`);
+    }
+    t.ok(/differ by at most/.test(texts[3]) && /finite/.test(texts[3]), 'the gradient check is shown', texts[3].slice(0, 200));
+    const hn = await page.evaluate(() => window.dynlensPage.numbers('hamiltonian'));
+    t.ok(hn.gradHDiff <= 1e-12 * Math.max(1, hn.gradMax) && hn.fdRel < 1e-5, 'dJ/dθ = −∇H and finite differences agree',
+      JSON.stringify({ gradHDiff: hn.gradHDiff, gradMax: hn.gradMax, fdRel: hn.fdRel }));
+    await t.shot(page, 'control.png', { fullPage: false });
+    // The README's picture (assets/page-control.png): 1440 x 900, the settings and the flow at layer 4, whose step folds.
+    await page.evaluate(() => window.dynlensPage.setState({ layer: 4 }));
+    await t.idle(page);
+    await page.evaluate(() => window.scrollTo(0, document.querySelector('#demo-control .layout').getBoundingClientRect().top + window.scrollY - 8));
+    await t.shot(page, 'page-control.png', { fullPage: false });
+    await page.evaluate(() => { window.dynlensPage.setState({ layer: 0 }); window.scrollTo(0, 0); });
+    await t.idle(page);
+    await t.shot(page, 'control-full.png', { fullPage: true });
+    for (const f of FIGS) await page.locator(`#fig-${f}`).screenshot({ path: join(t.OUT, `control-fig-${f}.png`) });
+
+    // The layer slider and play: the flow shows the layer of the URL, and play walks to the output.
+    await page.evaluate(() => window.dynlensPage.setState({ layer: 4 }));
+    await t.idle(page);
+    let fl = await page.evaluate(() => window.dynlensPage.numbers('flow'));
+    t.ok(fl.layer === 4 && /layer=4/.test(page.url()), 'the layer slider state is in the URL', `${fl.layer} ${page.url()}`);
+    await page.click('#fig-flow .ctl-play');
+    await page.waitForFunction(() => window.dynlensPage.numbers('flow').layer === window.dynlensPage.numbers('flow').T, null, { timeout: 20000 });
+    fl = await page.evaluate(() => window.dynlensPage.numbers('flow'));
+    t.ok(fl.layer === fl.T, 'play animates the points to the output layer', `${fl.layer} / ${fl.T}`);
+    await page.focus('#fig-flow .ctl-layer');
+    await page.keyboard.press('ArrowLeft');
+    await t.idle(page);
+    fl = await page.evaluate(() => window.dynlensPage.numbers('flow'));
+    t.ok(fl.layer === fl.T - 1, 'the layer slider works from the keyboard', String(fl.layer));
+
+    // A refused setting: the core's reason is shown (Hamiltonian layers need an even width).
+    await page.evaluate(() => window.dynlensPage.setState({ arch: 'hamiltonian', width: 3 }));
+    await t.idle(page);
+    const why = await page.evaluate(() => document.querySelector('#fig-flow .fig-error').textContent);
+    t.ok(/even/.test(why), 'a refused network shows the core’s reason', why);
+
+    // Phone: figure first.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${t.url}#demo=control`);
+    await t.idle(page, 120000);
+    const order = await page.evaluate(() => {
+      const f = document.querySelector('#fig-flow').getBoundingClientRect().top;
+      const c = document.querySelector('#control-controls').getBoundingClientRect().top;
+      const wide = [...document.querySelectorAll('#demo-control canvas')].filter((x) => x.offsetParent)
+        .map((x) => x.getBoundingClientRect().right).filter((r) => r > window.innerWidth + 1);
+      return { f, c, wide: wide.length };
+    });
+    t.ok(order.f < order.c, 'on a phone the figures come before the settings', JSON.stringify(order));
+    t.ok(order.wide === 0, 'no canvas runs off a phone screen', JSON.stringify(order));
+    await t.shot(page, 'control-phone.png');
+    await page.evaluate(() => document.querySelector('#fig-curves').scrollIntoView());
+    await t.shot(page, 'control-phone-curves.png');
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
+    t.ok(!t.foreign.length, 'no request left loopback', t.foreign.join(' '));
+    await page.close();
+  },
+
+  variants: async (t) => {
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // Li et al.'s toy problem (the preset button): regression, so the flow explains why it has nothing to draw.
+    await page.goto(`${t.url}#demo=control`);
+    await t.idle(page, 120000);
+    await page.click('#control-li');
+    await t.idle(page, 180000);
+    const st = await page.evaluate(() => window.dynlensPage.state());
+    t.ok(st.data === 'sin' && st.width === 5 && st.layers === 20 && st.sw2 === 0, 'the preset sets Li et al.’s problem', JSON.stringify(st));
+    const flowErr = await page.evaluate(() => document.querySelector('#fig-flow .fig-error').textContent);
+    t.ok(/2-D inputs/.test(flowErr), 'the flow says it needs 2-D inputs for sin', flowErr);
+    for (const f of ['curves', 'costates', 'hamiltonian', 'lr']) {
+      const { n, drawn } = await canvasesDrawn(page, f);
+      t.ok(n > 0 && drawn === n, `Li et al.'s problem: ${f} is drawn`, `${drawn} of ${n}`);
+    }
+    const runs = (await page.evaluate(() => window.dynlensPage.ctlRuns())).runs;
+    const em = runs.find((r) => r.method === 'emsa');
+    t.ok(em.loss[em.done] < em.loss[0], 'E-MSA learns sin(x)', `${em.loss[0]} -> ${em.loss[em.done]}`);
+    await page.locator('#fig-curves').screenshot({ path: join(t.OUT, 'control-li-curves.png') });
+    // Width 3 on the circles: the flow projects onto two units and says so.
+    await page.goto(`${t.url}#demo=control&width=3`);
+    await t.idle(page, 120000);
+    const w3 = await page.evaluate(() => document.querySelector('#fig-flow .explain').textContent);
+    t.ok(/width 3/.test(w3) && /projected/.test(w3), 'width 3: the flow explains its projection', w3.slice(0, 200));
+    await page.locator('#fig-flow').screenshot({ path: join(t.OUT, 'control-width3-flow.png') });
+    // A run past the page's budget is refused before it starts, with the core's estimate.
+    await page.goto(`${t.url}#demo=control&width=32&layers=100&n=2000&iters=20000&fig=curves`);
+    await t.idle(page, 120000);
+    const big = await page.evaluate(() => document.querySelector('#fig-curves .fig-error').textContent);
+    t.ok(/core's estimate/.test(big), 'a run past the page’s budget is refused with the core’s estimate', big);
+    await page.goto(`${t.url}#demo=control`);
+    await t.idle(page, 120000);
+        // Antisymmetric layers with damping.
+    await page.goto(`${t.url}#demo=control&arch=antisym&gamma=0.5`);
+    await t.idle(page, 120000);
+    const { n, drawn } = await canvasesDrawn(page, 'flow');
+    t.ok(n > 0 && drawn === n, 'antisymmetric layers: the flow is drawn', `${drawn} of ${n}`);
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
+    await page.close();
+  },
+
+  link: async (t) => {
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.goto(`${t.url}#demo=control&${hashOf(SMALL)}&layer=2&ex=5`);
+    await t.idle(page, 120000);
+    const r = await reopenLink(t.context, page, 'costates');
+    t.ok(JSON.stringify(r.before.state) === JSON.stringify(r.after.state), 'the link restores the state', r.link);
+    t.ok(JSON.stringify(r.before.numbers) === JSON.stringify(r.after.numbers), 'the link redraws the same numbers');
+    t.ok(!r.errors.length, 'no console errors on the reopened link', r.errors.join(' | '));
+    await r.page.close();
+    // fig= shows one figure alone
+    const one = await t.context.newPage();
+    await one.setViewportSize({ width: 800, height: 700 });
+    await one.goto(`${t.url}#demo=control&${hashOf(SMALL)}&fig=stability`);
+    await t.idle(one, 120000);
+    const vis = await one.evaluate(() => [...document.querySelectorAll('.fig')].filter((f) => f.offsetParent).map((f) => f.dataset.fig));
+    t.ok(vis.length === 1 && vis[0] === 'stability', 'fig= shows one figure', vis.join());
+    await t.shot(one, 'control-embed-stability.png');
+    // a bad value is replaced by its default with a notice
+    await one.goto(`${t.url}#demo=control&width=0&fig=`);
+    await t.idle(one, 120000);
+    const notice = await one.evaluate(() => document.getElementById('notice-text').textContent);
+    t.ok(/width/.test(notice), 'a bad link value is named in a notice', notice);
+    await one.close();
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
+    await page.close();
+  },
+
+  native: async (t) => {
+    // The page's numbers against the native core: the CLI's `control train` when it is built, else a small C check.
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.goto(`${t.url}#demo=control&${hashOf(SMALL)}`);
+    await t.idle(page, 120000);
+    const runs = (await page.evaluate(() => window.dynlensPage.ctlRuns())).runs;
+    const em = runs.find((r) => r.method === 'emsa');
+    const cs = await page.evaluate(() => window.dynlensPage.numbers('costates'));
+    const hasCli = existsSync(t.CLI) && (() => {
+      try {
+        execFileSync(t.CLI, ['control', '--help'], { stdio: 'ignore' });
+        return true;
+      } catch (e) {
+        return false;
+      }
+    })();
+    if (!hasCli) {
+      t.ok(false, 'the native CLI has `dynlens control train`', t.CLI);
+      await page.close();
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'dynlens-ctl-'));
+    try {
+      const args = ['control', 'train', '--data', SMALL.data, '--n', String(SMALL.n), '--test-n', String(SMALL.n),
+        '--noise', String(SMALL.noise), '--reg', '0', '--init', 'normal',
+        '--data-seed', String(SMALL.dseed), '--width', String(SMALL.width), '--layers', String(SMALL.layers),
+        '--delta', String(SMALL.delta), '--act', 'tanh', '--arch', 'plain', '--method', 'emsa',
+        '--iters', String(SMALL.sweeps), '--sw2', String(SMALL.sw2), '--sb2', String(SMALL.sb2),
+        '--seed', String(SMALL.seed), '--out', dir];
+      const js = t.cli(args);
+      const dl = t.numDiff(em.loss[em.done], js.train_loss);
+      const dt = t.numDiff(em.testLoss[em.done], js.test_loss);
+      console.log(`# E-MSA after ${SMALL.sweeps} sweeps: page train ${em.loss[em.done]} test ${em.testLoss[em.done]}; ` +
+        `CLI train ${js.train_loss} test ${js.test_loss}; relative differences ${dl.toExponential(2)}, ${dt.toExponential(2)}`);
+      t.ok(dl < 1e-9 && dt < 1e-9, 'E-MSA train and test loss agree with the CLI', `${dl} ${dt}`);
+      const npy = (name) => {
+        const b = readFileSync(join(dir, name));
+        const hl = b.readUInt16LE(8);
+        const off = 10 + hl;
+        return new Float64Array(b.buffer.slice(b.byteOffset + off, b.byteOffset + b.length));
+      };
+      const states = npy('states.npy');
+      const costates = npy('costates.npy');
+      const md = (a, b) => {
+        if (a.length !== b.length) return Infinity;
+        let m = 0;
+        let s = 0;
+        for (let i = 0; i < a.length; i++) {
+          m = Math.max(m, Math.abs(a[i] - b[i]));
+          s = Math.max(s, Math.abs(b[i]));
+        }
+        return m / Math.max(s, 1e-300);
+      };
+      const ds = md(Float64Array.from(cs.allStates), states);
+      const dc = md(Float64Array.from(cs.allCostates), costates);
+      console.log(`# states: ${states.length} values, max difference / max |x| = ${ds.toExponential(2)}; costates: ` +
+        `${dc.toExponential(2)}`);
+      t.ok(ds < 1e-9, 'states agree with the CLI’s states.npy', String(ds));
+      t.ok(dc < 1e-9, 'costates agree with the CLI’s costates.npy', String(dc));
+      // H_t and the margins of the final controls (hamiltonian.csv), and the loss after every sweep (history.csv)
+      const rows = (name) => readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
+        .slice(1).map((l) => l.split(',').map(Number));
+      const ham = rows('hamiltonian.csv');
+      const hn = await page.evaluate(() => window.dynlensPage.numbers('hamiltonian'));
+      const fl = await page.evaluate(() => window.dynlensPage.numbers('flow'));
+      const dh = md(Float64Array.from(hn.hamil), Float64Array.from(ham.map((r) => r[1])));
+      const dm = md(Float64Array.from(fl.margin), Float64Array.from(ham.map((r) => r[4])));
+      const hist = rows('history.csv');
+      const dhist = md(Float64Array.from(em.loss), Float64Array.from(hist.map((r) => r[2])));
+      const dtest = md(Float64Array.from(em.testLoss), Float64Array.from(hist.map((r) => r[4])));
+      console.log(`# H_t: ${dh.toExponential(2)}, margins: ${dm.toExponential(2)}, loss after each sweep: ` +
+        `${dhist.toExponential(2)}, test loss: ${dtest.toExponential(2)} (max difference / max value)`);
+      t.ok(dh < 1e-9 && dm < 1e-9, 'H_t and the invertibility margins agree with hamiltonian.csv', `${dh} ${dm}`);
+      t.ok(dhist < 1e-9 && dtest < 1e-9, 'the loss and test loss after every sweep agree with history.csv', `${dhist} ${dtest}`);
+      // GD and Adam from the same start (the page's defaults are the core's: 0.1 and 0.005)
+      for (const m of ['gd', 'adam']) {
+        const r = runs.find((x) => x.method === m);
+        const a2 = args.map((v, i) => (args[i - 1] === '--method' ? m : args[i - 1] === '--iters' ? String(SMALL.iters) : v));
+        const j = t.cli([...a2, ...(m === 'gd' ? ['--lr', '0.1'] : ['--adam-lr', '0.005'])]);
+        const d1 = t.numDiff(r.loss[r.done], j.train_loss);
+        const d2 = t.numDiff(r.testLoss[r.done], j.test_loss);
+        console.log(`# ${m} after ${SMALL.iters} iterations: page ${r.loss[r.done]}, CLI ${j.train_loss} (${d1.toExponential(2)}, test ${d2.toExponential(2)})`);
+        t.ok(d1 < 1e-9 && d2 < 1e-9, `${m}: train and test loss agree with the CLI`, `${d1} ${d2}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
+    await page.close();
+  },
+});
