@@ -120,6 +120,33 @@ dl.dispose();
   ld.dispose();
 }
 
+// ---- control (training as optimal control): a GD step and an E-MSA sweep on Li et al.'s toy (sin, width 5, 20
+// layers, 100 points, zero initialisation), WASM in node vs the native CLI; both time dyn_ctl_train_step alone,
+// with its report (the CLI's "seconds", the page's "ms"). The issue's measure: E-MSA in WASM within 1.5x native,
+// and E-MSA's cost in GD steps.
+{
+  const cd = await createDynlens();
+  const net = { nIn: 1, nClass: 0, width: 5, layers: 20, delta: 0.25, act: 'tanh', reg: 1e-3 };
+  const { train: data, test } = cd.ctlData({ data: 'sin', n: 100, noise: 0, seed: 1 });
+  const theta0 = new Float64Array(cd.ctlShape(net).P);
+  const perIter = {};
+  for (const [method, iters] of [['gd', 400], ['emsa', 20]]) {
+    cd.ctlTrain({ net, train: { method }, theta0, data, test, iters: 2 }); // warm-up (V8's tiers)
+    const wasm = median([0, 1, 2].map(() => {
+      const r = cd.ctlTrain({ net, train: { method }, theta0, data, test, iters });
+      return r.ms[iters] / iters;
+    }));
+    const nat = median([0, 1, 2].map(() => JSON.parse(execFileSync(CLI, ['control', 'train', '--method', method,
+      '--iters', String(iters), '--out', join(OUT, 'bench-control-out')], { encoding: 'utf8' })).seconds * 1000 / iters));
+    perIter[method] = { wasm, nat };
+    row(`node control ${method} (sin, T=20, d=5, N=100) per iteration`, `${wasm.toFixed(3)} ms`,
+      `native ${nat.toFixed(3)} ms (same run): WASM/native = ${(wasm / nat).toFixed(2)}`);
+  }
+  row('node control E-MSA sweep in GD steps', (perIter.emsa.wasm / perIter.gd.wasm).toFixed(1),
+    `native ${(perIter.emsa.nat / perIter.gd.nat).toFixed(1)}`);
+  cd.dispose();
+}
+
 // ---- training steps: WASM in node (one instance) vs the native CLI's training time, same run --------------------
 // 3 x 32 tanh + skips on 400 spirals (batch 32) and 4 x 256 tanh + skips on 2000 (batch 128), Adam, seed 1: the
 // page's small default and a mid-size net. The native side is the CLI's "train_ms" (the training loop alone).
