@@ -591,9 +591,10 @@ export class CostatesFigure {
     const norm = (v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
     this.text.textContent = `Example ${ex} (input (${inp}), ${data.nClass ? `class ${y}` : `target ${fmt(y, 4)}`}) with ` +
       `${METHOD_LABEL[st.show]}'s controls. The states run forward from the embedded input; the costates start at ` +
-      `p_T = −∇Φ(x_T) (|p_T| = ${fmt(norm(pT), 3)}) and run backward by p_t = ∇ₓ[p_(t+1) · F_t(x_t)] to |p_0| = ` +
-      `${fmt(norm(p0), 3)}: this is backpropagation, and p_t is minus the gradient of this example's loss with respect ` +
-      `to its state x_t. Pick another example with the “Example” box or by clicking a point in the flow.`;
+      `p_T = −(1/N) ∇Φ(x_T) with N = ${f.n} examples (|p_T| = ${fmt(norm(pT), 3)}) and run backward by ` +
+      `p_t = ∇ₓ[p_(t+1) · F_t(x_t)] to |p_0| = ${fmt(norm(p0), 3)}: this is backpropagation, and p_t is minus the ` +
+      `gradient of the mean loss with respect to this example's state x_t. Pick another example with the “Example” ` +
+      `box or by clicking a point in the flow.`;
   }
 
   numbers() {
