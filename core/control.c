@@ -468,30 +468,6 @@ dyn_status dyn_ctl_forward(const dyn_ctl *c, const double *theta, const double *
     return DYN_OK;
 }
 
-dyn_status dyn_ctl_outputs(const dyn_ctl *c, const double *theta, const double *xT, int m, double *out)
-{
-    if (!c || !theta || !xT || !out) return DYN_ERR_NULL;
-    if (m < 1) return DYN_ERR_SIZE;
-    size_t d = (size_t)c->d.width, no = (size_t)c->n_out;
-    const double *Ac = c->p_readout ? theta + (size_t)c->d.layers * c->p_layer : NULL;
-    for (int i = 0; i < m; i++)
-        for (size_t k = 0; k < no; k++) {
-            const double *x = xT + (size_t)i * d;
-            double s;
-            if (Ac) {
-                s = Ac[no * d + k];
-                for (size_t j = 0; j < d; j++) s += Ac[k * d + j] * x[j];
-            } else if (c->d.n_class == 0) {
-                s = 0.0;
-                for (size_t j = 0; j < d; j++) s += x[j];
-            } else {
-                s = x[k];
-            }
-            out[(size_t)i * no + k] = s;
-        }
-    return DYN_OK;
-}
-
 dyn_status dyn_ctl_backward(const dyn_ctl *c, const double *theta, const double *states, const double *y, int m,
                             double *costates, size_t costates_len, double *hamil, double *grad, double *loss,
                             double *scratch, size_t scratch_len)

@@ -18,7 +18,6 @@
  *   dyn_ctl_layer_params       P_t, the controls of one layer
  *   dyn_ctl_init_params        seeded initialisation (sw2 = sb2 = 0: all zeros, as in Li et al. 2018)
  *   dyn_ctl_forward            states x_0..x_T of m examples (the input embedded into width d, then T steps)
- *   dyn_ctl_outputs            the read-out z = A x_T + c of m final states
  *   dyn_ctl_backward           Pontryagin's costates p_T..p_0, the per-layer Hamiltonians and dJ/dtheta
  *   dyn_ctl_eval               mean terminal loss, total objective J and accuracy over a data set
  *   dyn_ctl_grid2d             decision regions over a plane at layer l (inputs at l = 0, states at l > 0)
@@ -127,10 +126,6 @@ size_t dyn_ctl_scratch_doubles(const dyn_ctl *c);
  * overflows is stored as it is (inf/NaN): dyn_ctl_eval then reports a non-finite loss. */
 dyn_status dyn_ctl_forward(const dyn_ctl *c, const double *theta, const double *u, int m, double *states,
                            size_t states_len, double *scratch, size_t scratch_len);
-
-/* out: m x n_out read-out values z = A x_T + c of the final states xT (m x d). Returns DYN_OK, DYN_ERR_NULL,
- * DYN_ERR_SIZE. */
-dyn_status dyn_ctl_outputs(const dyn_ctl *c, const double *theta, const double *xT, int m, double *out);
 
 /* Given the states of m examples with labels/targets y (m values; classes 0..n_class-1 as doubles): costates
  * (T + 1) x m x d (p_T = -(1/m) grad Phi, then backwards; required), hamil (T values, may be NULL): H_t at
