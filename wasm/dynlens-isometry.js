@@ -1,22 +1,9 @@
 // dynlens-isometry.js - dynamical isometry (core/isometry.h; the "isometry" section of wasm/dynw.c): the theory of the
 // Jacobian spectrum, its density, sampled spectra, gradients over depth and trainability cells.
+import { mfHandle } from './dynlens-meanfield.js'; // its dynw_mf handle per activation (meanfield's dispose frees it)
 const THEORY_KEYS = ['sw2', 'sb2', 'q', 'mu1', 'mu2', 'p_atom', 'chi1', 's1', 'log_m1', 'rel_var', 'log_m2',
   'isometric'];
 const QUANT_LEVELS = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99]; // DYN_ISO_QUANT_LEVELS
-
-// The meanfield module's dynw_mf handle for an activation (created on first use; meanfield's dispose frees it).
-function mfHandle(dl, act) {
-  dl.alive();
-  const a = dl.index(dl.activations, act, 'activation');
-  let h = dl.mfHandles.get(a);
-  if (h) return h;
-  h = dl.withBuffers([4], ([out]) => {
-    dl.check(dl.core._dynw_mf_create(a, 0, out), `initialising mean field for ${dl.activations[a]}`);
-    return dl.u32(out, 1)[0];
-  });
-  dl.mfHandles.set(a, h);
-  return h;
-}
 
 function orthIndex(dl, weights) {
   if (weights === 'gaussian') return 0;

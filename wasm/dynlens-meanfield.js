@@ -4,7 +4,7 @@ const POINT_KEYS = ['sw2', 'sb2', 'q_star', 'c_star', 'chi1', 'chi_c', 'chi_q', 
   'depth_trainable', 'phase'];
 
 // The dynw_mf* for an activation, created on first use and kept for the instance's life (freed by dispose).
-function mfHandle(dl, act) {
+export function mfHandle(dl, act) {
   dl.alive();
   const a = dl.index(dl.activations, act, 'activation');
   let h = dl.mfHandles.get(a);

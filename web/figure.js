@@ -12,6 +12,25 @@
 // onSelect(patch), if the figure is clickable, receives a state patch ({sw2, sb2} for the phase diagram).
 import { isCancelled } from './engine.js';
 
+/** Several canvases side by side in one PNG data URL (a figure with panels); missing or empty ones are left out. */
+export function joinPNG(canvases) {
+  const cs = canvases.filter((c) => c && c.width);
+  const w = cs.reduce((s, c) => s + c.width, 0);
+  const h = Math.max(...cs.map((c) => c.height));
+  const out = document.createElement('canvas');
+  out.width = w;
+  out.height = h;
+  const ctx = out.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, w, h);
+  let x = 0;
+  for (const c of cs) {
+    ctx.drawImage(c, x, 0);
+    x += c.width;
+  }
+  return out.toDataURL('image/png');
+}
+
 export function linspace(a, b, n) {
   return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
 }

@@ -5,10 +5,20 @@ import { blankCanvas, drawIdle, drawRich, drawTicks, fmt, font, INK, logTicks, M
 
 const M = { left: 66, right: 104, top: 34, bottom: 54 };
 
+/** Integer ticks in [a, b], about n of them: niceTicks' step rounded up to a whole number. */
+function wholeTicks(a, b, n) {
+  const t = niceTicks(a, b, n);
+  const step = Math.max(1, Math.ceil(t.length > 1 ? t[1] - t[0] : 1));
+  const out = [];
+  for (let v = Math.ceil(a / step) * step; v <= b; v += step) out.push(v);
+  return out;
+}
+
 export class Heatmap {
   /**
    * @param {HTMLElement} container  the heatmap fills its width
-   * @param {object} opts  label (accessible name), onSelect({x, y}), onHover(info|null), aspect (h / w)
+   * @param {object} opts  label (accessible name), onSelect({x, y}), onHover(info|null), aspect (h / w),
+   *                      wholeNumbers (integer ticks on both axes)
    */
   constructor(container, opts = {}) {
     this.opts = opts;
@@ -198,6 +208,21 @@ export class Heatmap {
   }
 
   drawOverlay(ctx, o) {
+    if (o.points) { // data points: {points: true, xs, ys, fill: [colour per point], r, edge (white rim width)}
+      ctx.save();
+      ctx.lineWidth = o.edge || 1.2;
+      ctx.strokeStyle = '#ffffff';
+      for (let k = 0; k < o.xs.length; k++) {
+        if (!(Number.isFinite(o.xs[k]) && Number.isFinite(o.ys[k]))) continue;
+        ctx.beginPath();
+        ctx.arc(this.toX(o.xs[k]), this.toY(o.ys[k]), o.r || 3.2, 0, 2 * Math.PI);
+        ctx.fillStyle = o.fill[k];
+        ctx.fill();
+        ctx.stroke();
+      }
+      ctx.restore();
+      return;
+    }
     ctx.save();
     ctx.lineWidth = o.width || 2;
     ctx.setLineDash(o.dash || []);
@@ -246,12 +271,18 @@ export class Heatmap {
     ctx.fillStyle = INK;
     ctx.strokeStyle = '#444';
     ctx.font = font(12);
-    // Short ticks outside the image.
-    drawTicks(ctx, 'x', niceTicks(d.x[0], d.x[1], Math.max(3, Math.floor(r.w / 80))), {
+    // Short ticks outside the image. Axes of whole numbers (opts.wholeNumbers: layers, units) get integer ticks
+    // only, a little denser, labelled as plain integers.
+    const whole = this.opts.wholeNumbers;
+    const ticks = whole ? wholeTicks : niceTicks;
+    const label = whole ? { label: (v) => String(v) } : {};
+    drawTicks(ctx, 'x', ticks(d.x[0], d.x[1], Math.max(3, Math.floor(r.w / (whole ? 60 : 80)))), {
       at: (v) => this.toX(v), lo: r.x, hi: r.x + r.w, slack: 0.5, across: [r.y + r.h, r.y + r.h + 5], labelAt: r.y + r.h + 7,
+      ...label,
     });
-    drawTicks(ctx, 'y', niceTicks(d.y[0], d.y[1], Math.max(3, Math.floor(r.h / 60))), {
+    drawTicks(ctx, 'y', ticks(d.y[0], d.y[1], Math.max(whole ? 2 : 3, Math.floor(r.h / (whole ? 40 : 60)))), {
       at: (v) => this.toY(v), lo: r.y, hi: r.y + r.h, slack: 0.5, across: [r.x - 5, r.x], labelAt: r.x - 7,
+      ...label,
     });
     drawRich(ctx, d.xLabel, r.x + r.w / 2, r.y + r.h + 42, 15, 'center');
     ctx.save();

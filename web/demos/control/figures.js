@@ -3,8 +3,8 @@
 // MSA and E-MSA; perturbation growth over depth) and the problem and runs they share. A problem (data, network,
 // initial controls) is made in the page by the core; each method's run is one call in a worker, cached per engine,
 // so figures shown together, or one figure embedded alone, train once.
-import { drawRich, drawTicks, fmt, font, INK, niceTicks } from '../../draw.js';
-import { colourGrid, setupFigure, showError } from '../../figure.js';
+import { fmt } from '../../draw.js';
+import { colourGrid, joinPNG, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
 
@@ -158,24 +158,9 @@ export function runVerdict(run) {
 }
 
 // ---- shared drawing helpers ------------------------------------------------------------------------------------
-// A Heatmap that also draws point overlays ({points: true, xs, ys, fill: [..], r}) and rings ({ring: true, x, y}).
+// A Heatmap that also draws a ring around the followed example ({ring: true, x, y}).
 class PointsHeatmap extends Heatmap {
   drawOverlay(ctx, o) {
-    if (o.points) {
-      ctx.save();
-      for (let k = 0; k < o.xs.length; k++) {
-        if (!(Number.isFinite(o.xs[k]) && Number.isFinite(o.ys[k]))) continue;
-        ctx.beginPath();
-        ctx.arc(this.toX(o.xs[k]), this.toY(o.ys[k]), o.r || 3.2, 0, 2 * Math.PI);
-        ctx.fillStyle = o.fill[k];
-        ctx.fill();
-        ctx.lineWidth = 1;
-        ctx.strokeStyle = '#ffffff';
-        ctx.stroke();
-      }
-      ctx.restore();
-      return;
-    }
     if (o.ring) {
       ctx.save();
       ctx.beginPath();
@@ -190,35 +175,6 @@ class PointsHeatmap extends Heatmap {
       return;
     }
     super.drawOverlay(ctx, o);
-  }
-}
-
-// A Heatmap whose axes are whole numbers (layers, units): integer ticks only, spaced to fit.
-class IntHeatmap extends Heatmap {
-  drawAxes(ctx, r, d) {
-    ctx.fillStyle = INK;
-    ctx.strokeStyle = '#444';
-    ctx.font = font(12);
-    const ints = (a, b, n) => {
-      const step = Math.max(1, Math.ceil(niceTicks(a, b, n).reduce((s, v, i, t) => (i ? t[i] - t[i - 1] : s), 1)));
-      const out = [];
-      for (let v = Math.ceil(a / step) * step; v <= b; v += step) out.push(v);
-      return out;
-    };
-    drawTicks(ctx, 'x', ints(d.x[0], d.x[1], Math.max(3, Math.floor(r.w / 60))), {
-      at: (v) => this.toX(v), lo: r.x, hi: r.x + r.w, slack: 0.5, across: [r.y + r.h, r.y + r.h + 5], labelAt: r.y + r.h + 7,
-      label: (v) => String(v),
-    });
-    drawTicks(ctx, 'y', ints(d.y[0], d.y[1], Math.max(2, Math.floor(r.h / 40))), {
-      at: (v) => this.toY(v), lo: r.y, hi: r.y + r.h, slack: 0.5, across: [r.x - 5, r.x], labelAt: r.x - 7,
-      label: (v) => String(v),
-    });
-    drawRich(ctx, d.xLabel, r.x + r.w / 2, r.y + r.h + 42, 15, 'center');
-    ctx.save();
-    ctx.translate(r.x - 46, r.y + r.h / 2);
-    ctx.rotate(-Math.PI / 2);
-    drawRich(ctx, d.yLabel, 0, 0, 15, 'center');
-    ctx.restore();
   }
 }
 
@@ -249,24 +205,6 @@ function subBox(parent, title) {
   return d;
 }
 
-// Draws several canvases side by side into one PNG (a figure with panels).
-function joinPNG(canvases) {
-  const cs = canvases.filter((c) => c && c.width);
-  const w = cs.reduce((s, c) => s + c.width, 0);
-  const h = Math.max(...cs.map((c) => c.height));
-  const out = document.createElement('canvas');
-  out.width = w;
-  out.height = h;
-  const ctx = out.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, w, h);
-  let x = 0;
-  for (const c of cs) {
-    ctx.drawImage(c, x, 0);
-    x += c.width;
-  }
-  return out.toDataURL('image/png');
-}
 
 const classFill = (data) => Array.from(data.y, (c) => CLASS_FILL[c % CLASS_FILL.length]);
 
@@ -411,7 +349,7 @@ export class FlowFigure {
     }
     const fill = classFill(data);
     const ex = Math.min(st.ex, f.n - 1);
-    const overlays = [{ points: true, xs, ys, fill, r: f.n > 600 ? 2.2 : 3 }, { ring: true, x: xs[ex], y: ys[ex] }];
+    const overlays = [{ points: true, xs, ys, fill, r: f.n > 600 ? 2.2 : 3, edge: 1 }, { ring: true, x: xs[ex], y: ys[ex] }];
     const where = l === 0 ? 'the input plane' : `the states at layer ${l}`;
     this.hm.set({
       values, rgba: c.rgba, nx: f.nx, ny: f.ny, x: f.x, y: f.y, xLabel: l === 0 ? 'input u_1' : 'state unit x_1',
@@ -431,7 +369,7 @@ export class FlowFigure {
       this.dm.set({
         values: sign, rgba: cd.rgba, nx: f.nx, ny: f.ny, x: f.x, y: f.y, xLabel: 'state unit x_1', yLabel: 'state unit x_2',
         valueLabel: 'sign of det', title: `Step ${s} → ${s + 1} folds the plane where det ∂F_${s}/∂x ≤ 0`, categories: cd.categories,
-        overlays: [{ points: true, xs, ys, fill, r: f.n > 600 ? 2.2 : 3 }], format: (v) => fmt(v, 4),
+        overlays: [{ points: true, xs, ys, fill, r: f.n > 600 ? 2.2 : 3, edge: 1 }], format: (v) => fmt(v, 4),
       });
     }
     // Margins of every step.
@@ -538,9 +476,9 @@ export class CostatesFigure {
   constructor(engine, el) {
     const box = setupFigure(this, engine, el, 'ctl-costates');
     const row = pair(box);
-    this.hs = new IntHeatmap(subBox(row), { label: 'states x_t of one example, layer by unit', aspect: 0.75,
+    this.hs = new Heatmap(subBox(row), { wholeNumbers: true, label: 'states x_t of one example, layer by unit', aspect: 0.75,
       idleText: 'Move over the map to read x_t.' });
-    this.hp = new IntHeatmap(subBox(row), { label: 'costates p_t of one example, layer by unit', aspect: 0.75,
+    this.hp = new Heatmap(subBox(row), { wholeNumbers: true, label: 'costates p_t of one example, layer by unit', aspect: 0.75,
       idleText: 'Move over the map to read p_t.' });
     this.text = explainBox(box);
     this.fb = null;
@@ -631,7 +569,7 @@ export class HamiltonianFigure {
     const box = setupFigure(this, engine, el, 'ctl-hamiltonian');
     const row = pair(box);
     this.plot = new Plot(subBox(row), { label: 'Hamiltonian of every layer', aspect: 0.75 });
-    this.hm = new IntHeatmap(subBox(row), { label: 'norm of the Hamiltonian gradient per layer over training', aspect: 0.75,
+    this.hm = new Heatmap(subBox(row), { wholeNumbers: true, label: 'norm of the Hamiltonian gradient per layer over training', aspect: 0.75,
       idleText: 'Move over the map to read |∇θ H_t|.' });
     this.text = explainBox(box);
     this.fb = null;

@@ -1,7 +1,6 @@
 // index.js - the training-as-optimal-control demo: its URL-hash schema, its figures and its controller, loaded by
 // the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
-import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
-import { allowed, allowedText } from '../../state.js';
+import { fillSelect, wireLinkButtons, wireNumbers } from '../../demo-kit.js';
 import { FIGURE_CLASSES, METHOD_LABEL, METHODS, problemFor, runFor, startedRun } from './figures.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
@@ -77,21 +76,9 @@ export async function mount(section, page) {
     hamiltonian: 'Hamiltonian (leapfrog)' }[v] || v));
   fillSelect($('show'), sch.show.values, (v) => METHOD_LABEL[v]);
 
-  const num = (el) => (el.value.trim() === '' ? NaN : Number(el.value));
   const on = (id, ev, fn) => $(id).addEventListener(ev, fn);
   for (const k of SELECT_KEYS) on(k, 'change', (e) => setState({ [k]: e.target.value }));
-  for (const k of NUM_KEYS) {
-    on(k, 'change', (e) => {
-      const v = num(e.target);
-      if (!allowed(v, sch[k])) {
-        status(`${sch[k].what}: ${e.target.value} is not allowed (${allowedText(sch[k])})`);
-        renderControls(page.state());
-        return;
-      }
-      status('');
-      setState({ [k]: v });
-    });
-  }
+  wireNumbers(on, NUM_KEYS, sch, { setState, status, restore: () => renderControls(page.state()) });
   on('li', 'click', () => setState({ data: 'sin', n: 100, noise: 0, width: 5, layers: 20, delta: 0.25, act: 'tanh',
     arch: 'plain', reg: 1e-3, sw2: 0, sb2: 0, rho: 1, inner: 10, lrgd: 0.1, lradam: 0.005, show: 'emsa', layer: 0, ex: 0 }));
   on('w3', 'click', () => setState({ width: page.state().width === 2 ? 3 : 2 }));

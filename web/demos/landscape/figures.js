@@ -2,7 +2,7 @@
 // 1-D interpolation, 3-D surface) and the trained runs they share. A run (one network trained in chunks in the
 // workers) is cached per engine and slot, so figures shown together, or one figure embedded alone, train once.
 import { drawRich, fmt, font, INK, MUTED, sizeCanvas } from '../../draw.js';
-import { colourGrid, linspace, setupFigure, showError } from '../../figure.js';
+import { colourGrid, joinPNG, linspace, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
 
@@ -282,25 +282,9 @@ function sharedRange(dl, grids, log) {
   return [lo, hi];
 }
 
-// A Heatmap that also draws point overlays ({points: true, xs, ys, fill: [..], r}) and dots ({dot: true, x, y}).
+// A Heatmap that also draws dots ({dot: true, x, y}): the initialisation and the solution on a slice.
 class PointsHeatmap extends Heatmap {
   drawOverlay(ctx, o) {
-    if (o.points) {
-      ctx.save();
-      for (let k = 0; k < o.xs.length; k++) {
-        const x = this.toX(o.xs[k]);
-        const y = this.toY(o.ys[k]);
-        ctx.beginPath();
-        ctx.arc(x, y, o.r || 3.2, 0, 2 * Math.PI);
-        ctx.fillStyle = o.fill[k];
-        ctx.fill();
-        ctx.lineWidth = 1.2;
-        ctx.strokeStyle = '#ffffff';
-        ctx.stroke();
-      }
-      ctx.restore();
-      return;
-    }
     if (o.dot) {
       ctx.save();
       ctx.beginPath();
@@ -315,24 +299,6 @@ class PointsHeatmap extends Heatmap {
     }
     super.drawOverlay(ctx, o);
   }
-}
-
-// Draws several canvases side by side into one PNG (a compare figure's export).
-function joinPNG(canvases) {
-  const w = canvases.reduce((s, c) => s + c.width, 0);
-  const h = Math.max(...canvases.map((c) => c.height));
-  const out = document.createElement('canvas');
-  out.width = w;
-  out.height = h;
-  const ctx = out.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, w, h);
-  let x = 0;
-  for (const c of canvases) {
-    ctx.drawImage(c, x, 0);
-    x += c.width;
-  }
-  return out.toDataURL('image/png');
 }
 
 const stText = (st) => `${st.depth}×${st.width} ${st.act}, ${st.opt}`;

@@ -1,8 +1,8 @@
 // index.js - the loss-landscape demo: its URL-hash schema, its figures and its controller, loaded by the page
 // (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
-import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
+import { fillSelect, wireLinkButtons, wireNumbers } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
-import { allowed, allowedText } from '../../state.js';
+import { allowed } from '../../state.js';
 import { csvSlot, FIGURE_CLASSES, runsFor } from './figures.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
@@ -80,18 +80,8 @@ export async function mount(section, page) {
       setState({ [k]: v }, 300);
     });
   }
-  for (const k of ['dseed', 'sw2', 'sb2', 'lr', 'batch', 'steps', 'seed', 'wd', 'dirseed']) {
-    on(k, 'change', (e) => {
-      const v = num(e.target);
-      if (!allowed(v, sch[k])) {
-        status(`${sch[k].what}: ${e.target.value} is not allowed (${allowedText(sch[k])})`);
-        renderControls(page.state());
-        return;
-      }
-      status('');
-      setState({ [k]: v });
-    });
-  }
+  wireNumbers(on, ['dseed', 'sw2', 'sb2', 'lr', 'batch', 'steps', 'seed', 'wd', 'dirseed'], sch,
+    { setState, status, restore: () => renderControls(page.state()) });
   const applyRange = () => {
     const a = num($('rmin'));
     const b = num($('rmax'));
