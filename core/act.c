@@ -93,17 +93,9 @@ static inline dd two_prod(double a, double b)
     return r;
 }
 
-/* exp(x + xl) 2^kadd as h + l; xl is a small correction carried below x's last bit (|xl| <= 1e-10 |x| + 1e-300),
- * kadd a small integer (0 <= kadd <= 64). Reduction x = k ln2 + r with |r| <= ln2/2, then exp(r) by its Taylor
- * polynomial of degree 13 (the remainder is below 5e-18 relative on |r| <= 0.347), summed as 1 + r + r^2 p(r) with
- * the two large terms kept exact; then the scale 2^k in two halves so that results down to the subnormals are
- * rounded once. h alone is within 0.6 ulp; h + l within about 0.15 ulp. NaN in, NaN out; +inf -> inf, -inf -> 0. */
-static inline dd exp_dd(double x, double xl, double kadd)
+/* (exp(r) - 1 - r) / r^2 by Horner from 1/13! down to 1/2: the Taylor tail both exp kernels below share */
+static inline double exp_tail(double r)
 {
-    double xc = sel(x < -800.0, -800.0, sel(x > 712.0, 712.0, x)); /* NaN falls through both */
-    double kf = (xc * LOG2E + MAGIC) - MAGIC;
-    double hi = xc - kf * LN2_HI, lo = xl - kf * LN2_LO; /* hi exact (Cody and Waite) */
-    double r = hi + lo, rl = (hi - r) + lo;
     double p = 1.0 / 6227020800.0; /* 1/13! */
     p = 1.0 / 479001600.0 + r * p;
     p = 1.0 / 39916800.0 + r * p;
@@ -115,7 +107,21 @@ static inline dd exp_dd(double x, double xl, double kadd)
     p = 1.0 / 120.0 + r * p;
     p = 1.0 / 24.0 + r * p;
     p = 1.0 / 6.0 + r * p;
-    p = 0.5 + r * p;
+    return 0.5 + r * p;
+}
+
+/* exp(x + xl) 2^kadd as h + l; xl is a small correction carried below x's last bit (|xl| <= 1e-10 |x| + 1e-300),
+ * kadd a small integer (0 <= kadd <= 64). Reduction x = k ln2 + r with |r| <= ln2/2, then exp(r) by its Taylor
+ * polynomial of degree 13 (the remainder is below 5e-18 relative on |r| <= 0.347), summed as 1 + r + r^2 p(r) with
+ * the two large terms kept exact; then the scale 2^k in two halves so that results down to the subnormals are
+ * rounded once. h alone is within 0.6 ulp; h + l within about 0.15 ulp. NaN in, NaN out; +inf -> inf, -inf -> 0. */
+static inline dd exp_dd(double x, double xl, double kadd)
+{
+    double xc = sel(x < -800.0, -800.0, sel(x > 712.0, 712.0, x)); /* NaN falls through both */
+    double kf = (xc * LOG2E + MAGIC) - MAGIC;
+    double hi = xc - kf * LN2_HI, lo = xl - kf * LN2_LO; /* hi exact (Cody and Waite) */
+    double r = hi + lo, rl = (hi - r) + lo;
+    double p = exp_tail(r);
     dd s = fast2(1.0, r);
     double low = s.l + ((r * r) * p + rl * (1.0 + r)); /* rl enters through exp' = exp */
     dd e = fast2(s.h, low);
@@ -131,18 +137,7 @@ static inline double exp_0_40(double x)
 {
     double kf = (x * LOG2E + MAGIC) - MAGIC;
     double r = (x - kf * LN2_HI) - kf * LN2_LO;
-    double p = 1.0 / 6227020800.0; /* 1/13! */
-    p = 1.0 / 479001600.0 + r * p;
-    p = 1.0 / 39916800.0 + r * p;
-    p = 1.0 / 3628800.0 + r * p;
-    p = 1.0 / 362880.0 + r * p;
-    p = 1.0 / 40320.0 + r * p;
-    p = 1.0 / 5040.0 + r * p;
-    p = 1.0 / 720.0 + r * p;
-    p = 1.0 / 120.0 + r * p;
-    p = 1.0 / 24.0 + r * p;
-    p = 1.0 / 6.0 + r * p;
-    p = 0.5 + r * p;
+    double p = exp_tail(r);
     return (1.0 + (r + (r * r) * p)) * pow2i(kf);
 }
 
