@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "act.h"
+#include "data.h"
 #include "figure.h"
 #include "status.h"
 #include "work.h"
@@ -129,6 +130,13 @@ void write_npy_f64(const char *path, const double *v, long rows, long cols); /* 
 /* The whole file, gzip inflated (every member, CRC-32 and size checked: core/gz.h); caller frees. Dies with one
  * line if it cannot be read, is damaged, or is (or inflates to) more than DYN_DATA_MAX_BYTES (256 MiB). */
 char *read_file(const char *path, size_t *len);
+/* A data file read whole (read_file: gzip too) and parsed by the core's CSV reader (data.h) in mode classify
+ * (nonzero: labels; 0: targets; DYN_CSV_ONE_COLUMN): *x (rows x cols doubles, NULL when cols is 0) and *y (rows)
+ * are allocated for the caller to free; returns the scan's info. Dies with "[what: ]path: <the parser's message>". */
+dyn_csv_info read_csv_file(const char *path, int classify, const char *what, double **x, double **y);
+/* The shipped digits (assets/digits/digits.csv.gz) under $DYNLENS_ASSETS, else the assets folder CMake compiled
+ * in (DYN_ASSETS): the one rule for finding assets. buf: cap bytes. */
+const char *digits_path(char *buf, size_t cap);
 void write_png(const char *path, const uint8_t *rgba, int w, int h);
 uint8_t *load_font(size_t *len);                 /* $DYNLENS_FONT or DYN_DEFAULT_FONT; caller frees */
 /* a heatmap (grid given: nx x ny, lines over it) or else a plot of the series, at d's size with d's font: in

@@ -97,16 +97,7 @@ static void gen(const char *name, int n, double noise, int classes, uint64_t see
 
 static void read_csv(const char *path, int classify, double **x, double **y, dyn_data *d)
 {
-    size_t len;
-    char *text = read_file(path, &len);
-    dyn_csv_info info;
-    dyn_status s = dyn_data_csv_scan(text, len, classify, &info);
-    if (s) die("%s: %s", path, info.err[0] ? info.err : dyn_status_str(s));
-    *x = xmalloc(sizeof(double) * info.rows * info.cols, "the data");
-    *y = xmalloc(sizeof(double) * info.rows, "the data");
-    s = dyn_data_csv_parse(text, len, classify, &info, *x, (size_t)info.rows * info.cols, *y, (size_t)info.rows);
-    if (s) die("%s: %s", path, info.err[0] ? info.err : dyn_status_str(s));
-    free(text);
+    dyn_csv_info info = read_csv_file(path, classify, NULL, x, y);
     *d = (dyn_data){.n = info.rows, .d = info.cols, .x = *x, .y = *y, .n_class = info.n_class};
 }
 

@@ -40,22 +40,12 @@ static void get_vec(const cmd *c, const char *name, double *v, int d)
 /* the caller-given schedule: a one-column CSV of at least N multipliers in [0, 1] */
 static double *read_u(const char *path, long steps)
 {
-    size_t len;
-    char *text = read_file(path, &len);
-    if (memchr(text, 0, len)) die("--u: %s is not a text file (it contains a NUL byte)", path);
-    dyn_csv_info info;
-    dyn_status s = dyn_data_csv_scan(text, len, DYN_CSV_ONE_COLUMN, &info);
-    if (s == DYN_ERR_RANGE || s == DYN_ERR_SIZE) die("--u: %s: %s", path, info.err);
-    check(s, "--u: reading the CSV");
+    double *none, *u;
+    dyn_csv_info info = read_csv_file(path, DYN_CSV_ONE_COLUMN, "--u", &none, &u);
     if (info.rows < steps)
         die("--u: %s has %d values; the run has %ld steps (T / eta), one multiplier per step", path, info.rows, steps);
-    double *u = xmalloc(sizeof(double) * (size_t)info.rows, "the given schedule");
-    s = dyn_data_csv_parse(text, len, DYN_CSV_ONE_COLUMN, &info, NULL, 0, u, (size_t)info.rows);
-    if (s == DYN_ERR_RANGE || s == DYN_ERR_SIZE) die("--u: %s: %s", path, info.err);
-    check(s, "--u: reading the CSV");
     for (long k = 0; k < steps; k++)
         if (!(u[k] >= 0.0 && u[k] <= 1.0)) die("--u: %s: value %ld is %g; multipliers must be in [0, 1]", path, k + 1, u[k]);
-    free(text);
     return u;
 }
 

@@ -409,10 +409,6 @@ const char CLI_TRAINABILITY_HELP[] =
     "         PNG heatmap with xi_c, 2 xi_c and 6 xi_c; all cores, or one --shard K/N of the cells\n"
     "  merge  join the CSV files of the shards K/N into the files one machine would have written\n";
 
-#ifndef DYN_ASSETS
-#define DYN_ASSETS "assets"
-#endif
-
 /* everything that defines a grid; printed as the first CSV line and read back by merge */
 typedef struct tgrid {
     dyn_iso_train_desc t;
@@ -443,46 +439,19 @@ static void header_line(char *b, size_t n, const tgrid *g)
              shortest(g->smin, s2), shortest(g->smax, s3), g->nx, g->data);
 }
 
-/* the standardised data set: digits from assets/ ($DYNLENS_ASSETS, next to the build folder, or ./assets) or a CSV */
+/* the standardised data set: the shipped digits (digits_path: $DYNLENS_ASSETS or the assets CMake compiled in) or a CSV */
 static dyn_data load_training_data(const char *name, double **xbuf, double **ybuf)
 {
     char buf[4096];
     const char *path = name;
     if (strcmp(name, "digits") == 0) {
-        const char *dir = getenv("DYNLENS_ASSETS");
-        if (dir && *dir) snprintf(buf, sizeof buf, "%s/digits/digits.csv.gz", dir);
-        else {
-            snprintf(buf, sizeof buf, "%s/digits/digits.csv.gz", DYN_ASSETS);
-            char exe[2048];
-            ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
-            if (el > 0) {
-                exe[el] = 0;
-                char *sl = strrchr(exe, '/');
-                if (sl) {
-                    *sl = 0;
-                    char cand[4096];
-                    snprintf(cand, sizeof cand, "%s/../assets/digits/digits.csv.gz", exe);
-                    FILE *t = fopen(cand, "rb");
-                    if (t) fclose(t), snprintf(buf, sizeof buf, "%s", cand);
-                }
-            }
-        }
-        path = buf;
+        path = digits_path(buf, sizeof buf);
     } else {
         size_t l = strlen(name);
         if (!(l > 4 && (strcmp(name + l - 4, ".csv") == 0 || (l > 7 && strcmp(name + l - 7, ".csv.gz") == 0))))
             die("--data: '%s' is neither digits nor a .csv file", name);
     }
-    size_t len;
-    char *text = read_file(path, &len);
-    dyn_csv_info info;
-    dyn_status s = dyn_data_csv_scan(text, len, 1, &info);
-    if (s) die("%s: %s", path, info.err[0] ? info.err : dyn_status_str(s));
-    *xbuf = xmalloc(sizeof(double) * info.rows * info.cols, "the data");
-    *ybuf = xmalloc(sizeof(double) * info.rows, "the data");
-    s = dyn_data_csv_parse(text, len, 1, &info, *xbuf, (size_t)info.rows * info.cols, *ybuf, (size_t)info.rows);
-    if (s) die("%s: %s", path, info.err[0] ? info.err : dyn_status_str(s));
-    free(text);
+    dyn_csv_info info = read_csv_file(path, 1, NULL, xbuf, ybuf);
     check(dyn_data_standardize(*xbuf, info.rows, info.cols, NULL, NULL), "standardising the features");
     return (dyn_data){info.rows, info.cols, *xbuf, *ybuf, info.n_class};
 }

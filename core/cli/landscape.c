@@ -14,9 +14,6 @@
 #include "render3d.h"
 
 
-#ifndef DYN_ASSETS
-#error "DYN_ASSETS (the assets folder) is set by CMakeLists.txt"
-#endif
 
 const char CLI_LANDSCAPE_HELP[] =
     "landscape commands (loss landscapes of small networks, Li et al. 2018, Goodfellow et al. 2015):\n"
@@ -118,12 +115,9 @@ static void load_data(const cmd *c, run *r)
     char buf[4096];
     int classify = 1;
     if (strcmp(name, "digits") == 0) {
-        /* $DYNLENS_ASSETS, else the source tree's assets/ that CMake compiled in (DYN_ASSETS): an installed or
-         * out-of-tree build finds its data without guessing from the executable's location */
-        const char *dir = getenv("DYNLENS_ASSETS");
-        if (!dir || !*dir) dir = DYN_ASSETS;
-        if (snprintf(buf, sizeof buf, "%s/digits/digits.csv.gz", dir) >= (int)sizeof buf)
-            die("--data digits: $DYNLENS_ASSETS is too long");
+        /* $DYNLENS_ASSETS, else the source tree's assets/ that CMake compiled in: an installed or out-of-tree
+         * build finds its data without guessing from the executable's location */
+        digits_path(buf, sizeof buf);
         path = buf;
     } else {
         size_t l = strlen(name);
@@ -134,16 +128,7 @@ static void load_data(const cmd *c, run *r)
         if (strcmp(task, "classify") && strcmp(task, "regress")) die("--task: choose classify or regress, not '%s'", task);
         classify = strcmp(task, "classify") == 0;
     }
-    size_t len;
-    char *text = read_file(path, &len);
-    dyn_csv_info info;
-    dyn_status s = dyn_data_csv_scan(text, len, classify, &info);
-    if (s) die("%s: %s", path, info.err[0] ? info.err : dyn_status_str(s));
-    r->x = xmalloc(sizeof(double) * info.rows * info.cols, "the data");
-    r->y = xmalloc(sizeof(double) * info.rows, "the data");
-    s = dyn_data_csv_parse(text, len, classify, &info, r->x, (size_t)info.rows * info.cols, r->y, (size_t)info.rows);
-    if (s) die("%s: %s", path, info.err[0] ? info.err : dyn_status_str(s));
-    free(text);
+    dyn_csv_info info = read_csv_file(path, classify, NULL, &r->x, &r->y);
     /* pixel counts and user features on their own scales: standardise (X.npy holds the result) */
     check(dyn_data_standardize(r->x, info.rows, info.cols, NULL, NULL), "standardising the features");
     r->data = (dyn_data){.n = info.rows, .d = info.cols, .x = r->x, .y = r->y, .n_class = info.n_class};

@@ -28,20 +28,7 @@ typedef struct dataset {
  * the mixture's file is one column of observations (DYN_CSV_ONE_COLUMN): they arrive in y, and x is NULL. */
 static void read_csv(const char *path, int one_column, long *rows, int *cols, double **x, double **y)
 {
-    size_t len;
-    char *text = read_file(path, &len);
-    int mode = one_column ? DYN_CSV_ONE_COLUMN : 0;
-    dyn_csv_info info;
-    dyn_status s = dyn_data_csv_scan(text, len, mode, &info);
-    if (s == DYN_ERR_RANGE || s == DYN_ERR_SIZE) die("--data: %s: %s", path, info.err);
-    check(s, "--data: reading the CSV");
-    size_t nx = (size_t)info.rows * (size_t)info.cols;
-    *x = nx ? xmalloc(sizeof(double) * nx, "the features") : NULL;
-    *y = xmalloc(sizeof(double) * (size_t)info.rows, "the targets");
-    s = dyn_data_csv_parse(text, len, mode, &info, *x, nx, *y, (size_t)info.rows);
-    if (s == DYN_ERR_RANGE || s == DYN_ERR_SIZE) die("--data: %s: %s", path, info.err);
-    check(s, "--data: reading the CSV");
-    free(text);
+    dyn_csv_info info = read_csv_file(path, one_column ? DYN_CSV_ONE_COLUMN : 0, "--data", x, y);
     *rows = info.rows;
     *cols = info.cols;
 }

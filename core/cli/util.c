@@ -392,6 +392,36 @@ char *read_file(const char *path, size_t *len)
     return shrunk ? shrunk : u;
 }
 
+dyn_csv_info read_csv_file(const char *path, int classify, const char *what, double **x, double **y)
+{
+    size_t len;
+    char *text = read_file(path, &len);
+    dyn_csv_info info;
+    dyn_status s = dyn_data_csv_scan(text, len, classify, &info);
+    for (int pass = 0; pass < 2; pass++) {
+        if (s) die("%s%s%s: %s", what ? what : "", what ? ": " : "", path, info.err[0] ? info.err : dyn_status_str(s));
+        if (pass) break;
+        size_t nx = (size_t)info.rows * (size_t)info.cols;
+        *x = nx ? xmalloc(sizeof(double) * nx, "the data") : NULL;
+        *y = xmalloc(sizeof(double) * (size_t)info.rows, "the data");
+        s = dyn_data_csv_parse(text, len, classify, &info, *x, nx, *y, (size_t)info.rows);
+    }
+    free(text);
+    return info;
+}
+
+#ifndef DYN_ASSETS
+#error "DYN_ASSETS (the assets folder) is set by CMakeLists.txt"
+#endif
+
+const char *digits_path(char *buf, size_t cap)
+{
+    const char *dir = getenv("DYNLENS_ASSETS");
+    if (!dir || !*dir) dir = DYN_ASSETS;
+    if (snprintf(buf, cap, "%s/digits/digits.csv.gz", dir) >= (int)cap) die("--data digits: $DYNLENS_ASSETS is too long");
+    return buf;
+}
+
 static void png_sink(void *ctx, void *data, int size) { fwrite(data, 1, (size_t)size, (FILE *)ctx); }
 
 void outs_png(outset *o, const char *path, const uint8_t *rgba, int w, int h)
