@@ -115,7 +115,7 @@ static inline double exp_tail(double r)
  * polynomial of degree 13 (the remainder is below 5e-18 relative on |r| <= 0.347), summed as 1 + r + r^2 p(r) with
  * the two large terms kept exact; then the scale 2^k in two halves so that results down to the subnormals are
  * rounded once. h alone is within 0.6 ulp; h + l within about 0.15 ulp. NaN in, NaN out; +inf -> inf, -inf -> 0. */
-static inline dd exp_dd(double x, double xl, double kadd)
+DYN_KERNEL dd exp_dd(double x, double xl, double kadd)
 {
     double xc = sel(x < -800.0, -800.0, sel(x > 712.0, 712.0, x)); /* NaN falls through both */
     double kf = (xc * LOG2E + MAGIC) - MAGIC;
@@ -133,7 +133,7 @@ static inline dd exp_dd(double x, double xl, double kadd)
 /* exp(x) for 0 <= x <= 40 (NaN passes), the same reduction and polynomial rounded once at the end without the
  * low-order parts and with one scale: about 35 operations instead of 60, within 1 ulp. Enough for tanh, whose
  * 1 - 2/(e + 1) damps e's error by e/(e + 1)^2 <= 0.18 past 0.625, and which is 1 beyond x = 19.1. */
-static inline double exp_0_40(double x)
+DYN_KERNEL double exp_0_40(double x)
 {
     double kf = (x * LOG2E + MAGIC) - MAGIC;
     double r = (x - kf * LN2_HI) - kf * LN2_LO;
@@ -172,7 +172,7 @@ static inline dd one_minus(dd e)
 /* tanh: for |x| < 0.625 Cody and Waite's form x + x^3 P(x^2)/Q(x^2) with Cephes's coefficients (relative error
  * 2.5e-16 before rounding; the last addition kept exact as h + l), else 1 - 2/(exp(2|x|) + 1), which has no
  * cancellation there (tanh >= 0.55) and is exactly 1 once exp overflows. */
-static inline dd tanh_small(double x)
+DYN_KERNEL dd tanh_small(double x)
 {
     double z = x * x;
     double p = ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3) * z;
@@ -180,7 +180,7 @@ static inline dd tanh_small(double x)
     return fast2(x, x * (p / q));
 }
 /* both branches end in one division, so numerator and denominator are selected first and divided once */
-static inline double tanh_k(double x)
+DYN_KERNEL double tanh_k(double x)
 {
     double ax = fabs(x), z = x * x;
     int small = ax < 0.625;
@@ -195,14 +195,14 @@ static inline double tanh_k(double x)
 /* sech^2 x = 1 - tanh^2 x where tanh^2 <= 0.31; beyond, 4e/(1 + e)^2 with e = exp(-2|x|), which keeps its
  * relative accuracy as it decays (1 - t^2 would lose it all). */
 static inline dd one_minus_sq(dd t) { return one_minus(dd_mul(t, t)); }
-static inline double sech2_k(double x)
+DYN_KERNEL double sech2_k(double x)
 {
     double ax = fabs(x);
     dd e4 = exp_dd(-2.0 * ax, 0.0, 2.0), e = {0.25 * e4.h, 0.25 * e4.l};
     return sel(ax < 0.625, dd_val(one_minus_sq(tanh_small(x))), dd_val(dd_div(e4, one_plus_e_sq(e))));
 }
 /* tanh'' = -2 tanh sech^2; beyond 0.625, -sign(x) 8e(1 - e)/(1 + e)^3 with e = exp(-2|x|) */
-static inline double tanh_d2_k(double x)
+DYN_KERNEL double tanh_d2_k(double x)
 {
     double ax = fabs(x);
     dd t = tanh_small(x), e4 = exp_dd(-2.0 * ax, 0.0, 2.0), e = {0.25 * e4.h, 0.25 * e4.l};
@@ -219,13 +219,13 @@ static inline dd sigm_dd(double x, dd e)
     dd one = {1.0, 0.0};
     return dd_div(x >= 0.0 ? one : e, c_plus(1.0, e));
 }
-static inline double sigm_k(double x) { return dd_val(sigm_dd(x, exp_dd(-fabs(x), 0.0, 0.0))); }
-static inline double sigm_d_k(double x)
+DYN_KERNEL double sigm_k(double x) { return dd_val(sigm_dd(x, exp_dd(-fabs(x), 0.0, 0.0))); }
+DYN_KERNEL double sigm_d_k(double x)
 {
     dd e = exp_dd(-fabs(x), 0.0, 0.0);
     return dd_val(dd_div(e, one_plus_e_sq(e)));
 }
-static inline double sigm_d2_k(double x)
+DYN_KERNEL double sigm_d2_k(double x)
 {
     double ax = fabs(x);
     dd e = exp_dd(-ax, 0.0, 0.0);
@@ -239,7 +239,7 @@ static inline double sigm_d2_k(double x)
  * x * 0 would turn into NaN at -inf. */
 #define TWO64 18446744073709551616.0
 #define TWOM64 (1.0 / TWO64)
-static inline double swish_k(double x)
+DYN_KERNEL double swish_k(double x)
 {
     int neg = x < 0.0;
     dd es = exp_dd(-fabs(x), 0.0, sel(neg, 64.0, 0.0)), e = es;
@@ -248,7 +248,7 @@ static inline double swish_k(double x)
     dd one = {1.0, 0.0}, s = dd_div(neg ? es : one, c_plus(1.0, e));
     return sel(x < -800.0, -0.0, sel(x > 800.0, x, (x * s.h + x * s.l) * sel(neg, TWOM64, 1.0)));
 }
-static inline double swish_d_k(double x)
+DYN_KERNEL double swish_d_k(double x)
 {
     int neg = x < 0.0;
     dd es = exp_dd(-fabs(x), 0.0, sel(neg, 64.0, 0.0)), e = es;
@@ -258,7 +258,7 @@ static inline double swish_d_k(double x)
     dd sum = two_sum(s.h, x * ds.h);
     return sel(x < -800.0, 0.0, sel(x > 800.0, 1.0, (sum.h + (sum.l + (s.l + x * ds.l))) * sel(neg, TWOM64, 1.0)));
 }
-static inline double swish_d2_k(double x)
+DYN_KERNEL double swish_d2_k(double x)
 {
     double ax = fabs(x);
     dd es = exp_dd(-ax, 0.0, 64.0), e = {TWOM64 * es.h, TWOM64 * es.l};
@@ -273,7 +273,7 @@ static inline double swish_d2_k(double x)
  * intervals and then selected, so that a buffer vectorises: |x| < 0.84375: x + x R(x^2); < 1.25: erf(1) nearby
  * plus a rational in |x| - 1; < 6: 1 - exp(-x^2 - 0.5625 + R/S(1/x^2))/|x|, with x^2 carried exactly (the
  * fdlibm error bounds of the rationals are 2^-57.9 .. 2^-61.5); beyond, 1. */
-static inline double erf_k(double x)
+DYN_KERNEL double erf_k(double x)
 {
     double ax = fabs(x);
     /* [0, 0.84375) */
@@ -329,8 +329,8 @@ static inline dd erf_d_scaled(double x)
     e.l *= 1.1283791670955126;
     return e;
 }
-static inline double erf_d_k(double x) { return dd_val(erf_d_scaled(x)) * TWOM64; }
-static inline double erf_d2_k(double x)
+DYN_KERNEL double erf_d_k(double x) { return dd_val(erf_d_scaled(x)) * TWOM64; }
+DYN_KERNEL double erf_d2_k(double x)
 {
     dd e = erf_d_scaled(x);
     double m = -2.0 * x;

@@ -25,4 +25,12 @@
 #define DYN_SUMS_ACROSS_LANES
 #endif
 
+/* DYN_KERNEL on an inline elementary kernel (act.c's tanh'', erf, ...): always inlined into the loops over buffers,
+ * which vectorise only a body without calls; GCC's size limits would otherwise keep the larger kernels out of line. */
+#if defined(__GNUC__)
+#define DYN_KERNEL static inline __attribute__((always_inline))
+#else
+#define DYN_KERNEL static inline
+#endif
+
 #endif
