@@ -141,6 +141,35 @@ DYN_KERNEL double exp_0_40(double x)
     return (1.0 + (r + (r * r) * p)) * pow2i(kf);
 }
 
+double dyn_exp(double x) { return dd_val(exp_dd(x, 0.0, 0.0)); }
+
+/* 1/k for k = 29, 27, ..., 1: dyn_log's series, highest order first (constants, not a division per term: the same
+ * correctly rounded values) */
+static const double INV_ODD[15] = {1.0 / 29, 1.0 / 27, 1.0 / 25, 1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15,
+                                   1.0 / 13, 1.0 / 11, 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3,  1.0};
+
+/* x = m 2^e with m in [1/sqrt2, sqrt2) (from the bits, subnormals scaled by 2^54 first); log m = 2 atanh(s),
+ * s = (m - 1)/(m + 1), |s| < 0.1716, so the odd series to s^29 is exact to well below an ulp. */
+double dyn_log(double x)
+{
+    if (!(x > 0.0) || x == (double)INFINITY) return x == 0.0 ? -(double)INFINITY : (x > 0.0 ? x : (double)NAN);
+    int e = 0;
+    if (x < 0x1p-1022) {
+        x *= 0x1p54;
+        e = -54;
+    }
+    uint64_t u = bits_of(x);
+    e += (int)(u >> 52) - 1022;
+    double m = of_bits((u & 0x000fffffffffffffu) | 0x3fe0000000000000u); /* in [0.5, 1) */
+    if (m < 0.70710678118654752440) {
+        m *= 2.0;
+        e -= 1;
+    }
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s, sum = 0.0;
+    for (int k = 0; k < 15; k++) sum = sum * s2 + INV_ODD[k];
+    return 2.0 * s * sum + e * 0.69314718055994530942;
+}
+
 /* x^2 = hi + lo exactly up to a rounding of lo (Dekker's split, no FMA); |x| <= 1e150 */
 static inline void square2(double x, double *hi, double *lo)
 {

@@ -253,10 +253,10 @@ static double loss_one(const dyn_net *net, const double *z, int k, double y, int
     *correct = n_class ? am == lab : 0;
     if (net->loss == DYN_LOSS_XENT) {
         double mx = z[am], s = 0.0;
-        for (int j = 0; j < k; j++) s += exp(z[j] - mx);
-        double lse = mx + log(s);
+        for (int j = 0; j < k; j++) s += dyn_exp(z[j] - mx);
+        double lse = mx + dyn_log(s); /* act.h's exp and log: the page's runs and the CLI's are the same bits */
         if (g)
-            for (int j = 0; j < k; j++) g[j] = scale * (exp(z[j] - lse) - (j == lab ? 1.0 : 0.0));
+            for (int j = 0; j < k; j++) g[j] = scale * (dyn_exp(z[j] - lse) - (j == lab ? 1.0 : 0.0));
         return lse - z[lab];
     }
     double e = 0.0;
@@ -715,7 +715,7 @@ dyn_status dyn_net_grid2d(const dyn_net *net, const double *theta, double x_min,
             if (k == 1) cf = DNAN;
             else if (net->loss == DYN_LOSS_XENT) {
                 double e = 0.0;
-                for (int j = 0; j < k; j++) e += exp(o[j] - o[am]);
+                for (int j = 0; j < k; j++) e += dyn_exp(o[j] - o[am]);
                 cf = 1.0 / e;
             } else cf = fmin(1.0, fmax(0.0, o[am]));
             if (cls) cls[p0 + i] = k == 1 ? (float)o[0] : (float)am;

@@ -1,12 +1,58 @@
 /* test_rng.c - the seeded generator: determinism, independence of seeds, and the distributions' moments. */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "act.h"
 #include "check.h"
 #include "rng.h"
 
+/* The log the normals used before dyn_log (act.c) took its place, as it was (commit ed5d332, core/rng.c): frexp and a
+ * division per term. dyn_log must give its bits, so that every seed keeps its normals. */
+static double log_before(double x)
+{
+    int e = 0;
+    double m = frexp(x, &e);
+    if (m < 0.70710678118654752440) {
+        m *= 2.0;
+        e -= 1;
+    }
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s, sum = 0.0;
+    for (int k = 29; k >= 1; k -= 2) sum = sum * s2 + 1.0 / k;
+    return 2.0 * s * sum + e * 0.69314718055994530942;
+}
+
+/* on the polar method's inputs (u^2 + v^2 in (0, 1)), on uniform bit patterns of every positive finite double
+ * (subnormals too) and on the binade edges */
+static void test_log_bits(void)
+{
+    dyn_rng r;
+    dyn_rng_seed(&r, 11);
+    long differ = 0, n = 0;
+    double first = 0.0;
+    for (int i = 0; i < 2000000; i++, n++) {
+        double u = 2.0 * dyn_rng_uniform(&r) - 1.0, v = 2.0 * dyn_rng_uniform(&r) - 1.0, s = u * u + v * v;
+        if (!(s > 0.0 && s < 1.0)) s = 0.5;
+        if (dyn_log(s) != log_before(s) && !differ++) first = s;
+    }
+    for (int i = 0; i < 2000000; i++, n++) {
+        uint64_t b = dyn_rng_u64(&r) % 0x7ff0000000000000u;
+        double x;
+        memcpy(&x, &b, sizeof x);
+        if (x == 0.0) continue;
+        if (dyn_log(x) != log_before(x) && !differ++) first = x;
+    }
+    for (int e = -1074; e <= 1023; e++)
+        for (int k = -2; k <= 2; k++, n++) {
+            double x = ldexp(1.0, e) + k * ldexp(1.0, e < -1022 ? -1074 : e - 52);
+            if (x > 0.0 && dyn_log(x) != log_before(x) && !differ++) first = x;
+        }
+    CHECK(differ == 0, "dyn_log gives the old log's bits: %ld of %ld inputs differ (first %.17g)", differ, n, first);
+}
+
 int main(void)
 {
+    test_log_bits();
     dyn_rng a, b;
     dyn_rng_seed(&a, 42);
     dyn_rng_seed(&b, 42);
