@@ -2,6 +2,7 @@
 #include "act.h"
 #include "vec_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -169,6 +170,53 @@ double dyn_log(double x)
     for (int k = 0; k < 15; k++) sum = sum * s2 + INV_ODD[k];
     return 2.0 * s * sum + e * 0.69314718055994530942;
 }
+
+/* sin and cos: x = n pi/2 + (y0 + y1) by Cody and Waite's reduction with pi/2 in three parts of 33, 33 and 53 bits
+ * (fdlibm's e_rem_pio2.c constants: n pio2_1 and n pio2_2 are exact for |n| < 2^20, and the second part is taken
+ * always, not only after a cancellation), then fdlibm's kernels on [-pi/4, pi/4] (FreeBSD's k_sin.c and k_cos.c,
+ * Sun Microsystems 1993, errors below 1 ulp with the tail y1). */
+static void rem_pio2(double x, double *y0, double *y1, int *n)
+{
+    double fn = (x * 6.36619772367581382433e-01 + MAGIC) - MAGIC; /* round(x 2/pi) */
+    double t = x - fn * 1.57079632673412561417e+00, w = fn * 6.07710050630396597660e-11, r;
+    r = t - w;
+    w = fn * 2.02226624879595063154e-21 - ((t - r) - w);
+    *y0 = r - w;
+    *y1 = (r - *y0) - w;
+    *n = (int)(bits_of(fn + MAGIC) & 3u); /* n mod 4 from the integer's low bits (two's complement) */
+}
+static double k_sin(double x, double y)
+{
+    double z = x * x, w = z * z, v = z * x;
+    double r = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * 2.75573137070700676789e-06) +
+               z * w * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10);
+    return x - ((z * (0.5 * y - v * r) - y) - v * -1.66666666666666324348e-01);
+}
+static double k_cos(double x, double y)
+{
+    double z = x * x, w = z * z;
+    double r = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * 2.48015872894767294178e-05)) +
+               w * w * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11));
+    double hz = 0.5 * z;
+    w = 1.0 - hz;
+    return w + (((1.0 - w) - hz) + (z * r - x * y));
+}
+/* quadrant q of sin (cos is sin's quadrant q + 1) */
+static double sin_quadrant(double x, int q)
+{
+    if (!(fabs(x) <= DBL_MAX)) return x - x; /* NaN for +-inf and NaN */
+    double y0 = x, y1 = 0.0;
+    int n = 0;
+    if (fabs(x) > 0.785398163397448279) rem_pio2(x, &y0, &y1, &n); /* beyond pi/4 */
+    switch ((n + q) & 3) {
+    case 0: return k_sin(y0, y1);
+    case 1: return k_cos(y0, y1);
+    case 2: return -k_sin(y0, y1);
+    default: return -k_cos(y0, y1);
+    }
+}
+double dyn_sin(double x) { return sin_quadrant(x, 0); }
+double dyn_cos(double x) { return sin_quadrant(x, 1); }
 
 /* x^2 = hi + lo exactly up to a rounding of lo (Dekker's split, no FMA); |x| <= 1e150 */
 static inline void square2(double x, double *hi, double *lo)

@@ -263,6 +263,31 @@ static void test_exp_log(const double *x, size_t n)
           "dyn_log at 1, +-0, inf, negative numbers, NaN and 2");
 }
 
+/* dyn_sin and dyn_cos against sinl and cosl: a dense grid over [-20, 20] (the toy data's angles), a geometric one out
+ * to 1e5 and near every multiple of pi/2 there (the reduction's cancellations), and the edges. The bound: 1 ulp
+ * (act.h), fdlibm's for its kernels with the reduced argument's tail. */
+static void test_sin_cos(void)
+{
+    double worst = 0.0, wx = 0.0;
+    for (long i = -2000000; i <= 2000000; i++) {
+        double v = i < 1000000 && i > -1000000 ? i * 2e-5 : (i > 0 ? 1.0 : -1.0) * 20.0 * pow(5000.0, (labs(i) - 1e6) / 1e6);
+        double xs[3] = {v, (double)(long)(v / 1.5707963267948966) * 1.5707963267948966,
+                        nextafter((double)(long)(v / 1.5707963267948966) * 1.5707963267948966, 0.0)};
+        for (int k = 0; k < 3; k++) {
+            long double rs = sinl((long double)xs[k]), rc = cosl((long double)xs[k]);
+            double es = (double)(fabsl((long double)dyn_sin(xs[k]) - rs) / ulp_of(rs));
+            double ec = (double)(fabsl((long double)dyn_cos(xs[k]) - rc) / ulp_of(rc));
+            if (es > worst) worst = es, wx = xs[k];
+            if (ec > worst) worst = ec, wx = xs[k];
+        }
+    }
+    printf("dyn_sin, dyn_cos: %.3f ulp at most (x = %.17g)\n", worst, wx);
+    CHECK(worst <= 1.0, "dyn_sin and dyn_cos within 1 ulp on [-1e5, 1e5]: %.3f at %.17g", worst, wx);
+    CHECK(dyn_sin(0.0) == 0.0 && signbit(dyn_sin(-0.0)) && dyn_cos(0.0) == 1.0 && isnan(dyn_sin(DINF)) &&
+              isnan(dyn_cos(-DINF)) && isnan(dyn_sin((double)NAN)) && dyn_sin(1e-300) == 1e-300,
+          "dyn_sin and dyn_cos at +-0, +-inf, NaN and a tiny argument");
+}
+
 int main(void)
 {
     size_t cap = 900000;
@@ -272,6 +297,7 @@ int main(void)
     if (LDBL_MANT_DIG >= 64) {
         test_accuracy(x, n, y);
         test_exp_log(x, n);
+        test_sin_cos();
     } else printf("long double has %d bits here: the ulp measurement needs 64 (x86), skipped\n", LDBL_MANT_DIG);
     test_edges();
     test_array_api();

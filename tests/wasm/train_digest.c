@@ -1,6 +1,7 @@
 /* train_digest.c - prints the bits of long training runs on the digits: every cell of the isometry page's default
  * trainability grid (6 depths from 5 to 60 x 9 sigma_w^2 from 1 to 4, width 16, 150 SGD steps of lr 0.03, batch 32,
- * Gaussian and orthogonal weights) and one Adam run of a 3 x 64 tanh net for 3000 steps. Built natively and with emcc
+ * Gaussian and orthogonal weights) and one Adam run of a 3 x 64 tanh net for 3000 steps; then the points of every toy
+ * data set and an Adam run of a 3 x 32 tanh net with skips on the spirals (the landscape page's net) for 2000 steps. Built natively and with emcc
  * (tests/wasm/train_bits.sh), the two outputs must be identical: the page's cells and the CLI's are the same bits.
  *   train_digest <digits.csv.gz> */
 #include <inttypes.h>
@@ -92,6 +93,34 @@ int main(int argc, char **argv)
         die("training failed");
     printf("adam 3x64 tanh steps=3000 loss %.6f -> %.6f theta=%016" PRIx64 " losses=%016" PRIx64 "\n", losses[0],
            losses[2999], hash(tr.theta, P, 1469598103934665603u), hash(losses, 3000, 1469598103934665603u));
+    free(theta);
+    free(tm);
+
+    /* the toy sets (their sin and cos) and a landscape-page run on the spirals */
+    enum { NT = 400 };
+    static double tx[2 * NT], ty[NT];
+    for (int kind = 0; kind < DYN_TOY_COUNT; kind++) {
+        int k;
+        dyn_toy_desc toy = {.kind = (dyn_toy)kind, .n = NT, .noise = 0.1, .seed = 1};
+        if (dyn_data_toy(&toy, tx, 2 * NT, ty, NT, &k)) die("toy data");
+        printf("toy %s points=%016" PRIx64 "\n", dyn_toy_name((dyn_toy)kind), hash(tx, 2 * NT, 1469598103934665603u));
+    }
+    int k;
+    dyn_toy_desc sp = {.kind = DYN_TOY_SPIRALS, .n = NT, .noise = 0.1, .seed = 1};
+    dyn_data_toy(&sp, tx, 2 * NT, ty, NT, &k);
+    dyn_data spir = {.n = NT, .d = 2, .x = tx, .y = ty, .n_class = k};
+    dyn_net_desc ld = {.n_in = 2, .n_out = k, .depth = 3, .width = 32, .act = DYN_ACT_TANH, .skip = 1,
+                       .loss = DYN_LOSS_XENT};
+    if (dyn_net_init(&net, &ld)) die("net");
+    P = dyn_net_param_count(&net);
+    dyn_train_desc ad = {.opt = DYN_OPT_ADAM, .batch = 32, .seed = 1};
+    theta = malloc(sizeof(double) * P);
+    tm = malloc(tb = dyn_train_bytes(&net, &ad, NT));
+    if (!theta || !tm || dyn_net_init_params(&net, 1.0, 0.0, 1, theta, P) ||
+        dyn_train_init(&tr, &net, &ad, &spir, theta, tm, tb) || dyn_train_run(&tr, &spir, 2000, losses))
+        die("training on the spirals failed");
+    printf("adam 3x32 tanh + skips, spirals, steps=2000 loss %.6f -> %.6f theta=%016" PRIx64 "\n", losses[0],
+           losses[1999], hash(tr.theta, P, 1469598103934665603u));
     free(theta);
     free(tm);
     free(x);
