@@ -5,22 +5,8 @@
 
 #include "act.h"
 #include "check.h"
+#include "log_before.h"
 #include "rng.h"
-
-/* The log the normals used before dyn_log (act.c) took its place, as it was (commit ed5d332, core/rng.c): frexp and a
- * division per term. dyn_log must give its bits, so that every seed keeps its normals. */
-static double log_before(double x)
-{
-    int e = 0;
-    double m = frexp(x, &e);
-    if (m < 0.70710678118654752440) {
-        m *= 2.0;
-        e -= 1;
-    }
-    double s = (m - 1.0) / (m + 1.0), s2 = s * s, sum = 0.0;
-    for (int k = 29; k >= 1; k -= 2) sum = sum * s2 + 1.0 / k;
-    return 2.0 * s * sum + e * 0.69314718055994530942;
-}
 
 /* on the polar method's inputs (u^2 + v^2 in (0, 1)), on uniform bit patterns of every positive finite double
  * (subnormals too) and on the binade edges */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "act.h"
+#include "../log_before.h"
 
 static double now_ns(void)
 {
@@ -48,20 +49,6 @@ static double libm_phi(dyn_act a, int o, double x)
     }
     default: return o == 0 ? dyn_act_phi(a, x) : (o == 1 ? dyn_act_dphi(a, x) : dyn_act_d2phi(a, x));
     }
-}
-
-/* rng.c's log before dyn_log (commit ed5d332; tests/test_rng.c checks that dyn_log gives its bits) */
-static double log_before(double x)
-{
-    int e = 0;
-    double m = frexp(x, &e);
-    if (m < 0.70710678118654752440) {
-        m *= 2.0;
-        e -= 1;
-    }
-    double s = (m - 1.0) / (m + 1.0), s2 = s * s, sum = 0.0;
-    for (int k = 29; k >= 1; k -= 2) sum = sum * s2 + 1.0 / k;
-    return 2.0 * s * sum + e * 0.69314718055994530942;
 }
 
 /* ns per call of f over x[0..n), best of 5 */

@@ -3,7 +3,7 @@
 # and scalar APIs agree with a good status.
 #   sh tests/wasm/act_bits.sh <native act_digest> <build dir>
 set -eu
-sh "$(dirname "$0")/same_bits.sh" act_digest "$1" "$2"
+sh "$(dirname "$0")/same_bits.sh" act_digest "$1" "$2" "act quad status"
 out=$2/wasm-act_digest
 if grep -v 'status=0' "$out/native.txt" >/dev/null || awk '{ split($5, a, "="); split($6, b, "="); if (a[2] != b[2]) bad = 1 } END { exit !bad }' "$out/native.txt"; then
   echo "FAIL: a bad status, or the array and scalar APIs differ:"; cat "$out/native.txt"; exit 1
