@@ -492,13 +492,18 @@ dyn_status dyn_iso_sym_eigvals(int n, double *a, double *w, double *scratch, siz
     }
     d[n - 1] = a[(size_t)(n - 1) * n + n - 1];
     e[n - 1] = 0.0;
-    /* implicit QL with shifts on (d, e), e[i] coupling d[i] and d[i+1] (the tqli of Numerical Recipes, 11.3) */
+    /* implicit QL with shifts on (d, e), e[i] coupling d[i] and d[i+1] (the tqli of Numerical Recipes, 11.3).
+     * An off-diagonal element is negligible when it is below the rounding of its neighbours or of the whole
+     * matrix: a deep net's Gram matrix has eigenvalues 1e-30 of its largest, which the relative test alone never
+     * lets converge, and which are known only to about eps |A| anyway (the Gram product already rounds there). */
+    double anorm = 0.0;
+    for (int i = 0; i < n; i++) anorm = fmax(anorm, fabs(d[i]) + fabs(e[i]) + (i ? fabs(e[i - 1]) : 0.0));
     for (int l = 0; l < n; l++) {
         int iter = 0, m;
         do {
             for (m = l; m < n - 1; m++) {
                 double dd = fabs(d[m]) + fabs(d[m + 1]);
-                if (fabs(e[m]) <= 0x1p-53 * dd) break;
+                if (fabs(e[m]) <= 0x1p-53 * dd || fabs(e[m]) <= 0x1p-53 * anorm) break;
             }
             if (m != l) {
                 if (iter++ == 100) return DYN_ERR_NO_CONVERGE;
