@@ -270,13 +270,16 @@ static int newton(dctx *c, double complex x, double complex *zp, double complex 
 
 /* the density at one x: follow x + i eta from eta = big down to 1e-9 x, then one Newton solve on the axis itself
  * (eta = 0), kept when it converges to the physical side; near an edge, where it does not, the eta = 1e-9 x value
- * stands (a Poisson smoothing of width 1e-9 x) */
+ * stands (a Poisson smoothing of width 1e-9 x). A path that needs more than DENSITY_STEPS steps in eta (far outside
+ * a narrow spectrum the step ratio can creep towards 1 and the path would take minutes) gives NaN: not resolved. */
+#define DENSITY_STEPS 400
 static double density_at(dctx *c, double x, double big)
 {
     double eta = big, eta_min = 1e-9 * x, ratio = 0.25;
     double complex z = 1.0 / CMPLX(x, eta), w = c->mu1 * CMPLX(x, eta);
     if (!newton(c, CMPLX(x, eta), &z, &w)) return DNAN;
-    while (eta > eta_min) {
+    for (int steps = 0; eta > eta_min; steps++) {
+        if (steps == DENSITY_STEPS) return DNAN;
         double next = fmax(eta * ratio, eta_min);
         double complex z1 = z, w1 = w;
         /* G(x + i eta) = (1 + z) / (x + i eta) has Im G < 0 for every eta > 0 (the Stieltjes transform of a

@@ -99,13 +99,13 @@ export const guide = [
   { set: { act: 'tanh', sw2: 0, sb2: 0.05, depth: 16 },
     text: 'At the critical point (σ<sub>w</sub><sup>2</sup> = 0 picks it) the mean of λ is χ<sub>1</sub><sup>L</sup> = 1 for ' +
       'both weight kinds, yet the Gaussian spectrum is spread far wider: its var/mean² is about four times the orthogonal one.' },
-  { set: { act: 'tanh', sw2: 0, sb2: 0.0001, depth: 16 },
-    text: 'Shrink σ<sub>b</sub><sup>2</sup> to 0.0001: q* becomes small, tanh is nearly linear where the units sit, and the ' +
-      'orthogonal network becomes <b>dynamically isometric</b> (var/mean² below 0.25); the Gaussian one stays wide ' +
-      '(var/mean² about L).' },
-  { set: { act: 'tanh', sw2: 0, sb2: 0.0001, depth: 64 },
-    text: 'Four times deeper: the Gaussian spread grows with L (the theory\'s var/mean² is four times that at depth 16, and ' +
-      'the sampled one grows too), while the orthogonal one stays below 1.' },
+  { set: { act: 'linear', sw2: 1, sb2: 0, depth: 16 },
+    text: 'A linear network at σ<sub>w</sub><sup>2</sup> = 1: with orthogonal weights J is itself orthogonal, every λ = 1, and ' +
+      'the network is <b>dynamically isometric</b> (var/mean² = 0 up to rounding). With Gaussian weights λ follows the ' +
+      'Fuss–Catalan law: var/mean² = L = 16 in theory, and about that in the samples.' },
+  { set: { act: 'linear', sw2: 1, sb2: 0, depth: 64 },
+    text: 'Four times deeper: the Gaussian spread grows with L (var/mean² = 64 in theory; the sampled one grows too), while ' +
+      'the orthogonal network stays perfectly isometric.' },
   { set: { act: 'relu', sw2: 0, sb2: 0, depth: 16 },
     text: 'ReLU at its critical point (σ<sub>w</sub><sup>2</sup> = 2): half the derivatives are 0, so μ<sub>2</sub>/μ<sub>1</sub><sup>2</sup> = 2 ' +
       'and even orthogonal weights spread λ (var/mean² = L): ReLU networks cannot be dynamically isometric.' },
