@@ -16,14 +16,19 @@ const net = (st, weights) => ({ act: st.act, weights, sw2: st.sw2, sb2: st.sb2, 
 
 // A histogram of u = log10(x) as a step line, normalised by all n values (so that it integrates to the continuous
 // part's mass), against rho(x) x ln 10: the same construction as `dynlens isometry spectrum --png`.
+// Values left of lo (the axis stops at 1e-12) are counted in `below`, not piled into the first bin.
 function histogram(lnX, lo, hi) {
   const bw = (hi - lo) / BINS;
   const counts = new Array(BINS).fill(0);
+  let below = 0;
   for (const v of lnX) {
     const u = v / Math.LN10;
     if (!Number.isFinite(u)) continue;
-    const b = Math.min(BINS - 1, Math.max(0, Math.floor((u - lo) / bw)));
-    counts[b]++;
+    if (u < lo) {
+      below++;
+      continue;
+    }
+    counts[Math.min(BINS - 1, Math.floor((u - lo) / bw))]++;
   }
   const xs = [];
   const ys = [];
@@ -32,7 +37,7 @@ function histogram(lnX, lo, hi) {
     xs.push(lo + b * bw, lo + (b + 1) * bw);
     ys.push(h, h);
   });
-  return { xs, ys };
+  return { xs, ys, below };
 }
 
 export class SpectrumFigure {
@@ -66,14 +71,9 @@ export class SpectrumFigure {
       if (!(lo < hi)) lo = hi - 2;
       const ux = linspace(lo, hi, POINTS);
       for (const w of WEIGHTS) {
-        // the theory down to a decade below this kind's own smallest sample: far below a narrow spectrum the density
-        // is 0 to plotting accuracy, and the core's path to the axis there is slow (seconds per point)
-        const own = Math.min(...Array.from(out[w].sp.lnX).filter(Number.isFinite)) / Math.LN10 - 1;
-        const at = ux.map((u, i) => i).filter((i) => ux[i] >= own);
-        const rho = at.length ? await pool.call('isoDensity', [{ ...net(st, w), x: at.map((i) => 10 ** ux[i]) }], ch) : [];
+        const rho = await pool.call('isoDensity', [{ ...net(st, w), x: ux.map((u) => 10 ** u) }], ch);
         out[w].ux = ux;
-        out[w].density = ux.map(() => NaN);
-        at.forEach((i, k) => { out[w].density[i] = rho[k] * 10 ** ux[i] * Math.LN10; });
+        out[w].density = Array.from(rho, (v, i) => v * 10 ** ux[i] * Math.LN10);
         out[w].hist = histogram(out[w].sp.lnX, lo, hi);
       }
       this.res = { st, lo, hi, ...out };
@@ -98,8 +98,7 @@ export class SpectrumFigure {
       x: { min: r.lo, max: r.hi, label: 'log10(λ / χ_1^L)' },
       y: { min: 0, max: top, label: 'density per unit log10 λ' },
       series,
-      legendPos: 'top',
-      note: WEIGHTS.map((w) => `${w}: var/mean² = ${fmt(r[w].sp.rel_var, 3)} (theory ${fmt(r[w].theory.rel_var, 3)})`).join('  ·  '),
+      legendPos: 'top', // var/mean² of each kind is in the sentence under the plot (a note would not fit a phone)
     });
     this.sayEl.innerHTML = this.say();
   }
@@ -113,14 +112,15 @@ export class SpectrumFigure {
       const q = (p) => fin[Math.min(fin.length - 1, Math.max(0, Math.round(p * (fin.length - 1))))];
       const zeros = ln.length - fin.length;
       return { dec: fin.length ? (q(0.95) - q(0.05)) / Math.LN10 : NaN, zeros, n: ln.length, rv: r[w].sp.rel_var,
-        th: r[w].theory.rel_var };
+        th: r[w].theory.rel_var, below: r[w].hist.below };
     };
     const g = part('gaussian');
     const o = part('orthogonal');
     const rv = term('relvar', 'var/mean²');
     const one = (name, x) => `${name} weights: the middle 90 % of the nonzero ${term('lambda', 'λ')} spans ` +
       `${fmt(x.dec, 2)} decade${x.dec === 1 ? '' : 's'}, ${rv} = ${fmt(x.rv, 3)} (theory ${fmt(x.th, 3)})` +
-      (x.zeros ? `; ${fmt((100 * x.zeros) / x.n, 2)} % of them are 0 in double precision` : '');
+      (x.zeros ? `; ${fmt((100 * x.zeros) / x.n, 2)} % of them are 0 in double precision` : '') +
+      (x.below ? `; ${fmt((100 * x.below) / x.n, 2)} % lie below ${richHTML(`10^{${fmt(r.lo, 3)}}`)}, left of the plot` : '');
     const ratio = g.rv / o.rv;
     const cmp = !(Number.isFinite(ratio) && o.rv > 0) ? '' : ratio > 1.2
       ? ` At this depth the orthogonal spectrum is ${fmt(ratio, 2)} times narrower in ${rv}.`
