@@ -12,6 +12,9 @@ const WEIGHTS = ['gaussian', 'orthogonal'];
 const BINS = 40;
 const POINTS = 60;
 
+// a wide plot on a desktop, a taller one on a phone (where the top-right legend would otherwise cover the curves)
+const plotOpts = (label) => ({ label, idleText: 'computing…', get aspect() { return window.innerWidth < 500 ? 0.9 : 0.62; } });
+
 const net = (st, weights) => ({ act: st.act, weights, sw2: st.sw2, sb2: st.sb2, depth: st.depth });
 
 // A histogram of u = log10(x) as a step line, normalised by all n values (so that it integrates to the continuous
@@ -44,8 +47,7 @@ export class SpectrumFigure {
   constructor(engine, el) {
     this.id = `spectrum${Math.random().toString(36).slice(2, 8)}`;
     const box = setupFigure(this, engine, el, 'spectrum');
-    this.plot = new Plot(box, { label: 'histogram of squared singular values with the theoretical density', aspect: 0.62,
-      idleText: 'computing…' });
+    this.plot = new Plot(box, plotOpts('histogram of squared singular values with the theoretical density'));
     this.sayEl = explainBox(box);
     this.key = '';
     this.res = null;
@@ -92,7 +94,8 @@ export class SpectrumFigure {
         color: COLOURS[w], width: 2.4, label: `${w}: theory (N → ∞)` });
     }
     const g = r.gaussian.theory;
-    const top = Math.max(...series.flatMap((x) => x.ys).filter(Number.isFinite), 1e-9) * 1.08;
+    // headroom for the four-row legend at the top right, over the orthogonal peak
+    const top = Math.max(...series.flatMap((x) => x.ys).filter(Number.isFinite), 1e-9) * 1.4;
     this.plot.set({
       title: `log10(λ / χ_1^L), L = ${r.st.depth}, σ_w^2 = ${fmt(g.sw2, 4)}, χ_1 = ${fmt(g.chi1, 4)}`,
       x: { min: r.lo, max: r.hi, label: 'log10(λ / χ_1^L)' },
@@ -158,8 +161,7 @@ export class GradientsFigure {
   constructor(engine, el) {
     this.id = `gradients${Math.random().toString(36).slice(2, 8)}`;
     const box = setupFigure(this, engine, el, 'gradients');
-    this.plot = new Plot(box, { label: 'gradient norm against layer with the mean-field prediction', aspect: 0.62,
-      idleText: 'computing…' });
+    this.plot = new Plot(box, plotOpts('gradient norm against layer with the mean-field prediction'));
     this.sayEl = explainBox(box);
     this.key = '';
     this.res = null;

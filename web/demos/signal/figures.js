@@ -606,7 +606,9 @@ export class DepthFigure {
   constructor(engine, el) {
     this.id = `depth${Math.random().toString(36).slice(2, 8)}`;
     const box = setupFigure(this, engine, el, 'depth');
-    this.plot = new Plot(box, { label: 'correlation versus depth: theory and finite-width simulation', aspect: 0.62 });
+    // wide on a desktop, taller on a phone, where the legend would otherwise cover the curves
+    this.plot = new Plot(box, { label: 'correlation versus depth: theory and finite-width simulation',
+      get aspect() { return window.innerWidth < 500 ? 0.9 : 0.62; } });
     this.sayEl = explainBox(box);
     this.theory = null;
     this.sim = null;
