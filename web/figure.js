@@ -172,3 +172,9 @@ export function explainBox(box) {
   box.append(p);
   return p;
 }
+
+/** Plot options' aspect (height / width) for the screen the plot is made on: `desktop` on a wide one, at least 0.9 on
+ * a phone, where a plot is narrow and its legend would otherwise cover the curves: new Plot(box, {label, ...plotAspect(0.62)}). */
+export function plotAspect(desktop) {
+  return { aspect: window.innerWidth < 500 ? Math.max(desktop, 0.9) : desktop };
+}

@@ -2,7 +2,7 @@
 // Gaussian and orthogonal weights with the free-probability densities over them) and gradients over depth.
 import { fmt, richHTML } from '../../draw.js';
 import { isCancelled } from '../../engine.js';
-import { colourGrid, explainBox, joinPNG, legendHTML, linspace, setupFigure, showError } from '../../figure.js';
+import { colourGrid, explainBox, joinPNG, legendHTML, linspace, plotAspect, setupFigure, showError } from '../../figure.js';
 import { term } from '../../glossary.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
@@ -12,8 +12,7 @@ const WEIGHTS = ['gaussian', 'orthogonal'];
 const BINS = 40;
 const POINTS = 60;
 
-// a wide plot on a desktop, a taller one on a phone (where the top-right legend would otherwise cover the curves)
-const plotOpts = (label) => ({ label, idleText: 'computing…', get aspect() { return window.innerWidth < 500 ? 0.9 : 0.62; } });
+const plotOpts = (label) => ({ label, idleText: 'computing…', ...plotAspect(0.62) });
 
 const net = (st, weights) => ({ act: st.act, weights, sw2: st.sw2, sb2: st.sb2, depth: st.depth });
 

@@ -3,7 +3,7 @@
 // draws, and can give back exactly the numbers it drew (numbers()), a PNG and a CSV.
 import { drawRich, fmt, INK, richHTML, richWidth } from '../../draw.js';
 import { isCancelled } from '../../engine.js';
-import { colourGrid, explainBox, legendHTML, linspace, setupFigure, showError } from '../../figure.js';
+import { colourGrid, explainBox, legendHTML, linspace, plotAspect, setupFigure, showError } from '../../figure.js';
 import { term } from '../../glossary.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
@@ -437,7 +437,7 @@ export class LengthFigure {
   constructor(engine, el) {
     this.id = `len${Math.random().toString(36).slice(2, 8)}`;
     const box = setupFigure(this, engine, el, 'length');
-    this.plot = new Plot(box, { label: 'length map with cobweb to the fixed point q*' });
+    this.plot = new Plot(box, { label: 'length map with cobweb to the fixed point q*', ...plotAspect(0.78) });
     this.sayEl = explainBox(box);
     this.data = null;
     this.key = '';
@@ -522,7 +522,7 @@ export class CorrFigure {
   constructor(engine, el) {
     this.id = `corr${Math.random().toString(36).slice(2, 8)}`;
     const box = setupFigure(this, engine, el, 'corr');
-    this.plot = new Plot(box, { label: 'correlation map with its fixed point c*' });
+    this.plot = new Plot(box, { label: 'correlation map with its fixed point c*', ...plotAspect(0.78) });
     this.sayEl = explainBox(box);
     this.data = null;
     this.key = '';
@@ -606,9 +606,7 @@ export class DepthFigure {
   constructor(engine, el) {
     this.id = `depth${Math.random().toString(36).slice(2, 8)}`;
     const box = setupFigure(this, engine, el, 'depth');
-    // wide on a desktop, taller on a phone, where the legend would otherwise cover the curves
-    this.plot = new Plot(box, { label: 'correlation versus depth: theory and finite-width simulation',
-      get aspect() { return window.innerWidth < 500 ? 0.9 : 0.62; } });
+    this.plot = new Plot(box, { label: 'correlation versus depth: theory and finite-width simulation', ...plotAspect(0.62) });
     this.sayEl = explainBox(box);
     this.theory = null;
     this.sim = null;
