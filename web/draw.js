@@ -54,6 +54,14 @@ export function niceTicks(a, b, n = 5) {
   return out;
 }
 
+/** The smallest "round" step (1, 2 or 5 x 10^k) at least v: arrow-key and slider steps. */
+export function niceStep(v) {
+  if (!(v > 0 && isFinite(v))) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  const s = [1, 2, 5, 10].map((m) => m * p).find((x) => x >= v * (1 - 1e-9));
+  return Number(s.toPrecision(6));
+}
+
 /**
  * Draws an axis's ticks (already chosen) with ctx's current stroke, fill and font. axis 'x' or 'y'; at(v) the
  * pixel of value v along the axis, drawn only within [lo - slack, hi + slack]; across [a, b] where the tick's
