@@ -156,8 +156,7 @@ export async function mount(section, page) {
     const s = session;
     const st = page.state();
     if (s.error) {
-      $('numbers-dl').innerHTML = '';
-      $('explain').textContent = `Error: ${s.error.message}`;
+      $('numbers-dl').innerHTML = ''; // the figures show the error
       return;
     }
     const loc = s.loc;
@@ -181,22 +180,6 @@ export async function mount(section, page) {
     if (Number.isFinite(loc.pred.exact[0][0])) rows.push(['exact Σ (linreg, i.i.d.)', mat2(loc.pred.exact)]);
     const esc = (t) => t.replace(/_(\d)/g, '<sub>$1</sub>');
     $('numbers-dl').innerHTML = rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${v}</dd></div>`).join('');
-    const words = [];
-    const rel = st.epsr;
-    if (st.sampler === 'sgld') {
-      words.push(st.gamma > 0
-        ? `SGLD with a decreasing step ε_t = ε(1+t)^−${st.gamma}: there is no stationary cloud to predict; as the step shrinks the chain samples the posterior ever more exactly (and moves ever more slowly).`
-        : `SGLD adds Gaussian noise of variance ε at every step. At small ε its cloud approaches the posterior (KL → 0 on the left of the KL plot); at large ε the minibatch noise adds to the injected noise and the cloud grows too big.`);
-    } else {
-      words.push(`Constant-step ${st.sampler}: the cloud's size is set by ε/S. At ε = ${fmt(rel, 3)} ε* the predicted ellipse is ${rel > 1.05 ? 'wider than' : rel < 0.95 ? 'narrower than' : 'about as wide as'} the posterior${st.sampler === 'sgd-precond' ? ' — with H* its shape matches the posterior at ε = ε*' : ''}.`);
-      if (st.sampler === 'momentum') words.push(`Momentum μ = ${st.mu} acts like the step ε/(1 − μ) = ${fmt(loc.steps.drift, 3)}.`);
-    }
-    if (st.batching === 'epoch' || st.cmp === '1') {
-      words.push(`Reshuffled epochs draw each example once per epoch, so the minibatch noise is smaller than the i.i.d. theory assumes (by (N − S)/(N − 1); at S = N it vanishes and SGD converges to θ*), and consecutive batches are correlated: compare the orange and blue clouds${st.cmp === '1' ? '' : ' (tick “also run the other batching”)'}.`);
-    }
-    if (st.model === 'mixture') words.push('The mixture posterior has two modes; a local sampler with a small step rarely crosses between them, so its statistics describe one mode only.');
-    if (dg && dg.diverged) words.push('The iterates diverged: ε is too large for the curvature.');
-    $('explain').textContent = words.join(' ');
   }
   session.on(() => {
     renderRun();
