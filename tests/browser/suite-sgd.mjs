@@ -106,17 +106,17 @@ async function testPage(t) {
   await idle(page);
   const t0 = await page.evaluate(() => window.dynlensPage.sgdStep());
   ok(t0 === 500, 'the chain runs to the link\'s step count and stops', String(t0));
-  await page.click('#sgd-play');
+  await page.click('#sgd-runbar .rb-play');
   await page.waitForTimeout(400);
   ok(await page.evaluate(() => window.dynlensPage.sgdPlaying()), 'Play starts the chain');
-  await page.click('#sgd-play');
+  await page.click('#sgd-runbar .rb-play');
   const t1 = await page.evaluate(() => window.dynlensPage.sgdStep());
   await page.waitForTimeout(200);
   const t2 = await page.evaluate(() => window.dynlensPage.sgdStep());
   ok(t1 > t0 && t2 === t1 && !(await page.evaluate(() => window.dynlensPage.sgdPlaying())), 'Pause stops it', `${t0} ${t1} ${t2}`);
   const s1 = await page.evaluate(() => window.dynlensPage.state());
   ok(s1.steps === t1, 'pausing writes the step count into the link', `${s1.steps} vs ${t1}`);
-  await page.focus('#sgd-step');
+  await page.focus('#sgd-runbar .rb-step');
   await page.keyboard.press('Enter');
   await idle(page);
   ok(await page.evaluate(() => window.dynlensPage.sgdStep()) === t1 + 1, 'Step (keyboard) advances one step');
@@ -144,6 +144,7 @@ async function testPage(t) {
 
   // Every control is labelled.
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('#sgd-controls select, #sgd-controls input, #sgd-controls button')]
+    .filter((e) => e.offsetParent !== null) // shown ones (the run bar's "Run anyway" is hidden until a run is capped)
     .filter((e) => e.tagName === 'BUTTON' ? !e.textContent.trim() : !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.id));
   ok(unlabelled.length === 0, 'every control has a label', unlabelled.join(', '));
 

@@ -2,6 +2,7 @@
 // the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
 import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
+import { markStale, RunBar } from '../../runbar.js';
 import { allowed, formatValue } from '../../state.js';
 import { FIGURE_CLASSES, Session } from './figures.js';
 
@@ -93,28 +94,46 @@ export async function mount(section, page) {
   for (const k of ['seed', 'steps', 'burn']) {
     on(k, 'change', (e) => { const v = num(e.target); if (checked(k, v)) setState({ [k]: v }); });
   }
-  on('play', 'click', () => {
-    const playing = !session.playing;
-    session.play(playing);
-    if (!playing && session.chains[0]) setState({ steps: session.chains[0].t });
-    renderRun();
+  // ---- the run: the shared run bar (web/runbar.js) over the session's chain ------------------------------------
+  const writeSteps = () => { if (session.chains[0]) setState({ steps: session.chains[0].t }); };
+  let stopped = false;
+  const bar = new RunBar($('runbar'), {
+    unit: 'step', label: 'sampler',
+    onPlay: () => { stopped = false; session.play(true); renderRun(); },
+    onPause: () => { session.play(false); writeSteps(); renderRun(); },
+    onStop: () => { stopped = true; session.play(false); writeSteps(); renderRun(); },
+    onStep: () => { stopped = false; session.play(false); session.step(1); writeSteps(); },
+    onLift: () => session.lift(),
   });
-  on('step', 'click', () => {
-    if (session.playing) session.play(false);
-    session.step(1);
-    if (session.chains[0]) setState({ steps: session.chains[0].t });
-  });
+  session.cap = bar.cap;
   on('restart', 'click', () => {
     session.play(false);
     setState({ steps: 0 });
   });
   wireLinkButtons(on, status, page);
 
+  /** The run bar's phase, counter, estimate and note, from the session. */
+  const STALE_AFTER = 0.3; // seconds: a computed run that takes longer dims the figures it will replace
   function renderRun() {
-    $('play').textContent = session.playing ? 'Pause' : 'Play';
-    $('play').setAttribute('aria-pressed', String(session.playing));
     const c = session.chains[0];
-    $('stepinfo').textContent = c ? `step ${c.t}${c.diverged ? ' — diverged (step too large)' : ''}` : '';
+    const st = page.state();
+    const loc = session.loc;
+    const info = { phase: 'idle', done: c ? c.t : 0, total: st.steps, seconds: session.seconds || null,
+      estimate: session.estimate || null };
+    if (session.error) info.phase = 'stopped', info.note = `Error: ${session.error.message}`;
+    else if (!c) info.phase = 'idle';
+    else if (c.diverged) {
+      info.phase = 'diverged';
+      info.note = `The iterates diverged by step ${c.t}: the stability number ${st.sampler === 'sgld' ? '(εN/2)' : 'ε'} λ<sub>max</sub>(A) = ${fmt(loc.steps.stab, 3)} ${loc.steps.stab >= loc.steps.stabBound ? '≥' : '<'} ${fmt(loc.steps.stabBound, 3)}, the bound for gradient descent on the quadratic${loc.steps.stab >= loc.steps.stabBound ? '' : ' (the nonlinear loss pushed the iterates out)'}; make ε smaller.`;
+    } else if (session.capped) info.phase = 'capped', info.done = c.t;
+    else if (session.playing) Object.assign(info, { phase: 'running', total: 0, estimate: null, note: `Playing: step ${c.t}, ${st.speed} steps a frame.` });
+    else if (!session.done()) info.phase = 'running';
+    else info.phase = stopped ? 'stopped' : 'paused';
+    bar.show(info);
+    const stale = session.replaying && (session.estimate > STALE_AFTER || session.seconds > STALE_AFTER);
+    for (const name of Object.keys(FIGURE_CLASSES)) {
+      markStale(section.querySelector(`#fig-${name}`), stale, `computing the chain to step ${st.steps}…`);
+    }
   }
 
   function renderControls(st) {
@@ -181,9 +200,9 @@ export async function mount(section, page) {
     const esc = (t) => t.replace(/_(\d)/g, '<sub>$1</sub>');
     $('numbers-dl').innerHTML = rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${v}</dd></div>`).join('');
   }
-  session.on(() => {
+  session.on((kind) => {
     renderRun();
-    renderNumbers(session.done());
+    if (kind !== 'progress') renderNumbers(session.done());
   });
 
   return {
@@ -217,6 +236,8 @@ export async function mount(section, page) {
         return { x: b.left + p.x, y: b.top + p.y };
       },
       sgdPlaying: () => session.playing,
+      sgdCapped: () => session.capped,
+      sgdEstimate: () => session.estimate,
       sgdStep: () => (session.chains[0] ? session.chains[0].t : 0),
     },
   };
