@@ -111,6 +111,7 @@ export class Plot {
     // legendPos 'best' may put the legend under the plot: the canvas then grows by its rows
     const place = s && s.legendPos === 'best' ? this.placeLegend(this.canvas.getContext('2d'), s, this.rect()) : null;
     if (place) this.cssH += place.extra;
+    this.placed = place; // where 'best' put the legend (read by the browser suites)
     const ctx = blankCanvas(this.canvas, this.cssW, this.cssH);
     const r = { ...this.rect(), h: this.rect().h - (place ? place.extra : 0) };
     if (!s) {

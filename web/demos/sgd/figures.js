@@ -397,7 +397,7 @@ export class Session {
 // The shared Heatmap plus dots (iterates) and a legend drawn on the canvas, so that the PNG carries it: always in a
 // strip under the x axis (never over the map, where the second mode or the cloud may be), in as many columns as fit.
 // Each symbol sits on a dark swatch of the map's own colour, so that the white and yellow marks read as they do there.
-const LEGEND_ROW = 16, LEGEND_PAD = 8, SWATCH = '#3b1f5c';
+const LEGEND_ROW = 16, LEGEND_PAD = 8, SWATCH = '#3b1f5c', SHORT_TITLE_BELOW = 560;
 class PostHeatmap extends Heatmap {
   drawOverlay(ctx, o) {
     if (!o.dots) {
@@ -426,6 +426,11 @@ class PostHeatmap extends Heatmap {
     return { cols, colW, rows, height: rows * LEGEND_ROW + LEGEND_PAD };
   }
   draw() {
+    // a phone-sized canvas gets the short title (the full one would shrink below legibility and be clipped)
+    if (this.data && this.data.shortTitle) {
+      this.data.long = this.data.long || this.data.title;
+      this.data.title = this.cssW < SHORT_TITLE_BELOW ? this.data.shortTitle : this.data.long;
+    }
     super.draw();
     const items = (this.data && this.data.legend) || [];
     if (!items.length || !this.cssW || !this.strip) return;
@@ -535,6 +540,7 @@ export class PosteriorFigure {
     const st = this.st;
     const s = this.session;
     if (!g || !st || !s.loc) return;
+    this.redraws = (this.redraws || 0) + 1;
     const dl = this.engine.dl;
     let vmax = 0;
     for (const v of g.values) if (v > vmax) vmax = v;
@@ -600,14 +606,13 @@ export class PosteriorFigure {
     if (st.start === 'point') legend.push({ ring: true, label: 'start (click the map to move it)' });
     const c0 = s.chains[0];
     const note = c0 && c0.diverged ? '  ·  DIVERGED' : '';
-    // a phone-sized canvas gets the short title (the full one would shrink below legibility and be clipped)
-    const where = this.hm.cssW < 560 ? '' : ` on the ${st.model} posterior (N = ${loc.spec.n})`;
     const changed = legend.length !== this.legend.length || legend.some((it, k) => it.label !== this.legend[k].label);
     this.legend = legend;
     this.hm.set({
       values: g.values, rgba: c.rgba, nx: g.nx, ny: g.ny, x: [g.box[0], g.box[1]], y: [g.box[2], g.box[3]],
       xLabel: 'θ_1', yLabel: 'θ_2', valueLabel: 'p(θ | data)',
-      title: `${st.sampler}, ε = ${fmt(loc.eps, 3)}, S = ${st.S}${where}  ·  step ${c0 ? c0.t : 0}${note}`,
+      title: `${st.sampler}, ε = ${fmt(loc.eps, 3)}, S = ${st.S} on the ${st.model} posterior (N = ${loc.spec.n})  ·  step ${c0 ? c0.t : 0}${note}`,
+      shortTitle: `${st.sampler}, ε = ${fmt(loc.eps, 3)}, S = ${st.S}  ·  step ${c0 ? c0.t : 0}${note}`,
       scale: { vmin: c.vmin, vmax: c.vmax, log: false, ramp: c.ramp },
       overlays, legend, format: (v) => fmt(v, 4),
     });
@@ -675,6 +680,7 @@ export class PosteriorFigure {
       pred_cov_exact: loc.pred.exact, precond: loc.precond && Array.from(loc.precond),
       box: loc.box, nx: this.grid.nx, ny: this.grid.ny, stage: this.grid.stage, values: Array.from(this.grid.values),
       hpd_levels: this.grid.levels, hpd_probs: PROBS, facts: this.facts(), explanation: this.say.textContent,
+      legend: this.legend.map((it) => it.label), title: this.hm.data && this.hm.data.title, width: this.hm.cssW, redraws: this.redraws,
       chains: s.chains.map((c, k) => ({ batching: c.batching, t: c.t, thin: c.thin, count: c.count,
         diverged: c.diverged, iterates: Array.from(c.buf.subarray(0, 2 * c.count)),
         moments: s.diag && s.diag.chains[k] ? s.diag.chains[k].moments : null,
