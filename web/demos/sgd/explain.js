@@ -83,19 +83,20 @@ export function explainPosterior(n) {
   return out.join(' ');
 }
 
-/** Under the KL curve. n: {eps, cont, disc (arrays), epsRef, refName, eps0 (this step), kl0 (its KL, discrete or
- * continuous), chainKL, epsMax}. */
+/** Under the KL curve. n: {eps, cont, disc (arrays), epsRef, refName, eps0 (this step), kl0 (the discrete
+ * prediction's KL there), chainKL, epsMax, diverged}. */
 export function explainKL(n) {
   const argmin = (ys) => ys.reduce((b, v, k) => (Number.isFinite(v) && (b < 0 || v < ys[b]) ? k : b), -1);
   const out = [];
   const i = argmin(n.disc);
   const j = argmin(n.cont);
-  const rel = (e) => `${fmt(e / n.epsRef, 3)} ${n.refName}`;
+  const rel = (e) => `${fmt(e / n.epsRef, 3)} × ${n.refName}`;
   const edge = (k) => (k === 0 || k === n.eps.length - 1 ? ' (at the edge of the range shown: the minimum may lie beyond it)' : '');
   if (i >= 0) out.push(`The discrete-Lyapunov prediction comes closest to the posterior at ${EPS} = ${fmt(n.eps[i], 3)} = ${rel(n.eps[i])}, ${KL} = ${fmt(n.disc[i], 3)} nats${edge(i)}; the continuous one at ${EPS} = ${fmt(n.eps[j], 3)} = ${rel(n.eps[j])}, ${KL} = ${fmt(n.cont[j], 3)} nats${edge(j)}.`);
   if (i >= 0 && Number.isFinite(n.kl0)) out.push(`At this ${EPS} = ${rel(n.eps0)} the prediction’s ${KL} is ${fmt(n.kl0, 3)} nats, ${fmt(n.kl0 / n.disc[i], 3)}× the minimum.`);
   else if (i >= 0) out.push(`At this ${EPS} = ${rel(n.eps0)} there is no stationary law to compare.`);
-  if (Number.isFinite(n.chainKL)) out.push(`This chain’s Gaussian fit (the dot) is at ${KL} = ${fmt(n.chainKL, 3)} nats${Number.isFinite(n.kl0) ? `, ${fmt(n.chainKL / n.kl0, 3)}× the prediction` : ''}.`);
+  if (n.diverged) out.push(`This chain diverged, so it has no dot.`);
+  else if (Number.isFinite(n.chainKL)) out.push(`This chain’s Gaussian fit (the dot) is at ${KL} = ${fmt(n.chainKL, 3)} nats${Number.isFinite(n.kl0) ? `, ${fmt(n.chainKL / n.kl0, 3)}× the prediction` : ''}.`);
   const gap = n.disc.findIndex((v) => !Number.isFinite(v));
   if (gap >= 0) out.push(`From ${EPS} = ${fmt(n.eps[gap], 3)} on (the stability bound is ${EPS} = ${fmt(n.epsMax, 3)}) the discrete prediction has no stationary law: the curve stops.`);
   return out.join(' ');
@@ -122,6 +123,7 @@ export function traceStats(iter, count, thin, burn, mean, cov) {
 }
 
 export function explainTrace(n) {
+  if (n.diverged) return `The chain diverged by step ${n.t}: its iterates ran off to ${fmt(Math.abs(n.iter[2 * n.count - 2]) + Math.abs(n.iter[2 * n.count - 1]), 2)} in |θ<sub>1</sub>| + |θ<sub>2</sub>|, so averages and bands mean nothing.`;
   const { entered, kept, stats } = traceStats(n.iter, n.count, n.thin, n.burn, n.mean, n.cov);
   const out = [];
   if (entered < 0) out.push(`The chain has not yet entered the posterior’s ±2 sd band in both coordinates (step ${n.t}).`);
@@ -133,8 +135,9 @@ export function explainTrace(n) {
   return out.join(' ');
 }
 
-/** Under the autocorrelation plot. n: {acf: [{acf, ess, tau}, {…}], thin, count}. */
+/** Under the autocorrelation plot. n: {acf: [{acf, ess, tau}, {…}], thin, count, diverged}. */
 export function explainACF(n) {
+  if (n.diverged) return 'The chain diverged: the autocorrelation of iterates running off to infinity says nothing about sampling.';
   const below = (a) => {
     const k = a.findIndex((v) => v < 0.1);
     return k < 0 ? -1 : k * n.thin;

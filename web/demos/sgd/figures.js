@@ -653,7 +653,7 @@ export class PosteriorFigure {
       sampler: st.sampler, stepWord: `${fmt(st.epsr, 3)} × ${sgld ? '2ε*/N' : 'ε*'}`,
       pred, predKind: 'discrete Lyapunov', predCont: Number.isFinite(cont[0][0]) ? cont : null,
       post: { mean: th.postMean, cov: th.postCov }, mode: th.mode, predFit, cover: predFit ? this.coverOf() : null,
-      stab: loc.steps.stab, stabBound: loc.steps.stabBound, stabName: sgld ? '(εN/2) λ_max(A)' : 'ε λ_max(A)',
+      stab: loc.steps.stab, stabBound: loc.steps.stabBound, stabName: sgld ? '(εN/2) λ<sub>max</sub>(A)' : 'ε λ<sub>max</sub>(A)',
       gamma: sgld ? st.gamma : 0, burn: st.burn, nData: loc.spec.n, S: st.S, mu: st.mu,
       momentumDrift: st.sampler === 'momentum' ? loc.steps.drift : 0,
       ess: s.diag && s.diag.acf ? s.diag.acf.map((a) => a.ess) : null,
@@ -760,7 +760,7 @@ export class KLFigure {
     const lx = d.eps.map((e) => Math.log10(e));
     const all = [...d.cont, ...d.disc].filter((v) => v > 0 && Number.isFinite(v));
     const dg = s.diag && s.diag.chains[0];
-    const emp = dg && dg.fit && Number.isFinite(dg.fit.kl) ? dg.fit.kl : null;
+    const emp = dg && !dg.diverged && dg.fit && Number.isFinite(dg.fit.kl) ? dg.fit.kl : null;
     if (emp > 0) all.push(emp);
     const ymin = Math.max(1e-6, Math.min(...all, 1) / 2);
     const ymax = Math.max(...all, 1e-3) * 2;
@@ -783,7 +783,7 @@ export class KLFigure {
     const fit = s.predFit();
     this.say.innerHTML = explainKL({ eps: d.eps, cont: d.cont, disc: d.disc, epsRef: loc.epsRef,
       refName: loc.desc.sampler === 'sgld' ? '2ε*/N' : 'ε*', eps0: loc.eps, kl0: fit ? fit.kl : NaN,
-      chainKL: emp > 0 ? emp : NaN, epsMax: loc.steps.epsMax });
+      chainKL: emp > 0 ? emp : NaN, epsMax: loc.steps.epsMax, diverged: !!(s.chains[0] && s.chains[0].diverged) });
   }
   numbers() {
     if (!this.data) return null;
@@ -882,7 +882,7 @@ export class TraceFigure {
     });
     const c = s.chains[0];
     this.say.innerHTML = s.theory && c.count ? explainTrace({ iter: c.buf, count: c.count, thin: c.thin, burn: st.burn,
-      t: c.t, mean: s.theory.postMean, cov: s.theory.postCov }) : '';
+      t: c.t, mean: s.theory.postMean, cov: s.theory.postCov, diverged: c.diverged }) : '';
   }
   numbers() {
     const s = this.session;
@@ -940,7 +940,7 @@ export class ACFFigure {
       legendPos: 'best',
       note: 'τ: integrated autocorrelation time (Geyer); ESS = kept iterates / τ',
     });
-    this.say.innerHTML = explainACF({ acf: a, thin, count: dg ? dg.count : 0 });
+    this.say.innerHTML = explainACF({ acf: a, thin, count: dg ? dg.count : 0, diverged: !!(dg && dg.diverged) });
   }
   numbers() {
     const a = this.session.diag && this.session.diag.acf;
