@@ -241,6 +241,8 @@ const facts = (page) => page.evaluate(() => {
     kl: window.dynlensPage.numbers('kl'), acf: window.dynlensPage.numbers('acf'),
     words: Object.fromEntries(['kl', 'acf', 'trace'].map((k) => [k, document.querySelector(`#fig-${k} .sgd-say`).textContent])) };
 });
+// the posterior mass in the modes other than theta*'s (what a Gaussian centred on theta* misses)
+const missed = (cover) => cover.modes.filter((_, k) => k !== cover.owner).reduce((a, m) => a + m.mass, 0);
 // fmt(v, 3) as the page prints it (3 significant digits, no trailing zeros)
 const f3 = (v) => String(Number(v.toPrecision(3)));
 
@@ -254,7 +256,7 @@ async function testWords(t) {
   await idle(page);
   let { f, text, words, kl } = await facts(page);
   ok(f.cover && f.cover.modes.length === 2, 'mixture: the core finds two modes on the posterior grid', JSON.stringify(f.cover));
-  const other = f.cover.modes.filter((_, k) => k !== f.cover.owner).reduce((a, m) => a + m.mass, 0);
+  const other = missed(f.cover);
   ok(/has 2 modes/.test(text) && /cannot represent/.test(text) && text.includes(`${f3(100 * other)} %`) &&
     text.includes(`${f3(100 * f.cover.inside)} %`), 'mixture: the explanation names the two modes, the mass inside the 2σ ellipse and the mass it misses', text);
   for (const j of [0, 1]) {
@@ -367,7 +369,7 @@ async function testGuide(t) {
     'guide 4: at ε*/10 τ is several times longer and the 2500 kept iterates are worth fewer than 10 draws', JSON.stringify([acf.tau, tau1, acf.ess]));
   // 5. the mixture with SGLD: two modes, the prediction misses over 30 %; the chain's sd 0.85 to 1.3× the posterior's
   ({ f } = await open({ model: 'mixture', sampler: 'sgld' }));
-  const miss = f.cover.modes.filter((_, k) => k !== f.cover.owner).reduce((a, m) => a + m.mass, 0);
+  const miss = missed(f.cover);
   ok(f.cover.modes.length === 2 && miss > 0.3 && ratios(f.chains[0].moments.cov, f.post.cov).every((r) => r > 0.85 && r < 1.3),
     'guide 5: mixture, SGLD: two modes, the Gaussian misses over 30 %, the chain spreads like the posterior', JSON.stringify([f.cover, ratios(f.chains[0].moments.cov, f.post.cov)]));
   ok(errors.length === 0, 'no console errors (guide)', errors.join(' | '));

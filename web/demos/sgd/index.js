@@ -142,6 +142,7 @@ export async function mount(section, page) {
   });
   session.cap = bar.cap;
   on('restart', 'click', () => {
+    stopped = false;
     session.play(false);
     setState({ steps: 0 });
   });
