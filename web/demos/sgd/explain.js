@@ -30,6 +30,15 @@ export function widthWords(a, b) {
   return r > 1 ? `${fmt(r, 3)}× wider` : `${fmt(r, 3)}× as wide (narrower)`;
 }
 
+/** The stability number's name (dyn_post_steps: SGLD's drift is (eps N / 2) times the gradient). */
+export const stabName = (sampler) => `${sampler === 'sgld' ? '(εN/2)' : 'ε'} λ<sub>max</sub>(${term('hessian', 'A')})`;
+
+/** Why a chain diverged at step t, from the core's stability number: n {stabName, stab, stabBound}. */
+export function divergedWords(t, n) {
+  const past = n.stab >= n.stabBound;
+  return `The iterates diverged by step ${t}: the stability number ${n.stabName} = ${fmt(n.stab, 3)} is ${past ? 'past' : 'below'} the bound ${fmt(n.stabBound, 3)} of gradient descent on the quadratic${past ? '' : ', so the nonlinear loss pushed them out'}; a smaller ${EPS} would not diverge${past ? '' : ' as easily'}.`;
+}
+
 /**
  * Under the posterior map. n: {sampler, stepWord ('1 × ε*'), pred (2x2, the discrete prediction or null), predKind,
  * post: {mean, cov}, mode, predFit: {kl, w2}, cover: {modes, inside, owner} (dyn_post_grid_cover of the grid with
@@ -40,8 +49,7 @@ export function explainPosterior(n) {
   const out = [];
   const c0 = n.chains[0];
   if (c0 && c0.diverged) {
-    out.push(`The iterates diverged by step ${c0.t}: the stability number ${n.stabName} = ${fmt(n.stab, 3)} is ${n.stab >= n.stabBound ? 'past' : 'below'} the bound ${fmt(n.stabBound, 3)} of the linearised dynamics${n.stab >= n.stabBound ? '' : ', so the nonlinear loss pushed them out'}; there is no cloud to compare with the posterior.`);
-    return out.join(' ');
+    return `${divergedWords(c0.t, n)} There is no cloud to compare with the posterior.`;
   }
   if (!n.pred) {
     out.push(n.gamma > 0

@@ -6,10 +6,18 @@ import { drawRich, fmt, font, INK, richWidth } from '../../draw.js';
 import { colourGrid, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
-import { explainACF, explainKL, explainPosterior, explainTrace } from './explain.js';
+import { explainACF, explainKL, explainPosterior, explainTrace, stabName } from './explain.js';
 
 /** The paragraph under a figure that says, in numbers, what it shows (read out when it changes). */
 const explainBox = (el) => el.appendChild(Object.assign(document.createElement('p'), { className: 'explain sgd-say', ariaLive: 'polite' }));
+/** Sets a figure's words (words() builds them): while the chain plays, at most once a second. */
+function say(fig, words) {
+  const now = performance.now();
+  if (fig.session.playing && now - (fig.saidAt || 0) < 1000) return;
+  fig.saidAt = now;
+  const html = words();
+  if (fig.say.innerHTML !== html) fig.say.innerHTML = html;
+}
 
 export const C_CHAIN = '#ff5a36';
 export const C_GHOST = '#35d0ff';
@@ -109,7 +117,7 @@ export class Session {
     this.cap = 60; // seconds: a run estimated longer waits until lift() (the run bar's "Run anyway")
     this.capped = false;
     this.lifted = '';
-    this.estimate = 0; // the core's estimate (dyn_post_run_work) of the seconds to the target step
+    this.estimate = 0; // the core's estimate (dyn_post_run_work) of the seconds of the last run to a target step
     this.runStart = 0;
     this.seconds = 0; // elapsed seconds of the current computation
     this.replaying = false;
@@ -233,8 +241,7 @@ export class Session {
   checkCap(ckey) {
     const c = this.chains[0];
     this.capped = false;
-    this.estimate = 0;
-    if (!c || this.playing || c.t >= this.target) return;
+    if (!c || this.playing || c.t >= this.target) return; // (the estimate stays that of the last run)
     const left = this.target - c.t;
     const w = this.dl.postRunWork(this.loc.spec, this.st.sampler, this.st.S, left, Math.min(left, CAP));
     this.estimate = w.seconds * this.chains.length;
@@ -653,7 +660,7 @@ export class PosteriorFigure {
       sampler: st.sampler, stepWord: `${fmt(st.epsr, 3)} × ${sgld ? '2ε*/N' : 'ε*'}`,
       pred, predKind: 'discrete Lyapunov', predCont: Number.isFinite(cont[0][0]) ? cont : null,
       post: { mean: th.postMean, cov: th.postCov }, mode: th.mode, predFit, cover: predFit ? this.coverOf() : null,
-      stab: loc.steps.stab, stabBound: loc.steps.stabBound, stabName: sgld ? '(εN/2) λ<sub>max</sub>(A)' : 'ε λ<sub>max</sub>(A)',
+      stab: loc.steps.stab, stabBound: loc.steps.stabBound, stabName: stabName(st.sampler),
       gamma: sgld ? st.gamma : 0, burn: st.burn, nData: loc.spec.n, S: st.S, mu: st.mu,
       momentumDrift: st.sampler === 'momentum' ? loc.steps.drift : 0,
       ess: s.diag && s.diag.acf ? s.diag.acf.map((a) => a.ess) : null,
@@ -666,8 +673,10 @@ export class PosteriorFigure {
   }
 
   explain() {
-    const f = this.facts();
-    this.say.innerHTML = f ? explainPosterior(f) : '';
+    say(this, () => {
+      const f = this.facts();
+      return f ? explainPosterior(f) : '';
+    });
   }
 
   numbers() {
@@ -781,9 +790,9 @@ export class KLFigure {
       series, legendPos: 'best', note: [flat, nan].filter(Boolean).join('  ·  '),
     });
     const fit = s.predFit();
-    this.say.innerHTML = explainKL({ eps: d.eps, cont: d.cont, disc: d.disc, epsRef: loc.epsRef,
+    say(this, () => explainKL({ eps: d.eps, cont: d.cont, disc: d.disc, epsRef: loc.epsRef,
       refName: loc.desc.sampler === 'sgld' ? '2ε*/N' : 'ε*', eps0: loc.eps, kl0: fit ? fit.kl : NaN,
-      chainKL: emp > 0 ? emp : NaN, epsMax: loc.steps.epsMax, diverged: !!(s.chains[0] && s.chains[0].diverged) });
+      chainKL: emp > 0 ? emp : NaN, epsMax: loc.steps.epsMax, diverged: !!(s.chains[0] && s.chains[0].diverged) }));
   }
   numbers() {
     if (!this.data) return null;
@@ -881,8 +890,8 @@ export class TraceFigure {
       });
     });
     const c = s.chains[0];
-    this.say.innerHTML = s.theory && c.count ? explainTrace({ iter: c.buf, count: c.count, thin: c.thin, burn: st.burn,
-      t: c.t, mean: s.theory.postMean, cov: s.theory.postCov, diverged: c.diverged }) : '';
+    say(this, () => (s.theory && c.count ? explainTrace({ iter: c.buf, count: c.count, thin: c.thin, burn: st.burn,
+      t: c.t, mean: s.theory.postMean, cov: s.theory.postCov, diverged: c.diverged }) : ''));
   }
   numbers() {
     const s = this.session;
@@ -940,7 +949,7 @@ export class ACFFigure {
       legendPos: 'best',
       note: 'τ: integrated autocorrelation time (Geyer); ESS = kept iterates / τ',
     });
-    this.say.innerHTML = explainACF({ acf: a, thin, count: dg ? dg.count : 0, diverged: !!(dg && dg.diverged) });
+    say(this, () => explainACF({ acf: a, thin, count: dg ? dg.count : 0, diverged: !!(dg && dg.diverged) }));
   }
   numbers() {
     const a = this.session.diag && this.session.diag.acf;

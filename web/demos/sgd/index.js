@@ -4,7 +4,7 @@ import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
 import { markStale, RunBar } from '../../runbar.js';
 import { allowed, formatValue } from '../../state.js';
-import { term } from './explain.js';
+import { divergedWords, stabName, term } from './explain.js';
 import { FIGURE_CLASSES, Session } from './figures.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
@@ -160,7 +160,7 @@ export async function mount(section, page) {
     else if (!c) info.phase = 'idle';
     else if (c.diverged) {
       info.phase = 'diverged';
-      info.note = `The iterates diverged by step ${c.t}: the stability number ${st.sampler === 'sgld' ? '(εN/2)' : 'ε'} λ<sub>max</sub>(A) = ${fmt(loc.steps.stab, 3)} ${loc.steps.stab >= loc.steps.stabBound ? '≥' : '<'} ${fmt(loc.steps.stabBound, 3)}, the bound for gradient descent on the quadratic${loc.steps.stab >= loc.steps.stabBound ? '' : ' (the nonlinear loss pushed the iterates out)'}; make ε smaller.`;
+      info.note = divergedWords(c.t, { stabName: stabName(st.sampler), stab: loc.steps.stab, stabBound: loc.steps.stabBound });
     } else if (session.capped) info.phase = 'capped', info.done = c.t;
     else if (session.playing) Object.assign(info, { phase: 'running', total: 0, estimate: null, note: `Playing: step ${c.t}, ${st.speed} steps a frame.` });
     else if (!session.done()) info.phase = 'running';
@@ -223,7 +223,7 @@ export async function mount(section, page) {
     const T = term;
     const rows = [
       [`step ${T('eps', 'ε')}`, fmt(loc.eps, 5)], [`${T('epsstar', 'ε*')} (Mandt et al.)`, fmt(loc.epsStar, 5)],
-      [`${st.sampler === 'sgld' ? '(εN/2)' : 'ε'} λ<sub>max</sub>(${T('hessian', 'A')}) (stable &lt; ${fmt(stab.stabBound, 3)})`, fmt(stab.stab, 4)],
+      [`${stabName(st.sampler)} (stable &lt; ${fmt(stab.stabBound, 3)})`, fmt(stab.stab, 4)],
       ['step t', String(dg ? dg.t : 0)], ['iterates kept', dg ? `${dg.count}${dg.thin > 1 ? ` (every ${dg.thin})` : ''}` : '0'],
       [`${T('mode', 'θ*')} (mode)`, vec2(th && th.mode)],
       [`${T('posterior', 'posterior')} mean`, vec2(th && th.postMean)], ['posterior cov', mat2(th && th.postCov)],
