@@ -1,7 +1,9 @@
 // suite-sgd.mjs - browser checks of the SGD-as-Bayesian-inference demo: the posterior heatmap is drawn; the exact
 // posterior, eps* and the iterates equal the native CLI's (`dynlens posterior run`) for the same model, data and
 // seed; play/pause/step; the URL round trip; a bad hash; click to move the start; the KL/trace/ACF panels;
-// export; narrow screen; embedding (mount and the iframe fig= option). Run by ctest as browser_sgd.
+// export; narrow screen; embedding (mount and the iframe fig= option); the words under every figure against the
+// numbers they cite, the legends (every mark of the map, none over a data point), the guide's claims, and links
+// computed without animating (with the core's estimate and the cap for 1e8 steps). Run by ctest as browser_sgd.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

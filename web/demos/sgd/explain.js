@@ -92,7 +92,7 @@ export function explainPosterior(n) {
 }
 
 /** Under the KL curve. n: {eps, cont, disc (arrays), epsRef, refName, eps0 (this step), kl0 (the discrete
- * prediction's KL there), chainKL, epsMax, diverged}. */
+ * prediction's KL there), chainKL, diverged}. */
 export function explainKL(n) {
   const argmin = (ys) => ys.reduce((b, v, k) => (Number.isFinite(v) && (b < 0 || v < ys[b]) ? k : b), -1);
   const out = [];
@@ -106,7 +106,7 @@ export function explainKL(n) {
   if (n.diverged) out.push(`This chain diverged, so it has no dot.`);
   else if (Number.isFinite(n.chainKL)) out.push(`This chain’s Gaussian fit (the dot) is at ${KL} = ${fmt(n.chainKL, 3)} nats${Number.isFinite(n.kl0) ? `, ${fmt(n.chainKL / n.kl0, 3)}× the prediction` : ''}.`);
   const gap = n.disc.findIndex((v) => !Number.isFinite(v));
-  if (gap >= 0) out.push(`From ${EPS} = ${fmt(n.eps[gap], 3)} on (the stability bound is ${EPS} = ${fmt(n.epsMax, 3)}) the discrete prediction has no stationary law: the curve stops.`);
+  if (gap >= 0) out.push(`From ${EPS} = ${fmt(n.eps[gap], 3)} on the linearised iteration is unstable and the discrete prediction has no stationary law: the curve stops.`);
   return out.join(' ');
 }
 

@@ -792,7 +792,7 @@ export class KLFigure {
     const fit = s.predFit();
     say(this, () => explainKL({ eps: d.eps, cont: d.cont, disc: d.disc, epsRef: loc.epsRef,
       refName: loc.desc.sampler === 'sgld' ? '2ε*/N' : 'ε*', eps0: loc.eps, kl0: fit ? fit.kl : NaN,
-      chainKL: emp > 0 ? emp : NaN, epsMax: loc.steps.epsMax, diverged: !!(s.chains[0] && s.chains[0].diverged) }));
+      chainKL: emp > 0 ? emp : NaN, diverged: !!(s.chains[0] && s.chains[0].diverged) }));
   }
   numbers() {
     if (!this.data) return null;
