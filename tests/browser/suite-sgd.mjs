@@ -394,6 +394,8 @@ async function testReplay(t) {
   const cap = await page.evaluate(() => ({ capped: window.dynlensPage.sgdCapped(), est: window.dynlensPage.sgdEstimate(), t: window.dynlensPage.sgdStep(),
     lift: document.querySelector('#sgd-runbar .rb-lift').textContent, shown: !document.querySelector('#sgd-runbar .rb-cap').hidden }));
   ok(cap.capped && cap.est > 60 && cap.t === 0 && cap.shown && /Run anyway \(about/.test(cap.lift), 'steps=1e8: capped with the estimate, not started', JSON.stringify(cap));
+  const said = (await facts(page)).text;
+  ok(/not computed: 100000000 steps would take about/.test(said), 'steps=1e8: the words under the map say why the chain is missing', said);
   await page.fill('#sgd-steps', '20000');
   await page.dispatchEvent('#sgd-steps', 'change');
   await idle(page);

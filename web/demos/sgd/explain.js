@@ -2,6 +2,7 @@
 // template keyed on a setting): every comparison word ("wider", "narrower", "about as wide") is chosen from a
 // ratio printed beside it. Pure functions of plain numbers, so the browser suite can recompute each claim.
 import { fmt } from '../../draw.js';
+import { fmtDuration } from '../../runbar.js';
 
 /** HTML of a glossary term (the shell shows its definition on hover, focus and tap). */
 export const term = (key, html) => `<span class="term" data-term="${key}">${html}</span>`;
@@ -48,6 +49,7 @@ export function divergedWords(t, n) {
 export function explainPosterior(n) {
   const out = [];
   const c0 = n.chains[0];
+  if (n.capped) out.push(`The chain is not computed: ${n.target} steps would take about ${fmtDuration(n.estimate)}, over the ${fmtDuration(n.cap)} cap (run it anyway from the run bar, or ask for fewer steps).`);
   if (c0 && c0.diverged) {
     return `${divergedWords(c0.t, n)} There is no cloud to compare with the posterior.`;
   }

@@ -661,6 +661,7 @@ export class PosteriorFigure {
       pred, predKind: 'discrete Lyapunov', predCont: Number.isFinite(cont[0][0]) ? cont : null,
       post: { mean: th.postMean, cov: th.postCov }, mode: th.mode, predFit, cover: predFit ? this.coverOf() : null,
       stab: loc.steps.stab, stabBound: loc.steps.stabBound, stabName: stabName(st.sampler),
+      capped: s.capped, estimate: s.estimate, cap: s.cap, target: s.target,
       gamma: sgld ? st.gamma : 0, burn: st.burn, nData: loc.spec.n, S: st.S, mu: st.mu,
       momentumDrift: st.sampler === 'momentum' ? loc.steps.drift : 0,
       ess: s.diag && s.diag.acf ? s.diag.acf.map((a) => a.ess) : null,
