@@ -880,7 +880,7 @@ export class TraceFigure {
         lo = Math.min(lo, m - 2.5 * sd);
         hi = Math.max(hi, m + 2.5 * sd);
       }
-      if (st.burn > 0) series.push({ type: 'vline', x: st.burn, color: '#888', dash: [3, 3], width: 1, text: 'burn-in', label: 'end of the burn-in' });
+      if (st.burn > 0) series.push({ type: 'vline', x: st.burn, color: '#888', dash: [3, 3], width: 1, label: 'end of the burn-in' });
       const t = Math.max(2, s.chains[0].t);
       if (!(hi > lo)) lo -= 1, hi += 1;
       this.plots[j].set({
