@@ -113,7 +113,8 @@ export class Plot {
     if (place) this.cssH += place.extra;
     this.placed = place; // where 'best' put the legend (read by the browser suites)
     const ctx = blankCanvas(this.canvas, this.cssW, this.cssH);
-    const r = { ...this.rect(), h: this.rect().h - (place ? place.extra : 0) };
+    const r = this.rect();
+    if (place) r.h -= place.extra; // the plot keeps its height; the legend rows go under it
     if (!s) {
       drawIdle(ctx, r, this.opts.idleText || 'click the phase diagram to select a network', 13);
       return;
