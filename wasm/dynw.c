@@ -761,6 +761,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_surface_project(const double *opts, double u, doub
  *   dynw_post_hpd                          density levels enclosing given probabilities (contour lines)
  *   dynw_post_stationary                   predicted stationary covariances: continuous, discrete, linreg exact
  *   dynw_post_kl_curve                     KL(predicted || posterior) at n steps
+ *   dynw_post_cover                        a density grid's modes and masses, and its mass in a Gaussian's ellipse
+ *   dynw_post_run_work                     what `steps` sampler steps cost (dyn_post_run_work): ops, bytes, seconds
  *   dynw_sampler_create / _destroy / _run / _set_theta / _state   one chain, advanced in chunks
  *   dynw_post_moments, dynw_post_autocorr, dynw_post_ess, dynw_post_gauss_kl, dynw_post_ellipse   diagnostics
  */
@@ -803,6 +805,9 @@ int dynw_post_stationary(dynw_post *h, int kind, double eps, int batch, double m
                          const double *precond, double *cont, double *disc, double *exact, int out_len);
 int dynw_post_kl_curve(dynw_post *h, int kind, int batch, double momentum, const double *precond, const double *eps,
                        int n, double *kl_cont, double *kl_disc);
+int dynw_post_cover(const float *grid, int nx, int ny, const double *box, const double *mean, const double *cov,
+                    double nsd, double min_rel, double *out, int out_len, int *scratch);
+int dynw_post_run_work(const dynw_post *h, int kind, int batch, double steps, double keep, double *out);
 int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int batching, double momentum,
                         double sgld_b, double sgld_gamma, const double *precond, const double *start, uint32_t seed_lo,
                         uint32_t seed_hi, dynw_sampler **out);
@@ -1140,6 +1145,37 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_gauss_kl(int d, const double *m0, const doubl
 EMSCRIPTEN_KEEPALIVE int dynw_post_ellipse(const double *mean, const double *cov, double nsd, int npts, float *xy)
 {
     return dyn_post_ellipse(mean, cov, nsd, npts, xy, NULL);
+}
+
+/* box: x0, x1, y0, y1. out (3 + 3 DYN_POST_MAX_MODES doubles): count, inside, owner, then per mode theta1, theta2,
+ * mass. scratch: nx ny ints. */
+EMSCRIPTEN_KEEPALIVE int dynw_post_cover(const float *grid, int nx, int ny, const double *box, const double *mean,
+                                         const double *cov, double nsd, double min_rel, double *out, int out_len,
+                                         int *scratch)
+{
+    if (!box || !out) return DYN_ERR_NULL;
+    if (!fits(out_len, 3 + 3 * DYN_POST_MAX_MODES) || nx < 2 || ny < 2) return DYN_ERR_BUFFER;
+    dyn_post_box b = {box[0], box[1], box[2], box[3]};
+    dyn_post_cover cv;
+    dyn_status s = dyn_post_grid_cover(grid, nx, ny, &b, mean, cov, nsd, min_rel, &cv, scratch,
+                                       (size_t)nx * (size_t)ny);
+    if (s != DYN_OK) return s;
+    out[0] = cv.count, out[1] = cv.inside, out[2] = cv.owner;
+    for (int k = 0; k < cv.count; k++)
+        out[3 + 3 * k] = cv.theta[k][0], out[4 + 3 * k] = cv.theta[k][1], out[5 + 3 * k] = cv.mass[k];
+    return DYN_OK;
+}
+
+/* out: operations, peak bytes and seconds (dyn_work_seconds) of `steps` steps keeping `keep` iterates. */
+EMSCRIPTEN_KEEPALIVE int dynw_post_run_work(const dynw_post *h, int kind, int batch, double steps, double keep,
+                                            double *out)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind, .batch = batch};
+    dyn_work w = dyn_post_run_work(&h->m, &sd, steps, keep);
+    out[0] = w.ops, out[1] = w.bytes, out[2] = dyn_work_seconds(w);
+    return DYN_OK;
 }
 
 /* ==== control (core/control.h) -> wasm/dynlens-control.js ====================================================

@@ -296,6 +296,18 @@ try {
       `${(n.cellsPerSec / natCps).toFixed(2)}x native; ${(n.ms / 1000).toFixed(1)} s for ${n.done} cells, ` +
       `${(n.flops / n.ms / 1e6).toFixed(2)} GFLOP/s`);
   }
+  // the SGD tab replays a link's steps without animating: page load to drawn, against the core's estimate
+  // (dyn_post_run_work at DYN_WORK_RATE, what the run bar shows and caps at 60 s)
+  for (const h of ['model=linreg&steps=1000000', 'model=logistic&steps=1000000']) {
+    const p = await ctx.newPage();
+    const t0 = performance.now();
+    await p.goto(`${server.url}#demo=sgd&${h}`);
+    await p.waitForFunction(() => window.dynlensPage && window.dynlensPage.idle(), null, { timeout: 180000 });
+    const ms = performance.now() - t0;
+    const est = await p.evaluate(() => window.dynlensPage.sgdEstimate());
+    await p.close();
+    row(`sgd link ${h.replace('&', ', ')}: load to drawn`, ms, `the core estimated ${est.toFixed(2)} s for the chain`);
+  }
 } finally {
   await ctx.close();
   await server.close();
