@@ -212,7 +212,10 @@ class Run {
         const r = await this.engine.pool.call('ctlTrain', [{ net: this.prob.net, train: this.train,
           theta0: prev ? prev.theta : this.prob.theta0, data: this.prob.train, test: this.prob.test, iters: k,
           resume: prev ? prev.optimizer : null }], { channel: this.channel });
-        if (this.cancelled) return;
+        if (this.cancelled) {
+          this.busy = false;
+          return;
+        }
         if (r.done > 0) {
           calibration.core += this.coreSeconds * r.done / this.iters;
           calibration.wall += r.ms[r.done] / 1000;
@@ -221,17 +224,17 @@ class Run {
         left -= k;
         if (r.diverged) break;
       }
+      this.busy = false; // before the listeners hear of it
       if (!this.cancelled && (this.stopped || this.count >= this.iters || this.result.diverged)) this.finish();
       else this.emit();
     } catch (e) {
+      this.busy = false;
       if (e && e.cancelled) return;
       this.error = e;
       this.finished = true;
       this.playing = false;
       this.emit();
       this.settle.reject(e);
-    } finally {
-      this.busy = false;
     }
   }
   // The next chunk's history after this one's (its point 0 is this one's last point).
@@ -978,16 +981,14 @@ export class CurvesFigure {
       }
     }
     if (!(ymax > 0)) { ymin = 0.01; ymax = 1; }
-    // One legend entry per method, and what solid and dashed mean.
-    const keys = [{ type: 'line', xs: [], ys: [], color: '#777', width: 2, label: 'training set' },
-      { type: 'line', xs: [], ys: [], color: '#777', width: 1.3, dash: [5, 3], label: 'test set' }];
-    si.push(...keys);
-    stt.push(...keys);
-    const y = { min: ymin / 1.5, max: ymax * 3, log: true, label: 'mean loss' };
+    // One legend entry per method at the top, over a decade and a half of headroom so that it covers no curve; what
+    // solid and dashed mean in the note at the bottom left, where losses never are.
+    const note = 'solid: training set · dashed: test set';
+    const y = { min: ymin / 1.5, max: ymax * 30, log: true, label: 'mean loss' };
     this.pi.set({ title: 'Loss against iteration (GD, Adam) or sweep (MSA, E-MSA)',
-      x: { min: 0, max: Math.log10(kmax), label: 'log₁₀(iteration + 1)' }, y, series: si, legendPos: 'top' });
+      x: { min: 0, max: Math.log10(kmax), label: 'log₁₀(iteration + 1)' }, y, series: si, legendPos: 'top', note });
     this.pt.set({ title: 'Loss against time spent in the training step', x: { min: 0, max: tmax * 1.02, label: 'time (ms, in a worker)' },
-      y, series: stt, legendPos: 'top' });
+      y, series: stt, legendPos: 'top', note });
     this.text.textContent = done.length ? this.words() : 'Training…';
   }
 
@@ -1015,7 +1016,7 @@ export class CurvesFigure {
         const r = run.result;
         return r ? { method: run.method, done: r.done, diverged: r.diverged, divergedAt: r.divergedAt,
           loss: Array.from(r.loss.slice(0, r.done + 1)), testLoss: Array.from(r.testLoss.slice(0, r.done + 1)),
-          acc: Array.from(r.acc.slice(0, r.done + 1)), ms: Array.from(r.ms.slice(0, r.done + 1)),
+          acc: Array.from(r.acc.slice(0, r.done + 1)), testAcc: Array.from(r.testAcc.slice(0, r.done + 1)), ms: Array.from(r.ms.slice(0, r.done + 1)),
           feasX: Array.from(r.feasX.slice(0, r.done)), feasP: Array.from(r.feasP.slice(0, r.done)),
           info: r.info, theta: Array.from(r.theta) } : { method: run.method, done: 0 };
       }),

@@ -204,7 +204,9 @@ export async function mount(section, page) {
         : phase === 'stopped' ? `Stopped ${unitNote}: the figures show the controls so far; Play goes on.`
           : `All four learned: final training loss ${v.map(([r]) => `${METHOD_LABEL[r.method]} ${fmtLoss(r)}`).join(', ')}.`;
       bar.show({ phase, ...base, estimate: null, note: esc(note) });
-      bar.play.disabled = phase !== 'stopped'; // a finished run has nothing left to play (a stopped one goes on)
+      // a finished run has nothing left to play or step (a stopped one goes on)
+      bar.play.disabled = phase !== 'stopped';
+      bar.stepBtn.disabled = phase !== 'stopped';
     } else if (active) {
       bar.show({ phase: 'running', ...base, note: esc(progress) });
     } else if (!done) {
