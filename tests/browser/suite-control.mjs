@@ -57,6 +57,13 @@ await runSuite('control', {
         t.ok(fell || /did not converge|diverged/.test(words), 'MSA learns, or the page says it did not', words.slice(0, 300));
       } else t.ok(fell, `the default ${r.method} run trains`, `${L[0]} -> ${L[L.length - 1]}`);
     }
+    // The training controls' verdict agrees with the curves' words: on the default problem E-MSA converges, basic MSA
+    // does not (its loss jumps: Li et al.'s point), and the bar says which learned.
+    const bar = await page.evaluate(() => ({ phase: document.querySelector('#control-runbar .runbar').dataset.phase,
+      note: document.querySelector('#control-runbar .rb-note').textContent }));
+    t.ok(bar.phase === 'done' && /^MSA did not converge/.test(bar.note) && /GD, Adam and E-MSA learned/.test(bar.note) &&
+      /MSA did not converge/.test(texts[1]) && /E-MSA's loss fell in every one/.test(texts[1]),
+    'the default: E-MSA converges, MSA does not, and the bar and the curves say so', JSON.stringify(bar));
     t.ok(/differ by at most/.test(texts[3]) && /finite/.test(texts[3]), 'the gradient check is shown', texts[3].slice(0, 200));
     const hn = await page.evaluate(() => window.dynlensPage.numbers('hamiltonian'));
     t.ok(hn.gradHDiff <= 1e-12 * Math.max(1, hn.gradMax) && hn.fdRel < 1e-5, 'dJ/dθ = −∇H and finite differences agree',
@@ -119,8 +126,9 @@ await runSuite('control', {
     const errors = t.watch(page);
     await page.setViewportSize({ width: 1440, height: 900 });
     // Li et al.'s toy problem (the preset button): regression, so the flow explains why it has nothing to draw.
+    // (the default's runs are cancelled by the preset: no need to wait for them)
     await page.goto(`${t.url}#demo=control`);
-    await t.idle(page, 120000);
+    await page.waitForSelector('#control-li');
     await page.click('#control-li');
     await t.idle(page, 180000);
     const st = await page.evaluate(() => window.dynlensPage.state());
@@ -151,9 +159,7 @@ await runSuite('control', {
     t.ok(big.phase === 'capped' && /Run anyway \(about [\d.]+ (min|h)\)/.test(big.lift) && big.started === 0,
       'a run estimated past the cap waits for “Run anyway” and starts nothing', JSON.stringify(big));
     t.ok(/has not started/.test(big.stale), 'the figures that need the run say it has not started', big.stale);
-    await page.goto(`${t.url}#demo=control`);
-    await t.idle(page, 120000);
-        // Antisymmetric layers with damping.
+    // Antisymmetric layers with damping.
     await page.goto(`${t.url}#demo=control&arch=antisym&gamma=0.5`);
     await t.idle(page, 120000);
     const { n, drawn } = await canvasesDrawn(page, 'flow');
@@ -207,6 +213,16 @@ await runSuite('control', {
       `${JSON.stringify(chunked)} vs ${JSON.stringify(whole)}`);
     const p4 = await bar();
     t.ok(p4.phase === 'done' && /iteration 4040 \/ 4040/.test(p4.count), 'the counter ends at every run’s last iteration', JSON.stringify(p4));
+    // Under a tiny cap a fresh view waits; "Run anyway" starts it and it trains to the end.
+    await page.evaluate(() => { window.dynlensPage.ctlCap(1e-6); window.dynlensPage.setState({ seed: 6 }); });
+    await t.idle(page, 60000);
+    const c1 = await bar();
+    await page.click('#control-runbar .rb-lift');
+    await t.idle(page, 120000);
+    const c2 = await bar();
+    t.ok(c1.phase === 'capped' && c1.done.every((d) => d === 0) && c2.phase === 'done' && c2.done.join() === '2000,2000,20,20',
+      'over the cap a view waits, and “Run anyway” trains it', JSON.stringify({ c1, c2 }));
+    await page.evaluate(() => window.dynlensPage.ctlCap(0));
     t.ok(!errors.length, 'no console errors', errors.join(' | '));
     await page.close();
   },
@@ -228,8 +244,8 @@ await runSuite('control', {
     const missing = [...new Set(mod.terms)].filter((k) => !mod.glossary.includes(k) && k !== 'chi1');
     t.ok(mod.terms.length >= 10 && !missing.length, 'every marked symbol has a glossary entry', `${mod.terms.length} marks; missing ${missing}`);
     const open = async (set) => {
+      // a new hash: the page keeps the runs of an unchanged problem (steps 1 and 2 share theirs)
       await page.goto(`${t.url}#demo=control${Object.entries(set).map(([k, v]) => `&${k}=${v}`).join('')}`);
-      await page.reload();
       await t.idle(page, 180000);
       return page.evaluate(() => ({ runs: window.dynlensPage.ctlRuns().runs, flow: window.dynlensPage.numbers('flow'),
         phase: document.querySelector('#control-runbar .runbar').dataset.phase,
@@ -293,7 +309,7 @@ await runSuite('control', {
     t.ok(vis.length === 1 && vis[0] === 'stability', 'fig= shows one figure', vis.join());
     await t.shot(one, 'control-embed-stability.png');
     // a bad value is replaced by its default with a notice
-    await one.goto(`${t.url}#demo=control&width=0&fig=`);
+    await one.goto(`${t.url}#demo=control&width=0&fig=stability`);
     await t.idle(one, 120000);
     const notice = await one.evaluate(() => document.getElementById('notice-text').textContent);
     t.ok(/width/.test(notice), 'a bad link value is named in a notice', notice);

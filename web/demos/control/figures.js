@@ -7,7 +7,7 @@ import { fmt } from '../../draw.js';
 import { colourGrid, joinPNG, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
-import { DEFAULT_CAP_SECONDS, fmtDuration, markStale } from '../../runbar.js';
+import { DEFAULT_CAP_SECONDS, markStale } from '../../runbar.js';
 
 export const METHODS = ['gd', 'adam', 'msa', 'emsa'];
 export const METHOD_LABEL = { gd: 'GD', sgd: 'SGD', adam: 'Adam', msa: 'MSA', emsa: 'E-MSA' };
@@ -72,7 +72,7 @@ export function runFor(engine, st, method) {
   const run = new Run(engine, prob, method, train, itersOf(st, method), key, work.seconds);
   prob.store.runs.set(method, run);
   const view = viewEstimate(engine, st);
-  if (!(view.seconds > CAP_SECONDS) || prob.store.lifted === view.key) run.play();
+  if (!(view.seconds > capSeconds) || prob.store.lifted === view.key) run.play();
   return run;
 }
 
@@ -91,7 +91,12 @@ export function startedRun(engine, st, method) {
 
 // ---- how long training takes: the core's estimate (core/work.h), calibrated by the runs this browser has made ----
 /** The cap: a view whose four runs are estimated to take longer waits for "Run anyway" (web/runbar.js). */
-export const CAP_SECONDS = DEFAULT_CAP_SECONDS;
+let capSeconds = DEFAULT_CAP_SECONDS;
+export const cap = () => capSeconds;
+/** For tests: another cap (seconds; a tiny one makes any view wait for "Run anyway"). */
+export function setCap(seconds) {
+  capSeconds = seconds > 0 ? seconds : DEFAULT_CAP_SECONDS;
+}
 const CHUNK_SECONDS = 0.2; // the length of one worker call a run aims at, so that pause and stop answer at once
 const calibration = { core: 0, wall: 0 }; // seconds of the core's estimate, and measured, over the chunks so far
 let maxChunk = Infinity; // tests: the most iterations per worker call (setMaxChunk)
@@ -279,7 +284,7 @@ class Run {
 /**
  * What a run's numbers say: kind 'running', 'diverged' (a non-finite loss), 'stalled' (the loss fell by less than
  * STALL_DROP of where it started: it did not learn), 'unsteady' (it ended more than 5 % above its best) or
- * 'learned', and one sentence with the numbers.
+ * 'learned', and one sentence with the numbers (a stopped run is judged only on what it did).
  */
 const STALL_DROP = 0.1;
 export function runVerdict(run) {
@@ -290,7 +295,7 @@ export function runVerdict(run) {
   const L = Array.from(r.loss.slice(0, r.done + 1));
   let best = 0;
   L.forEach((v, k) => { if (v < L[best]) best = k; });
-  const upto = run.finished ? '' : ` (so far: ${unit} ${r.done} of ${run.iters})`;
+  const upto = run.finished && !run.stopped ? '' : ` (${run.stopped ? 'stopped' : 'so far'}: ${unit} ${r.done} of ${run.iters})`;
   if (r.diverged) {
     return { kind: 'diverged', text: `${name} diverged: the loss was no longer finite at ${unit} ${r.divergedAt}` +
       (r.divergedAt > 0 ? ` (its best was ${fmt(L[best], 4)} at ${unit} ${best})` : '') + '.' };
@@ -298,7 +303,7 @@ export function runVerdict(run) {
   const last = L[r.done];
   const drop = 1 - last / L[0];
   const accs = Number.isFinite(r.acc[r.done]) ? ` (training accuracy ${pct(r.acc[r.done])}, test ${pct(r.testAcc[r.done])})` : ` (test loss ${fmt(r.testLoss[r.done], 4)})`;
-  if (run.finished && r.done > 0 && drop < STALL_DROP) {
+  if (run.finished && !run.stopped && r.done > 0 && drop < STALL_DROP) {
     return { kind: 'stalled', text: `${name} did not learn: in ${r.done} ${unit}s its loss went from ${fmt(L[0], 4)} to ` +
       `${fmt(last, 4)}, ${drop > 0 ? `only ${fmt(100 * drop, 2)} % lower` : 'no lower'}${accs}.` };
   }
@@ -561,10 +566,11 @@ export class FlowFigure {
     this.hm.root.parentElement.parentElement.classList.toggle('one', !canDet);
     if (canDet) {
       const sign = f.det[s].map((v) => (v > 0 ? 0 : 1));
+      const folded = sign.reduce((a, b) => a + b, 0);
       const cd = colourGrid(dl, sign, { cmap: 'greys', categories: ['det > 0', 'det ≤ 0'] });
       this.dm.set({
         values: sign, rgba: cd.rgba, nx: f.nx, ny: f.ny, x: f.x, y: f.y, xLabel: 'state unit x_1', yLabel: 'state unit x_2',
-        valueLabel: 'sign of det', title: `Step ${s} → ${s + 1} folds the plane where det ∂F_${s}/∂x ≤ 0`, categories: cd.categories,
+        valueLabel: 'sign of det', title: `Step ${s} → ${s + 1}: det ∂F_${s}/∂x ${folded ? `≤ 0 on ${pct(folded / sign.length)} (it folds)` : '> 0 everywhere (no fold)'}`, categories: cd.categories,
         overlays: [{ points: true, xs, ys, fill, r: f.n > 600 ? 2.2 : 3, edge: 1 }], format: (v) => fmt(v, 4),
       });
     }
@@ -572,9 +578,10 @@ export class FlowFigure {
     const ts = Array.from({ length: T }, (_, t) => t);
     const mmax = Math.max(...f.margin);
     this.mp.set({
-      title: 'Invertibility margin δ‖W_t‖₂ max|φ′| of each step (below 1: the step is invertible everywhere)',
+      title: 'Invertibility margin δ‖W_t‖₂ max|φ′| per step (< 1: invertible)',
       x: { min: -0.5, max: Math.max(T - 0.5, 0.5), label: 'step t (from layer t to t + 1)' },
-      y: { min: Math.max(1e-3, Math.min(0.5, ...f.margin) / 1.5), max: Math.max(2, mmax * 1.5), log: true, label: 'margin' },
+      // a decade of headroom above the largest margin for the legend (three rows)
+      y: { min: Math.max(1e-3, Math.min(0.5, ...f.margin) / 1.5), max: Math.max(2, mmax * 1.5) * 8, log: true, label: 'margin' },
       series: [
         { type: 'hline', y: 1, color: '#888', dash: [5, 4], label: 'margin 1' },
         { type: 'line', xs: ts, ys: Array.from(f.margin), color: '#444', width: 1.2 },
@@ -793,7 +800,7 @@ export class HamiltonianFigure {
     const hi = Math.max(...H);
     const pad = 0.1 * (hi - lo) + 1e-12 * Math.max(1, Math.abs(hi));
     this.plot.set({
-      title: `H_t = (1/N) Σ_i p_{t+1}^i · F_t(x_t^i, θ_t) − L(θ_t) · ${METHOD_LABEL[st.show]}`,
+      title: `H_t = Σ_i p_{t+1}^i · F_t(x_t^i, θ_t) − L(θ_t) (p_T carries the 1/N) · ${METHOD_LABEL[st.show]}`,
       x: { min: -0.5, max: T - 0.5, label: 'layer t' },
       y: { min: lo - pad, max: hi + pad, label: 'H_t' },
       series: [{ type: 'line', xs: ts, ys: H, color: METHOD_COLOR[st.show], width: 1.5 },
@@ -1176,6 +1183,9 @@ export class StabilityFigure {
 // ---------------------------------------------------------------------------------------------------------------
 const LR_SCHEDULES = ['optimal', 'const:1', 'const:0.25', 'inv:1'];
 const LR_COLOR = { optimal: '#8a4fbf', 'const:1': '#1f4e9c', 'const:0.25': '#2e8b3a', 'inv:1': '#c0651a' };
+// The schedules in words (the core's specs: const:U is u = U; inv:1 is u = 1 until t = 1, then 1/t)
+const LR_LABEL = { optimal: 'optimal feedback', 'const:1': 'constant u = 1', 'const:0.25': 'constant u = 0.25', 'inv:1': 'u = min(1, 1/t)' };
+const lrLabel = (name) => LR_LABEL[name] || name;
 
 /** The learning rate as a control (Li, Tai and E 2017): SGD on a noisy quadratic, the optimal feedback schedule
  * against constant and 1/t ones, each computed three ways (the SME's moment ODE, SGD's exact moments, Monte Carlo). */
@@ -1222,9 +1232,9 @@ export class LrFigure {
       const mcLo = Array.from(s.mc, (m, k) => Math.max(m - 2 * s.se[k], 1e-300));
       const mcHi = Array.from(s.mc, (m, k) => m + 2 * s.se[k]);
       sl.push({ type: 'band', xs: ts, lo: pick(mcLo), hi: pick(mcHi), color: c, alpha: 0.22 });
-      sl.push({ type: 'line', xs: ts, ys: pick(s.ode), color: c, width: 2, label: s.name });
+      sl.push({ type: 'line', xs: ts, ys: pick(s.ode), color: c, width: 2, label: lrLabel(s.name) });
       sl.push({ type: 'line', xs: ts, ys: pick(s.sgd), color: c, width: 1.2, dash: [5, 3] });
-      su.push({ type: 'line', xs: ts, ys: pick(s.u), color: c, width: 2, label: s.name });
+      su.push({ type: 'line', xs: ts, ys: pick(s.u), color: c, width: 2, label: lrLabel(s.name) });
       for (const v of [...s.ode, ...s.sgd]) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     }
     sl.push({ type: 'line', xs: [], ys: [], color: '#777', width: 2, label: 'SME moment ODE' },
@@ -1234,7 +1244,7 @@ export class LrFigure {
     if (Number.isFinite(tsw)) su.push({ type: 'vline', x: tsw, color: LR_COLOR.optimal, dash: [3, 3], label: 't*: the optimum switches' });
     const T = t[n - 1];
     this.pl.set({ title: `E f(x_t) on f = a x²/2 with gradient noise σ² · a = ${f.st.lra}, σ² = ${f.st.lrs2}, η = ${f.st.lreta}`,
-      x: { min: 0, max: T, label: 'time t = k η' }, y: { min: lo / 2, max: hi * 2, log: true, label: 'expected loss' },
+      x: { min: 0, max: T, label: 'time t = k η' }, y: { min: lo / 2, max: hi * 6, log: true, label: 'expected loss' },
       series: sl, legendPos: 'top' });
     this.pu.set({ title: 'The control: learning-rate multiplier u_t (step η u_t)', x: { min: 0, max: T, label: 'time t = k η' },
       y: { min: 0, max: 1.6, label: 'u_t' }, series: su, legendPos: 'top' });
@@ -1253,9 +1263,9 @@ export class LrFigure {
       out.push(`The optimal feedback law of the moment ODE (Pontryagin's principle on dm/dt = −2a u m + η u² σ²) takes full ` +
         `steps until t* = ${fmt(f.tSwitch[0], 4)} (dotted), then u = 1/(1 + a (t − t*)): a 1/t schedule.`);
     }
-    const rows = f.schedules.map((s) => `${s.name} ${fmt(s.lossTSgd, 3)} (ODE ${fmt(s.lossTOde, 3)}, Monte Carlo ` +
+    const rows = f.schedules.map((s) => `${lrLabel(s.name)}: ${fmt(s.lossTSgd, 3)} (ODE ${fmt(s.lossTOde, 3)}, Monte Carlo ` +
       `${fmt(s.lossTMc, 3)} ± ${fmt(s.lossTMcSe, 2)})`);
-    out.push(`Expected final loss, SGD's exact moments: ${rows.join('; ')}. Lowest: ${f.best}` +
+    out.push(`Expected final loss, SGD's exact moments: ${rows.join('; ')}. Lowest: ${lrLabel(f.best)}` +
       `${o && f.best === 'optimal' ? `, ${fmt(Math.min(...f.schedules.filter((s) => s.name !== 'optimal').map((s) => s.lossTSgd)) / o.lossTSgd, 3)} times below the best other schedule` : ''}.`);
     const z = Math.max(...f.schedules.map((s) => s.maxAbsZ));
     const gap = Math.max(...f.schedules.map((s) => s.smeRelGap));

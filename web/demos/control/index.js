@@ -1,8 +1,9 @@
 // index.js - the training-as-optimal-control demo: its URL-hash schema, its figures and its controller, loaded by
 // the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
 import { fillSelect, wireLinkButtons, wireNumbers } from '../../demo-kit.js';
+import { fmt } from '../../draw.js';
 import { RunBar } from '../../runbar.js';
-import { CAP_SECONDS, FIGURE_CLASSES, METHOD_LABEL, METHODS, problemFor, runFor, runVerdict, setMaxChunk, speedFactor,
+import { cap, FIGURE_CLASSES, METHOD_LABEL, METHODS, problemFor, runFor, runVerdict, setCap, setMaxChunk, speedFactor,
   startedRun, viewEstimate } from './figures.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
@@ -168,7 +169,7 @@ export async function mount(section, page) {
   let unsub = [];
   let clock = { key: '', seconds: 0, since: null };
   const each = (fn) => () => { runs.forEach(fn); showBar(); };
-  const bar = new RunBar($('runbar'), { unit: 'iteration', label: 'training', cap: CAP_SECONDS,
+  const bar = new RunBar($('runbar'), { unit: 'iteration', label: 'training', cap: cap(),
     onPlay: each((r) => r.play()), onPause: each((r) => r.pause()), onStep: each((r) => r.step()),
     onStop: each((r) => r.stop()),
     onLift: () => {
@@ -200,9 +201,14 @@ export async function mount(section, page) {
       const bad = v.filter(([, x]) => x.kind === 'diverged' || x.kind === 'stalled');
       const phase = runs.some((r) => r.stopped) ? 'stopped' : bad.some(([, x]) => x.kind === 'diverged') ? 'diverged'
         : bad.length ? 'stalled' : 'done';
-      const note = bad.length ? bad.map(([, x]) => x.text).join(' ')
-        : phase === 'stopped' ? `Stopped ${unitNote}: the figures show the controls so far; Play goes on.`
-          : `All four learned: final training loss ${v.map(([r]) => `${METHOD_LABEL[r.method]} ${fmtLoss(r)}`).join(', ')}.`;
+      // Which learned (with their final losses), then the verdict of each that did not, in the runs' own numbers.
+      const good = v.filter(([, x]) => x.kind === 'learned').map(([r]) => r);
+      const names = (rs) => rs.map((r) => METHOD_LABEL[r.method]).join(', ').replace(/, ([^,]*)$/, ' and $1');
+      const learned = !good.length ? '' : `${good.length === runs.length ? 'All four' : names(good)} learned ` +
+        `(final training loss ${good.map((r) => `${METHOD_LABEL[r.method]} ${fmtLoss(r)}`).join(', ')}).`;
+      const note = [phase === 'stopped' ? `Stopped ${unitNote}: the figures show the controls so far; Play goes on.` : '',
+        ...v.filter(([, x]) => x.kind !== 'learned').map(([, x]) => x.text), phase === 'stopped' ? '' : learned]
+        .filter(Boolean).join(' ');
       bar.show({ phase, ...base, estimate: null, note: esc(note) });
       // a finished run has nothing left to play or step (a stopped one goes on)
       bar.play.disabled = phase !== 'stopped';
@@ -212,14 +218,14 @@ export async function mount(section, page) {
     } else if (!done) {
       const est = viewEstimate(engine, st);
       const lifted = problemFor(engine, st).store.lifted === est.key;
-      bar.show({ phase: est.seconds > CAP_SECONDS && !lifted ? 'capped' : 'idle', done, total, estimate: est.seconds,
+      bar.show({ phase: est.seconds > cap() && !lifted ? 'capped' : 'idle', done, total, estimate: est.seconds,
         note: esc(`Estimated from the core's operation count (core/work.h)${speedFactor() === 1 ? '' :
           `, times ${speedFactor().toFixed(2)}, the speed measured in this browser so far`}.`) });
     } else {
       bar.show({ phase: 'paused', ...base, note: esc(unitNote) });
     }
   }
-  const fmtLoss = (r) => String(Number(r.result.loss[r.result.done].toPrecision(3)));
+  const fmtLoss = (r) => fmt(r.result.loss[r.result.done], 3);
 
   function watchRuns(st) {
     let now;
@@ -272,6 +278,11 @@ export async function mount(section, page) {
       ctlRuns: () => figs.curves.numbers(),
       /** For tests: train in worker calls of at most n iterations (resumed bit for bit). */
       ctlMaxChunk: (n) => setMaxChunk(n),
+      /** For tests: the cap in seconds (the training controls' too). */
+      ctlCap: (seconds) => {
+        setCap(seconds);
+        bar.cap = cap();
+      },
       /** Starts or stops the flow's animation. */
       ctlPlay: (onOff) => figs.flow.play(onOff),
     },
