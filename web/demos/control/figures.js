@@ -578,7 +578,7 @@ export class FlowFigure {
     const ts = Array.from({ length: T }, (_, t) => t);
     const mmax = Math.max(...f.margin);
     this.mp.set({
-      title: 'Invertibility margin δ‖W_t‖₂ max|φ′| per step (< 1: invertible)',
+      title: 'Margin δ‖W_t‖₂ max|φ′| per step (< 1: invertible)',
       x: { min: -0.5, max: Math.max(T - 0.5, 0.5), label: 'step t (from layer t to t + 1)' },
       // a decade of headroom above the largest margin for the legend (three rows)
       y: { min: Math.max(1e-3, Math.min(0.5, ...f.margin) / 1.5), max: Math.max(2, mmax * 1.5) * 8, log: true, label: 'margin' },
@@ -799,13 +799,17 @@ export class HamiltonianFigure {
     const lo = Math.min(...H);
     const hi = Math.max(...H);
     const pad = 0.1 * (hi - lo) + 1e-12 * Math.max(1, Math.abs(hi));
+    // The legend goes on the side the curve leaves empty at the right (where it sits), with room of its own.
+    const late = H.slice(Math.floor(T / 2));
+    const rising = late.reduce((a, b) => a + b, 0) / late.length > (lo + hi) / 2;
+    const room = 3 * pad;
     this.plot.set({
       title: `H_t = Σ_i p_{t+1}^i · F_t(x_t^i, θ_t) − L(θ_t) (p_T carries the 1/N) · ${METHOD_LABEL[st.show]}`,
       x: { min: -0.5, max: T - 0.5, label: 'layer t' },
-      y: { min: lo - pad, max: hi + pad, label: 'H_t' },
+      y: { min: lo - pad - (rising ? room : 0), max: hi + pad + (rising ? 0 : room), label: 'H_t' },
       series: [{ type: 'line', xs: ts, ys: H, color: METHOD_COLOR[st.show], width: 1.5 },
         { type: 'points', xs: ts, ys: H, color: METHOD_COLOR[st.show], r: 3.5, label: 'H_t at the final controls' }],
-      legendPos: 'bottom',
+      legendPos: rising ? 'bottom' : 'top',
     });
     // |grad H_t| per layer (rows: layer T-1 at the top) and iteration (columns, thinned to at most 300).
     const n = r.done;
@@ -1109,8 +1113,7 @@ export class StabilityFigure {
       const th = f.theory[arch];
       if (th) {
         for (const v of th) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-        series.push({ type: 'line', xs: ls, ys: Array.from(th), color: ARCH_COLOR[arch], width: 1.3, dash: [2, 3],
-          label: `${ARCH_LABEL[arch]}: mean-field theory` });
+        series.push({ type: 'line', xs: ls, ys: Array.from(th), color: ARCH_COLOR[arch], width: 1.3, dash: [2, 3] });
       }
     }
     const chi1 = f.mf && Number.isFinite(f.mf.chi1) ? f.mf.chi1 : NaN;
@@ -1119,15 +1122,19 @@ export class StabilityFigure {
       for (const v of ref) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
       series.push({ type: 'line', xs: ls, ys: ref, color: '#555', width: 1.4, dash: [6, 4], label: 'non-residual net: χ1^{l/2}' });
     }
+    // What dotted means in a note at the bottom left (the curves start at 1 on the left and grow), and headroom
+    // above the curves for the legend of five rows, so that it covers none of them even on a phone.
+    const dotted = ARCHS.some((a) => f.theory[a]);
     this.plot.set({
-      title: `Perturbation growth at random initialisation · width ${st.pwidth}, δ = ${st.delta}, σ_w^2 = ${st.sw2}, σ_b^2 = ${st.sb2}, ${st.act}`,
+      title: `Growth at initialisation · width ${st.pwidth}, δ = ${st.delta}, σ_w^2 = ${st.sw2}, ${st.act}`,
       x: { min: 0, max: f.L, label: 'layer l' },
-      y: { min: lo / 1.5, max: hi * 8, log: true, label: '|v_l| / |v_0|' },
-      series, legendPos: 'top',
+      y: { min: lo / 6, max: hi * 120, log: true, label: '|v_l| / |v_0|' },
+      series, legendPos: 'top', note: dotted ? 'dotted: mean-field theory' : '',
     });
     const rate = (g) => Math.pow(g[f.L], 1 / f.L);
     const parts = ARCHS.map((a) => `×${fmt(f.curves[a][f.L], 3)} in the ${ARCH_LABEL[a]} net (×${fmt(rate(f.curves[a]), 4)} per layer)`);
-    const out = [`Over ${f.L} layers an infinitesimal perturbation v_0 of the inputs changes by ${parts.join(', ')}.`];
+    const out = [`Over ${f.L} layers of width ${st.pwidth} (δ = ${st.delta}, σw² = ${st.sw2}, σb² = ${st.sb2}, ${st.act}) an ` +
+      `infinitesimal perturbation v_0 of the inputs changes by ${parts.join(', ')}.`];
     if (Number.isFinite(chi1)) {
       out.push(`For comparison, a non-residual ${st.act} net h_l = φ(W h_(l−1) + b) with the same σw² and σb² has ` +
         `χ1 = ${fmt(chi1, 4)} (${f.mf.phase}; the signal-propagation demo), so its perturbations change by √χ1 = ` +
@@ -1237,17 +1244,16 @@ export class LrFigure {
       su.push({ type: 'line', xs: ts, ys: pick(s.u), color: c, width: 2, label: lrLabel(s.name) });
       for (const v of [...s.ode, ...s.sgd]) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     }
-    sl.push({ type: 'line', xs: [], ys: [], color: '#777', width: 2, label: 'SME moment ODE' },
-      { type: 'line', xs: [], ys: [], color: '#777', width: 1.2, dash: [5, 3], label: 'SGD, exact moments' },
-      { type: 'band', xs: [], lo: [], hi: [], color: '#777', alpha: 0.3, label: `Monte Carlo, ±2 s.e. (${f.st.lrruns} runs)` });
     const tsw = f.tSwitch[0];
     if (Number.isFinite(tsw)) su.push({ type: 'vline', x: tsw, color: LR_COLOR.optimal, dash: [3, 3], label: 't*: the optimum switches' });
     const T = t[n - 1];
-    this.pl.set({ title: `E f(x_t) on f = a x²/2 with gradient noise σ² · a = ${f.st.lra}, σ² = ${f.st.lrs2}, η = ${f.st.lreta}`,
-      x: { min: 0, max: T, label: 'time t = k η' }, y: { min: lo / 2, max: hi * 6, log: true, label: 'expected loss' },
-      series: sl, legendPos: 'top' });
+    // The schedules' colours in the legends, over headroom of their own (the curves fall to the right, under them);
+    // what solid, dashed and the band mean in the note at the bottom left, which the curves have left by then.
+    this.pl.set({ title: `E f(x_t), f = a x²/2, noise σ² · a = ${f.st.lra}, σ² = ${f.st.lrs2}, η = ${f.st.lreta}`,
+      x: { min: 0, max: T, label: 'time t = k η' }, y: { min: lo / 20, max: hi * 60, log: true, label: 'expected loss' },
+      series: sl, legendPos: 'top', note: 'solid: ODE · dashed: SGD · band: MC' });
     this.pu.set({ title: 'The control: learning-rate multiplier u_t (step η u_t)', x: { min: 0, max: T, label: 'time t = k η' },
-      y: { min: 0, max: 1.6, label: 'u_t' }, series: su, legendPos: 'top' });
+      y: { min: 0, max: 2.4, label: 'u_t' }, series: su, legendPos: 'top' });
     this.text.textContent = this.words();
   }
 
@@ -1269,7 +1275,8 @@ export class LrFigure {
       `${o && f.best === 'optimal' ? `, ${fmt(Math.min(...f.schedules.filter((s) => s.name !== 'optimal').map((s) => s.lossTSgd)) / o.lossTSgd, 3)} times below the best other schedule` : ''}.`);
     const z = Math.max(...f.schedules.map((s) => s.maxAbsZ));
     const gap = Math.max(...f.schedules.map((s) => s.smeRelGap));
-    out.push(`The three computations agree: the Monte Carlo mean stays within ${fmt(z, 3)} standard errors of SGD's exact ` +
+    out.push(`Solid: the SME's moment ODE; dashed: SGD's exact moments; band (MC): the Monte Carlo mean ± 2 standard errors over ${st.lrruns} runs. ` +
+      `The three computations agree: the Monte Carlo mean stays within ${fmt(z, 3)} standard errors of SGD's exact ` +
       `moments at every step, and the SME's moment ODE is within ${fmt(100 * gap, 3)} % of them (its error is O(η)).`);
     return out.join(' ');
   }
