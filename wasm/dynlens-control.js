@@ -282,9 +282,11 @@ export default {
      * iters iterations of train.method from theta0 on data, with the test set's loss before every update.
      * Returns per point k = 0..iters (the controls after k iterations): loss, acc, testLoss, testAcc, ms (cumulative
      * time in dyn_ctl_train_step alone; the evaluations are not timed); per iteration: obj, feasX, feasP, hgrad, inner and the T-value rows
-     * layerHgrad, layerGain (iters x T); theta (final), info (the resolved descriptor), diverged, divergedAt.
+     * layerHgrad, layerGain (iters x T); theta (final), info (the resolved descriptor), diverged, divergedAt, and
+     * optimizer ({m1, m2, b1t, b2t, iter}): pass it back as `resume` with the returned theta as theta0 to go on with
+     * the next iterations in another call, bit for bit as one long run (full-batch training only).
      */
-    ctlTrain({ net, train, theta0, data, test = null, iters }) {
+    ctlTrain({ net, train, theta0, data, test = null, iters, resume = null }) {
       const args = checkedArgs(this, net);
       const targs = checkedTrainArgs(this, args, train);
       const T = net.layers;
@@ -301,9 +303,9 @@ export default {
         layerGain: new Float64Array(iters * T).fill(NaN), diverged: false, divergedAt: -1, iters, T,
       };
       const sizes = [8 * P, 8 * data.n * data.d, 8 * data.n, 8 * nt * data.d, 8 * nt, 4, 8 * REPORT_DOUBLES,
-        8 * T, 8 * T, 8 * INFO_DOUBLES, 32];
+        8 * T, 8 * T, 8 * INFO_DOUBLES, 32, 8 * P, 8 * P, 24];
       let done = 0;
-      this.withBuffers(sizes, ([pt, px, py, pxt, pyt, ph, rep, lh, lg, info, ev]) => {
+      this.withBuffers(sizes, ([pt, px, py, pxt, pyt, ph, rep, lh, lg, info, ev, pm1, pm2, psc]) => {
         this.f64(pt, P).set(theta0);
         this.f64(px, data.n * data.d).set(data.x);
         this.f64(py, data.n).set(data.y);
@@ -314,7 +316,20 @@ export default {
         this.check(c._dynw_ctl_session_create(...args, ...targs, pt, P, px, py, data.n, nt ? pxt : 0, nt ? pyt : 0, nt,
           ph), `training session ${train.method} ${netText(net)}`);
         const h = this.u32(ph, 1)[0];
+        // Adam's moments and the iteration count of an earlier call (0: a fresh run)
+        const optimizer = (set) => {
+          if (set) {
+            this.f64(pm1, P).set(resume.m1);
+            this.f64(pm2, P).set(resume.m2);
+            this.f64(psc, 3).set([resume.b1t, resume.b2t, resume.iter]);
+          }
+          this.check(c._dynw_ctl_session_optimizer(h, set, pm1, pm2, P, psc, 3), `${set ? 'resuming' : 'reading'} ${train.method}`);
+          if (set) return null;
+          const v = this.f64(psc, 3);
+          return { m1: Float64Array.from(this.f64(pm1, P)), m2: Float64Array.from(this.f64(pm2, P)), b1t: v[0], b2t: v[1], iter: v[2] };
+        };
         try {
+          if (resume) optimizer(1);
           let ms = 0;
           res.ms[0] = 0;
           // The losses of the controls after k iterations (untimed), then iteration k + 1 (timed).
@@ -354,6 +369,7 @@ export default {
           res.info = { iter: v[0], method: this.ctlMethods[v[1]], lr: v[2], beta1: v[3], beta2: v[4], eps: v[5],
             batch: v[6], rho: v[7], innerIters: v[8], lbfgsM: v[9], P: v[10], T: v[11] };
           res.theta = Float64Array.from(this.f64(pt, P));
+          res.optimizer = optimizer(0);
         } finally {
           c._dynw_ctl_session_free(h);
         }

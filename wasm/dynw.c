@@ -1196,6 +1196,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_run_work(const dynw_post *h, int kind, int ba
  *   dynw_ctl_session_create / _step / _eval / _get / _free   one training run: a dyn_ctl_train, its workspace and copies
  *                                         of the training and test sets in one malloc'd session owned by C; JS
  *                                         holds the pointer as an opaque handle (valid in the instance that made it)
+ *   dynw_ctl_session_optimizer            read or restore Adam's moments and the iteration count, so that a run
+ *                                         goes on in a later session (the page trains in chunks)
  *
  * The system descriptor travels as CTLARGS (n_in, n_class, width, layers, delta, act, arch, gamma, embed, readout,
  * reg), the training descriptor as TRAINARGS (method, lr, beta1, beta2, eps, batch, rho, inner_iters, lbfgs_m and
@@ -1266,6 +1268,7 @@ int dynw_ctl_session_step(dynw_ctl_session *h, double *rep, int rep_len, double 
                           int layer_len);
 int dynw_ctl_session_eval(dynw_ctl_session *h, double *out, int out_len);
 int dynw_ctl_session_get(const dynw_ctl_session *h, double *theta, int theta_len, double *info, int info_len);
+int dynw_ctl_session_optimizer(dynw_ctl_session *h, int set, double *m1, double *m2, int len, double *scal, int scal_len);
 void dynw_ctl_session_free(dynw_ctl_session *h);
 
 EMSCRIPTEN_KEEPALIVE int dynw_ctl_arch_count(void) { return DYN_CTL_ARCH_COUNT; }
@@ -1764,6 +1767,32 @@ EMSCRIPTEN_KEEPALIVE int dynw_ctl_session_get(const dynw_ctl_session *h, double 
         info[10] = (double)P;
         info[11] = h->t.c.d.layers;
     }
+    return DYN_OK;
+}
+
+/* The optimiser's state besides the controls, read (set = 0) or written (set = 1), so that a run can go on in a later
+ * session (the page trains in chunks, in whichever worker is free): m1, m2 (len >= P each): Adam's moments; scal
+ * (3): beta1^iter, beta2^iter, iter. Full-batch runs keep nothing else between iterations (the minibatch order is
+ * used only when batch < n, which a resumed run refuses: DYN_ERR_RANGE). */
+EMSCRIPTEN_KEEPALIVE int dynw_ctl_session_optimizer(dynw_ctl_session *h, int set, double *m1, double *m2, int len,
+                                                    double *scal, int scal_len)
+{
+    if (!h || !m1 || !m2 || !scal) return DYN_ERR_NULL;
+    const size_t P = dyn_ctl_param_count(&h->t.c);
+    if (len < 0 || (size_t)len < P || scal_len < 3) return DYN_ERR_BUFFER;
+    if (!set) {
+        memcpy(m1, h->t.m1, sizeof(double) * P);
+        memcpy(m2, h->t.m2, sizeof(double) * P);
+        scal[0] = h->t.b1t, scal[1] = h->t.b2t, scal[2] = (double)h->t.iter;
+        return DYN_OK;
+    }
+    if (h->t.batch < h->t.n) return DYN_ERR_RANGE;
+    if (!(scal[2] >= 0.0 && scal[2] <= 1e15)) return DYN_ERR_RANGE;
+    for (size_t i = 0; i < P; i++)
+        if (!isfinite(m1[i]) || !isfinite(m2[i])) return DYN_ERR_NAN;
+    memcpy(h->t.m1, m1, sizeof(double) * P);
+    memcpy(h->t.m2, m2, sizeof(double) * P);
+    h->t.b1t = scal[0], h->t.b2t = scal[1], h->t.iter = (long)scal[2];
     return DYN_OK;
 }
 

@@ -8,7 +8,9 @@ const M = { left: 66, right: 104, top: 34, bottom: 54 };
 /** Integer ticks in [a, b], about n of them: niceTicks' step rounded up to a whole number. */
 function wholeTicks(a, b, n) {
   const t = niceTicks(a, b, n);
-  const step = Math.max(1, Math.ceil(t.length > 1 ? t[1] - t[0] : 1));
+  // one nice tick only (a long axis on a narrow canvas): keep it, rather than a tick at every integer
+  if (t.length < 2) return t.map(Math.round).filter((v) => v >= a && v <= b);
+  const step = Math.max(1, Math.ceil(t[1] - t[0]));
   const out = [];
   for (let v = Math.ceil(a / step) * step; v <= b; v += step) out.push(v);
   return out;

@@ -57,18 +57,26 @@ await runSuite('control', {
         t.ok(fell || /did not converge|diverged/.test(words), 'MSA learns, or the page says it did not', words.slice(0, 300));
       } else t.ok(fell, `the default ${r.method} run trains`, `${L[0]} -> ${L[L.length - 1]}`);
     }
+    // The training controls' verdict agrees with the curves' words: on the default problem E-MSA converges, basic MSA
+    // does not (its loss jumps: Li et al.'s point), and the bar says which learned.
+    const bar = await page.evaluate(() => ({ phase: document.querySelector('#control-runbar .runbar').dataset.phase,
+      note: document.querySelector('#control-runbar .rb-note').textContent }));
+    t.ok(bar.phase === 'done' && /^MSA did not converge/.test(bar.note) && /GD, Adam and E-MSA learned/.test(bar.note) &&
+      /MSA did not converge/.test(texts[1]) && /E-MSA's loss fell in every one/.test(texts[1]),
+    'the default: E-MSA converges, MSA does not, and the bar and the curves say so', JSON.stringify(bar));
     t.ok(/differ by at most/.test(texts[3]) && /finite/.test(texts[3]), 'the gradient check is shown', texts[3].slice(0, 200));
     const hn = await page.evaluate(() => window.dynlensPage.numbers('hamiltonian'));
     t.ok(hn.gradHDiff <= 1e-12 * Math.max(1, hn.gradMax) && hn.fdRel < 1e-5, 'dJ/dθ = −∇H and finite differences agree',
       JSON.stringify({ gradHDiff: hn.gradHDiff, gradMax: hn.gradMax, fdRel: hn.fdRel }));
     await t.shot(page, 'control.png', { fullPage: false });
-    // The README's picture (assets/page-control.png): 1440 x 900, the settings and the flow at layer 4, whose step folds.
-    await page.evaluate(() => window.dynlensPage.setState({ layer: 4 }));
-    await t.idle(page);
+    // The README's picture (assets/page-control.png): 1440 x 900, the settings and the flow of the circles at layer 4,
+    // whose step folds (README.md: #demo=control&data=circles&layer=4); then back to the default.
+    await page.evaluate(() => window.dynlensPage.setState({ data: 'circles', layer: 4 }));
+    await t.idle(page, 120000);
     await page.evaluate(() => window.scrollTo(0, document.querySelector('#demo-control .layout').getBoundingClientRect().top + window.scrollY - 8));
     await t.shot(page, 'page-control.png', { fullPage: false });
-    await page.evaluate(() => { window.dynlensPage.setState({ layer: 0 }); window.scrollTo(0, 0); });
-    await t.idle(page);
+    await page.evaluate(() => { window.dynlensPage.setState({ data: 'moons', layer: 0 }); window.scrollTo(0, 0); });
+    await t.idle(page, 120000);
     await t.shot(page, 'control-full.png', { fullPage: true });
     for (const f of FIGS) await page.locator(`#fig-${f}`).screenshot({ path: join(t.OUT, `control-fig-${f}.png`) });
 
@@ -119,8 +127,11 @@ await runSuite('control', {
     const errors = t.watch(page);
     await page.setViewportSize({ width: 1440, height: 900 });
     // Li et al.'s toy problem (the preset button): regression, so the flow explains why it has nothing to draw.
+    // (the default's runs are cancelled by the preset: no need to wait for them). No cap here: on a loaded machine the
+    // speed measured in the page can put a view over the 60 s cap, which the controls part tests.
     await page.goto(`${t.url}#demo=control`);
-    await t.idle(page, 120000);
+    await page.waitForFunction(() => window.dynlensPage && window.dynlensPage.ctlCap, null, { timeout: 60000 });
+    await page.evaluate(() => window.dynlensPage.ctlCap(1e9));
     await page.click('#control-li');
     await t.idle(page, 180000);
     const st = await page.evaluate(() => window.dynlensPage.state());
@@ -141,18 +152,145 @@ await runSuite('control', {
     const w3 = await page.evaluate(() => document.querySelector('#fig-flow .explain').textContent);
     t.ok(/width 3/.test(w3) && /projected/.test(w3), 'width 3: the flow explains its projection', w3.slice(0, 200));
     await page.locator('#fig-flow').screenshot({ path: join(t.OUT, 'control-width3-flow.png') });
-    // A run past the page's budget is refused before it starts, with the core's estimate.
-    await page.goto(`${t.url}#demo=control&width=32&layers=100&n=2000&iters=20000&fig=curves`);
+    // A run estimated past the 60 s cap waits for "Run anyway", with the calibrated estimate, and starts nothing.
+    await page.evaluate(() => window.dynlensPage.ctlCap(0));
+    await page.goto(`${t.url}#demo=control&width=32&layers=100&n=2000&iters=20000`);
     await t.idle(page, 120000);
-    const big = await page.evaluate(() => document.querySelector('#fig-curves .fig-error').textContent);
-    t.ok(/core's estimate/.test(big), 'a run past the page’s budget is refused with the core’s estimate', big);
-    await page.goto(`${t.url}#demo=control`);
-    await t.idle(page, 120000);
-        // Antisymmetric layers with damping.
+    const big = await page.evaluate(() => ({ phase: document.querySelector('#control-runbar .runbar').dataset.phase,
+      lift: document.querySelector('#control-runbar .rb-lift').textContent,
+      started: window.dynlensPage.ctlRuns().runs.filter((r) => r.done > 0).length,
+      stale: document.querySelector('#fig-flow .stale-label')?.textContent || '' }));
+    t.ok(big.phase === 'capped' && /Run anyway \(about [\d.]+ (min|h)\)/.test(big.lift) && big.started === 0,
+      'a run estimated past the cap waits for “Run anyway” and starts nothing', JSON.stringify(big));
+    t.ok(/has not started/.test(big.stale), 'the figures that need the run say it has not started', big.stale);
+    // Antisymmetric layers with damping.
     await page.goto(`${t.url}#demo=control&arch=antisym&gamma=0.5`);
     await t.idle(page, 120000);
     const { n, drawn } = await canvasesDrawn(page, 'flow');
     t.ok(n > 0 && drawn === n, 'antisymmetric layers: the flow is drawn', `${drawn} of ${n}`);
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
+    await page.close();
+  },
+
+  controls: async (t) => {
+    // Pause, step and stop on the training controls; figures drawn from the run wait, dimmed, and then show it.
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.goto(`${t.url}#demo=control&${hashOf({ ...SMALL, iters: 2000, sweeps: 20, show: "gd" })}`);
+    await page.waitForFunction(() => window.dynlensPage && document.querySelector('#control-runbar .runbar'), null, { timeout: 60000 });
+    await page.evaluate(() => window.dynlensPage.ctlMaxChunk(2));
+    // A fresh problem (seed 4) trains in chunks of 2: pause it as soon as it has started.
+    await page.evaluate(() => window.dynlensPage.setState({ seed: 4 }));
+    await page.waitForFunction(() => window.dynlensPage.ctlRuns().runs.some((r) => r.done > 0), null, { timeout: 60000 });
+    await page.click('#control-runbar .rb-play');
+    await t.idle(page, 60000);
+    const bar = () => page.evaluate(() => ({ phase: document.querySelector('#control-runbar .runbar').dataset.phase,
+      count: document.querySelector('#control-runbar .rb-count').textContent,
+      done: window.dynlensPage.ctlRuns().runs.map((r) => r.done),
+      stale: document.querySelector('#fig-costates .stale-label')?.textContent || '' }));
+    const p1 = await bar();
+    t.ok(p1.phase === 'paused' && p1.done.some((d) => d < 2000) && /paused/.test(p1.stale),
+      'Pause halts the runs and the costates wait, dimmed, saying so', JSON.stringify(p1));
+    await page.click('#control-runbar .rb-step');
+    await t.idle(page, 60000);
+    const p2 = await bar();
+    t.ok(p2.done.every((d, k) => d === Math.min(p1.done[k] + 1, k < 2 ? 2000 : 20)), 'Step advances every run by one iteration or sweep',
+      `${p1.done} -> ${p2.done}`);
+    await page.click('#control-runbar .rb-stop');
+    await t.idle(page, 60000);
+    const p3 = await bar();
+    const cs = await page.evaluate(() => window.dynlensPage.numbers('costates'));
+    t.ok(p3.phase === 'stopped' && !p3.stale && cs && cs.T === SMALL.layers, 'Stop keeps the controls so far and the figures show them',
+      JSON.stringify({ ...p3, cs: !!cs }));
+    // Play goes on from there to the end, and the result is the same as one uninterrupted run (bit for bit).
+    await page.click('#control-runbar .rb-play');
+    await t.idle(page, 120000);
+    const chunked = await page.evaluate(() => window.dynlensPage.ctlRuns().runs.map((r) => [r.done, r.loss[r.done], r.testLoss[r.done]]));
+    await page.evaluate(() => { window.dynlensPage.ctlMaxChunk(Infinity); window.dynlensPage.setState({ seed: 5 }); });
+    await t.idle(page, 120000);
+    await page.evaluate(() => window.dynlensPage.setState({ seed: 4, dseed: 3 }));
+    await t.idle(page, 120000);
+    await page.evaluate((d) => window.dynlensPage.setState({ dseed: d }), SMALL.dseed);
+    await t.idle(page, 120000);
+    const whole = await page.evaluate(() => window.dynlensPage.ctlRuns().runs.map((r) => [r.done, r.loss[r.done], r.testLoss[r.done]]));
+    t.ok(JSON.stringify(chunked) === JSON.stringify(whole), 'paused, stepped, stopped and resumed runs end exactly where one uninterrupted run ends',
+      `${JSON.stringify(chunked)} vs ${JSON.stringify(whole)}`);
+    const p4 = await bar();
+    t.ok(p4.phase === 'done' && /iteration 4040 \/ 4040/.test(p4.count), 'the counter ends at every run’s last iteration', JSON.stringify(p4));
+    // Under a tiny cap a fresh view waits; "Run anyway" starts it and it trains to the end.
+    await page.evaluate(() => { window.dynlensPage.ctlCap(1e-6); window.dynlensPage.setState({ seed: 6 }); });
+    await t.idle(page, 60000);
+    const c1 = await bar();
+    await page.click('#control-runbar .rb-lift');
+    await t.idle(page, 120000);
+    const c2 = await bar();
+    t.ok(c1.phase === 'capped' && c1.done.every((d) => d === 0) && c2.phase === 'done' && c2.done.join() === '2000,2000,20,20',
+      'over the cap a view waits, and “Run anyway” trains it', JSON.stringify({ c1, c2 }));
+    await page.evaluate(() => window.dynlensPage.ctlCap(0));
+    t.ok(!errors.length, 'no console errors', errors.join(' | '));
+    await page.close();
+  },
+
+  guide: async (t) => {
+    // Every step of the guide against the numbers the page computes for its link (the defaults overridden by set).
+    const page = await t.context.newPage();
+    const errors = t.watch(page);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${t.url}#demo=control`);
+    await t.idle(page, 120000);
+    await page.evaluate(() => window.dynlensPage.ctlCap(1e9)); // the guide's views run whatever this machine's speed
+    const mod = await page.evaluate(async () => {
+      const m = await import('./demos/control/index.js');
+      const terms = [...document.querySelectorAll('#demo-control .term')].map((e) => e.dataset.term);
+      return { guide: m.guide, glossary: Object.keys(m.glossary), terms };
+    });
+    t.ok(mod.guide.length >= 3 && mod.guide.length <= 5, 'the guide has 3 to 5 steps', String(mod.guide.length));
+    // chi1 is a common symbol: the shell's web/glossary.js defines it
+    const missing = [...new Set(mod.terms)].filter((k) => !mod.glossary.includes(k) && k !== 'chi1');
+    t.ok(mod.terms.length >= 10 && !missing.length, 'every marked symbol has a glossary entry', `${mod.terms.length} marks; missing ${missing}`);
+    const open = async (set) => {
+      // a new hash: the page keeps the runs of an unchanged problem (steps 1 and 2 share theirs)
+      await page.goto(`${t.url}#demo=control${Object.entries(set).map(([k, v]) => `&${k}=${v}`).join('')}`);
+      await t.idle(page, 180000);
+      return page.evaluate(() => ({ runs: window.dynlensPage.ctlRuns().runs, flow: window.dynlensPage.numbers('flow'),
+        phase: document.querySelector('#control-runbar .runbar').dataset.phase,
+        note: document.querySelector('#control-runbar .rb-note').textContent }));
+    };
+    const by = (v, m) => v.runs.find((r) => r.method === m);
+    const rises = (r) => r.loss.slice(1).filter((x, k) => x > r.loss[k]).length;
+    const last = (r, a = 'loss') => r[a][r.done];
+    // 1. E-MSA falls in every sweep; MSA rises above its start on its first sweep and ends higher.
+    const g1 = await open(mod.guide[0].set);
+    const em1 = by(g1, 'emsa');
+    const ms1 = by(g1, 'msa');
+    t.ok(rises(em1) === 0 && ms1.loss[1] > ms1.loss[0] && last(ms1) > last(em1) && by(g1, 'gd').done === 1000,
+      'guide 1: E-MSA falls every sweep, MSA jumps above its start and ends higher', JSON.stringify({ emsaRises: rises(em1),
+        msa: ms1.loss.slice(0, 2), ends: [last(ms1), last(em1)] }));
+    await t.shot(page, 'control-guide-1.png', { fullPage: false });
+    // 2. E-MSA's flow: over 95 % training accuracy, no step folds the pictured plane.
+    const g2 = await open(mod.guide[1].set);
+    t.ok(g2.flow.layer === 10 && g2.flow.acc > 0.95 && g2.flow.foldFraction.every((f) => f === 0),
+      'guide 2: E-MSA separates the moons without folding the plane', JSON.stringify({ acc: g2.flow.acc, fold: g2.flow.foldFraction }));
+    // 3. Circles, rho = 1: every margin below 1, E-MSA does not learn, and the training controls say so.
+    const g3 = await open(mod.guide[2].set);
+    const em3 = by(g3, 'emsa');
+    t.ok(g3.flow.margin.every((m) => m < 1) && last(em3) > 0.9 * em3.loss[0] && g3.phase === 'stalled' && /E-MSA did not learn/.test(g3.note),
+      'guide 3: on circles E-MSA (ρ = 1) stays invertible, fails to learn, and the bar warns', JSON.stringify({
+        margin: g3.flow.margin, loss: [em3.loss[0], last(em3)], phase: g3.phase, note: g3.note }));
+    await page.locator('#control-runbar').screenshot({ path: `${t.OUT}/control-stalled-bar.png` });
+    // 4. rho = 0.01: E-MSA learns (over 80 %) and some steps fold.
+    const g4 = await open(mod.guide[3].set);
+    const em4 = by(g4, 'emsa');
+    t.ok(last(em4, 'acc') > 0.8 && g4.flow.foldFraction.some((f) => f > 0), 'guide 4: ρ = 0.01 learns by folding the plane',
+      JSON.stringify({ acc: last(em4, 'acc'), fold: g4.flow.foldFraction }));
+    // 5. width 3: Adam's test accuracy and E-MSA's training accuracy above width 2's (step 3's link).
+    const g5 = await open(mod.guide[4].set);
+    const ad3 = await page.evaluate(() => { const r = window.dynlensPage.ctlRuns().runs.find((x) => x.method === 'adam'); return r; });
+    const testAcc = (r) => r.testAcc ? r.testAcc[r.done] : NaN;
+    const ad2 = by(g3, 'adam');
+    t.ok(testAcc(ad3) > testAcc(ad2) && last(by(g5, 'emsa'), 'acc') > last(em3, 'acc'),
+      'guide 5: width 3 beats width 2 (Adam test accuracy, E-MSA training accuracy)', JSON.stringify({
+        adam: [testAcc(ad2), testAcc(ad3)], emsa: [last(em3, 'acc'), last(by(g5, 'emsa'), 'acc')] }));
     t.ok(!errors.length, 'no console errors', errors.join(' | '));
     await page.close();
   },
@@ -176,7 +314,7 @@ await runSuite('control', {
     t.ok(vis.length === 1 && vis[0] === 'stability', 'fig= shows one figure', vis.join());
     await t.shot(one, 'control-embed-stability.png');
     // a bad value is replaced by its default with a notice
-    await one.goto(`${t.url}#demo=control&width=0&fig=`);
+    await one.goto(`${t.url}#demo=control&width=0&fig=stability`);
     await t.idle(one, 120000);
     const notice = await one.evaluate(() => document.getElementById('notice-text').textContent);
     t.ok(/width/.test(notice), 'a bad link value is named in a notice', notice);

@@ -7,6 +7,7 @@ import { fmt } from '../../draw.js';
 import { colourGrid, joinPNG, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
+import { DEFAULT_CAP_SECONDS, markStale } from '../../runbar.js';
 
 export const METHODS = ['gd', 'adam', 'msa', 'emsa'];
 export const METHOD_LABEL = { gd: 'GD', sgd: 'SGD', adam: 'Adam', msa: 'MSA', emsa: 'E-MSA' };
@@ -16,7 +17,6 @@ const ARCH_LABEL = { plain: 'plain', antisym: 'antisymmetric', hamiltonian: 'Ham
 const ARCH_COLOR = { plain: '#1f4e9c', antisym: '#c0651a', hamiltonian: '#2e8b3a' };
 const CLASS_FILL = ['#173f8a', '#9c1414', '#1e7a1e', '#b35900', '#5b3c8c', '#6b4a3a', '#a0407a', '#555555'];
 const gradient = (m) => m === 'gd' || m === 'adam';
-const PAGE_MAX_SECONDS = 120; // the longest training run the page starts (seconds at the core's rate, core/work.h)
 const pct = (v) => `${fmt(100 * v, 3)} %`;
 
 // ---- the problem and its runs ------------------------------------------------------------------------------
@@ -57,7 +57,8 @@ export function problemFor(engine, st) {
   return store.prob;
 }
 
-/** The run of one method on the state's problem (started on first request). */
+/** The run of one method on the state's problem (created on first request; it starts at once unless the view's
+ * estimate is over the cap, when it waits for the user's "Run anyway": see viewEstimate). */
 export function runFor(engine, st, method) {
   const prob = problemFor(engine, st);
   const train = trainOf(st, method);
@@ -65,19 +66,13 @@ export function runFor(engine, st, method) {
   if (why) throw new Error(`${METHOD_LABEL[method]}: ${why}`);
   const key = JSON.stringify([train, itersOf(st, method)]);
   const old = prob.store.runs.get(method);
-  if (!(old && old.key === key)) {
-    // Bounded work, by the core's estimate (the CLI refuses by the same numbers, with its own limit).
-    const w = engine.dl.ctlTrainWork(prob.net, train, prob.train.n, itersOf(st, method));
-    if (w.seconds > PAGE_MAX_SECONDS) {
-      throw new Error(`${METHOD_LABEL[method]}: ${itersOf(st, method)} ${gradient(method) ? 'iterations' : 'sweeps'} would take ` +
-        `about ${fmt(w.seconds, 3)} s by the core's estimate, more than the page's ${PAGE_MAX_SECONDS} s: ask for fewer ` +
-        'iterations, layers, units or examples');
-    }
-  }
   if (old && old.key === key) return old;
   if (old) old.cancel();
-  const run = new Run(engine, prob, method, train, itersOf(st, method), key);
+  const work = engine.dl.ctlTrainWork(prob.net, train, prob.train.n, itersOf(st, method));
+  const run = new Run(engine, prob, method, train, itersOf(st, method), key, work.seconds);
   prob.store.runs.set(method, run);
+  const view = viewEstimate(engine, st);
+  if (!(view.seconds > capSeconds) || prob.store.lifted === view.key) run.play();
   return run;
 }
 
@@ -94,33 +89,188 @@ export function startedRun(engine, st, method) {
   return r.key === JSON.stringify([trainOf(st, method), itersOf(st, method)]) ? r : null;
 }
 
+// ---- how long training takes: the core's estimate (core/work.h), calibrated by the runs this browser has made ----
+/** The cap: a view whose four runs are estimated to take longer waits for "Run anyway" (web/runbar.js). */
+let capSeconds = DEFAULT_CAP_SECONDS;
+export const cap = () => capSeconds;
+/** For tests: another cap (seconds; a tiny one makes any view wait for "Run anyway"). */
+export function setCap(seconds) {
+  capSeconds = seconds > 0 ? seconds : DEFAULT_CAP_SECONDS;
+}
+const CHUNK_SECONDS = 0.2; // the length of one worker call a run aims at, so that pause and stop answer at once
+const calibration = { core: 0, wall: 0 }; // seconds of the core's estimate, and measured, over the chunks so far
+let maxChunk = Infinity; // tests: the most iterations per worker call (setMaxChunk)
+/** Measured over estimated seconds of the training steps so far in this page (1 until a chunk has run). */
+export const speedFactor = () => (calibration.core > 0.05 ? calibration.wall / calibration.core : 1);
+/** For tests: train in worker calls of at most n iterations (Infinity: by time). */
+export function setMaxChunk(n) {
+  maxChunk = n > 0 ? n : Infinity;
+}
+
+/**
+ * The wall-clock estimate of the four runs of a state, in this browser: the core's seconds for each, times the
+ * measured speed, shared by the pool's workers (but never below the longest run). key names the view, for lifting
+ * the cap. Throws with the core's reason for a refused setting.
+ */
+export function viewEstimate(engine, st) {
+  const prob = problemFor(engine, st);
+  const secs = METHODS.map((m) => {
+    const train = trainOf(st, m);
+    if (engine.dl.ctlTrainWhy(prob.net, train)) return 0;
+    return engine.dl.ctlTrainWork(prob.net, train, prob.train.n, itersOf(st, m)).seconds;
+  });
+  const workers = Math.max(1, Math.min(METHODS.length, engine.pool.size || 1));
+  const seconds = speedFactor() * Math.max(...secs, secs.reduce((x, y) => x + y, 0) / workers);
+  return { seconds, key: JSON.stringify([prob.key, st.iters, st.sweeps, st.lrgd, st.lradam, st.rho, st.inner]) };
+}
+
+// Typed arrays end to end (a run's history grows by the chunks it is trained in).
+function cat(a, b) {
+  const out = new a.constructor(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * One method's training run, made of worker calls of about CHUNK_SECONDS each (ctlTrain resumed from the last
+ * call's controls and optimiser state, bit for bit as one call). play(), pause(), step() (one iteration) and stop()
+ * (keep the controls so far); result: the history so far (null before the first chunk), with done iterations;
+ * finished: complete, stopped or diverged; done: a promise of the final result. on(fn): called after every chunk
+ * and change of state.
+ */
 class Run {
-  constructor(engine, prob, method, train, iters, key) {
+  constructor(engine, prob, method, train, iters, key, coreSeconds) {
     this.engine = engine;
     this.prob = prob;
     this.method = method;
+    this.train = train;
     this.key = key;
     this.iters = iters;
+    this.coreSeconds = coreSeconds;
     this.channel = `ctl-train:${method}`;
     this.result = null;
     this.error = null;
+    this.playing = false;
+    this.finished = false;
+    this.stopped = false;
+    this.cancelled = false;
+    this.busy = false;
+    this.epoch = 0;
     this.listeners = new Set();
-    const t0 = performance.now();
-    this.done = engine.pool.call('ctlTrain', [{ net: prob.net, train, theta0: prob.theta0, data: prob.train,
-      test: prob.test, iters }], { channel: this.channel }).then((r) => {
-      this.result = r;
-      this.wall = performance.now() - t0;
-      this.emit();
-      return r;
-    }, (e) => {
-      this.error = e;
-      this.emit();
-      throw e;
-    });
+    this.done = new Promise((resolve, reject) => { this.settle = { resolve, reject }; });
     this.done.catch(() => {});
   }
+  get count() {
+    return this.result ? this.result.done : 0;
+  }
+  /** Calibrated seconds for the iterations still to go. */
+  remaining() {
+    return this.finished ? 0 : speedFactor() * this.coreSeconds * (1 - this.count / this.iters);
+  }
+  play() {
+    if (this.stopped && this.result && this.count < this.iters && !this.result.diverged) this.resume();
+    if (this.finished || this.cancelled) return;
+    this.playing = true;
+    this.emit();
+    this.loop(Infinity);
+  }
+  pause() {
+    this.playing = false;
+    this.emit();
+  }
+  step() {
+    if (this.stopped && this.result && this.count < this.iters && !this.result.diverged) this.resume();
+    if (this.finished || this.playing || this.cancelled) return;
+    this.loop(1);
+  }
+  // A stopped run goes on: a new epoch (figures drawn from the stopped controls redraw when it finishes).
+  resume() {
+    this.stopped = false;
+    this.finished = false;
+    this.epoch++;
+    this.done = new Promise((resolve, reject) => { this.settle = { resolve, reject }; });
+    this.done.catch(() => {});
+  }
+  stop() {
+    if (this.finished) return;
+    this.playing = false;
+    this.stopped = !this.finished;
+    if (!this.busy) this.finish();
+    else this.emit();
+  }
   cancel() {
+    this.cancelled = true;
+    this.playing = false;
     this.engine.pool.open(this.channel);
+  }
+  async loop(limit) {
+    if (this.busy) return;
+    this.busy = true;
+    let left = limit;
+    try {
+      while (!this.finished && !this.cancelled && left > 0 && (this.playing || limit === 1) && this.count < this.iters &&
+        !this.stopped) {
+        const per = speedFactor() * this.coreSeconds / this.iters;
+        const k = Math.max(1, Math.min(this.iters - this.count, left, maxChunk, Math.floor(CHUNK_SECONDS / per)));
+        const prev = this.result;
+        const r = await this.engine.pool.call('ctlTrain', [{ net: this.prob.net, train: this.train,
+          theta0: prev ? prev.theta : this.prob.theta0, data: this.prob.train, test: this.prob.test, iters: k,
+          resume: prev ? prev.optimizer : null }], { channel: this.channel });
+        if (this.cancelled) {
+          this.busy = false;
+          return;
+        }
+        if (r.done > 0) {
+          calibration.core += this.coreSeconds * r.done / this.iters;
+          calibration.wall += r.ms[r.done] / 1000;
+        }
+        this.append(r);
+        left -= k;
+        if (r.diverged) break;
+      }
+      this.busy = false; // before the listeners hear of it
+      if (!this.cancelled && (this.stopped || this.count >= this.iters || this.result.diverged)) this.finish();
+      else this.emit();
+    } catch (e) {
+      this.busy = false;
+      if (e && e.cancelled) return;
+      this.error = e;
+      this.finished = true;
+      this.playing = false;
+      this.emit();
+      this.settle.reject(e);
+    }
+  }
+  // The next chunk's history after this one's (its point 0 is this one's last point).
+  append(r) {
+    const a = this.result;
+    if (!a) {
+      this.result = r;
+      return;
+    }
+    const n = a.done;
+    const tail = (x) => x.subarray(1, r.done + 1);
+    const ms = Float64Array.from(tail(r.ms), (v) => v + a.ms[n]);
+    this.result = {
+      ...r,
+      loss: cat(a.loss.subarray(0, n + 1), tail(r.loss)), testLoss: cat(a.testLoss.subarray(0, n + 1), tail(r.testLoss)),
+      acc: cat(a.acc.subarray(0, n + 1), tail(r.acc)), testAcc: cat(a.testAcc.subarray(0, n + 1), tail(r.testAcc)),
+      ms: cat(a.ms.subarray(0, n + 1), ms),
+      obj: cat(a.obj.subarray(0, n), r.obj.subarray(0, r.done)), feasX: cat(a.feasX.subarray(0, n), r.feasX.subarray(0, r.done)),
+      feasP: cat(a.feasP.subarray(0, n), r.feasP.subarray(0, r.done)), hgrad: cat(a.hgrad.subarray(0, n), r.hgrad.subarray(0, r.done)),
+      inner: cat(a.inner.subarray(0, n), r.inner.subarray(0, r.done)),
+      layerHgrad: cat(a.layerHgrad.subarray(0, n * r.T), r.layerHgrad.subarray(0, r.done * r.T)),
+      layerGain: cat(a.layerGain.subarray(0, n * r.T), r.layerGain.subarray(0, r.done * r.T)),
+      done: n + r.done, divergedAt: r.diverged ? n + r.divergedAt : -1, iters: this.iters,
+    };
+  }
+  finish() {
+    this.finished = true;
+    this.playing = false;
+    this.emit();
+    if (this.result) this.settle.resolve(this.result);
+    else this.settle.reject(new Error(`${METHOD_LABEL[this.method]}: stopped before its first ${gradient(this.method) ? 'iteration' : 'sweep'}`));
   }
   on(fn) {
     this.listeners.add(fn);
@@ -131,30 +281,42 @@ class Run {
   }
 }
 
-/** What a finished run's numbers say, in one sentence (diverged, oscillating or converging). */
+/**
+ * What a run's numbers say: kind 'running', 'diverged' (a non-finite loss), 'stalled' (the loss fell by less than
+ * STALL_DROP of where it started: it did not learn), 'unsteady' (it ended more than 5 % above its best) or
+ * 'learned', and one sentence with the numbers (a stopped run is judged only on what it did).
+ */
+const STALL_DROP = 0.1;
 export function runVerdict(run) {
   const r = run.result;
   const name = METHOD_LABEL[run.method];
   const unit = gradient(run.method) ? 'iteration' : 'sweep';
-  if (!r) return `${name}: training…`;
+  if (!r) return { kind: 'running', text: `${name}: training…` };
   const L = Array.from(r.loss.slice(0, r.done + 1));
   let best = 0;
   L.forEach((v, k) => { if (v < L[best]) best = k; });
+  const upto = run.finished && !run.stopped ? '' : ` (${run.stopped ? 'stopped' : 'so far'}: ${unit} ${r.done} of ${run.iters})`;
   if (r.diverged) {
-    return `${name} diverged: the loss was no longer finite at ${unit} ${r.divergedAt}` +
-      (r.divergedAt > 0 ? ` (its best was ${fmt(L[best], 4)} at ${unit} ${best})` : '') + '.';
+    return { kind: 'diverged', text: `${name} diverged: the loss was no longer finite at ${unit} ${r.divergedAt}` +
+      (r.divergedAt > 0 ? ` (its best was ${fmt(L[best], 4)} at ${unit} ${best})` : '') + '.' };
   }
   const last = L[r.done];
+  const drop = 1 - last / L[0];
+  const accs = Number.isFinite(r.acc[r.done]) ? ` (training accuracy ${pct(r.acc[r.done])}, test ${pct(r.testAcc[r.done])})` : ` (test loss ${fmt(r.testLoss[r.done], 4)})`;
+  if (run.finished && !run.stopped && r.done > 0 && drop < STALL_DROP) {
+    return { kind: 'stalled', text: `${name} did not learn: in ${r.done} ${unit}s its loss went from ${fmt(L[0], 4)} to ` +
+      `${fmt(last, 4)}, ${drop > 0 ? `only ${fmt(100 * drop, 2)} % lower` : 'no lower'}${accs}.` };
+  }
   if (last > 1.05 * L[best] && best < r.done) {
     let ups = 0;
     for (let k = 1; k < L.length; k++) if (L[k] > L[k - 1]) ups++;
     const peak = Math.max(...L.slice(1));
-    return `${name} did not converge: its loss rose in ${ups} of ${r.done} ${unit}s, as high as ${fmt(peak, 4)}; its ` +
-      `best was ${fmt(L[best], 4)} at ${unit} ${best}, and it ended at ${fmt(last, 4)}${last > L[0] ? ', above where it started' : ''}.`;
+    return { kind: 'unsteady', text: `${name} did not converge${upto}: its loss rose in ${ups} of ${r.done} ${unit}s, as high as ` +
+      `${fmt(peak, 4)}; its best was ${fmt(L[best], 4)} at ${unit} ${best}, and it ended at ${fmt(last, 4)}` +
+      `${last > L[0] ? ', above where it started' : ''}.` };
   }
-  return `${name}: loss ${fmt(L[0], 4)} → ${fmt(last, 4)} in ${r.done} ${unit}s` +
-    `${Number.isFinite(r.acc[r.done]) ? ` (training accuracy ${pct(r.acc[r.done])}, test ${pct(r.testAcc[r.done])})` : ` (test loss ${fmt(r.testLoss[r.done], 4)})`}` +
-    `, ${fmt(r.ms[r.done] / 1000, 3)} s.`;
+  return { kind: 'learned', text: `${name}: loss ${fmt(L[0], 4)} → ${fmt(last, 4)} in ${r.done} ${unit}s${upto}${accs}` +
+    `, ${fmt(r.ms[r.done] / 1000, 3)} s.` };
 }
 
 // ---- shared drawing helpers ------------------------------------------------------------------------------------
@@ -208,8 +370,19 @@ function subBox(parent, title) {
 
 const classFill = (data) => Array.from(data.y, (c) => CLASS_FILL[c % CLASS_FILL.length]);
 
-// A figure that needs the shown method's finished run: tracks it, calls compute(run, result, key) once per key and
-// then fig.draw(). Returns true when the key is unchanged (the figure only needs redrawing).
+// What a figure waiting for a run says over its dimmed picture (web/runbar.js markStale).
+function staleText(run, hadPicture) {
+  const name = METHOD_LABEL[run.method];
+  const unit = gradient(run.method) ? 'iteration' : 'sweep';
+  const at = `${unit} ${run.count} of ${run.iters}`;
+  if (run.playing || run.busy) return `${hadPicture ? 'previous network: ' : ''}${name} training, ${at}…`;
+  if (!run.count) return `${name} has not started: the training controls above say why`;
+  return `${name} paused at ${at}: press Play, or Stop to show the controls so far`;
+}
+
+// A figure that needs the shown method's finished (or stopped) run: tracks it, calls compute(run, result, key) once
+// per key and then fig.draw(); until then the previous picture stays, dimmed and labelled. Returns true when the
+// key is unchanged (the figure only needs redrawing).
 function withRun(fig, st, extraKey, compute) {
   let run;
   try {
@@ -219,16 +392,36 @@ function withRun(fig, st, extraKey, compute) {
     showError(fig, e);
     return false;
   }
-  const key = `${run.prob.key}|${run.key}|${st.show}|${extraKey}`;
+  const key = `${run.prob.key}|${run.key}|${run.epoch}|${st.show}|${extraKey}`;
   if (key === fig.key) return true;
   fig.key = key;
   fig.errorBox.hidden = true;
-  fig.work.track((async () => {
-    const r = await run.done;
+  if (fig.unsubRun) fig.unsubRun();
+  const figEl = fig.errorBox.closest('figure.fig');
+  const go = () => {
     if (fig.key !== key) return;
-    await compute(run, r, key);
-    if (fig.key === key) fig.draw();
-  })()).catch((e) => { if (fig.key === key) showError(fig, e); });
+    if (!run.finished) {
+      markStale(figEl, true, staleText(run, !!fig.drawnKey));
+      return;
+    }
+    fig.unsubRun();
+    fig.unsubRun = null;
+    fig.work.track((async () => {
+      const r = await run.done;
+      if (fig.key !== key) return;
+      await compute(run, r, key);
+      if (fig.key !== key) return;
+      fig.draw();
+      fig.drawnKey = key;
+      markStale(figEl, false);
+    })()).catch((e) => {
+      if (fig.key !== key) return;
+      markStale(figEl, false);
+      showError(fig, e);
+    });
+  };
+  fig.unsubRun = run.on(go);
+  go();
   return false;
 }
 
@@ -238,17 +431,25 @@ export class FlowFigure {
   constructor(engine, el, { onSelect } = {}) {
     const box = setupFigure(this, engine, el, 'ctl-flow');
     this.onSelect = onSelect || (() => {});
+    // The layer player: the training controls' look (web/runbar.js), with a slider in place of the progress bar.
     const bar = document.createElement('div');
-    bar.className = 'ctl-player';
-    bar.innerHTML = '<button type="button" class="ctl-play" aria-pressed="false">Play</button>' +
+    bar.className = 'runbar ctl-player';
+    bar.setAttribute('role', 'group');
+    bar.setAttribute('aria-label', 'layer animation');
+    bar.innerHTML = '<div class="rb-row"><button type="button" class="rb-play ctl-play" aria-pressed="false">Play</button>' +
+      '<button type="button" class="rb-step ctl-step" title="Show the next layer">Step</button>' +
       '<label class="ctl-layer-label">layer <output class="ctl-layer-out">0</output></label>' +
-      '<input type="range" class="ctl-layer" min="0" max="10" step="1" value="0" aria-label="layer shown (0 = the inputs)">';
+      '<input type="range" class="ctl-layer" min="0" max="10" step="1" value="0" aria-label="layer shown (0 = the inputs)"></div>';
     box.append(bar);
     this.playBtn = bar.querySelector('.ctl-play');
     this.slider = bar.querySelector('.ctl-layer');
     this.layerOut = bar.querySelector('.ctl-layer-out');
     this.slider.addEventListener('input', () => this.pick(Number(this.slider.value)));
     this.playBtn.addEventListener('click', () => this.play(!this.timer));
+    bar.querySelector('.ctl-step').addEventListener('click', () => {
+      this.play(false);
+      if (this.frame) this.pick(this.layer >= this.frame.T ? 0 : this.layer + 1);
+    });
     const row = pair(box);
     this.hm = new PointsHeatmap(subBox(row), {
       label: 'decision regions of the read-out seen at the chosen layer, with the data carried to that layer',
@@ -365,10 +566,11 @@ export class FlowFigure {
     this.hm.root.parentElement.parentElement.classList.toggle('one', !canDet);
     if (canDet) {
       const sign = f.det[s].map((v) => (v > 0 ? 0 : 1));
+      const folded = sign.reduce((a, b) => a + b, 0);
       const cd = colourGrid(dl, sign, { cmap: 'greys', categories: ['det > 0', 'det ≤ 0'] });
       this.dm.set({
         values: sign, rgba: cd.rgba, nx: f.nx, ny: f.ny, x: f.x, y: f.y, xLabel: 'state unit x_1', yLabel: 'state unit x_2',
-        valueLabel: 'sign of det', title: `Step ${s} → ${s + 1} folds the plane where det ∂F_${s}/∂x ≤ 0`, categories: cd.categories,
+        valueLabel: 'sign of det', title: `Step ${s} → ${s + 1}: det ∂F_${s}/∂x ${folded ? `≤ 0 on ${pct(folded / sign.length)} (it folds)` : '> 0 everywhere (no fold)'}`, categories: cd.categories,
         overlays: [{ points: true, xs, ys, fill, r: f.n > 600 ? 2.2 : 3, edge: 1 }], format: (v) => fmt(v, 4),
       });
     }
@@ -376,9 +578,10 @@ export class FlowFigure {
     const ts = Array.from({ length: T }, (_, t) => t);
     const mmax = Math.max(...f.margin);
     this.mp.set({
-      title: 'Invertibility margin δ‖W_t‖₂ max|φ′| of each step (below 1: the step is invertible everywhere)',
+      title: 'Margin δ‖W_t‖₂ max|φ′| per step (< 1: invertible)',
       x: { min: -0.5, max: Math.max(T - 0.5, 0.5), label: 'step t (from layer t to t + 1)' },
-      y: { min: Math.max(1e-3, Math.min(0.5, ...f.margin) / 1.5), max: Math.max(2, mmax * 1.5), log: true, label: 'margin' },
+      // a decade of headroom above the largest margin for the legend (three rows)
+      y: { min: Math.max(1e-3, Math.min(0.5, ...f.margin) / 1.5), max: Math.max(2, mmax * 1.5) * 8, log: true, label: 'margin' },
       series: [
         { type: 'hline', y: 1, color: '#888', dash: [5, 4], label: 'margin 1' },
         { type: 'line', xs: ts, ys: Array.from(f.margin), color: '#444', width: 1.2 },
@@ -596,13 +799,17 @@ export class HamiltonianFigure {
     const lo = Math.min(...H);
     const hi = Math.max(...H);
     const pad = 0.1 * (hi - lo) + 1e-12 * Math.max(1, Math.abs(hi));
+    // The legend goes on the side the curve leaves empty at the right (where it sits), with room of its own.
+    const late = H.slice(Math.floor(T / 2));
+    const rising = late.reduce((a, b) => a + b, 0) / late.length > (lo + hi) / 2;
+    const room = 3 * pad;
     this.plot.set({
-      title: `H_t = (1/N) Σ_i p_{t+1}^i · F_t(x_t^i, θ_t) − L(θ_t) · ${METHOD_LABEL[st.show]}`,
+      title: `H_t = Σ_i p_{t+1}^i · F_t(x_t^i, θ_t) − L(θ_t) (p_T carries the 1/N) · ${METHOD_LABEL[st.show]}`,
       x: { min: -0.5, max: T - 0.5, label: 'layer t' },
-      y: { min: lo - pad, max: hi + pad, label: 'H_t' },
+      y: { min: lo - pad - (rising ? room : 0), max: hi + pad + (rising ? 0 : room), label: 'H_t' },
       series: [{ type: 'line', xs: ts, ys: H, color: METHOD_COLOR[st.show], width: 1.5 },
         { type: 'points', xs: ts, ys: H, color: METHOD_COLOR[st.show], r: 3.5, label: 'H_t at the final controls' }],
-      legendPos: 'bottom',
+      legendPos: rising ? 'bottom' : 'top',
     });
     // |grad H_t| per layer (rows: layer T-1 at the top) and iteration (columns, thinned to at most 300).
     const n = r.done;
@@ -684,15 +891,44 @@ export class HamiltonianFigure {
   }
 }
 
+/** Sweeps in which a run's training loss rose, and the highest such rise (the loss after it), from its history. */
+export function rises(r) {
+  let ups = 0;
+  let peak = -Infinity;
+  for (let k = 1; k <= r.done; k++) {
+    if (r.loss[k] > r.loss[k - 1]) {
+      ups++;
+      peak = Math.max(peak, r.loss[k]);
+    }
+  }
+  return { ups, peak };
+}
+
+// Basic MSA against E-MSA, from their losses: which ended lower, and which rose on the way (Li et al.'s point: the
+// basic method's layer-wise maximisation can overshoot; the penalties of E-MSA keep each update small).
+function msaVsEmsa(ms, em) {
+  const a = em.result;
+  const b = ms.result;
+  const la = a.loss[a.done];
+  const lb = b.diverged ? Infinity : b.loss[b.done];
+  const ra = rises(a);
+  const rb = rises(b);
+  const path = (name, x, r) => (x.diverged ? `${name} diverged` : r.ups ? `${name}'s loss rose in ${r.ups} of ${x.done} sweeps ` +
+    `(up to ${fmt(r.peak, 4)})` : `${name}'s loss fell in every one of its ${x.done} sweeps`);
+  const both = `${path('basic MSA', b, rb)}; ${path('E-MSA', a, ra)}.`;
+  const rho = `ρ = ${fmt(a.info.rho, 3)}`;
+  if (la < lb) {
+    return `E-MSA (${rho}) ends below basic MSA (${fmt(la, 4)} against ${Number.isFinite(lb) ? fmt(lb, 4) : 'a diverged run'}): ` +
+      `${both}${ra.ups < rb.ups ? ' Its penalties keep each layer’s update close to the states and costates it was computed from.' : ''}`;
+  }
+  return `Here E-MSA (${rho}) does not beat basic MSA (${fmt(la, 4)} against ${fmt(lb, 4)}): ${both}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 /** Training curves of GD, Adam, MSA and E-MSA from one initialisation: loss against iteration and against time. */
 export class CurvesFigure {
   constructor(engine, el) {
     const box = setupFigure(this, engine, el, 'ctl-curves');
-    this.status = document.createElement('p');
-    this.status.className = 'ctl-status';
-    this.status.setAttribute('aria-live', 'polite');
-    box.append(this.status);
     const row = pair(box);
     this.pi = new Plot(subBox(row), { label: 'loss against iteration for four methods', aspect: 0.75 });
     this.pt = new Plot(subBox(row), { label: 'loss against time for four methods', aspect: 0.75 });
@@ -717,23 +953,18 @@ export class CurvesFigure {
     this.errorBox.hidden = true;
     this.unsub.forEach((f) => f());
     this.runs = runs;
-    this.unsub = runs.map((r) => r.on(() => this.draw()));
-    this.draw();
-    this.work.track(Promise.allSettled(runs.map((r) => r.done)).then((res) => {
-      const bad = res.find((x) => x.status === 'rejected' && !(x.reason && x.reason.cancelled));
-      if (bad && this.key === key) showError(this, bad.reason);
-      if (this.key === key) this.draw();
+    // Every chunk of every run redraws the curves (the training controls pause, step and stop the runs).
+    this.unsub = runs.map((r) => r.on(() => {
+      if (r.error && this.key === key) showError(this, r.error);
+      this.draw();
     }));
+    this.draw();
   }
 
   draw() {
     const runs = this.runs;
     if (!runs) return;
     const done = runs.filter((r) => r.result);
-    this.status.textContent = done.length === runs.length
-      ? `All four trained in the workers from the same initial controls (${runs[0].prob.P} numbers).`
-      : `Training in the workers: ${done.map((r) => METHOD_LABEL[r.method]).join(', ') || 'none'} done; ` +
-        `${runs.filter((r) => !r.result).map((r) => METHOD_LABEL[r.method]).join(', ')} running or queued…`;
     let ymin = Infinity;
     let ymax = 0;
     let tmax = 1;
@@ -761,31 +992,24 @@ export class CurvesFigure {
       }
     }
     if (!(ymax > 0)) { ymin = 0.01; ymax = 1; }
-    // One legend entry per method, and what solid and dashed mean.
-    const keys = [{ type: 'line', xs: [], ys: [], color: '#777', width: 2, label: 'training set' },
-      { type: 'line', xs: [], ys: [], color: '#777', width: 1.3, dash: [5, 3], label: 'test set' }];
-    si.push(...keys);
-    stt.push(...keys);
-    const y = { min: ymin / 1.5, max: ymax * 3, log: true, label: 'mean loss' };
+    // One legend entry per method at the top, over a decade and a half of headroom so that it covers no curve; what
+    // solid and dashed mean in the note at the bottom left, where losses never are.
+    const note = 'solid: training set · dashed: test set';
+    const y = { min: ymin / 1.5, max: ymax * 30, log: true, label: 'mean loss' };
     this.pi.set({ title: 'Loss against iteration (GD, Adam) or sweep (MSA, E-MSA)',
-      x: { min: 0, max: Math.log10(kmax), label: 'log₁₀(iteration + 1)' }, y, series: si, legendPos: 'top' });
+      x: { min: 0, max: Math.log10(kmax), label: 'log₁₀(iteration + 1)' }, y, series: si, legendPos: 'top', note });
     this.pt.set({ title: 'Loss against time spent in the training step', x: { min: 0, max: tmax * 1.02, label: 'time (ms, in a worker)' },
-      y, series: stt, legendPos: 'top' });
+      y, series: stt, legendPos: 'top', note });
     this.text.textContent = done.length ? this.words() : 'Training…';
   }
 
   words() {
     const st = this.st;
-    const out = this.runs.filter((r) => r.result).map((r) => runVerdict(r));
+    const out = [`From the same ${this.runs[0].prob.P} initial controls:`];
+    out.push(...this.runs.filter((r) => r.result).map((r) => runVerdict(r).text));
     const em = this.runs.find((r) => r.method === 'emsa' && r.result);
     const ms = this.runs.find((r) => r.method === 'msa' && r.result);
-    if (em && ms) {
-      const a = em.result.loss[em.result.done];
-      const b = ms.result.diverged ? Infinity : ms.result.loss[ms.result.done];
-      out.push(a < b ? `E-MSA (ρ = ${fmt(em.result.info.rho, 3)}) ends below basic MSA (${fmt(a, 4)} against ${Number.isFinite(b) ? fmt(b, 4) : 'a diverged run'}): ` +
-        'its penalties keep each layer’s update close to the states and costates it was computed from.'
-        : `Here E-MSA does not beat basic MSA (${fmt(a, 4)} against ${fmt(b, 4)}).`);
-    }
+    if (em && ms) out.push(msaVsEmsa(ms, em));
     const best = this.runs.filter((r) => r.result && !r.result.diverged)
       .map((r) => [r, r.result.testLoss[r.result.done]]).filter(([, v]) => Number.isFinite(v))
       .sort((a, b) => a[1] - b[1])[0];
@@ -803,7 +1027,7 @@ export class CurvesFigure {
         const r = run.result;
         return r ? { method: run.method, done: r.done, diverged: r.diverged, divergedAt: r.divergedAt,
           loss: Array.from(r.loss.slice(0, r.done + 1)), testLoss: Array.from(r.testLoss.slice(0, r.done + 1)),
-          acc: Array.from(r.acc.slice(0, r.done + 1)), ms: Array.from(r.ms.slice(0, r.done + 1)),
+          acc: Array.from(r.acc.slice(0, r.done + 1)), testAcc: Array.from(r.testAcc.slice(0, r.done + 1)), ms: Array.from(r.ms.slice(0, r.done + 1)),
           feasX: Array.from(r.feasX.slice(0, r.done)), feasP: Array.from(r.feasP.slice(0, r.done)),
           info: r.info, theta: Array.from(r.theta) } : { method: run.method, done: 0 };
       }),
@@ -889,8 +1113,7 @@ export class StabilityFigure {
       const th = f.theory[arch];
       if (th) {
         for (const v of th) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-        series.push({ type: 'line', xs: ls, ys: Array.from(th), color: ARCH_COLOR[arch], width: 1.3, dash: [2, 3],
-          label: `${ARCH_LABEL[arch]}: mean-field theory` });
+        series.push({ type: 'line', xs: ls, ys: Array.from(th), color: ARCH_COLOR[arch], width: 1.3, dash: [2, 3] });
       }
     }
     const chi1 = f.mf && Number.isFinite(f.mf.chi1) ? f.mf.chi1 : NaN;
@@ -899,15 +1122,19 @@ export class StabilityFigure {
       for (const v of ref) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
       series.push({ type: 'line', xs: ls, ys: ref, color: '#555', width: 1.4, dash: [6, 4], label: 'non-residual net: χ1^{l/2}' });
     }
+    // What dotted means in a note at the bottom left (the curves start at 1 on the left and grow), and headroom
+    // above the curves for the legend of five rows, so that it covers none of them even on a phone.
+    const dotted = ARCHS.some((a) => f.theory[a]);
     this.plot.set({
-      title: `Perturbation growth at random initialisation · width ${st.pwidth}, δ = ${st.delta}, σ_w^2 = ${st.sw2}, σ_b^2 = ${st.sb2}, ${st.act}`,
+      title: `Growth at initialisation · width ${st.pwidth}, δ = ${st.delta}, σ_w^2 = ${st.sw2}, ${st.act}`,
       x: { min: 0, max: f.L, label: 'layer l' },
-      y: { min: lo / 1.5, max: hi * 8, log: true, label: '|v_l| / |v_0|' },
-      series, legendPos: 'top',
+      y: { min: lo / 6, max: hi * 120, log: true, label: '|v_l| / |v_0|' },
+      series, legendPos: 'top', note: dotted ? 'dotted: mean-field theory' : '',
     });
     const rate = (g) => Math.pow(g[f.L], 1 / f.L);
     const parts = ARCHS.map((a) => `×${fmt(f.curves[a][f.L], 3)} in the ${ARCH_LABEL[a]} net (×${fmt(rate(f.curves[a]), 4)} per layer)`);
-    const out = [`Over ${f.L} layers an infinitesimal perturbation v_0 of the inputs changes by ${parts.join(', ')}.`];
+    const out = [`Over ${f.L} layers of width ${st.pwidth} (δ = ${st.delta}, σw² = ${st.sw2}, σb² = ${st.sb2}, ${st.act}) an ` +
+      `infinitesimal perturbation v_0 of the inputs changes by ${parts.join(', ')}.`];
     if (Number.isFinite(chi1)) {
       out.push(`For comparison, a non-residual ${st.act} net h_l = φ(W h_(l−1) + b) with the same σw² and σb² has ` +
         `χ1 = ${fmt(chi1, 4)} (${f.mf.phase}; the signal-propagation demo), so its perturbations change by √χ1 = ` +
@@ -963,6 +1190,9 @@ export class StabilityFigure {
 // ---------------------------------------------------------------------------------------------------------------
 const LR_SCHEDULES = ['optimal', 'const:1', 'const:0.25', 'inv:1'];
 const LR_COLOR = { optimal: '#8a4fbf', 'const:1': '#1f4e9c', 'const:0.25': '#2e8b3a', 'inv:1': '#c0651a' };
+// The schedules in words (the core's specs: const:U is u = U; inv:1 is u = 1 until t = 1, then 1/t)
+const LR_LABEL = { optimal: 'optimal feedback', 'const:1': 'constant u = 1', 'const:0.25': 'constant u = 0.25', 'inv:1': 'u = min(1, 1/t)' };
+const lrLabel = (name) => LR_LABEL[name] || name;
 
 /** The learning rate as a control (Li, Tai and E 2017): SGD on a noisy quadratic, the optimal feedback schedule
  * against constant and 1/t ones, each computed three ways (the SME's moment ODE, SGD's exact moments, Monte Carlo). */
@@ -1009,22 +1239,21 @@ export class LrFigure {
       const mcLo = Array.from(s.mc, (m, k) => Math.max(m - 2 * s.se[k], 1e-300));
       const mcHi = Array.from(s.mc, (m, k) => m + 2 * s.se[k]);
       sl.push({ type: 'band', xs: ts, lo: pick(mcLo), hi: pick(mcHi), color: c, alpha: 0.22 });
-      sl.push({ type: 'line', xs: ts, ys: pick(s.ode), color: c, width: 2, label: s.name });
+      sl.push({ type: 'line', xs: ts, ys: pick(s.ode), color: c, width: 2, label: lrLabel(s.name) });
       sl.push({ type: 'line', xs: ts, ys: pick(s.sgd), color: c, width: 1.2, dash: [5, 3] });
-      su.push({ type: 'line', xs: ts, ys: pick(s.u), color: c, width: 2, label: s.name });
+      su.push({ type: 'line', xs: ts, ys: pick(s.u), color: c, width: 2, label: lrLabel(s.name) });
       for (const v of [...s.ode, ...s.sgd]) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     }
-    sl.push({ type: 'line', xs: [], ys: [], color: '#777', width: 2, label: 'SME moment ODE' },
-      { type: 'line', xs: [], ys: [], color: '#777', width: 1.2, dash: [5, 3], label: 'SGD, exact moments' },
-      { type: 'band', xs: [], lo: [], hi: [], color: '#777', alpha: 0.3, label: `Monte Carlo, ±2 s.e. (${f.st.lrruns} runs)` });
     const tsw = f.tSwitch[0];
     if (Number.isFinite(tsw)) su.push({ type: 'vline', x: tsw, color: LR_COLOR.optimal, dash: [3, 3], label: 't*: the optimum switches' });
     const T = t[n - 1];
-    this.pl.set({ title: `E f(x_t) on f = a x²/2 with gradient noise σ² · a = ${f.st.lra}, σ² = ${f.st.lrs2}, η = ${f.st.lreta}`,
-      x: { min: 0, max: T, label: 'time t = k η' }, y: { min: lo / 2, max: hi * 2, log: true, label: 'expected loss' },
-      series: sl, legendPos: 'top' });
+    // The schedules' colours in the legends, over headroom of their own (the curves fall to the right, under them);
+    // what solid, dashed and the band mean in the note at the bottom left, which the curves have left by then.
+    this.pl.set({ title: `E f(x_t), f = a x²/2, noise σ² · a = ${f.st.lra}, σ² = ${f.st.lrs2}, η = ${f.st.lreta}`,
+      x: { min: 0, max: T, label: 'time t = k η' }, y: { min: lo / 20, max: hi * 60, log: true, label: 'expected loss' },
+      series: sl, legendPos: 'top', note: 'solid: ODE · dashed: SGD · band: MC' });
     this.pu.set({ title: 'The control: learning-rate multiplier u_t (step η u_t)', x: { min: 0, max: T, label: 'time t = k η' },
-      y: { min: 0, max: 1.6, label: 'u_t' }, series: su, legendPos: 'top' });
+      y: { min: 0, max: 2.4, label: 'u_t' }, series: su, legendPos: 'top' });
     this.text.textContent = this.words();
   }
 
@@ -1040,13 +1269,14 @@ export class LrFigure {
       out.push(`The optimal feedback law of the moment ODE (Pontryagin's principle on dm/dt = −2a u m + η u² σ²) takes full ` +
         `steps until t* = ${fmt(f.tSwitch[0], 4)} (dotted), then u = 1/(1 + a (t − t*)): a 1/t schedule.`);
     }
-    const rows = f.schedules.map((s) => `${s.name} ${fmt(s.lossTSgd, 3)} (ODE ${fmt(s.lossTOde, 3)}, Monte Carlo ` +
+    const rows = f.schedules.map((s) => `${lrLabel(s.name)}: ${fmt(s.lossTSgd, 3)} (ODE ${fmt(s.lossTOde, 3)}, Monte Carlo ` +
       `${fmt(s.lossTMc, 3)} ± ${fmt(s.lossTMcSe, 2)})`);
-    out.push(`Expected final loss, SGD's exact moments: ${rows.join('; ')}. Lowest: ${f.best}` +
+    out.push(`Expected final loss, SGD's exact moments: ${rows.join('; ')}. Lowest: ${lrLabel(f.best)}` +
       `${o && f.best === 'optimal' ? `, ${fmt(Math.min(...f.schedules.filter((s) => s.name !== 'optimal').map((s) => s.lossTSgd)) / o.lossTSgd, 3)} times below the best other schedule` : ''}.`);
     const z = Math.max(...f.schedules.map((s) => s.maxAbsZ));
     const gap = Math.max(...f.schedules.map((s) => s.smeRelGap));
-    out.push(`The three computations agree: the Monte Carlo mean stays within ${fmt(z, 3)} standard errors of SGD's exact ` +
+    out.push(`Solid: the SME's moment ODE; dashed: SGD's exact moments; band (MC): the Monte Carlo mean ± 2 standard errors over ${st.lrruns} runs. ` +
+      `The three computations agree: the Monte Carlo mean stays within ${fmt(z, 3)} standard errors of SGD's exact ` +
       `moments at every step, and the SME's moment ODE is within ${fmt(100 * gap, 3)} % of them (its error is O(η)).`);
     return out.join(' ');
   }
