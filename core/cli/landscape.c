@@ -66,6 +66,7 @@ typedef struct run {
     double *snap_loss, *snap_acc; int *snap_step;
     int T;
     double loss, acc, train_ms;
+    dyn_verdict_info verdict; /* THE rule (landscape.h): learned, failed to learn or diverged */
     const char *out;
     outset *os; /* every file of the command, staged in a new folder that replaces --out as a whole (cli.h) */
     png_opts png;
@@ -230,6 +231,14 @@ static void train(run *r)
     r->used = t.d;
     free(s);
     free(mem);
+    check(dyn_train_verdict(r->snap_loss[0], r->loss, r->acc, r->net.loss == DYN_LOSS_XENT ? r->data.n_class : 0, 0,
+                            &r->verdict),
+          "judging the run");
+    if (r->verdict.verdict != DYN_VERDICT_LEARNED) {
+        char msg[256];
+        dyn_verdict_text(&r->verdict, msg, sizeof msg);
+        fprintf(stderr, "dynlens: warning: the net %s\n", msg);
+    }
 }
 
 static void free_train(run *r)
@@ -538,7 +547,8 @@ static void print_train_json(const run *r)
     jnum(stdout, r->acc);
     printf(", \"initial_loss\": ");
     jnum(stdout, r->snap_loss[0]);
-    printf(", \"snapshots\": %d, \"train_ms\": %.1f, \"out\": ", r->T, r->train_ms);
+    printf(", \"verdict\": \"%s\", \"snapshots\": %d, \"train_ms\": %.1f, \"out\": ", dyn_verdict_name(r->verdict.verdict),
+           r->T, r->train_ms);
     jstr(stdout, r->out);
 }
 
