@@ -47,6 +47,7 @@ export default {
     dl.toys = dl.names(dl.core._dynw_toy_count, dl.core._dynw_toy_name);
     dl.optimisers = dl.names(dl.core._dynw_opt_count, dl.core._dynw_opt_name);
     dl.dirnorms = dl.names(dl.core._dynw_dirnorm_count, dl.core._dynw_dirnorm_name);
+    dl.verdicts = dl.names(dl.core._dynw_verdict_count, dl.core._dynw_verdict_name);
   },
   // A training chunk, a slice band, a Hessian and a 3-D picture take tens of ms to seconds: workers only.
   heavy: ['trainRun', 'slice', 'hessian', 'surface'],
@@ -277,6 +278,32 @@ export default {
         this.check(this.core._dynw_surface(g, nx, ny, op, pa, npath, rgba, pix, sc, scr),
           `3-D surface ${o.width}x${o.height} az=${o.azimuth} el=${o.elevation}`);
         return Uint8Array.from(this.u8(rgba, pix));
+      });
+    },
+
+    /**
+     * The core's one verdict on a training run (landscape.h, dyn_train_verdict): {verdict: 'learned' | 'failed to
+     * learn' | 'diverged', reference (ln C), chanceAcc, text (its sentence from the numbers)}.
+     * loss0: the loss at the initialisation; nClass: classes of the cross-entropy classifier (0: other losses).
+     */
+    trainVerdict({ loss0 = NaN, loss, acc = NaN, nClass, diverged = false }) {
+      this.alive();
+      return this.withBuffers([24, 256], ([out, txt]) => {
+        this.check(this.core._dynw_train_verdict(loss0, loss, acc, nClass, diverged ? 1 : 0, out, 3, txt, 256),
+          `the verdict on a run (loss ${loss}, accuracy ${acc}, ${nClass} classes)`);
+        const v = this.f64(out, 3);
+        return { verdict: this.verdicts[v[0]], reference: v[1], chanceAcc: v[2], text: this.str(txt) };
+      });
+    },
+
+    /** How rugged a slice grid is (landscape.h, dyn_ls_roughness): {minima, roughness}. */
+    roughness(grid, nx, ny) {
+      this.alive();
+      return this.withBuffers([4 * nx * ny, 16], ([g, out]) => {
+        this.f32(g, nx * ny).set(grid);
+        this.check(this.core._dynw_roughness(g, nx, ny, out, 2), `the roughness of a ${nx}x${ny} slice`);
+        const v = this.f64(out, 2);
+        return { minima: v[0], roughness: v[1] };
       });
     },
 

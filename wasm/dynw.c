@@ -304,6 +304,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
  *   dynw_hessian                  top-k eigenvalues, residuals, lambda_min, steps (Lanczos on exact HVPs)
  *   dynw_boundary                 decision grid of a 2-input net: class and confidence
  *   dynw_surface_bytes, dynw_surface, dynw_surface_project   the 3-D surface picture and its camera
+ *   dynw_verdict_count/name, dynw_train_verdict   the core's one rule: learned, failed to learn, diverged
+ *   dynw_roughness                local minima and mean |Laplacian of log L| of a slice grid
  *
  * A training state blob holds a tag, the dyn_train struct and its workspace; a worker that resumes it copies it
  * into its own memory and dyn_train_rebase checks every field and points the struct at the copied workspace, so
@@ -369,6 +371,11 @@ int dynw_surface_bytes(int width, int height, int supersample, int nx, int ny);
 int dynw_surface(const float *grid, int nx, int ny, const double *opts, const double *path, int npath,
                  uint8_t *rgba, int rgba_len, void *scratch, int scratch_len);
 int dynw_surface_project(const double *opts, double u, double v, double h, double *out);
+int dynw_verdict_count(void);
+const char *dynw_verdict_name(int v);
+int dynw_train_verdict(double loss0, double loss, double acc, int n_class, int diverged, double *out, int out_len,
+                       char *text, int text_len);
+int dynw_roughness(const float *grid, int nx, int ny, double *out, int out_len);
 
 EMSCRIPTEN_KEEPALIVE int dynw_toy_count(void) { return DYN_TOY_COUNT; }
 EMSCRIPTEN_KEEPALIVE const char *dynw_toy_name(int t) { return dyn_toy_name((dyn_toy)t); }
@@ -741,6 +748,35 @@ EMSCRIPTEN_KEEPALIVE int dynw_surface_project(const double *opts, double u, doub
     dyn_status s = r3d_of(&d, opts);
     if (s) return s;
     return dyn_r3d_project(&d, u, v, h, &out[0], &out[1], &out[2]);
+}
+
+EMSCRIPTEN_KEEPALIVE int dynw_verdict_count(void) { return DYN_VERDICT_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_verdict_name(int v) { return dyn_verdict_name((dyn_verdict)v); }
+
+/* out (3 doubles): the verdict's index, the reference loss (ln C), the chance accuracy; text: its sentence. */
+EMSCRIPTEN_KEEPALIVE int dynw_train_verdict(double loss0, double loss, double acc, int n_class, int diverged,
+                                            double *out, int out_len, char *text, int text_len)
+{
+    if (!out || !text) return DYN_ERR_NULL;
+    if (!fits(out_len, 3) || text_len < 1) return DYN_ERR_SIZE;
+    dyn_verdict_info v;
+    dyn_status s = dyn_train_verdict(loss0, loss, acc, n_class, diverged, &v);
+    if (s || (s = dyn_verdict_text(&v, text, (size_t)text_len))) return s;
+    out[0] = v.verdict, out[1] = v.reference, out[2] = v.chance_acc;
+    return DYN_OK;
+}
+
+/* out (2 doubles): the number of local minima and the roughness (landscape.h, dyn_ls_roughness). */
+EMSCRIPTEN_KEEPALIVE int dynw_roughness(const float *grid, int nx, int ny, double *out, int out_len)
+{
+    if (!grid || !out) return DYN_ERR_NULL;
+    if (!fits(out_len, 2)) return DYN_ERR_SIZE;
+    int m = 0;
+    double r = 0.0;
+    dyn_status s = dyn_ls_roughness(grid, nx, ny, &m, &r);
+    if (s) return s;
+    out[0] = m, out[1] = r;
+    return DYN_OK;
 }
 
 /* ==== posterior (core/linalg.h, posterior.h) -> wasm/dynlens-posterior.js ===================================
