@@ -106,6 +106,17 @@ export default {
       });
     },
 
+    /** What a view costs after training, by the core's estimates: {slice, hessian}, each {ops, bytes, seconds}. */
+    viewWork({ net, data, nx, ny, lanczos = 40 }) {
+      this.alive();
+      return this.withBuffers([48], ([out]) => {
+        this.check(this.core._dynw_view_work(...netArgs(this, net, data), data.n, nx, ny, lanczos, out, 6),
+          `view cost ${netText(net)} ${nx}x${ny}`);
+        const v = this.f64(out, 6);
+        return { slice: { ops: v[0], bytes: v[1], seconds: v[2] }, hessian: { ops: v[3], bytes: v[4], seconds: v[5] } };
+      });
+    },
+
     /**
      * The seeded initialisation and a fresh training state: {theta0, blob, lr (resolved), P}.
      * opts: {sw2, sb2, seed, opt, lr (0: default), momentum, wd, batch (0: full)}.

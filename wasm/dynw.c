@@ -295,6 +295,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
  *   dynw_net_params               P of an architecture (net descriptor as ints, see NETARGS), or a status
  *   dynw_train_blob_bytes         bytes of a resumable training state: a dyn_train and its workspace in one blob
  *   dynw_train_work               the cost of a training run (dyn_train_work: the CLI refuses by the same numbers)
+ *   dynw_view_work                the cost of a slice (nx x ny) and a Lanczos run after it (dyn_ls_slice_work,
+ *                                 dyn_ls_hessian_work): the page's estimate of a whole view before it starts
  *   dynw_train_start              initialise the parameters (mean field) and a training state blob
  *   dynw_train_run                resume a blob: run to each of the target steps, snapshot theta, eval loss/acc
  *   dynw_eval                     mean loss and accuracy of theta on the data
@@ -348,6 +350,7 @@ int dynw_csv_parse(const char *buf, int len, int classify, double *x, int x_len,
 int dynw_net_params(NETARGS, int *out);
 int dynw_train_blob_bytes(NETARGS, int n, int opt, int batch);
 int dynw_train_work(NETARGS, int n, int batch, double steps, int snapshots, double *out, int out_len);
+int dynw_view_work(NETARGS, int n, int nx, int ny, int lanczos, double *out, int out_len);
 int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2, double sb2,
                      uint32_t seed, int opt, double lr, double momentum, double wd, int batch, double *theta0,
                      int theta0_len, uint8_t *blob, int blob_len, double *lr_out);
@@ -483,6 +486,20 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_work(NETARGS, int n, int batch, double steps
     if (s) return s;
     dyn_work w = dyn_train_work(&net, batch, n, steps, snapshots);
     out[0] = w.ops, out[1] = w.bytes, out[2] = dyn_work_seconds(w);
+    return DYN_OK;
+}
+
+/* out (6 doubles): operations, peak bytes and seconds of the slice, then of the Hessian (lanczos steps, top 2). */
+EMSCRIPTEN_KEEPALIVE int dynw_view_work(NETARGS, int n, int nx, int ny, int lanczos, double *out, int out_len)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (!fits(out_len, 6) || n < 1 || nx < 1 || ny < 1 || lanczos < 0) return DYN_ERR_SIZE;
+    dyn_net net;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s) return s;
+    dyn_ls_hess_desc hd = {.k = 2, .steps = lanczos};
+    dyn_work w[2] = {dyn_ls_slice_work(&net, n, nx, ny), dyn_ls_hessian_work(&net, n, &hd)};
+    for (int k = 0; k < 2; k++) out[3 * k] = w[k].ops, out[3 * k + 1] = w[k].bytes, out[3 * k + 2] = dyn_work_seconds(w[k]);
     return DYN_OK;
 }
 
