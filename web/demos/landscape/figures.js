@@ -291,7 +291,16 @@ class Run {
       }
       this.emit();
     }
-    if (k < T) { // stopped: the figures show the net at the last snapshot of the path
+    if (k < T) { // stopped: a last snapshot where training stopped, and the figures show the net there
+      if (this.step > this.targets[k - 1] && !this.cancelled) {
+        const r = await this.call('trainRun', { data: this.data, blob, P, from: this.step, targets: [this.step] }, 'train');
+        if (this.cancelled) throw cancelledError();
+        this.targets[k] = this.step;
+        this.path.set(r.snaps.subarray(0, P), k * P);
+        this.snapLoss.push(r.snapLoss[0]);
+        this.snapAcc.push(r.snapAcc[0]);
+        k++;
+      }
       if (k < 2) {
         this.phase = 'stopped';
         this.emit();
@@ -301,6 +310,16 @@ class Run {
       this.targets = this.targets.slice(0, k);
       this.path = this.path.slice(0, k * P);
       this.stopped = true;
+      if (this.estimate.view > DEFAULT_CAP_SECONDS) { // the landscape of a heavy net stays uncomputed: Stop stops all
+        this.phase = 'stopped';
+        this.stopNote = `Stopped at step ${this.step} of ${steps}. The slices of this net would take about ` +
+          `${fmtDuration(this.estimate.view)} more, over the ${fmtDuration(DEFAULT_CAP_SECONDS)} cap, so they are not computed.`;
+        this.emit();
+        const e = new Error(this.stopNote);
+        e.capped = true;
+        e.stale = 'previous network: the new one was stopped';
+        throw e;
+      }
     }
     this.theta = this.path.slice((this.T - 1) * P);
     this.loss = this.snapLoss[this.T - 1];
@@ -458,7 +477,10 @@ function markFresh(fig) {
 /** A failed run or view: the capped message (not an error: nothing failed), or the error. */
 function fail(fig, e) {
   if (e && e.capped) {
-    if (fig.shown) return;
+    if (fig.shown) {
+      if (e.stale) markStale(fig.figEl, true, e.stale);
+      return;
+    }
     fig.errorBox.hidden = false;
     fig.errorBox.textContent = e.message;
     return;
@@ -639,7 +661,8 @@ export class TrainingFigure {
     const done = runs.reduce((s, r) => s + r.run.step, 0) / runs.length;
     const phase = this.phase();
     const verdicts = runs.filter(({ run }) => run.verdict && run.verdict.verdict !== 'learned')
-      .map(({ run, label }) => `${label ? `The net ${label}` : 'The net'} ${run.verdict.text}.`);
+      .map(({ run, label }) => `${label ? `The net ${label}` : 'The net'} ${run.verdict.text}.`)
+      .concat(runs.filter(({ run }) => run.stopNote).map(({ run }) => run.stopNote).slice(0, 1));
     const live = phase === 'running' || phase === 'paused';
     this.bar.show({
       phase, done, total: steps,

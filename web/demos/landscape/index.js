@@ -204,7 +204,10 @@ export async function mount(section, page) {
       numShown = true;
       markStale(numBox, false);
     } catch (e) {
-      if (e.capped && g === numGen && !numShown) $('numbers').textContent = e.message;
+      if (e.capped && g === numGen) {
+        if (!numShown) $('numbers').textContent = e.message;
+        else if (e.stale) markStale(numBox, true, e.stale);
+      }
       else if (!e.cancelled && g === numGen) {
         markStale(numBox, false);
         $('numbers').textContent = `Error: ${e.message}`;
