@@ -833,6 +833,12 @@ static int cmd_slice(int argc, char **argv)
     jnum(stdout, lo);
     printf(", \"max\": ");
     jnum(stdout, hi);
+    int minima = 0;
+    double rough = 0.0;
+    if (nx >= 3 && ny >= 3 && dyn_ls_roughness(loss, nx, ny, &minima, &rough) == DYN_OK) {
+        printf(", \"minima\": %d, \"roughness\": ", minima); /* landscape.h: local minima, mean |Laplacian of log L| */
+        jnum(stdout, rough);
+    }
     printf(", \"slice_ms\": %.1f, \"points_per_s\": %.1f, \"gflops\": %.3f}\n", ms, n / (ms * 1e-3), flops / (ms * 1e-3) * 1e-9);
     free(px);
     free(csx);

@@ -176,6 +176,13 @@ async function testCompare({ context, url }) {
     const p = s.panels[k];
     ok(numDiff(p.values[((p.ny - 1) / 2) * p.nx + (p.nx - 1) / 2], p.trainedLoss) <= 1e-6, `compare panel ${k}: centre = trained loss`);
   }
+  // the roughness rule is the core's (dyn_ls_roughness): the CLI's slice of the net with skips gives the same numbers
+  const nat = cli([...NATIVE_ARGS.map((v) => (v === 'train' ? 'slice' : v === '2000' ? '600' : v)).map((v, i, a) => (a[i - 1] === '--depth' ? '6' : v)),
+    '--skip', '--dirs', 'random', '--norm', 'filter', '--dir-seed', '7', '--range', '-1:1', '--size', '31x31',
+    '--out', join(OUT, 'landscape-native-skip-slice')]);
+  const fb = s.panels[1].facts;
+  ok(nat.minima === fb.minima && numDiff(fb.roughness, nat.roughness) <= 1e-5,
+    `the slice with skips has the CLI's local minima and roughness (page ${fb.minima}, ${fb.roughness}; CLI ${nat.minima}, ${nat.roughness})`);
   const n = await canvasColours(page, '#fig-surface .ls-pair canvas:nth-child(2)');
   ok(n > 20, `compare mode draws the second 3-D surface (${n} colours)`);
   await page.locator('#fig-slice').screenshot({ path: join(OUT, 'landscape-compare.png') });

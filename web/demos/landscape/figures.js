@@ -1130,7 +1130,7 @@ export class InterpFigure {
       title: 'Loss on θ = (1 − t) θ_0 + t θ*',
       x: { min: -0.5, max: 1.5, label: 't' },
       y: { min: lo / 1.3, max: hi * 1.3, log: true, label: 'loss' },
-      series, legendPos: 'top',
+      series, legendPos: 'bottom', // the curves rise on both sides of θ*: the bottom corner stays free
     });
   }
 

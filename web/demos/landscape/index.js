@@ -59,6 +59,10 @@ function sharpSentence(rows) {
   const words = rows.map(({ run, h, label }) => {
     const lam = h.evals[0];
     const bound = 2 / run.lr;
+    // A Hessian at rounding level (every unit saturated, as after a divergence) has no curvature to compare.
+    if (!(Math.abs(lam) > 1e-8 * Math.max(1, run.loss))) {
+      return `${label ? `${label}: ` : ''}λ<sub>max</sub> = ${fmt(lam, 3)}: the Hessian is zero to rounding at θ*, the loss is flat there (its units are saturated).`;
+    }
     const rel = lam < bound ? `below 2/η = ${fmt(bound, 3)} (${fmt((100 * lam) / bound, 2)} % of it)` : `above 2/η = ${fmt(bound, 3)}`;
     const neg = h.lambdaMin < 0 ? `; the smallest Ritz value ${fmt(h.lambdaMin, 3)} is negative: a direction of negative curvature, θ* is a saddle or not yet converged along it`
       : `; the smallest Ritz value ${fmt(h.lambdaMin, 3)} is not negative: no direction of negative curvature found`;
