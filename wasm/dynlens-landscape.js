@@ -139,9 +139,10 @@ export default {
 
     /**
      * Resumes the blob from step `from` and runs to each of `targets` (ascending), returning {blob, losses (the
-     * minibatch loss of each step), snaps (targets x P thetas), snapLoss, snapAcc, step, diverged}.
+     * minibatch loss of each step), snaps (targets x P thetas), snapLoss, snapAcc, step, diverged}. Only the first
+     * `snapshots` targets (default: all) take a snapshot and a full-data evaluation; later ones just hand the state back.
      */
-    trainRun({ data, blob, P, from, targets }) {
+    trainRun({ data, blob, P, from, targets, snapshots = targets.length }) {
       this.alive();
       const m = targets.length;
       const nsteps = Math.max(0, targets[m - 1] - from);
@@ -151,7 +152,7 @@ export default {
           this.i32(tg, m).set(targets);
           this.f64(ls, nsteps).fill(NaN);
           this.f64(sl, m).fill(NaN);
-          const s = this.core._dynw_train_run(x, y, data.n, data.d, data.nClass, b, blob.length, tg, m, ls, nsteps, sn,
+          const s = this.core._dynw_train_run(x, y, data.n, data.d, data.nClass, b, blob.length, tg, m, snapshots, ls, nsteps, sn,
             m * P, sl, sa, done);
           const diverged = s === -2;
           if (!diverged) this.check(s, `train run from step ${from} to ${targets[m - 1]}`);

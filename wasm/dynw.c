@@ -355,7 +355,7 @@ int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_cla
                      uint32_t seed, int opt, double lr, double momentum, double wd, int batch, double *theta0,
                      int theta0_len, uint8_t *blob, int blob_len, double *lr_out);
 int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob, int blob_len,
-                   const int *targets, int ntargets, double *losses, int losses_len, double *snaps, int snaps_len,
+                   const int *targets, int ntargets, int nsnap, double *losses, int losses_len, double *snaps, int snaps_len,
                    double *snap_loss, double *snap_acc, int *steps_done);
 int dynw_eval(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta, double *out);
 int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs, int dirs_len);
@@ -537,15 +537,17 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_start(NETARGS, const double *x, const double
 /* Runs to each target step (ascending, >= the steps done), and at each: the theta snapshot (snaps: ntargets x P),
  * its full-data loss and accuracy (snap_loss, snap_acc: ntargets each). losses: the minibatch loss of every step
  * taken (target_last - steps before; losses_len, snaps_len: the buffers' lengths in doubles, checked). steps_done:
- * the steps taken when it returned (also after a divergence, DYN_ERR_NAN). The blob is updated in place; a blob
+ * the steps taken when it returned (also after a divergence, DYN_ERR_NAN). Only the first nsnap targets take a
+ * snapshot and an evaluation (a full pass over the data); the others are places to stop and hand the state back
+ * (a chunk of a long run between two snapshots). The blob is updated in place; a blob
  * whose tag, size or training state does not check out is DYN_ERR_RANGE/DYN_ERR_SIZE/DYN_ERR_BUFFER. */
 EMSCRIPTEN_KEEPALIVE int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob,
-                                        int blob_len, const int *targets, int ntargets, double *losses,
+                                        int blob_len, const int *targets, int ntargets, int nsnap, double *losses,
                                         int losses_len, double *snaps, int snaps_len, double *snap_loss,
                                         double *snap_acc, int *steps_done)
 {
     if (!blob || !targets || !losses || !snaps || !snap_loss || !snap_acc || !steps_done) return DYN_ERR_NULL;
-    if (blob_len < DYNW_BLOB_HDR || ntargets < 1) return DYN_ERR_SIZE;
+    if (blob_len < DYNW_BLOB_HDR || ntargets < 1 || nsnap < 0 || nsnap > ntargets) return DYN_ERR_SIZE;
     dynw_blob_head *h = (dynw_blob_head *)blob;
     if (h->tag != DYNW_BLOB_TAG || h->size != sizeof *h) return DYN_ERR_RANGE;
     dyn_train *t = &h->t;
@@ -567,7 +569,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_run(const double *x, const double *y, int n,
     if (!sc) return DYN_ERR_BUFFER;
     for (int i = 0; i < ntargets && s == DYN_OK; i++) {
         if (targets[i] > t->step) s = dyn_train_run(t, &dd, (int)(targets[i] - t->step), losses + (t->step - start));
-        if (s == DYN_OK) {
+        if (s == DYN_OK && i < nsnap) {
             memcpy(snaps + (size_t)i * P, t->theta, sizeof(double) * (size_t)P);
             s = dyn_net_eval(&t->net, t->theta, &dd, &snap_loss[i], &snap_acc[i], sc, es);
         }

@@ -33,8 +33,8 @@ function dataOf(engine, st) {
 
 function storeOf(engine) {
   let store = stores.get(engine);
-  // calib: seconds this page measured per second of the core's estimate (work.h), from the training chunks run so
-  // far; 1 until the first chunk (the core's rate is a conservative one). lifted: keys the user ran past the cap.
+  // calib: seconds this page measured per second of the core's estimate (work.h), from the last run's training
+  // chunks; 1 until the first chunk (the core's rate is a conservative one). lifted: views the user ran past the cap.
   if (!store) stores.set(engine, (store = { slots: {}, calib: 1, lifted: new Set(), animate: false }));
   return store;
 }
@@ -82,16 +82,14 @@ export function runsFor(engine, st) {
   if (current) return specs.map(({ slot, label }) => ({ run: store.slots[slot], label }));
   const est = specs.map(({ spec }) => estimateView(engine, spec, data, st, store.calib));
   const total = est.reduce((a, e) => a + e.total, 0);
-  // Over the cap by a calibrated estimate: the run waits for the user. By the core's rate alone (nothing measured
-  // yet in this page): the run measures its first chunk, then waits if the measured rate still puts it over.
-  const over = total > DEFAULT_CAP_SECONDS && !store.lifted.has(viewKey);
-  const capped = over && store.measured;
-  const probe = over && !store.measured;
+  // Over the cap by the estimate: the run measures the page's rate on its own first chunk of training (rates differ
+  // between small and large nets), then waits for the user if the measured rate still puts the view over the cap.
+  const probe = total > DEFAULT_CAP_SECONDS && !store.lifted.has(viewKey);
   return specs.map(({ slot, label, spec, key }, k) => {
     const old = store.slots[slot];
-    if (old && old.key === key && !(old.phase === 'capped' && !capped)) return { run: old, label };
+    if (old && old.key === key && !(old.phase === 'capped' && store.lifted.has(viewKey))) return { run: old, label };
     if (old) old.cancel();
-    const run = new Run(engine, spec, data, key, { estimate: est[k], total, capped, probe, viewKey, store });
+    const run = new Run(engine, spec, data, key, { estimate: est[k], total, probe, viewKey, store });
     store.slots[slot] = run;
     return { run, label };
   });
@@ -115,7 +113,7 @@ export function setAnimate(engine, on) {
 }
 
 class Run {
-  constructor(engine, spec, data, key, { estimate, total, capped, probe, viewKey, store }) {
+  constructor(engine, spec, data, key, { estimate, total, probe, viewKey, store }) {
     this.engine = engine;
     this.spec = spec;
     this.data = data;
@@ -140,13 +138,8 @@ class Run {
     this.paused = false;
     this.stepBudget = 0;
     this.stopAsked = false;
-    if (capped) {
-      this.phase = 'capped';
-      this.done = Promise.reject(cappedError(total));
-    } else {
-      this.phase = 'running';
-      this.done = this.train();
-    }
+    this.phase = 'running';
+    this.done = this.train();
     this.done.catch(() => {});
   }
   channel(name) {
@@ -249,7 +242,7 @@ class Run {
       if (!snaps) tg.push(limit);
       const from = this.step;
       const t1 = performance.now();
-      const r = await this.call('trainRun', { data: this.data, blob, P, from, targets: tg }, 'train');
+      const r = await this.call('trainRun', { data: this.data, blob, P, from, targets: tg, snapshots: snaps }, 'train');
       if (this.cancelled) throw cancelledError();
       const ms = performance.now() - t1;
       this.trainMs += ms;
@@ -265,10 +258,10 @@ class Run {
       k += got;
       const did = r.step - from;
       if (did > 0 && coreSecondsPerStep > 0 && !single) {
-        // the page's rate against the core's estimate: a running mean over the chunks, for the next estimates
+        // the page's rate against the core's estimate: a running mean over this run's chunks, for the next estimates
         const ratio = ms / 1000 / (did * coreSecondsPerStep);
-        this.store.calib = this.store.calib === 1 && !this.store.measured ? ratio : 0.7 * this.store.calib + 0.3 * ratio;
-        this.store.measured = true;
+        this.ratio = this.ratio ? 0.7 * this.ratio + 0.3 * ratio : ratio;
+        this.store.calib = this.ratio;
       }
       if (r.diverged) {
         this.diverged = true;
@@ -280,11 +273,15 @@ class Run {
       if (did > 0) per = Math.max(1, Math.min(steps, Math.round((did * aim) / Math.max(ms, 1))));
       if (this.probe && did > 0) { // the first chunk measured the rate: the estimate again, with it
         this.probe = false;
-        const f = this.store.calib / this.calibAt;
+        const f = this.ratio / this.calibAt;
         this.viewTotal *= f;
         this.estimate = { train: this.estimate.train * f, view: this.estimate.view * f, total: this.estimate.total * f };
         if (this.viewTotal > DEFAULT_CAP_SECONDS && !this.store.lifted.has(this.viewKey)) {
-          this.phase = 'capped';
+          this.phase = 'capped'; // the measuring steps are dropped: a lifted cap trains afresh from step 0
+          this.step = 0;
+          this.losses = [];
+          this.snapLoss = [];
+          this.snapAcc = [];
           this.emit();
           throw cappedError(this.viewTotal);
         }
@@ -449,6 +446,7 @@ function cappedError(seconds) {
     `${fmtDuration(DEFAULT_CAP_SECONDS)} cap. Press “Run anyway” on the training bar, or choose a smaller net, fewer ` +
     'examples or fewer steps.');
   e.capped = true;
+  e.stale = 'previous network: the new one has not started (over the time cap)';
   return e;
 }
 
@@ -701,11 +699,12 @@ export class TrainingFigure {
       ymax = Math.max(ymax, ref.reference);
     }
     if (!(ymax > 0)) { ymin = 0.01; ymax = 1; }
+    const waiting = phase === 'capped';
     this.plot.set({
       title: `Training loss  ·  ${stText(this.st)}, step size ${r0.lr ? fmt(r0.lr, 3) : '…'}`,
       x: { min: 0, max: steps, label: 'step' },
       y: { min: ymin / 1.3, max: ymax * 1.3, log: true, label: 'loss' },
-      series, legendPos: 'top',
+      series: waiting ? [] : series, legendPos: 'top', note: waiting ? 'not started: over the time cap (see above)' : '',
     });
     this.text.textContent = runs.map(({ run, label }) => trainingSentence(run, label)).filter(Boolean).join(' ');
   }
