@@ -24,7 +24,9 @@ const char CLI_LANDSCAPE_HELP[] =
     "  hessian   train, then the top Hessian eigenvalues (sharpness) by Lanczos on exact Hessian-vector products\n"
     "Every command trains from the same options deterministically (same seed, same bits), so a slice belongs to\n"
     "the run that `train` with the same options writes. Files go to --out DIR, a new folder that replaces an older\n"
-    "one as a whole when every file is ready (so give each command its own); net.json documents the layout.\n";
+    "one as a whole when every file is ready (so give each command its own); net.json documents the layout.\n"
+    "The JSON's \"verdict\" is the core's rule (dyn_train_verdict): learned, failed to learn (loss near the chance\n"
+    "loss ln C) or diverged; the last two also print a warning on stderr.\n";
 
 /* ------------------------------------------------------------------ shared options */
 

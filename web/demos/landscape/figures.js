@@ -703,7 +703,7 @@ export class TrainingFigure {
     this.plot.set({
       title: `Training loss  ·  ${stText(this.st)}, step size ${r0.lr ? fmt(r0.lr, 3) : '…'}`,
       x: { min: 0, max: steps, label: 'step' },
-      y: { min: ymin / 1.3, max: ymax * 1.3, log: true, label: 'loss' },
+      y: { min: ymin / 1.3, max: ymax * 3, log: true, label: 'loss' }, // headroom for the legend
       series: waiting ? [] : series, legendPos: 'top', note: waiting ? 'not started: over the time cap (see above)' : '',
     });
     this.text.textContent = runs.map(({ run, label }) => trainingSentence(run, label)).filter(Boolean).join(' ');
@@ -1120,16 +1120,16 @@ export class InterpFigure {
     let lo = Infinity;
     let hi = 0;
     for (const { loss } of c) for (const v of loss) if (Number.isFinite(v) && v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    const series = c.map(({ t, loss, label }, k) => ({ type: 'line', xs: t, ys: loss, color: COLORS[k], width: 2.2,
-      label: label || 'loss on the line' }));
+    // One curve: the title names it. Two: a legend at the top, in headroom above the curves (they rise at both ends).
+    const series = c.map(({ t, loss, label }, k) => ({ type: 'line', xs: t, ys: loss, color: COLORS[k], width: 2.2, label }));
     series.push({ type: 'vline', x: 0, color: '#888', dash: [4, 4], width: 1, text: 'θ_0' });
     series.push({ type: 'vline', x: 1, color: '#2a9d5c', dash: [4, 4], width: 1, text: 'θ*' });
     this.text.textContent = c.map(({ t, loss, label }) => interpSentence(t, loss, label)).join(' ');
     this.plot.set({
       title: 'Loss on θ = (1 − t) θ_0 + t θ*',
       x: { min: -0.5, max: 1.5, label: 't' },
-      y: { min: lo / 1.3, max: hi * 1.3, log: true, label: 'loss' },
-      series, legendPos: 'bottom', // the curves rise on both sides of θ*: the bottom corner stays free
+      y: { min: lo / 1.3, max: hi * (c.length > 1 ? 4 : 1.3), log: true, label: 'loss' },
+      series, legendPos: 'top',
     });
   }
 
