@@ -280,6 +280,7 @@ async function testDefaults({ context, url, shot }) {
   ok(sf.axisLabels.length === 2 && sf.axisLabels.every((l) => Math.hypot(l.x - l.centre[0], l.y - l.centre[1]) >
     Math.hypot(l.edge[0] - l.centre[0], l.edge[1] - l.centre[1])), 'the 3-D axis labels sit outside the base, not under the surface',
   JSON.stringify(sf.axisLabels));
+  ok(sf.sentence.includes(`to ${Number(sf.vmax.toPrecision(3))}`), 'the 3-D surface says the range its heights show', sf.sentence);
   const it = await page.evaluate(() => window.dynlensPage.numbers('interp'));
   ok(it.sentence.includes(`loss ${Number(it.curves[0].loss[75].toPrecision(3))}`), 'the interpolation sentence states θ*\'s loss', it.sentence);
   const train = await page.textContent('#fig-training .explain');

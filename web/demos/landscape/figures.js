@@ -1151,6 +1151,15 @@ export class InterpFigure {
   }
 }
 
+/** What the heights show: the range drawn, and how many grid points are above it (drawn flat at the top). */
+function surfaceSentence(frames, [lo, hi], log) {
+  const n = frames.reduce((a, f) => a + f.grid.length, 0);
+  const over = frames.reduce((a, f) => a + f.grid.filter((v) => v > hi).length, 0);
+  return `Height and colour: the loss on the slice's ${frames[0].nx} × ${frames[0].ny} grid${frames.length > 1 ? 's (one scale for both)' : ''}, ` +
+    `${log ? 'on a log scale' : 'linearly'} from ${fmt(lo, 3)}, the lowest point, to ${fmt(hi, 3)}` +
+    (over ? `; ${over} of the ${n} points lie above ${fmt(hi, 3)} and are drawn flat at the top.` : ', the highest.');
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The 3-D surface: the core renders the RGBA picture (render3d.h); dragging orbits the camera, rendering in the
 // page at a lower resolution while the pointer moves and in a worker at full resolution when it stops.
@@ -1164,7 +1173,9 @@ export class SurfaceFigure {
     this.note = document.createElement('div');
     this.note.className = 'readout';
     this.note.textContent = 'Drag to orbit; arrow keys turn by 5° (Shift: 15°).';
-    box.append(this.note);
+    this.text = document.createElement('p');
+    this.text.className = 'explain';
+    box.append(this.note, this.text);
     this.canvases = [];
     this.frames = [];
     this.view = { az: -60, el: 30 };
@@ -1259,6 +1270,7 @@ export class SurfaceFigure {
       this.drawn = false;
       const log = st.scale === 'log';
       this.range = sharedRange(this.engine.dl, this.frames.map((f) => f.grid), log);
+      this.text.textContent = surfaceSentence(this.frames, this.range, log);
       markFresh(this);
       return this.drawFull();
     })).catch((e) => fail(this, e));
@@ -1401,7 +1413,7 @@ export class SurfaceFigure {
   numbers() {
     if (!this.frames.length || !this.frames.every((f) => f)) return null;
     return { figure: 'surface', azimuth: this.view.az, elevation: this.view.el, vmin: this.range[0], vmax: this.range[1],
-      heightTicks: this.heightTicks || [], axisLabels: this.axisLabels || [],
+      heightTicks: this.heightTicks || [], axisLabels: this.axisLabels || [], sentence: this.text.textContent,
       panels: this.frames.map((f) => ({ label: f.label, nx: f.nx, ny: f.ny, a: f.a, b: f.b })) };
   }
 
