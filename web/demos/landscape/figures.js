@@ -203,13 +203,13 @@ class Run {
       this.wake = null;
     }
   }
-  /** Seconds spent and, while running, the expected total of the run (measured rate for the rest). */
+  /** Seconds spent training and, while running, the training's expected total (the measured rate for the rest). */
   seconds() {
     return this.trainMs / 1000;
   }
   expected() {
-    if (this.step < 1 || !this.trainMs) return this.estimate.total;
-    return (this.trainMs / 1000) * (this.spec.steps / this.step) + this.estimate.view;
+    if (this.step < 1 || !this.trainMs) return this.estimate.train;
+    return (this.trainMs / 1000) * (this.spec.steps / this.step);
   }
 
   async train() {
