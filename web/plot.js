@@ -1,6 +1,6 @@
 // plot.js - a small line-plot component (axes, ticks, typeset titles, lines, bands, points, markers, legend)
 // for the linked panels; like the heatmap it only draws what it is given.
-import { blankCanvas, drawIdle, drawRich, drawTicks, fmt, font, GRID, INK, logTicks, MUTED, niceTicks, richWidth, tickLabel } from './draw.js';
+import { blankCanvas, drawFitted, drawIdle, drawRich, drawTicks, fmt, font, GRID, INK, logTicks, MUTED, niceTicks, redrawable, richWidth, roomInFrame, tickLabel } from './draw.js';
 
 export class Plot {
   constructor(container, opts = {}) {
@@ -14,6 +14,7 @@ export class Plot {
     container.append(this.root);
     this.spec = null;
     this.cssW = 0;
+    redrawable(this.canvas, () => this.draw());
     this.ro = new ResizeObserver(() => this.resize());
     this.ro.observe(this.root);
     this.resize();
@@ -21,9 +22,10 @@ export class Plot {
 
   resize() {
     const w = Math.max(260, Math.floor(this.root.clientWidth));
-    if (w === this.cssW) return;
+    const h = Math.round(Math.min(Math.max(220, w * (this.opts.aspect || 0.78)), 420, Math.max(180, roomInFrame(this.cssH || 0))));
+    if (w === this.cssW && h === this.cssH) return;
     this.cssW = w;
-    this.cssH = Math.round(Math.min(Math.max(220, w * (this.opts.aspect || 0.78)), 420));
+    this.cssH = h;
     this.draw();
   }
 
@@ -56,9 +58,10 @@ export class Plot {
     const ly = s.y.log ? (v) => (v > 0 ? Math.log10(v) : NaN) : (v) => v;
     const Y = (v) => r.y + ((ly(s.y.max) - ly(v)) / (ly(s.y.max) - ly(s.y.min))) * r.h;
     if (s.title) {
-      // A long title on a narrow screen shrinks to fit rather than run off the canvas.
-      const fit = Math.max(10, Math.min(14, (14 * (this.cssW - r.x - 4)) / richWidth(ctx, s.title, 14)));
-      drawRich(ctx, s.title, r.x, 20, fit, 'left');
+      // A long title on a narrow screen shrinks, then wraps onto a second line, rather than run off the canvas.
+      const room = this.cssW - r.x - 4;
+      const two = richWidth(ctx, s.title, 10) > room;
+      drawFitted(ctx, s.title, two ? 8 : r.x, two ? 12 : 20, { maxW: two ? this.cssW - 12 : room, px: 14, minPx: 10 });
     }
     // grid and ticks
     const xt = niceTicks(s.x.min, s.x.max, Math.max(3, Math.floor(r.w / 70)));
@@ -188,14 +191,17 @@ export class Plot {
     if (s.note) {
       // The note goes in the corner away from the curves' usual place: bottom left beside a bottom legend (or
       // above it when there is no room beside it), else bottom left; on a white box so lines do not cross it.
-      const nw = richWidth(ctx, s.note, 11);
+      // A note wider than the plot is broken into lines (going up from the bottom).
+      const maxW = r.w - 14;
+      const nw = Math.min(richWidth(ctx, s.note, 11), maxW);
       const legTop = r.y + r.h - 12 - items.length * 16;
       const beside = s.legendPos !== 'bottom' || !items.length || r.x + 6 + nw + 8 < x0;
       const nx = beside ? r.x + 6 : Math.max(r.x + 6, r.x + r.w - nw - 8);
       const ny = beside ? r.y + r.h - 8 : legTop - 8;
+      const nLines = richWidth(ctx, s.note, 10) > maxW ? Math.ceil(richWidth(ctx, s.note, 10) / maxW + 0.25) : 1;
       ctx.fillStyle = 'rgba(255,255,255,0.85)';
-      ctx.fillRect(nx - 3, ny - 12, nw + 6, 17);
-      drawRich(ctx, s.note, nx, ny, 11, 'left', MUTED);
+      ctx.fillRect(nx - 3, ny - 12 - (nLines - 1) * 12.5, nw + 6, 17 + (nLines - 1) * 12.5);
+      drawFitted(ctx, s.note, nx, ny, { maxW, px: 11, minPx: 10, maxLines: 3, color: MUTED, up: true });
     }
   }
 

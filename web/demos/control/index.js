@@ -2,6 +2,7 @@
 // the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
 import { fillSelect, wireLinkButtons, wireNumbers } from '../../demo-kit.js';
 import { FIGURE_CLASSES, METHOD_LABEL, METHODS, problemFor, runFor, startedRun } from './figures.js';
+import { fileName } from '../../export.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
   if (!r.ok) throw new Error(`could not load the optimal-control panel: HTTP ${r.status}`);
@@ -48,8 +49,12 @@ export function schema(engine) {
   };
 }
 
-export function basename(name, state) {
-  return `dynlens-${name}-${state.data}-w${state.width}-T${state.layers}-${state.arch}-${state.show}-seed${state.seed}`;
+/** File names of exports (the one rule: fileName in web/export.js): what each figure depends on. */
+export function basename(name, s) {
+  if (name === 'lr') return fileName(name, ['a', s.lra], ['s2', s.lrs2], ['eta', s.lreta], ['T', s.lrT]);
+  if (name === 'stability') return fileName(name, s.act, s.arch, ['delta', s.delta], ['N', s.pwidth], ['L', s.pdepth], ['sw2', s.sw2]);
+  return fileName(name, s.data, s.act, s.arch, ['d', s.width], ['T', s.layers], ['delta', s.delta],
+    ...(name === 'curves' ? [['iters', s.iters], ['sweeps', s.sweeps]] : [s.show]), ['seed', s.seed]);
 }
 
 const NUM_KEYS = ['n', 'noise', 'dseed', 'width', 'layers', 'delta', 'gamma', 'reg', 'sw2', 'sb2', 'seed', 'iters', 'sweeps',

@@ -4,6 +4,7 @@ import { fillSelect, wireLinkButtons, wireNumbers } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
 import { allowed } from '../../state.js';
 import { csvSlot, FIGURE_CLASSES, runsFor } from './figures.js';
+import { fileName } from '../../export.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
   if (!r.ok) throw new Error(`could not load the loss-landscape panel: HTTP ${r.status}`);
@@ -45,8 +46,11 @@ export function schema(names) {
   };
 }
 
-export function basename(name, state) {
-  return `dynlens-${name}-${state.data}-${state.depth}x${state.width}-${state.act}${state.cmp === 'skip' ? '-cmp' : state.skip === '1' ? '-skip' : ''}-seed${state.seed}`;
+/** File names of exports (the one rule: fileName in web/export.js): data, net, optimiser, step size and steps. */
+export function basename(name, s) {
+  return fileName(name, s.data, `${s.depth}x${s.width}`, s.act, s.cmp === 'skip' ? 'skip-vs-none' : s.skip === '1' && 'skip',
+    s.opt, s.lr > 0 ? ['lr', s.lr] : 'lr_default', `${s.steps}steps`, (name === 'slice' || name === 'surface') && s.dirs,
+    ['seed', s.seed]);
 }
 
 export async function mount(section, page) {

@@ -4,6 +4,7 @@ import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
 import { allowed, formatValue } from '../../state.js';
 import { FIGURE_CLASSES, Session } from './figures.js';
+import { fileName, roundName } from '../../export.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
   if (!r.ok) throw new Error(`could not load the SGD panel: HTTP ${r.status}`);
@@ -44,8 +45,10 @@ const MODEL_LABEL = { linreg: 'Bayesian linear regression (2-D)', logistic: 'Bay
 const SAMPLER_LABEL = { sgd: 'SGD (constant step)', 'sgd-precond': 'SGD, preconditioned', sgld: 'SGLD (Langevin)',
   momentum: 'Momentum SGD' };
 
-export function basename(name, state) {
-  return `dynlens-${name}-${state.model}-${state.sampler}-eps${state.epsr}xstar-S${state.S}-${state.batching}-seed${state.seed}`;
+/** File names of exports (the one rule: fileName in web/export.js): model, sampler, step (a multiple of ε*), batch. */
+export function basename(name, s) {
+  return fileName(name, s.model, s.sampler, ['eps', `${roundName(s.epsr)}xstar`], ['S', s.S], s.batching, ['steps', s.steps],
+    ['seed', s.seed]);
 }
 
 const mat2 = (m) => (m && Number.isFinite(m[0][0]) ? `[${fmt(m[0][0], 4)}, ${fmt(m[0][1], 4)}; ${fmt(m[1][1], 4)}]` : '—');
