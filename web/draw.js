@@ -106,9 +106,9 @@ export function textOverflow() {
   const out = [];
   for (const ref of [...sized]) {
     const c = ref.deref();
-    if (!c || !c.isConnected) {
-      sized.delete(ref);
-      if (c) tracked.delete(c);
+    if (!c || !c.isConnected || !c.getClientRects().length) { // gone, or not shown (display: none)
+      if (c && !c.isConnected) tracked.delete(c);
+      if (!c || !c.isConnected) sized.delete(ref);
       continue;
     }
     const info = textBoxes.get(c);
@@ -142,7 +142,13 @@ export function drawIdle(ctx, r, text, px) {
   ctx.fillStyle = MUTED;
   ctx.font = font(px);
   ctx.textAlign = 'center';
-  fillText(ctx, text, r.x + r.w / 2, r.y + r.h / 2);
+  // centred on the rect, shrunk if it would run off a narrow canvas
+  const info = textBoxes.get(ctx.canvas);
+  const cx = r.x + r.w / 2;
+  const room = info ? 2 * Math.min(cx, info.w - cx) - 8 : Infinity;
+  const w = ctx.measureText(text).width;
+  if (w > room) ctx.font = font(Math.max(8, (px * room) / w));
+  fillText(ctx, text, cx, r.y + r.h / 2);
 }
 
 /** About n "nice" ticks (1, 2, 5 x 10^k) covering [a, b]. */
