@@ -6,7 +6,7 @@ export const glossary = {
   sb2: { sym: 'σ<sub>b</sub><sup>2</sup>', def: 'The bias variance: each bias b<sub>i</sub> is drawn from N(0, σ<sub>b</sub><sup>2</sup>).' },
   qstar: { sym: 'q*', def: 'The fixed point of the length map: the mean squared pre-activation q<sup>l</sup> that a deep random network settles at, layer after layer.' },
   cstar: { sym: 'c*', def: 'The fixed point of the correlation map: the correlation two different inputs settle at deep in the network (1 in the ordered phase, below 1 in the chaotic phase).' },
-  chi1: { sym: 'χ<sub>1</sub>', def: 'χ<sub>1</sub> = σ<sub>w</sub><sup>2</sup> E[φ′(√q* z)<sup>2</sup>]: how much one layer stretches a small difference between two inputs. Below 1 the network is ordered, above 1 chaotic, and χ<sub>1</sub> = 1 is the critical line.' },
+  chi1: { sym: 'χ<sub>1</sub>', def: 'How much one layer stretches a small difference between two inputs, σ<sub>w</sub><sup>2</sup> E[φ′(√q* z)<sup>2</sup>]. Below 1 the network is ordered, above 1 chaotic, and χ<sub>1</sub> = 1 is the critical line.' },
   xic: { sym: 'ξ<sub>c</sub>', def: 'The correlation depth scale ξ<sub>c</sub> = −1/ln χ<sub>c</sub>: the number of layers over which two inputs’ correlation approaches c*. It diverges on the critical line; networks train up to about 6ξ<sub>c</sub> layers deep.' },
   L: { sym: 'L', def: 'The depth: the number of layers of the network.' },
   N: { sym: 'N', def: 'The width: the number of units in each hidden layer.' },

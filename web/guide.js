@@ -38,7 +38,7 @@ export function renderGuide(section, steps) {
     const err = s.error ? ` <span class="guide-error">(this step's settings are not valid: ${escapeHTML(s.error)})</span>` : '';
     return `<li data-step="${s.n}">${go}<span class="guide-text">${s.text}${err}</span></li>`;
   }).join('');
-  box.innerHTML = `<summary>What to notice <span class="guide-count">${steps.length} steps; each number sets the controls</span></summary><ol>${items}</ol>`;
+  box.innerHTML = `<summary>What to notice <span class="guide-count">${steps.length} steps<span class="guide-how">; each number sets the controls</span></span></summary><ol>${items}</ol>`;
   const intros = section.querySelectorAll(':scope > .intro');
   if (intros.length) intros[intros.length - 1].after(box);
   else section.prepend(box);
