@@ -22,7 +22,8 @@ export class Plot {
 
   resize() {
     const w = Math.max(260, Math.floor(this.root.clientWidth));
-    const h = Math.round(Math.min(Math.max(220, w * (this.opts.aspect || 0.78)), 420, Math.max(180, roomInFrame(this.cssH || 0))));
+    // at least 260 px tall on a phone, where a legend and a note would otherwise cover the curves
+    const h = Math.round(Math.min(Math.max(w < 420 ? 260 : 220, w * (this.opts.aspect || 0.78)), 420, Math.max(180, roomInFrame(this.cssH || 0))));
     if (w === this.cssW && h === this.cssH) return;
     this.cssW = w;
     this.cssH = h;
