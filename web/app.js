@@ -151,10 +151,10 @@ async function main() {
       wireExports(section, {
         figure: (n) => entry.controller.figures[n],
         header: (n) => exportHeader(n),
-        basename: (n) => (entry.controller.basename ? entry.controller.basename(n, state) : fileName(n)),
+        basename: (n) => exportName(entry, n),
       });
       foldIntro(section);
-      // The guide goes after the introduction; a demo without one (yet) shows none, and page.guides() says so.
+      // The guide goes after the introduction; a demo without one (yet) shows none, and page.guide() says so.
       if (Array.isArray(mod.guide) && mod.guide.length) {
         entry.steps = guideSteps(mod.guide, entry.schema);
         entry.markGuide = renderGuide(section, entry.steps);
@@ -162,6 +162,8 @@ async function main() {
     }
     return entry;
   }
+  // An export's file name: the demo's basename (built with fileName) or the figure's name alone.
+  const exportName = (entry, n) => (entry.controller.basename ? entry.controller.basename(n, state) : fileName(n));
   const exportHeader = (n) => csvHeader(`dynlens ${findDemo(current).label.toLowerCase()}, figure: ${n}`, state, sch);
 
   // Shows demo `name` with the state parsed from `hash` (or its remembered state when hash is null).
@@ -281,10 +283,7 @@ async function main() {
     png: (name, opts = {}) => renderPNG(demos.get(current).controller.figures[name],
       document.querySelector(`#demo-${current} [data-fig="${name}"]`), opts),
     /** The file name (without extension) an export of figure `name` gets now. */
-    basename: (name) => {
-      const c = demos.get(current).controller;
-      return c.basename ? c.basename(name, state) : fileName(name);
-    },
+    basename: (name) => exportName(demos.get(current), name),
     /** Texts drawn outside their canvas (draw.js): [] when every label fits. */
     textOverflow: () => textOverflow(),
     /** The shown demo's guide steps ({n, text, set, href, state, error}), or null when it has none. */
