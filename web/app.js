@@ -87,6 +87,35 @@ function foldIntro(section) {
   intros[intros.length - 1].append(b);
 }
 
+// On a phone the controls come after the figures: a small floating button jumps to them while they are below the
+// screen (and not in single-figure mode).
+function controlsButton() {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'to-controls';
+  b.textContent = 'Settings ↓';
+  b.hidden = true;
+  document.body.append(b);
+  let target = null;
+  const io = new IntersectionObserver(([e]) => {
+    b.hidden = !target || document.body.classList.contains('single') || e.isIntersecting || e.boundingClientRect.top < 0;
+  });
+  b.addEventListener('click', () => {
+    if (!target) return;
+    target.scrollIntoView({ block: 'start' });
+    if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+    target.focus({ preventScroll: true });
+  });
+  return (section) => { // follow this demo's controls
+    const c = section && section.querySelector('.controls');
+    if (c === target) return;
+    if (target) io.unobserve(target);
+    target = c;
+    b.hidden = true;
+    if (c) io.observe(c);
+  };
+}
+
 // In an iframe showing one figure: the page's height goes to the embedding page (a message
 // {type: 'dynlens:height', height, fig}) whenever it changes, so that page can size the frame (embed-example.html).
 function postHeight(fig) {
@@ -101,6 +130,7 @@ async function main() {
   let pick = () => {}; // tabs work once the first demo is shown
   buildTabs((name) => pick(name));
   listFigures();
+  const followControls = controlsButton();
   // The first demo's module loads while the WebAssembly core compiles and the workers start.
   loadDemo(first.demo).catch(() => {});
   let engine;
@@ -235,6 +265,7 @@ async function main() {
     const e = demos.get(current);
     if (e.markGuide) e.markGuide(state);
     if (e.controller) e.controller.render(state);
+    followControls($(`demo-${current}`));
     if (state.fig) postHeight(state.fig);
   }
 

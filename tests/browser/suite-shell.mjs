@@ -233,4 +233,25 @@ async function testEmbed({ context, url, ok, shot }) {
   await page.close();
 }
 
-await runSuite('shell', { tabs: testTabs, guides: testGuides, export: testExport, embed: testEmbed });
+// On a phone the controls come after the figures; a floating button jumps to them and hides once they are in view.
+async function testPhone({ context, url, ok }) {
+  const page = await context.newPage();
+  const errors = watch(page);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${url}#demo=signal&res=64`);
+  await idle(page);
+  const shown = await page.isVisible('.to-controls');
+  await page.click('.to-controls');
+  await page.waitForTimeout(300);
+  const top = await page.evaluate(() => document.querySelector('#demo-signal .controls').getBoundingClientRect().top);
+  ok(shown && top >= -1 && top < 100 && !(await page.isVisible('.to-controls')),
+    'phone: the Settings button jumps to the controls, then hides', `shown ${shown}, controls at ${top}`);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);
+  ok(!(await page.isVisible('.to-controls')), 'laptop: no Settings button (the controls are beside the figures)');
+  ok(errors.length === 0, 'no console errors in the phone checks', errors.join(' | '));
+  await page.close();
+}
+
+await runSuite('shell', { tabs: testTabs, phone: testPhone, guides: testGuides, export: testExport, embed: testEmbed });
