@@ -27,6 +27,9 @@ export function redrawable(canvas, fn) {
   redraws.set(canvas, fn);
 }
 
+/** Whether canvas can be drawn again at another pixel ratio (see redrawable). */
+export const canRedraw = (canvas) => redraws.has(canvas);
+
 /**
  * Runs fn() (it may be async) with every canvas in `canvases` redrawn at pixel ratio `ratio`, then redraws them
  * at the screen's ratio again; canvases without a registered redraw keep their pixels. Returns fn's result.

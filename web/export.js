@@ -1,7 +1,7 @@
 // export.js - PNG and CSV export for any demo: a CSV header that records every parameter and the link, file
 // names (one rule: fileName), PNGs for slides (the figure redrawn at 2x, 3x or a width in pixels, same layout and
 // typography), the download itself, and the wiring of a panel's [data-export] buttons.
-import { pixelRatio, withPixelRatio } from './draw.js';
+import { canRedraw, pixelRatio, withPixelRatio } from './draw.js';
 import { formatValue, toHash } from './state.js';
 
 /** Saves a data:/blob: URL as a file. */
@@ -66,7 +66,8 @@ const MAX_RATIO = 8; // a canvas side stays under browsers' limits (about 16k pi
 /**
  * A figure's PNG for a slide: every canvas inside host is drawn again at `scale` times its CSS size (or so that
  * the PNG is `width` pixels wide), so text and lines stay sharp and the layout is the one on screen; then the
- * canvases go back to the screen's resolution. Resolves to {url, width, height, ratio}.
+ * canvases go back to the screen's resolution. Resolves to {url, width, height, ratio, unscaled}: unscaled counts
+ * the shown canvases that have no registered redraw (draw.js redrawable) and so keep the screen's pixels.
  */
 export async function renderPNG(fig, host, { scale = null, width = null } = {}) {
   const canvases = host ? [...host.querySelectorAll('canvas')] : [];
@@ -77,7 +78,9 @@ export async function renderPNG(fig, host, { scale = null, width = null } = {}) 
   }
   if (!(ratio > 0) || ratio > MAX_RATIO) throw new Error(`PNG export: a ${width ? `${width} px wide` : `${scale}×`} image is too large (at most ${MAX_RATIO}× the figure on screen)`);
   const url = await withPixelRatio(ratio, canvases, () => fig.png());
-  return { url, ...pngSize(url), ratio };
+  const unscaled = canvases.filter((c) => c.getClientRects().length && !canRedraw(c)).length;
+  if (unscaled) console.warn(`dynlens: ${unscaled} canvas(es) of this figure cannot be redrawn at ${ratio.toFixed(2)}x and keep the screen's resolution`);
+  return { url, ...pngSize(url), ratio, unscaled };
 }
 
 /**

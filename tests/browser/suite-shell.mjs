@@ -134,8 +134,8 @@ async function testExport({ context, url, ok }) {
     const c = document.querySelector('#fig-length canvas');
     return [c.clientWidth, c.clientHeight];
   });
-  const at3 = await page.evaluate(() => window.dynlensPage.png('length', { scale: 3 }).then(({ width, height, ratio }) => ({ width, height, ratio })));
-  ok(at3.width === Math.round(css[0] * 3) && at3.height === Math.round(css[1] * 3),
+  const at3 = await page.evaluate(() => window.dynlensPage.png('length', { scale: 3 }).then(({ width, height, ratio, unscaled }) => ({ width, height, ratio, unscaled })));
+  ok(at3.width === Math.round(css[0] * 3) && at3.height === Math.round(css[1] * 3) && at3.unscaled === 0,
     'PNG at 3x: three times the figure\'s CSS size, redrawn', `${JSON.stringify(at3)} for ${css}`);
   const wide = await page.evaluate(() => window.dynlensPage.png('phase', { width: 1920 }).then(({ width }) => width));
   ok(Math.abs(wide - 1920) <= 2, 'PNG at a width: 1920 px wide (within rounding)', String(wide));
