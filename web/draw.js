@@ -332,36 +332,35 @@ function words(text) {
 }
 
 /**
- * Typeset text that must fit in maxW pixels: drawn at px if it fits, else shrunk (down to minPx), else broken
- * into lines at minPx (at most maxLines; lines go down from y, or up from y when up is true). Returns the lines
- * drawn. Titles and notes of Plot and Heatmap use it, so a long title on a phone wraps instead of running off.
+ * How typeset text fits in maxW pixels: {lines, px} - one line at px if it fits, else one line shrunk (down to
+ * minPx), else lines broken at spaces at minPx (at most maxLines; the last may still be too wide, and then
+ * textOverflow reports it).
  */
-export function drawFitted(ctx, text, x, y, { maxW, px, minPx = 10, maxLines = 2, align = 'left', color = INK, up = false, lineH = 1.25 }) {
+export function fitText(ctx, text, { maxW, px, minPx = 10, maxLines = 2 }) {
   const w = richWidth(ctx, text, px);
-  if (w <= maxW) {
-    drawRich(ctx, text, x, y, px, align, color);
-    return [text];
-  }
-  const fit = (px * maxW) / w;
-  if (fit >= minPx) {
-    drawRich(ctx, text, x, y, fit, align, color);
-    return [text];
-  }
+  if (w <= maxW) return { lines: [text], px };
+  if ((px * maxW) / w >= minPx) return { lines: [text], px: (px * maxW) / w };
   const lines = [];
   for (const word of words(text)) {
     const cur = lines[lines.length - 1];
-    const joined = cur === undefined ? word : `${cur} ${word}`;
-    if (cur !== undefined && richWidth(ctx, joined, minPx) > maxW && lines.length < maxLines) lines.push(word);
-    else if (cur === undefined) lines.push(word);
-    else lines[lines.length - 1] = joined;
+    if (cur === undefined || (richWidth(ctx, `${cur} ${word}`, minPx) > maxW && lines.length < maxLines)) lines.push(word);
+    else lines[lines.length - 1] = `${cur} ${word}`;
   }
-  const clean = lines.map((l) => l.replace(/^· /, '').replace(/ ·$/, ''));
-  const step = minPx * lineH;
-  clean.forEach((l, k) => {
-    const ly = up ? y - (clean.length - 1 - k) * step : y + k * step;
-    drawRich(ctx, l, x, ly, minPx, align, color);
+  return { lines: lines.map((l) => l.replace(/^· /, '').replace(/ ·$/, '')), px: minPx };
+}
+
+/**
+ * Draws typeset text fitted to maxW (fitText): lines go down from baseline y, or up from it when `up` is true.
+ * Returns what fitText chose. Titles and notes of Plot and Heatmap use it, so a long title on a phone wraps
+ * instead of running off the canvas.
+ */
+export function drawFitted(ctx, text, x, y, { maxW, px, minPx = 10, maxLines = 2, align = 'left', color = INK, up = false, lineH = 1.25 }) {
+  const fit = fitText(ctx, text, { maxW, px, minPx, maxLines });
+  const step = fit.px * lineH;
+  fit.lines.forEach((l, k) => {
+    drawRich(ctx, l, x, up ? y - (fit.lines.length - 1 - k) * step : y + k * step, fit.px, align, color);
   });
-  return clean;
+  return fit;
 }
 
 /** The same notation as HTML (for labels and readouts outside the canvas). */

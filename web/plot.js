@@ -1,6 +1,6 @@
 // plot.js - a small line-plot component (axes, ticks, typeset titles, lines, bands, points, markers, legend)
 // for the linked panels; like the heatmap it only draws what it is given.
-import { blankCanvas, drawFitted, drawIdle, drawRich, drawTicks, fmt, font, GRID, INK, logTicks, MUTED, niceTicks, redrawable, richWidth, roomInFrame, tickLabel } from './draw.js';
+import { blankCanvas, drawFitted, drawIdle, drawRich, drawTicks, fitText, fmt, font, GRID, INK, logTicks, MUTED, niceTicks, redrawable, richWidth, roomInFrame, tickLabel } from './draw.js';
 
 export class Plot {
   constructor(container, opts = {}) {
@@ -193,16 +193,17 @@ export class Plot {
       // The note goes in the corner away from the curves' usual place: bottom left beside a bottom legend (or
       // above it when there is no room beside it), else bottom left; on a white box so lines do not cross it.
       // A note wider than the plot is broken into lines (going up from the bottom).
-      const maxW = r.w - 14;
-      const nw = Math.min(richWidth(ctx, s.note, 11), maxW);
+      const opt = { maxW: r.w - 14, px: 11, minPx: 10, maxLines: 3 };
+      const fit = fitText(ctx, s.note, opt);
+      const nw = Math.max(...fit.lines.map((l) => richWidth(ctx, l, fit.px)));
+      const lh = fit.px * 1.25;
       const legTop = r.y + r.h - 12 - items.length * 16;
       const beside = s.legendPos !== 'bottom' || !items.length || r.x + 6 + nw + 8 < x0;
       const nx = beside ? r.x + 6 : Math.max(r.x + 6, r.x + r.w - nw - 8);
       const ny = beside ? r.y + r.h - 8 : legTop - 8;
-      const nLines = richWidth(ctx, s.note, 10) > maxW ? Math.ceil(richWidth(ctx, s.note, 10) / maxW + 0.25) : 1;
       ctx.fillStyle = 'rgba(255,255,255,0.85)';
-      ctx.fillRect(nx - 3, ny - 12 - (nLines - 1) * 12.5, nw + 6, 17 + (nLines - 1) * 12.5);
-      drawFitted(ctx, s.note, nx, ny, { maxW, px: 11, minPx: 10, maxLines: 3, color: MUTED, up: true });
+      ctx.fillRect(nx - 3, ny - 12 - (fit.lines.length - 1) * lh, nw + 6, 17 + (fit.lines.length - 1) * lh);
+      drawFitted(ctx, s.note, nx, ny, { ...opt, color: MUTED, up: true });
     }
   }
 
