@@ -67,7 +67,7 @@ async function testTabs({ context, url, ok, shot }) {
   await page.close();
 }
 
-// The guide and glossary mechanism (each demo's own guide and terms are checked in suite-layout.mjs, which opens
+// The guide and glossary mechanism (each demo's own guide and terms are checked in suite-guides.mjs, which opens
 // every demo anyway), and the file-name rule on two demos' settings.
 async function testGuides({ context, url, ok }) {
   const page = await context.newPage();
