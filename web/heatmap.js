@@ -1,7 +1,7 @@
 // heatmap.js - the one heatmap component every demo shares: a canvas with the image, axes, ticks, typeset
 // titles, a colorbar (or a legend of categories), line overlays, a selection marker, a hover readout, and
 // mouse, touch and keyboard selection. It only draws: values and colours come from the caller (the WASM core).
-import { blankCanvas, drawIdle, drawRich, drawTicks, fmt, font, INK, logTicks, MUTED, niceStep, niceTicks, richHTML, richWidth, tickLabel } from './draw.js';
+import { blankCanvas, drawFitted, drawIdle, drawRich, drawTicks, fillText, fmt, font, INK, logTicks, MUTED, niceStep, niceTicks, redrawable, richHTML, richWidth, roomInFrame, tickLabel } from './draw.js';
 
 const M = { left: 66, right: 104, top: 34, bottom: 54 };
 
@@ -42,6 +42,7 @@ export class Heatmap {
     this.cssW = 0;
     this.cssH = 0;
     this.bind();
+    redrawable(this.canvas, () => this.draw());
     this.ro = new ResizeObserver(() => this.resize());
     this.ro.observe(this.root);
     this.resize();
@@ -83,7 +84,7 @@ export class Heatmap {
     const maxH = this.opts.maxHeight ? this.opts.maxHeight() : 620;
     // opts.stripBelow(width): px kept free under the x axis (a figure's legend on narrow screens)
     this.strip = this.opts.stripBelow ? this.opts.stripBelow(w) : 0;
-    const h = Math.round(Math.min(Math.max(240, w * aspect), maxH)) + this.strip;
+    const h = Math.round(Math.min(Math.max(240, w * aspect), maxH, Math.max(200, roomInFrame(this.cssH) - this.strip))) + this.strip;
     if (w === this.cssW && h === this.cssH) return;
     this.cssW = w;
     this.cssH = h;
@@ -174,14 +175,10 @@ export class Heatmap {
       drawIdle(ctx, r, 'computing…', 14);
       return;
     }
-    if (d.title) { // shrink a long title to the canvas (down to 10 px), and clip what still does not fit
-      const room = this.cssW - r.x - 6, px = Math.max(10, Math.min(15, (15 * room) / richWidth(ctx, d.title, 15)));
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(0, 0, this.cssW - 4, r.y);
-      ctx.clip();
-      drawRich(ctx, d.title, r.x, 20, px, 'left', INK);
-      ctx.restore();
+    if (d.title) { // a long title shrinks (down to 10 px), then wraps onto a second line starting at the left edge
+      const room = this.cssW - r.x - 6;
+      const two = richWidth(ctx, d.title, 10) > room;
+      drawFitted(ctx, d.title, two ? 8 : r.x, two ? 13 : 20, { maxW: two ? this.cssW - 12 : room, px: 15, minPx: 10 });
     }
     // The grid points are the cell centres, so the image extends half a cell beyond the first and last ones.
     const hx = r.w / (d.nx - 1) / 2;
@@ -339,7 +336,7 @@ export class Heatmap {
     });
     drawRich(ctx, d.xLabel, r.x + r.w / 2, r.y + r.h + 42, 15, 'center');
     ctx.save();
-    ctx.translate(r.x - 46, r.y + r.h / 2);
+    ctx.translate(Math.max(r.x - 46, 17), r.y + r.h / 2); // room for a superscript on a narrow canvas
     ctx.rotate(-Math.PI / 2);
     drawRich(ctx, d.yLabel, 0, 0, 15, 'center');
     ctx.restore();
@@ -397,7 +394,7 @@ export class Heatmap {
       ctx.moveTo(bx + bw, y);
       ctx.lineTo(bx + bw + 4, y);
       ctx.stroke();
-      ctx.fillText(text, bx + bw + 6, y);
+      fillText(ctx, text, bx + bw + 6, y);
     };
     for (const v of ticks) {
       const t = pos(v);
@@ -452,7 +449,7 @@ export class Heatmap {
       ctx.strokeStyle = '#444';
       ctx.strokeRect(bx + 0.5, y - 6.5, 13, 13);
       ctx.fillStyle = INK;
-      ctx.fillText(c.name, bx + 19, y);
+      fillText(ctx, c.name, bx + 19, y);
     });
   }
 

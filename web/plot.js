@@ -1,6 +1,6 @@
 // plot.js - a small line-plot component (axes, ticks, typeset titles, lines, bands, points, markers, legend)
 // for the linked panels; like the heatmap it only draws what it is given.
-import { blankCanvas, drawIdle, drawRich, drawTicks, fmt, font, GRID, INK, logTicks, MUTED, niceTicks, richWidth, tickLabel } from './draw.js';
+import { blankCanvas, drawFitted, drawIdle, drawRich, drawTicks, fitText, fmt, font, GRID, INK, logTicks, MUTED, niceTicks, redrawable, richWidth, roomInFrame, tickLabel } from './draw.js';
 
 const ROW = 16; // a legend entry's height
 const NOTE_H = 17;
@@ -74,6 +74,7 @@ export class Plot {
     container.append(this.root);
     this.spec = null;
     this.cssW = 0;
+    redrawable(this.canvas, () => this.draw());
     this.ro = new ResizeObserver(() => this.resize());
     this.ro.observe(this.root);
     this.resize();
@@ -81,10 +82,14 @@ export class Plot {
 
   resize() {
     const w = Math.max(260, Math.floor(this.root.clientWidth));
-    if (w === this.cssW) return;
+    // at least 260 px tall on a phone, where a legend and a note would otherwise cover the curves
+    // (in a frame, fitting its height: the legend rows 'best' puts under the plot come on top of plotH)
+    const room = roomInFrame(this.cssH || 0) - ((this.placed && this.placed.extra) || 0);
+    const h = Math.round(Math.min(Math.max(w < 420 ? 260 : 220, w * (this.opts.aspect || 0.78)), 420, Math.max(180, room)));
+    if (w === this.cssW && h === this.plotH) return;
     this.cssW = w;
-    this.plotH = Math.round(Math.min(Math.max(220, w * (this.opts.aspect || 0.78)), 420));
-    this.cssH = this.plotH;
+    this.plotH = h;
+    this.cssH = h;
     this.draw();
   }
 
@@ -121,9 +126,10 @@ export class Plot {
     }
     const { X, Y } = axesOf(s, r);
     if (s.title) {
-      // A long title on a narrow screen shrinks to fit rather than run off the canvas.
-      const fit = Math.max(10, Math.min(14, (14 * (this.cssW - r.x - 4)) / richWidth(ctx, s.title, 14)));
-      drawRich(ctx, s.title, r.x, 20, fit, 'left');
+      // A long title on a narrow screen shrinks, then wraps onto a second line, rather than run off the canvas.
+      const room = this.cssW - r.x - 4;
+      const two = richWidth(ctx, s.title, 10) > room;
+      drawFitted(ctx, s.title, two ? 8 : r.x, two ? 12 : 20, { maxW: two ? this.cssW - 12 : room, px: 14, minPx: 10 });
     }
     // grid and ticks
     const xt = niceTicks(s.x.min, s.x.max, Math.max(3, Math.floor(r.w / 70)));
@@ -299,14 +305,18 @@ export class Plot {
     if (s.note) {
       // The note goes in the corner away from the curves' usual place: bottom left beside a bottom legend (or
       // above it when there is no room beside it), else bottom left; on a white box so lines do not cross it.
-      const nw = richWidth(ctx, s.note, 11);
+      // A note wider than the plot is broken into lines (going up from the bottom).
+      const opt = { maxW: r.w - 14, px: 11, minPx: 10, maxLines: 3 };
+      const fit = fitText(ctx, s.note, opt);
+      const nw = Math.max(...fit.lines.map((l) => richWidth(ctx, l, fit.px)));
+      const lh = fit.px * 1.25;
       const legTop = r.y + r.h - 12 - items.length * 16;
       const beside = s.legendPos !== 'bottom' || !items.length || r.x + 6 + nw + 8 < x0;
       const nx = beside ? r.x + 6 : Math.max(r.x + 6, r.x + r.w - nw - 8);
       const ny = beside ? r.y + r.h - 8 : legTop - 8;
       ctx.fillStyle = 'rgba(255,255,255,0.85)';
-      ctx.fillRect(nx - 3, ny - 12, nw + 6, 17);
-      drawRich(ctx, s.note, nx, ny, 11, 'left', MUTED);
+      ctx.fillRect(nx - 3, ny - 12 - (fit.lines.length - 1) * lh, nw + 6, 17 + (fit.lines.length - 1) * lh);
+      drawFitted(ctx, s.note, nx, ny, { ...opt, color: MUTED, up: true });
     }
   }
 

@@ -5,6 +5,7 @@ import { fmt } from '../../draw.js';
 import { term } from '../../glossary.js';
 import { allowed } from '../../state.js';
 import { FIGURE_CLASSES } from './figures.js';
+import { fileName, roundName } from '../../export.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
   if (!r.ok) throw new Error(`could not load the dynamical-isometry panel: HTTP ${r.status}`);
@@ -114,8 +115,14 @@ export const guide = [
       'last layer to the first, gradients grow about tenfold with either kind of weights (theory: χ<sub>1</sub><sup>L−1</sup> ≈ 17).' },
 ];
 
-export function basename(name, state) {
-  return `dynlens-${name}-${state.act}-sw2_${state.sw2}-sb2_${state.sb2}-L${state.depth}`;
+/** File names of exports (the one rule: fileName in web/export.js); sw2 = 0 means the critical σw². */
+export function basename(name, s) {
+  const range = (r) => `${roundName(r[0])}-${roundName(r[1])}`;
+  if (name === 'train') {
+    return fileName(name, s.act, ['sb2', s.sb2], ['L', range(s.tdepth)], ['sw2', range(s.tsw2)], ['N', s.twidth], ['steps', s.tsteps],
+      ['lr', s.tlr]);
+  }
+  return fileName(name, s.act, s.sw2 === 0 ? 'sw2_critical' : ['sw2', s.sw2], ['sb2', s.sb2], ['L', s.depth], ['N', s.width]);
 }
 
 export async function mount(section, page) {

@@ -5,6 +5,7 @@ import { fmt } from '../../draw.js';
 import { allowed } from '../../state.js';
 import { markStale } from '../../runbar.js';
 import { csvSlot, FIGURE_CLASSES, forgetRuns, runsFor, setAnimate } from './figures.js';
+import { fileName } from '../../export.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
   if (!r.ok) throw new Error(`could not load the loss-landscape panel: HTTP ${r.status}`);
@@ -50,8 +51,11 @@ export function schema(names) {
  * (measured: 97.5 % without skips, 96.5 % with, full batch, Adam 0.01, 1000 steps), so their slices compare. */
 const DEEP_PRESET = { depth: 8, width: 16, act: 'tanh', cmp: 'skip', dirs: 'random', norm: 'filter', lr: 0.01, batch: 0, steps: 1000 };
 
-export function basename(name, state) {
-  return `dynlens-${name}-${state.data}-${state.depth}x${state.width}-${state.act}${state.cmp === 'skip' ? '-cmp' : state.skip === '1' ? '-skip' : ''}-seed${state.seed}`;
+/** File names of exports (the one rule: fileName in web/export.js): data, net, optimiser, step size and steps. */
+export function basename(name, s) {
+  return fileName(name, s.data, `${s.depth}x${s.width}`, s.act, s.cmp === 'skip' ? 'skip-vs-none' : s.skip === '1' && 'skip',
+    s.opt, s.lr > 0 ? ['lr', s.lr] : 'lr_default', `${s.steps}steps`, (name === 'slice' || name === 'surface') && s.dirs,
+    ['seed', s.seed]);
 }
 
 /** The sentence under the numbers: the sharpness against 2/η, from the numbers in the table. */

@@ -6,6 +6,7 @@ import { markStale, RunBar } from '../../runbar.js';
 import { allowed, formatValue } from '../../state.js';
 import { divergedWords, stabName, term } from './explain.js';
 import { FIGURE_CLASSES, Session } from './figures.js';
+import { fileName, roundName } from '../../export.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
   if (!r.ok) throw new Error(`could not load the SGD panel: HTTP ${r.status}`);
@@ -80,8 +81,10 @@ export const glossary = {
   gamma: { sym: 'γ', def: 'SGLD’s step decay: ε<sub>t</sub> = ε (1 + t)<sup>−γ</sup>. With γ > 0 the noise shrinks over time and there is no stationary cloud to predict.' },
 };
 
-export function basename(name, state) {
-  return `dynlens-${name}-${state.model}-${state.sampler}-eps${state.epsr}xstar-S${state.S}-${state.batching}-seed${state.seed}`;
+/** File names of exports (the one rule: fileName in web/export.js): model, sampler, step (a multiple of ε*), batch. */
+export function basename(name, s) {
+  return fileName(name, s.model, s.sampler, ['eps', `${roundName(s.epsr)}xstar`], ['S', s.S], s.batching, ['steps', s.steps],
+    ['seed', s.seed]);
 }
 
 const mat2 = (m) => (m && Number.isFinite(m[0][0]) ? `[${fmt(m[0][0], 4)}, ${fmt(m[0][1], 4)}; ${fmt(m[1][1], 4)}]` : '—');

@@ -5,6 +5,7 @@ import { fmt, niceStep, richHTML } from '../../draw.js';
 import { term } from '../../glossary.js';
 import { allowed, formatValue } from '../../state.js';
 import { apart, FIELD_INFO, FIGURE_CLASSES } from './figures.js';
+import { fileName } from '../../export.js';
 
 // Fetched as soon as the module is imported, so it arrives while the WebAssembly core starts.
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
@@ -149,8 +150,10 @@ export const guide = [
 ];
 
 /** File names of exports: what was drawn and where. */
-export function basename(name, state) {
-  return `dynlens-${name}-${state.act}-sw2_${state.sw2}-sb2_${state.sb2}`;
+/** File names of exports (the one rule: fileName in web/export.js): what was drawn, with the settings it depends on. */
+export function basename(name, s) {
+  return fileName(name, s.act, name === 'phase' && s.field, ['sw2', s.sw2], ['sb2', s.sb2], name === 'length' && ['q0', s.q0],
+    name === 'depth' && ['c0', s.c0], name === 'depth' && ['L', s.depth], name === 'depth' && ['N', s.width]);
 }
 
 /**
