@@ -59,10 +59,11 @@ export const guide = [
   { set: { model: 'mixture', sampler: 'sgld' }, text: 'A posterior with two modes: the Gaussian prediction sits in θ*’s mode and misses the other mode’s mass (over 30 %). <span class="term" data-term="sgld">SGLD</span>’s injected noise carries the chain across both, so its spread matches the posterior’s (0.85 to 1.3× its standard deviations), which no Gaussian centred on one mode can.' },
 ];
 
-/** This demo's symbols (the shell defines θ and N once for every demo). */
+/** This demo's symbols (the shell defines θ once for every demo; its N is a width, so the data size is `ndata`). */
 export const glossary = {
   eps: { sym: 'ε', def: 'The constant step size (learning rate): each step moves θ by −ε times a minibatch gradient of the average loss.' },
   epsstar: { sym: 'ε*', def: 'Mandt, Hoffman and Blei’s optimal constant step 2 (S/N) D / Tr(BB<sup>T</sup>): the scalar step whose predicted stationary Gaussian is closest in KL to the posterior (the KL plot’s green line).' },
+  ndata: { sym: 'N', def: 'The number of examples in the data set: the posterior is prior × the likelihood of all N, and one step of SGD sees S of them.' },
   batch: { sym: 'S', def: 'The minibatch size: each step averages the gradients of S examples, so the gradient noise has covariance BB<sup>T</sup>/S.' },
   hessian: { sym: 'A', def: 'The Hessian of the average loss at the mode θ*: the curvature. N A is the inverse covariance of the posterior’s Laplace (Gaussian) approximation.' },
   gradcov: { sym: 'BB<sup>T</sup>', def: 'The covariance of the per-example gradients at θ*: how much one example’s gradient differs from the average, the source of SGD’s noise.' },
