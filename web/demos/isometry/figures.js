@@ -119,12 +119,15 @@ export class SpectrumFigure {
     const g = part('gaussian');
     const o = part('orthogonal');
     const rv = term('relvar', 'var/mean²');
-    const one = (name, x) => `${name} weights: the middle 90 % of the nonzero ${term('lambda', 'λ')} spans ` +
-      `${fmt(x.dec, 2)} decade${x.dec === 1 ? '' : 's'}, ${rv} = ${fmt(x.rv, 3)} (theory ${fmt(x.th, 3)})` +
+    const EQUAL = 1e-9; // a spread below this is rounding: every λ the same (an orthogonal linear net)
+    const one = (name, x) => (x.rv < EQUAL && x.dec < EQUAL
+      ? `${name} weights: every ${term('lambda', 'λ')} is the same to rounding (${rv} = ${fmt(x.rv, 2)}, theory ${fmt(x.th, 3)})`
+      : `${name} weights: the middle 90 % of the nonzero ${term('lambda', 'λ')} spans ` +
+      `${fmt(x.dec, 2)} decade${x.dec === 1 ? '' : 's'}, ${rv} = ${fmt(x.rv, 3)} (theory ${fmt(x.th, 3)})`) +
       (x.zeros ? `; ${fmt((100 * x.zeros) / x.n, 2)} % of them are 0 in double precision` : '') +
       (x.below ? `; ${fmt((100 * x.below) / x.n, 2)} % lie below ${richHTML(`10^{${fmt(r.lo, 3)}}`)}, left of the plot` : '');
     const ratio = g.rv / o.rv;
-    const cmp = !(Number.isFinite(ratio) && o.rv > 0) ? '' : ratio > 1.2
+    const cmp = !(Number.isFinite(ratio) && o.rv > EQUAL) ? '' : ratio > 1.2
       ? ` At this depth the orthogonal spectrum is ${fmt(ratio, 2)} times narrower in ${rv}.`
       : ratio < 1 / 1.2 ? ` Here the Gaussian spectrum is the narrower one, by ${fmt(1 / ratio, 2)} times.`
         : ' Both spectra are about as wide here.';
