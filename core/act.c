@@ -2,6 +2,7 @@
 #include "act.h"
 #include "vec_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -115,7 +116,7 @@ static inline double exp_tail(double r)
  * polynomial of degree 13 (the remainder is below 5e-18 relative on |r| <= 0.347), summed as 1 + r + r^2 p(r) with
  * the two large terms kept exact; then the scale 2^k in two halves so that results down to the subnormals are
  * rounded once. h alone is within 0.6 ulp; h + l within about 0.15 ulp. NaN in, NaN out; +inf -> inf, -inf -> 0. */
-static inline dd exp_dd(double x, double xl, double kadd)
+DYN_KERNEL dd exp_dd(double x, double xl, double kadd)
 {
     double xc = sel(x < -800.0, -800.0, sel(x > 712.0, 712.0, x)); /* NaN falls through both */
     double kf = (xc * LOG2E + MAGIC) - MAGIC;
@@ -133,13 +134,89 @@ static inline dd exp_dd(double x, double xl, double kadd)
 /* exp(x) for 0 <= x <= 40 (NaN passes), the same reduction and polynomial rounded once at the end without the
  * low-order parts and with one scale: about 35 operations instead of 60, within 1 ulp. Enough for tanh, whose
  * 1 - 2/(e + 1) damps e's error by e/(e + 1)^2 <= 0.18 past 0.625, and which is 1 beyond x = 19.1. */
-static inline double exp_0_40(double x)
+DYN_KERNEL double exp_0_40(double x)
 {
     double kf = (x * LOG2E + MAGIC) - MAGIC;
     double r = (x - kf * LN2_HI) - kf * LN2_LO;
     double p = exp_tail(r);
     return (1.0 + (r + (r * r) * p)) * pow2i(kf);
 }
+
+double dyn_exp(double x) { return dd_val(exp_dd(x, 0.0, 0.0)); }
+
+/* 1/k for k = 29, 27, ..., 1: dyn_log's series, highest order first (constants, not a division per term: the same
+ * correctly rounded values) */
+static const double INV_ODD[15] = {1.0 / 29, 1.0 / 27, 1.0 / 25, 1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15,
+                                   1.0 / 13, 1.0 / 11, 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3,  1.0};
+
+/* x = m 2^e with m in [1/sqrt2, sqrt2) (from the bits, subnormals scaled by 2^54 first); log m = 2 atanh(s),
+ * s = (m - 1)/(m + 1), |s| < 0.1716, so the odd series to s^29 is exact to well below an ulp. */
+double dyn_log(double x)
+{
+    if (!(x > 0.0) || x == (double)INFINITY) return x == 0.0 ? -(double)INFINITY : (x > 0.0 ? x : (double)NAN);
+    int e = 0;
+    if (x < 0x1p-1022) {
+        x *= 0x1p54;
+        e = -54;
+    }
+    uint64_t u = bits_of(x);
+    e += (int)(u >> 52) - 1022;
+    double m = of_bits((u & 0x000fffffffffffffu) | 0x3fe0000000000000u); /* in [0.5, 1) */
+    if (m < 0.70710678118654752440) {
+        m *= 2.0;
+        e -= 1;
+    }
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s, sum = 0.0;
+    for (int k = 0; k < 15; k++) sum = sum * s2 + INV_ODD[k];
+    return 2.0 * s * sum + e * 0.69314718055994530942;
+}
+
+/* sin and cos: x = n pi/2 + (y0 + y1) by Cody and Waite's reduction with pi/2 in three parts of 33, 33 and 53 bits
+ * (fdlibm's e_rem_pio2.c constants: n pio2_1 and n pio2_2 are exact for |n| < 2^20, and the second part is taken
+ * always, not only after a cancellation), then fdlibm's kernels on [-pi/4, pi/4] (FreeBSD's k_sin.c and k_cos.c,
+ * Sun Microsystems 1993, errors below 1 ulp with the tail y1). */
+static void rem_pio2(double x, double *y0, double *y1, int *n)
+{
+    double fn = (x * 6.36619772367581382433e-01 + MAGIC) - MAGIC; /* round(x 2/pi) */
+    double t = x - fn * 1.57079632673412561417e+00, w = fn * 6.07710050630396597660e-11, r;
+    r = t - w;
+    w = fn * 2.02226624879595063154e-21 - ((t - r) - w);
+    *y0 = r - w;
+    *y1 = (r - *y0) - w;
+    *n = (int)(bits_of(fn + MAGIC) & 3u); /* n mod 4 from the integer's low bits (two's complement) */
+}
+static double k_sin(double x, double y)
+{
+    double z = x * x, w = z * z, v = z * x;
+    double r = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * 2.75573137070700676789e-06) +
+               z * w * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10);
+    return x - ((z * (0.5 * y - v * r) - y) - v * -1.66666666666666324348e-01);
+}
+static double k_cos(double x, double y)
+{
+    double z = x * x, w = z * z;
+    double r = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * 2.48015872894767294178e-05)) +
+               w * w * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11));
+    double hz = 0.5 * z;
+    w = 1.0 - hz;
+    return w + (((1.0 - w) - hz) + (z * r - x * y));
+}
+/* quadrant q of sin (cos is sin's quadrant q + 1) */
+static double sin_quadrant(double x, int q)
+{
+    if (!(fabs(x) <= DBL_MAX)) return x - x; /* NaN for +-inf and NaN */
+    double y0 = x, y1 = 0.0;
+    int n = 0;
+    if (fabs(x) > 0.785398163397448279) rem_pio2(x, &y0, &y1, &n); /* beyond pi/4 */
+    switch ((n + q) & 3) {
+    case 0: return k_sin(y0, y1);
+    case 1: return k_cos(y0, y1);
+    case 2: return -k_sin(y0, y1);
+    default: return -k_cos(y0, y1);
+    }
+}
+double dyn_sin(double x) { return sin_quadrant(x, 0); }
+double dyn_cos(double x) { return sin_quadrant(x, 1); }
 
 /* x^2 = hi + lo exactly up to a rounding of lo (Dekker's split, no FMA); |x| <= 1e150 */
 static inline void square2(double x, double *hi, double *lo)
@@ -172,7 +249,7 @@ static inline dd one_minus(dd e)
 /* tanh: for |x| < 0.625 Cody and Waite's form x + x^3 P(x^2)/Q(x^2) with Cephes's coefficients (relative error
  * 2.5e-16 before rounding; the last addition kept exact as h + l), else 1 - 2/(exp(2|x|) + 1), which has no
  * cancellation there (tanh >= 0.55) and is exactly 1 once exp overflows. */
-static inline dd tanh_small(double x)
+DYN_KERNEL dd tanh_small(double x)
 {
     double z = x * x;
     double p = ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3) * z;
@@ -180,7 +257,7 @@ static inline dd tanh_small(double x)
     return fast2(x, x * (p / q));
 }
 /* both branches end in one division, so numerator and denominator are selected first and divided once */
-static inline double tanh_k(double x)
+DYN_KERNEL double tanh_k(double x)
 {
     double ax = fabs(x), z = x * x;
     int small = ax < 0.625;
@@ -195,14 +272,14 @@ static inline double tanh_k(double x)
 /* sech^2 x = 1 - tanh^2 x where tanh^2 <= 0.31; beyond, 4e/(1 + e)^2 with e = exp(-2|x|), which keeps its
  * relative accuracy as it decays (1 - t^2 would lose it all). */
 static inline dd one_minus_sq(dd t) { return one_minus(dd_mul(t, t)); }
-static inline double sech2_k(double x)
+DYN_KERNEL double sech2_k(double x)
 {
     double ax = fabs(x);
     dd e4 = exp_dd(-2.0 * ax, 0.0, 2.0), e = {0.25 * e4.h, 0.25 * e4.l};
     return sel(ax < 0.625, dd_val(one_minus_sq(tanh_small(x))), dd_val(dd_div(e4, one_plus_e_sq(e))));
 }
 /* tanh'' = -2 tanh sech^2; beyond 0.625, -sign(x) 8e(1 - e)/(1 + e)^3 with e = exp(-2|x|) */
-static inline double tanh_d2_k(double x)
+DYN_KERNEL double tanh_d2_k(double x)
 {
     double ax = fabs(x);
     dd t = tanh_small(x), e4 = exp_dd(-2.0 * ax, 0.0, 2.0), e = {0.25 * e4.h, 0.25 * e4.l};
@@ -219,13 +296,13 @@ static inline dd sigm_dd(double x, dd e)
     dd one = {1.0, 0.0};
     return dd_div(x >= 0.0 ? one : e, c_plus(1.0, e));
 }
-static inline double sigm_k(double x) { return dd_val(sigm_dd(x, exp_dd(-fabs(x), 0.0, 0.0))); }
-static inline double sigm_d_k(double x)
+DYN_KERNEL double sigm_k(double x) { return dd_val(sigm_dd(x, exp_dd(-fabs(x), 0.0, 0.0))); }
+DYN_KERNEL double sigm_d_k(double x)
 {
     dd e = exp_dd(-fabs(x), 0.0, 0.0);
     return dd_val(dd_div(e, one_plus_e_sq(e)));
 }
-static inline double sigm_d2_k(double x)
+DYN_KERNEL double sigm_d2_k(double x)
 {
     double ax = fabs(x);
     dd e = exp_dd(-ax, 0.0, 0.0);
@@ -239,7 +316,7 @@ static inline double sigm_d2_k(double x)
  * x * 0 would turn into NaN at -inf. */
 #define TWO64 18446744073709551616.0
 #define TWOM64 (1.0 / TWO64)
-static inline double swish_k(double x)
+DYN_KERNEL double swish_k(double x)
 {
     int neg = x < 0.0;
     dd es = exp_dd(-fabs(x), 0.0, sel(neg, 64.0, 0.0)), e = es;
@@ -248,7 +325,7 @@ static inline double swish_k(double x)
     dd one = {1.0, 0.0}, s = dd_div(neg ? es : one, c_plus(1.0, e));
     return sel(x < -800.0, -0.0, sel(x > 800.0, x, (x * s.h + x * s.l) * sel(neg, TWOM64, 1.0)));
 }
-static inline double swish_d_k(double x)
+DYN_KERNEL double swish_d_k(double x)
 {
     int neg = x < 0.0;
     dd es = exp_dd(-fabs(x), 0.0, sel(neg, 64.0, 0.0)), e = es;
@@ -258,7 +335,7 @@ static inline double swish_d_k(double x)
     dd sum = two_sum(s.h, x * ds.h);
     return sel(x < -800.0, 0.0, sel(x > 800.0, 1.0, (sum.h + (sum.l + (s.l + x * ds.l))) * sel(neg, TWOM64, 1.0)));
 }
-static inline double swish_d2_k(double x)
+DYN_KERNEL double swish_d2_k(double x)
 {
     double ax = fabs(x);
     dd es = exp_dd(-ax, 0.0, 64.0), e = {TWOM64 * es.h, TWOM64 * es.l};
@@ -273,7 +350,7 @@ static inline double swish_d2_k(double x)
  * intervals and then selected, so that a buffer vectorises: |x| < 0.84375: x + x R(x^2); < 1.25: erf(1) nearby
  * plus a rational in |x| - 1; < 6: 1 - exp(-x^2 - 0.5625 + R/S(1/x^2))/|x|, with x^2 carried exactly (the
  * fdlibm error bounds of the rationals are 2^-57.9 .. 2^-61.5); beyond, 1. */
-static inline double erf_k(double x)
+DYN_KERNEL double erf_k(double x)
 {
     double ax = fabs(x);
     /* [0, 0.84375) */
@@ -329,8 +406,8 @@ static inline dd erf_d_scaled(double x)
     e.l *= 1.1283791670955126;
     return e;
 }
-static inline double erf_d_k(double x) { return dd_val(erf_d_scaled(x)) * TWOM64; }
-static inline double erf_d2_k(double x)
+DYN_KERNEL double erf_d_k(double x) { return dd_val(erf_d_scaled(x)) * TWOM64; }
+DYN_KERNEL double erf_d2_k(double x)
 {
     dd e = erf_d_scaled(x);
     double m = -2.0 * x;

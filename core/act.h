@@ -19,6 +19,8 @@
  *   dyn_act_d2phi_array phi'' over a buffer
  *   dyn_act_kernels    the closed-form Gaussian kernels an activation has, or NULL (then quadrature is used)
  *   dyn_act_numpy      phi as a numpy expression of an array `a` (the CLI's generated reproduce.py uses it)
+ *   dyn_exp, dyn_log   exp and log with the same bits natively and in WebAssembly (the core's softmax, normals)
+ *   dyn_sin, dyn_cos   sin and cos likewise (the toy data sets)
  *
  * Adding an activation: one enum value here and one row in the table in act.c.
  */
@@ -78,6 +80,19 @@ const dyn_act_kernels *dyn_act_kernels_of(dyn_act a);
 /* phi(a) as a numpy expression of the array a, e.g. "np.tanh(a)"; it may call erf = np.vectorize(math.erf).
  * NULL for an unknown value. Lives in the table beside phi, so a new activation cannot miss reproduce.py. */
 const char *dyn_act_numpy(dyn_act a);
+/* exp and log from IEEE +, -, *, / and bit moves only, so a result is the same bits natively and in WebAssembly:
+ * libm's differ in the last bit between glibc and Emscripten's musl, and a long training run magnifies such a
+ * difference until the page's accuracies and the CLI's disagree. Every result the core computes from a softmax or a
+ * normal deviate goes through these. Accuracy (tests/test_act.c, against long double): dyn_exp within 1 ulp of the
+ * correctly rounded value (0.5 ulp and a little over away from the subnormals), 0 below -745.2, inf above 709.8;
+ * dyn_log within 3 ulp for every positive double (subnormals too; the most, 2.7 ulp, just above 1, where s = (x - 1)/(x + 1) carries two roundings), -inf at 0, NaN below 0 and for NaN, inf at inf. */
+double dyn_exp(double x);
+double dyn_log(double x);
+/* sin and cos the same way (Cody and Waite's reduction by pi/2 in three parts, fdlibm's kernels): within 1 ulp for
+ * |x| <= 2^19 pi/2 (tests/test_act.c measures it against long double on [-1e5, 1e5]); beyond that the reduction's
+ * pi/2 has too few bits and the error grows, but the bits stay portable. NaN for +-inf and NaN. */
+double dyn_sin(double x);
+double dyn_cos(double x);
 /* 1 when |phi(x)| is bounded (tanh, hard_tanh, erf, sigmoid), so the length map always has a fixed point. */
 int dyn_act_bounded(dyn_act a);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "act.h" /* dyn_sin, dyn_cos: the same points natively and in WebAssembly */
 #include "rng.h"
 
 #define PI 3.14159265358979323846
@@ -55,22 +56,22 @@ dyn_status dyn_data_toy(const dyn_toy_desc *d, double *x, size_t x_len, double *
         switch (d->kind) {
         case DYN_TOY_SPIRALS: { /* radius grows linearly with the angle; arms rotated by 2 pi / k */
             double rad = 0.05 + 0.95 * t, ang = 3.5 * PI * t + 2.0 * PI * c / k;
-            px = rad * cos(ang);
-            py = rad * sin(ang);
+            px = rad * dyn_cos(ang);
+            py = rad * dyn_sin(ang);
             break;
         }
         case DYN_TOY_MOONS: { /* make_moons: upper arc from (1,0) to (-1,0); lower arc shifted by (1, 0.5) */
             double a = PI * u;
-            if (c == 0) px = cos(a), py = sin(a);
-            else px = 1.0 - cos(a), py = 0.5 - sin(a);
+            if (c == 0) px = dyn_cos(a), py = dyn_sin(a);
+            else px = 1.0 - dyn_cos(a), py = 0.5 - dyn_sin(a);
             px -= 0.5;
             py -= 0.25;
             break;
         }
         case DYN_TOY_CIRCLES: {
             double a = 2.0 * PI * u, rad = c == 0 ? 1.0 : 0.5;
-            px = rad * cos(a);
-            py = rad * sin(a);
+            px = rad * dyn_cos(a);
+            py = rad * dyn_sin(a);
             break;
         }
         case DYN_TOY_XOR: { /* class 0: quadrants (+,+) and (-,-); class 1: (-,+) and (+,-), one chosen at random */
@@ -81,8 +82,8 @@ dyn_status dyn_data_toy(const dyn_toy_desc *d, double *x, size_t x_len, double *
         }
         default: { /* blobs */
             double a = 2.0 * PI * c / k;
-            px = 1.5 * cos(a) + 0.3 * dyn_rng_normal(&r);
-            py = 1.5 * sin(a) + 0.3 * dyn_rng_normal(&r);
+            px = 1.5 * dyn_cos(a) + 0.3 * dyn_rng_normal(&r);
+            py = 1.5 * dyn_sin(a) + 0.3 * dyn_rng_normal(&r);
             break;
         }
         }

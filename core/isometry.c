@@ -270,13 +270,16 @@ static int newton(dctx *c, double complex x, double complex *zp, double complex 
 
 /* the density at one x: follow x + i eta from eta = big down to 1e-9 x, then one Newton solve on the axis itself
  * (eta = 0), kept when it converges to the physical side; near an edge, where it does not, the eta = 1e-9 x value
- * stands (a Poisson smoothing of width 1e-9 x) */
+ * stands (a Poisson smoothing of width 1e-9 x). A path that needs more than DENSITY_STEPS steps in eta (far outside
+ * a narrow spectrum the step ratio can creep towards 1 and the path would take minutes) gives NaN: not resolved. */
+#define DENSITY_STEPS 400
 static double density_at(dctx *c, double x, double big)
 {
     double eta = big, eta_min = 1e-9 * x, ratio = 0.25;
     double complex z = 1.0 / CMPLX(x, eta), w = c->mu1 * CMPLX(x, eta);
     if (!newton(c, CMPLX(x, eta), &z, &w)) return DNAN;
-    while (eta > eta_min) {
+    for (int steps = 0; eta > eta_min; steps++) {
+        if (steps == DENSITY_STEPS) return DNAN;
         double next = fmax(eta * ratio, eta_min);
         double complex z1 = z, w1 = w;
         /* G(x + i eta) = (1 + z) / (x + i eta) has Im G < 0 for every eta > 0 (the Stieltjes transform of a
@@ -492,13 +495,18 @@ dyn_status dyn_iso_sym_eigvals(int n, double *a, double *w, double *scratch, siz
     }
     d[n - 1] = a[(size_t)(n - 1) * n + n - 1];
     e[n - 1] = 0.0;
-    /* implicit QL with shifts on (d, e), e[i] coupling d[i] and d[i+1] (the tqli of Numerical Recipes, 11.3) */
+    /* implicit QL with shifts on (d, e), e[i] coupling d[i] and d[i+1] (the tqli of Numerical Recipes, 11.3).
+     * An off-diagonal element is negligible when it is below the rounding of its neighbours or of the whole
+     * matrix: a deep net's Gram matrix has eigenvalues 1e-30 of its largest, which the relative test alone never
+     * lets converge, and which are known only to about eps |A| anyway (the Gram product already rounds there). */
+    double anorm = 0.0;
+    for (int i = 0; i < n; i++) anorm = fmax(anorm, fabs(d[i]) + fabs(e[i]) + (i ? fabs(e[i - 1]) : 0.0));
     for (int l = 0; l < n; l++) {
         int iter = 0, m;
         do {
             for (m = l; m < n - 1; m++) {
                 double dd = fabs(d[m]) + fabs(d[m + 1]);
-                if (fabs(e[m]) <= 0x1p-53 * dd) break;
+                if (fabs(e[m]) <= 0x1p-53 * dd || fabs(e[m]) <= 0x1p-53 * anorm) break;
             }
             if (m != l) {
                 if (iter++ == 100) return DYN_ERR_NO_CONVERGE;

@@ -2,6 +2,7 @@
 #include "landscape.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "linalg.h"
@@ -407,5 +408,98 @@ DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center,
             if (acc) acc[at] = data->n_class ? (float)((double)right / n) : (float)DNAN;
         }
     }
+    return DYN_OK;
+}
+
+/* ------------------------------------------------------------------ roughness of a slice */
+
+static int pos_finite(float v) { return v > 0.0f && isfinite(v); }
+
+dyn_status dyn_ls_roughness(const float *grid, int nx, int ny, int *minima, double *roughness)
+{
+    if (!grid || !minima || !roughness) return DYN_ERR_NULL;
+    if (nx < 3 || ny < 3 || nx > DYN_LS_MAX_GRID || ny > DYN_LS_MAX_GRID) return DYN_ERR_SIZE;
+    int mins = 0;
+    long counted = 0;
+    double sum = 0.0;
+    for (int i = 1; i < ny - 1; i++)
+        for (int j = 1; j < nx - 1; j++) {
+            const float *c = grid + (size_t)i * nx + j;
+            int ok = 1, lowest = 1;
+            for (int di = -1; di <= 1; di++)
+                for (int dj = -1; dj <= 1; dj++) {
+                    float v = c[di * nx + dj];
+                    ok &= pos_finite(v);
+                    if ((di || dj) && !(c[0] < v)) lowest = 0;
+                }
+            if (!ok) continue;
+            mins += lowest;
+            double lap = log((double)c[-nx]) + log((double)c[nx]) + log((double)c[-1]) + log((double)c[1]) -
+                         4.0 * log((double)c[0]);
+            sum += fabs(lap);
+            counted++;
+        }
+    if (!counted) return DYN_ERR_NAN;
+    *minima = mins;
+    *roughness = sum / (double)counted;
+    return DYN_OK;
+}
+
+/* ------------------------------------------------------------------ training verdicts */
+
+dyn_status dyn_train_verdict(double loss0, double loss, double acc, int n_class, int diverged, dyn_verdict_info *out)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (n_class == 1 || n_class < 0 || n_class > DYN_NET_MAX_OUT) return DYN_ERR_RANGE;
+    if (n_class && !isnan(acc) && !(acc >= 0.0 && acc <= 1.0)) return DYN_ERR_RANGE;
+    dyn_verdict_info v = {.loss0 = loss0, .loss = loss, .acc = n_class ? acc : DNAN};
+    v.reference = n_class ? log((double)n_class) : loss0;
+    v.chance_acc = n_class ? 1.0 / n_class : DNAN;
+    int gone = diverged || !isfinite(loss);
+    if (!gone && !isfinite(v.reference)) return DYN_ERR_RANGE; /* regression without a usable initial loss */
+    double top = isfinite(loss0) ? fmax(loss0, v.reference) : v.reference;
+    if (gone || loss > DYN_VERDICT_DIVERGE * top) v.verdict = DYN_VERDICT_DIVERGED;
+    else if (loss >= DYN_VERDICT_FAIL_LOSS * v.reference ||
+             (n_class && !isnan(acc) && acc <= v.chance_acc + DYN_VERDICT_FAIL_ACC * (1.0 - v.chance_acc)))
+        v.verdict = DYN_VERDICT_FAILED;
+    else v.verdict = DYN_VERDICT_LEARNED;
+    *out = v;
+    return DYN_OK;
+}
+
+const char *dyn_verdict_name(dyn_verdict v)
+{
+    static const char *const names[DYN_VERDICT_COUNT] = {"learned", "failed to learn", "diverged"};
+    return v >= 0 && v < DYN_VERDICT_COUNT ? names[v] : "?";
+}
+
+dyn_status dyn_verdict_text(const dyn_verdict_info *v, char *buf, size_t len)
+{
+    if (!v || !buf) return DYN_ERR_NULL;
+    if (!len) return DYN_ERR_SIZE;
+    if (v->verdict < 0 || v->verdict >= DYN_VERDICT_COUNT) return DYN_ERR_RANGE;
+    char ref[64], acc[64] = "";
+    if (isfinite(v->chance_acc)) {
+        snprintf(ref, sizeof ref, "the chance loss ln %.0f = %.3g", 1.0 / v->chance_acc, v->reference);
+        if (!isnan(v->acc))
+            snprintf(acc, sizeof acc, ", accuracy %.3g %% (chance %.3g %%)", 100.0 * v->acc, 100.0 * v->chance_acc);
+    } else {
+        snprintf(ref, sizeof ref, "the initial loss %.3g", v->reference);
+    }
+    if (v->verdict == DYN_VERDICT_DIVERGED && !isfinite(v->loss))
+        snprintf(buf, len, "diverged: the loss became infinite or NaN during training (%s); lower the step size", ref);
+    else if (v->verdict == DYN_VERDICT_DIVERGED)
+    {
+        char start[40] = "";
+        if (isfinite(v->loss0)) snprintf(start, sizeof start, "its start %.3g and ", v->loss0);
+        snprintf(buf, len, "diverged: the loss rose to %.3g, more than %g times the larger of %s%s%s; lower the step size",
+                 v->loss, DYN_VERDICT_DIVERGE, start, ref, acc);
+    }
+    else if (v->verdict == DYN_VERDICT_FAILED)
+        snprintf(buf, len, "did not learn: the loss %.3g is %.0f %% of %s%s", v->loss, 100.0 * v->loss / v->reference,
+                 ref, acc);
+    else
+        snprintf(buf, len, "learned: the loss %.3g is %.2g %% of %s%s", v->loss, 100.0 * v->loss / v->reference, ref,
+                 acc);
     return DYN_OK;
 }

@@ -23,6 +23,8 @@
  *   dyn_ls_slice_scratch_doubles, dyn_ls_slice   loss and accuracy on a 2-D (or 1-D) grid
  *   dyn_dirnorm_name/parse        "filter", "layer", "none"
  *   dyn_ls_slice_work, dyn_ls_hessian_work   what a slice and a Lanczos run cost, before they start (work.h)
+ *   dyn_ls_roughness              local minima and mean |Laplacian of log L| of a slice grid (rugged vs smooth)
+ *   dyn_verdict / dyn_train_verdict / dyn_verdict_text   THE rule for "diverged", "failed to learn", "learned"
  *
  * The slice: grid point (row i, column j) holds L(center + a_j d1 + b_i d2), the data loss of dyn_net_eval (no
  * weight decay), with a_j = a_min + (a_max - a_min) j / (nx - 1) (columns left to right) and
@@ -146,5 +148,51 @@ dyn_work dyn_ls_slice_work(const dyn_net *net, int n, int nx, int ny);
 /* The cost of dyn_ls_hessian: steps Hessian-vector products (each about two backward passes over n examples)
  * and the reorthogonalisation (steps^2 P), with its scratch. */
 dyn_work dyn_ls_hessian_work(const dyn_net *net, int n, const dyn_ls_hess_desc *d);
+
+/* How rugged a slice is, from its grid (row-major nx x ny, any finite positive losses): minima counts the
+ * interior points lower than all 8 neighbours (a smooth bowl has 1; a rugged slice many), and roughness is the
+ * mean over interior points of |log L(i-1,j) + log L(i+1,j) + log L(i,j-1) + log L(i,j+1) - 4 log L(i,j)|, the
+ * discrete Laplacian of log L in grid steps (0 for L = exp(linear); it grows with every bump, whatever the
+ * loss's scale). Points with a neighbour that is not finite and positive are skipped. The page's skips-vs-none
+ * sentence compares two slices by these two numbers (on the same grid and range, so they are comparable).
+ * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE (nx or ny < 3), DYN_ERR_NAN (no interior point counted). */
+dyn_status dyn_ls_roughness(const float *grid, int nx, int ny, int *minima, double *roughness);
+
+/* Training verdicts: ONE rule, used by the CLI (a warning on stderr), the WASM adapter and the page (a warning on
+ * the training figure and the numbers panel). For a softmax cross-entropy classifier of C = n_class >= 2
+ * classes the reference is the chance loss ln C (the uniform prediction, what an untrained or collapsed net
+ * scores on balanced classes) and the chance accuracy 1/C; for any other loss (squared error, regression) pass
+ * n_class 0: the reference is then the initial loss, and acc is not used.
+ *   diverged        the run stopped on a non-finite loss (diverged != 0), the final loss is not finite, or it
+ *                   is above DYN_VERDICT_DIVERGE x max(reference, initial loss): training made it worse;
+ *   failed to learn the final loss keeps at least DYN_VERDICT_FAIL_LOSS of the reference (still near chance),
+ *                   or the accuracy is at most chance + DYN_VERDICT_FAIL_ACC (1 - chance): under a quarter of
+ *                   the way from guessing to perfect;
+ *   learned         otherwise.
+ * Inputs: loss0 the full-data loss at the initialisation (NaN if unknown: the rule then uses the reference),
+ * loss and acc at the end (acc NaN when unknown), n_class, diverged. Class balance is not known here: on
+ * unbalanced data a net predicting the majority class can pass as "learned". */
+#define DYN_VERDICT_DIVERGE 2.0
+#define DYN_VERDICT_FAIL_LOSS 0.85
+#define DYN_VERDICT_FAIL_ACC 0.25
+
+typedef enum dyn_verdict { DYN_VERDICT_LEARNED = 0, DYN_VERDICT_FAILED = 1, DYN_VERDICT_DIVERGED = 2, DYN_VERDICT_COUNT } dyn_verdict;
+
+typedef struct dyn_verdict_info {
+    dyn_verdict verdict;
+    double reference;   /* ln C, or the initial loss for regression */
+    double chance_acc;  /* 1/C (NaN for regression) */
+    double loss0, loss, acc;
+} dyn_verdict_info;
+
+/* Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_RANGE (n_class 1 or above DYN_NET_MAX_OUT; acc outside [0, 1] and not
+ * NaN; regression without a finite loss0 and no divergence to report). */
+dyn_status dyn_train_verdict(double loss0, double loss, double acc, int n_class, int diverged, dyn_verdict_info *out);
+/* "learned", "failed to learn", "diverged" */
+const char *dyn_verdict_name(dyn_verdict v);
+/* One sentence from the numbers of v (plain text, UTF-8), e.g. "did not learn: the loss 0.62 is 89 % of the
+ * chance loss ln 2 = 0.693, accuracy 62 % (chance 50 %)". buf gets at most len bytes, NUL-terminated (truncated
+ * if short; 200 bytes always suffice). Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE (len 0), DYN_ERR_RANGE. */
+dyn_status dyn_verdict_text(const dyn_verdict_info *v, char *buf, size_t len);
 
 #endif

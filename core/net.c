@@ -107,11 +107,16 @@ dyn_status dyn_net_init_params(const dyn_net *net, double sw2, double sb2, uint6
 
 /* ------------------------------------------------------------------ kernels */
 
-/* WT (nin x nout) = W^T for W (nout x nin) row-major: the forward kernel then runs along contiguous outputs. */
+/* WT (nin x nout) = W^T for W (nout x nin) row-major: the forward kernel then runs along contiguous outputs. In 8 x 8
+ * tiles, so that the strided writes of a tile share their cache lines instead of touching one line per element. */
 static void transpose(const double *W, int nout, int nin, double *WT)
 {
-    for (int j = 0; j < nout; j++)
-        for (int k = 0; k < nin; k++) WT[(size_t)k * nout + j] = W[(size_t)j * nin + k];
+    for (int j0 = 0; j0 < nout; j0 += 8)
+        for (int k0 = 0; k0 < nin; k0 += 8) {
+            int j1 = imin(j0 + 8, nout), k1 = imin(k0 + 8, nin);
+            for (int j = j0; j < j1; j++)
+                for (int k = k0; k < k1; k++) WT[(size_t)k * nout + j] = W[(size_t)j * nin + k];
+        }
 }
 
 /* out[i][j] = init + sum_k H[i][k] WT[k][j], the sum taken in k order from init = b[j] (b non-NULL), out[i][j]
@@ -120,35 +125,38 @@ static void transpose(const double *W, int nout, int nin, double *WT)
 #define RB 4
 #define CB 8
 
-/* the full 4 x 8 block: fixed-size local sums that the compiler keeps in vector registers (4 x 2 SSE2 or
- * SIMD128 registers, 4 x 2 AVX2 ones); a variable-sized block would live on the stack */
-DYN_VEC_CLONES DYN_SUMS_ACROSS_LANES static void block4x8(const double *h0, int nin, const double *WT, int nout, int j0, const double *init,
-                            size_t init_stride, double *out)
+/* the full 4 x 8 block: 4 x 2 dyn_v4 running sums (8 AVX2 registers, 16 SSE2 or SIMD128 ones), each loaded weight
+ * vector used by 4 examples */
+DYN_VEC_CLONES static void block4x8(const double *h0, int nin, const double *WT, int nout, int j0, const double *init,
+                                    size_t init_stride, double *out)
 {
     const double *h1 = h0 + nin, *h2 = h1 + nin, *h3 = h2 + nin;
-    double a0[CB], a1[CB], a2[CB], a3[CB];
-    for (int c = 0; c < CB; c++) {
-        a0[c] = init[c];
-        a1[c] = init[init_stride + c];
-        a2[c] = init[2 * init_stride + c];
-        a3[c] = init[3 * init_stride + c];
-    }
+    dyn_v4 a00 = v4_load(init), a01 = v4_load(init + 4);
+    dyn_v4 a10 = v4_load(init + init_stride), a11 = v4_load(init + init_stride + 4);
+    dyn_v4 a20 = v4_load(init + 2 * init_stride), a21 = v4_load(init + 2 * init_stride + 4);
+    dyn_v4 a30 = v4_load(init + 3 * init_stride), a31 = v4_load(init + 3 * init_stride + 4);
     for (int k = 0; k < nin; k++) {
         const double *w = WT + (size_t)k * nout + j0;
-        double x0 = h0[k], x1 = h1[k], x2 = h2[k], x3 = h3[k];
-        for (int c = 0; c < CB; c++) {
-            a0[c] += x0 * w[c];
-            a1[c] += x1 * w[c];
-            a2[c] += x2 * w[c];
-            a3[c] += x3 * w[c];
-        }
+        dyn_v4 w0 = v4_load(w), w1 = v4_load(w + 4);
+        dyn_v4 x0 = v4_splat(h0[k]), x1 = v4_splat(h1[k]), x2 = v4_splat(h2[k]), x3 = v4_splat(h3[k]);
+        a00 = v4_add_mul(a00, x0, w0);
+        a01 = v4_add_mul(a01, x0, w1);
+        a10 = v4_add_mul(a10, x1, w0);
+        a11 = v4_add_mul(a11, x1, w1);
+        a20 = v4_add_mul(a20, x2, w0);
+        a21 = v4_add_mul(a21, x2, w1);
+        a30 = v4_add_mul(a30, x3, w0);
+        a31 = v4_add_mul(a31, x3, w1);
     }
-    for (int c = 0; c < CB; c++) {
-        out[c] = a0[c];
-        out[(size_t)nout + c] = a1[c];
-        out[2 * (size_t)nout + c] = a2[c];
-        out[3 * (size_t)nout + c] = a3[c];
-    }
+    size_t s = (size_t)nout;
+    v4_store(out, a00);
+    v4_store(out + 4, a01);
+    v4_store(out + s, a10);
+    v4_store(out + s + 4, a11);
+    v4_store(out + 2 * s, a20);
+    v4_store(out + 2 * s + 4, a21);
+    v4_store(out + 3 * s, a30);
+    v4_store(out + 3 * s + 4, a31);
 }
 
 DYN_VEC_CLONES void dyn_net_dense(const double *H, int m, int nin, const double *WT, const double *b, int nout,
@@ -253,10 +261,10 @@ static double loss_one(const dyn_net *net, const double *z, int k, double y, int
     *correct = n_class ? am == lab : 0;
     if (net->loss == DYN_LOSS_XENT) {
         double mx = z[am], s = 0.0;
-        for (int j = 0; j < k; j++) s += exp(z[j] - mx);
-        double lse = mx + log(s);
+        for (int j = 0; j < k; j++) s += dyn_exp(z[j] - mx);
+        double lse = mx + dyn_log(s); /* act.h's exp and log: the page's runs and the CLI's are the same bits */
         if (g)
-            for (int j = 0; j < k; j++) g[j] = scale * (exp(z[j] - lse) - (j == lab ? 1.0 : 0.0));
+            for (int j = 0; j < k; j++) g[j] = scale * (dyn_exp(z[j] - lse) - (j == lab ? 1.0 : 0.0));
         return lse - z[lab];
     }
     double e = 0.0;
@@ -363,74 +371,24 @@ dyn_status dyn_net_eval(const dyn_net *net, const double *theta, const dyn_data 
 }
 
 /* grad of W^l and b^l: gW[j][k] += sum_i gA[i][j] h[i][k], gb[j] += sum_i gA[i][j], the sums over examples i in
- * order. Four rows j at a time, so that each loaded h[i][k] updates four rows (the order of each sum is unchanged,
- * so the bits are those of one row at a time). */
-DYN_VEC_CLONES static void grad_w(const double *gA, const double *hp, int m, int nin, int nout, double *gW, double *gb)
+ * order. gW += gA^T H is the dense kernel's product once gA is transposed (into tmp, m nout doubles), with its
+ * register blocks and the same order of each sum; gb from the transposed rows. */
+static void grad_w(const double *gA, const double *hp, int m, int nin, int nout, double *gW, double *gb, double *tmp)
 {
-    int j = 0;
-    for (; j + 4 <= nout; j += 4) {
-        double *r0 = gW + (size_t)j * nin, *r1 = r0 + nin, *r2 = r1 + nin, *r3 = r2 + nin;
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-        for (int i = 0; i < m; i++) {
-            const double *g = gA + (size_t)i * nout + j, *h = hp + (size_t)i * nin;
-            double g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3];
-            for (int k = 0; k < nin; k++) {
-                double x = h[k];
-                r0[k] += g0 * x;
-                r1[k] += g1 * x;
-                r2[k] += g2 * x;
-                r3[k] += g3 * x;
-            }
-            s0 += g0;
-            s1 += g1;
-            s2 += g2;
-            s3 += g3;
-        }
-        gb[j] += s0;
-        gb[j + 1] += s1;
-        gb[j + 2] += s2;
-        gb[j + 3] += s3;
-    }
-    for (; j < nout; j++) {
-        double *row = gW + (size_t)j * nin, sb = 0.0;
-        for (int i = 0; i < m; i++) {
-            double g = gA[(size_t)i * nout + j];
-            const double *h = hp + (size_t)i * nin;
-            for (int k = 0; k < nin; k++) row[k] += g * h[k];
-            sb += g;
-        }
-        gb[j] += sb;
+    transpose(gA, m, nout, tmp);
+    dyn_net_dense(tmp, nout, m, hp, NULL, nin, gW, 1);
+    for (int j = 0; j < nout; j++) {
+        double s = 0.0;
+        for (int i = 0; i < m; i++) s += tmp[(size_t)j * m + i];
+        gb[j] += s;
     }
 }
 
 /* dL/dh^{l-1} = W^T dL/da^l, added to o (which holds the skip's dL/dh^l or 0): o[i][k] += sum_j gA[i][j] W[j][k],
- * the sum over j in order. Four examples at a time, so that each loaded W[j][k] serves four of them. */
-DYN_VEC_CLONES static void grad_h(const double *gA, const double *W, int m, int nin, int nout, double *o)
+ * the sum over j in order: the dense kernel's o += gA W, W (nout x nin) in the role of its WT. */
+static void grad_h(const double *gA, const double *W, int m, int nin, int nout, double *o)
 {
-    int i = 0;
-    for (; i + 4 <= m; i += 4) {
-        double *o0 = o + (size_t)i * nin, *o1 = o0 + nin, *o2 = o1 + nin, *o3 = o2 + nin;
-        const double *g = gA + (size_t)i * nout;
-        for (int j = 0; j < nout; j++) {
-            double g0 = g[j], g1 = g[nout + j], g2 = g[2 * (size_t)nout + j], g3 = g[3 * (size_t)nout + j];
-            const double *w = W + (size_t)j * nin;
-            for (int k = 0; k < nin; k++) {
-                double x = w[k];
-                o0[k] += g0 * x;
-                o1[k] += g1 * x;
-                o2[k] += g2 * x;
-                o3[k] += g3 * x;
-            }
-        }
-    }
-    for (; i < m; i++) {
-        double *oi = o + (size_t)i * nin;
-        for (int j = 0; j < nout; j++) {
-            double g = gA[(size_t)i * nout + j];
-            const double *w = W + (size_t)j * nin;
-            for (int k = 0; k < nin; k++) oi[k] += g * w[k];
-        }
-    }
+    dyn_net_dense(gA, m, nout, W, NULL, nin, o, 1);
 }
 
 /* The R-images of grad_w and grad_h for the Hessian-vector product, four rows / examples at a time with each
@@ -530,7 +488,7 @@ static void backward_block(const dyn_net *net, const double *theta, int m, block
     double *gA = b->g[0], *gH = b->g[1], *gA2 = b->g[2], *gH2 = b->g[3];
     for (int l = L + 1; l >= 1; l--) {
         int nin = net->dim[l - 1], nout = net->dim[l];
-        grad_w(gA, hin(b, l), m, nin, nout, grad + net->w_off[l], grad + net->b_off[l]);
+        grad_w(gA, hin(b, l), m, nin, nout, grad + net->w_off[l], grad + net->b_off[l], gA2); /* gA2 free till phi' */
         if (l == 1) break;
         size_t cnt = (size_t)m * nin;
         if (net->skip[l]) memcpy(gH2, gH, sizeof(double) * cnt); /* + dL/dh^l through the skip */
@@ -638,7 +596,7 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
         for (int l = L + 1; l >= 1; l--) {
             int nin = net->dim[l - 1], nout = net->dim[l];
             const double *hp = hin(&b, l), *rhp = l > 1 ? r.h[l - 1] : NULL;
-            grad_w(gA, hp, mb, nin, nout, gacc + net->w_off[l], gacc + net->b_off[l]);
+            grad_w(gA, hp, mb, nin, nout, gacc + net->w_off[l], gacc + net->b_off[l], gA2);
             hvp_w(gA, rA, hp, rhp, mb, nin, nout, hv + net->w_off[l], hv + net->b_off[l]);
             if (l == 1) break;
             const double *W = theta + net->w_off[l], *V = v + net->w_off[l];
@@ -715,7 +673,7 @@ dyn_status dyn_net_grid2d(const dyn_net *net, const double *theta, double x_min,
             if (k == 1) cf = DNAN;
             else if (net->loss == DYN_LOSS_XENT) {
                 double e = 0.0;
-                for (int j = 0; j < k; j++) e += exp(o[j] - o[am]);
+                for (int j = 0; j < k; j++) e += dyn_exp(o[j] - o[am]);
                 cf = 1.0 / e;
             } else cf = fmin(1.0, fmax(0.0, o[am]));
             if (cls) cls[p0 + i] = k == 1 ? (float)o[0] : (float)am;
@@ -860,6 +818,37 @@ dyn_status dyn_train_rebase(dyn_train *t, void *mem, size_t bytes)
     return DYN_OK;
 }
 
+/* One optimiser step over the P parameters, element by element (the loops vectorise: every element sees the same
+ * operations at any vector width); b1t, b2t are beta1^t, beta2^t for Adam. Returns 1 when every parameter is still
+ * finite (x * 0 is 0 exactly for finite x, NaN for inf and NaN). */
+DYN_VEC_CLONES static int opt_step(const dyn_train_desc *d, double b1t, double b2t, size_t P, double *restrict th,
+                                   const double *restrict g, double *restrict m1, double *restrict m2)
+{
+    double lr = d->lr, mu = d->momentum, be1 = d->beta1, be2 = d->beta2, eps = d->eps;
+    int finite = 1;
+    if (d->opt == DYN_OPT_SGD) {
+        for (size_t i = 0; i < P; i++) {
+            th[i] -= lr * g[i];
+            finite &= th[i] * 0.0 == 0.0;
+        }
+    } else if (d->opt == DYN_OPT_MOMENTUM) {
+        for (size_t i = 0; i < P; i++) {
+            m1[i] = mu * m1[i] - lr * g[i];
+            th[i] += m1[i];
+            finite &= th[i] * 0.0 == 0.0;
+        }
+    } else { /* Adam (Kingma and Ba 2015) */
+        double c1 = 1.0 - b1t, c2 = 1.0 - b2t;
+        for (size_t i = 0; i < P; i++) {
+            m1[i] = be1 * m1[i] + (1.0 - be1) * g[i];
+            m2[i] = be2 * m2[i] + (1.0 - be2) * g[i] * g[i];
+            th[i] -= lr * (m1[i] / c1) / (sqrt(m2[i] / c2) + eps);
+            finite &= th[i] * 0.0 == 0.0;
+        }
+    }
+    return finite;
+}
+
 dyn_status dyn_train_run(dyn_train *t, const dyn_data *data, int steps, double *loss_out)
 {
     if (!t || !data) return DYN_ERR_NULL;
@@ -889,27 +878,13 @@ dyn_status dyn_train_run(dyn_train *t, const dyn_data *data, int steps, double *
         if (d->weight_decay > 0.0)
             for (int l = 1; l <= net->depth + 1; l++)
                 for (long i = net->w_off[l]; i < net->b_off[l]; i++) t->grad[i] += d->weight_decay * t->theta[i];
-        double *th = t->theta, *g = t->grad, *m1 = t->m1, *m2 = t->m2, lr = d->lr;
-        if (d->opt == DYN_OPT_SGD) {
-            for (size_t i = 0; i < P; i++) th[i] -= lr * g[i];
-        } else if (d->opt == DYN_OPT_MOMENTUM) {
-            for (size_t i = 0; i < P; i++) {
-                m1[i] = d->momentum * m1[i] - lr * g[i];
-                th[i] += m1[i];
-            }
-        } else { /* Adam (Kingma and Ba 2015); beta^t kept as running products, so no pow() */
+        if (d->opt == DYN_OPT_ADAM) { /* beta^t kept as running products, so no pow() */
             t->b1t *= d->beta1;
             t->b2t *= d->beta2;
-            double c1 = 1.0 - t->b1t, c2 = 1.0 - t->b2t;
-            for (size_t i = 0; i < P; i++) {
-                m1[i] = d->beta1 * m1[i] + (1.0 - d->beta1) * g[i];
-                m2[i] = d->beta2 * m2[i] + (1.0 - d->beta2) * g[i] * g[i];
-                th[i] -= lr * (m1[i] / c1) / (sqrt(m2[i] / c2) + d->eps);
-            }
         }
+        int finite = opt_step(d, t->b1t, t->b2t, P, t->theta, t->grad, t->m1, t->m2);
         t->step++;
-        for (size_t i = 0; i < P; i++)
-            if (bad(th[i])) return DYN_ERR_NAN;
+        if (!finite) return DYN_ERR_NAN;
     }
     return DYN_OK;
 }

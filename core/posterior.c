@@ -687,3 +687,90 @@ dyn_status dyn_post_hpd_levels(const float *grid, size_t n, const double *probs,
     }
     return DYN_OK;
 }
+
+/* The basin of each cell: follow the highest of the 8 neighbours uphill to a local maximum (path halving keeps
+ * the walk short on long slopes). up[i] ends as the maximum's cell. */
+static void grid_basins(const float *g, int nx, int ny, int *up)
+{
+    for (int r = 0; r < ny; r++)
+        for (int c = 0; c < nx; c++) {
+            int best = r * nx + c;
+            float hi = g[best];
+            for (int dr = -1; dr <= 1; dr++)
+                for (int dc = -1; dc <= 1; dc++) {
+                    int rr = r + dr, cc = c + dc;
+                    if (rr < 0 || rr >= ny || cc < 0 || cc >= nx) continue;
+                    /* ties go to the lower index, so a plateau (equal floats at a peak) is one mode */
+                    int k = rr * nx + cc;
+                    if (g[k] > hi || (g[k] == hi && k < best)) hi = g[k], best = k;
+                }
+            up[r * nx + c] = best;
+        }
+    for (int i = 0; i < nx * ny; i++) {
+        int k = i;
+        while (up[k] != k) {
+            up[k] = up[up[k]];
+            k = up[k];
+        }
+        up[i] = k;
+    }
+}
+
+dyn_status dyn_post_grid_cover(const float *grid, int nx, int ny, const dyn_post_box *box, const double *mean,
+                               const double *cov, double nsd, double min_rel, dyn_post_cover *out, int *scratch,
+                               size_t scratch_len)
+{
+    if (!grid || !box || !mean || !cov || !out || !scratch) return DYN_ERR_NULL;
+    if (nx < 2 || ny < 2 || nx > DYN_POST_MAX_GRID || ny > DYN_POST_MAX_GRID) return DYN_ERR_SIZE;
+    if (scratch_len < (size_t)nx * (size_t)ny) return DYN_ERR_BUFFER;
+    double det = cov[0] * cov[3] - cov[1] * cov[2];
+    if (!(det > 0.0 && cov[0] > 0.0 && nsd > 0.0 && min_rel >= 0.0 && min_rel < 1.0) || !isfinite(det) ||
+        !isfinite(mean[0] + mean[1]) || !(box->x1 > box->x0 && box->y1 > box->y0))
+        return DYN_ERR_RANGE;
+    memset(out, 0, sizeof *out);
+    int n = nx * ny;
+    double total = 0.0;
+    float top = 0.0f;
+    for (int i = 0; i < n; i++) {
+        if (!(grid[i] >= 0.0f) || isinf(grid[i])) return DYN_ERR_NAN;
+        total += (double)grid[i];
+        top = grid[i] > top ? grid[i] : top;
+    }
+    if (!(total > 0.0)) return DYN_ERR_RANGE;
+    grid_basins(grid, nx, ny, scratch);
+    /* the modes: maxima at least min_rel of the highest, each with its basin's mass */
+    int root[DYN_POST_MAX_MODES];
+    double hx = (box->x1 - box->x0) / (nx - 1), hy = (box->y1 - box->y0) / (ny - 1);
+    double i00 = cov[3] / det, i01 = -cov[1] / det, i11 = cov[0] / det, r2 = nsd * nsd, inside = 0.0;
+    for (int i = 0; i < n; i++) {
+        if (scratch[i] == i && grid[i] >= (float)min_rel * top && out->count < DYN_POST_MAX_MODES) {
+            root[out->count] = i;
+            out->theta[out->count][0] = box->x0 + (i % nx) * hx;
+            out->theta[out->count][1] = box->y1 - (i / nx) * hy;
+            out->count++;
+        }
+        double dx = box->x0 + (i % nx) * hx - mean[0], dy = box->y1 - (i / nx) * hy - mean[1];
+        if (dx * (i00 * dx + i01 * dy) + dy * (i01 * dx + i11 * dy) <= r2) inside += (double)grid[i];
+    }
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < out->count; k++)
+            if (scratch[i] == root[k]) out->mass[k] += (double)grid[i] / total;
+    out->inside = inside / total;
+    /* the basin the Gaussian's centre lies in (the nearest cell), -1 outside the grid or in no mode's basin */
+    out->owner = -1;
+    double fc = (mean[0] - box->x0) / hx, fr = (box->y1 - mean[1]) / hy;
+    if (fc > -0.5 && fc < nx - 0.5 && fr > -0.5 && fr < ny - 0.5) {
+        int cell = (int)lround(fr) * nx + (int)lround(fc);
+        for (int k = 0; k < out->count; k++)
+            if (scratch[cell] == root[k]) out->owner = k;
+    }
+    /* most massive first (insertion sort of at most DYN_POST_MAX_MODES), the owner following its mode */
+    for (int k = 1; k < out->count; k++)
+        for (int j = k; j > 0 && out->mass[j] > out->mass[j - 1]; j--) {
+            double m = out->mass[j], t0 = out->theta[j][0], t1 = out->theta[j][1];
+            out->mass[j] = out->mass[j - 1], out->theta[j][0] = out->theta[j - 1][0], out->theta[j][1] = out->theta[j - 1][1];
+            out->mass[j - 1] = m, out->theta[j - 1][0] = t0, out->theta[j - 1][1] = t1;
+            out->owner = out->owner == j ? j - 1 : out->owner == j - 1 ? j : out->owner;
+        }
+    return DYN_OK;
+}

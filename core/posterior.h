@@ -29,6 +29,7 @@
  *   dyn_post_density_grid     the normalised 2-D posterior density on a display grid
  *   dyn_post_gauss_grid       a Gaussian density on a display grid (e.g. a 2-D marginal when D > 2)
  *   dyn_post_hpd_levels       density levels that enclose given probabilities (for contour lines)
+ *   dyn_post_grid_cover       a grid's modes and their masses, and its mass inside a Gaussian's nsd-sd ellipse
  * Samplers (posterior_sampler.c)
  *   dyn_post_sampler_desc     which sampler, step, batch, batching, momentum, SGLD schedule, start, seed
  *   dyn_post_sampler_bytes    memory a sampler needs
@@ -215,6 +216,28 @@ dyn_status dyn_post_gauss_grid(const double *mean, const double *cov, const dyn_
  * Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_RANGE (a prob outside (0, 1), no positive mass). */
 dyn_status dyn_post_hpd_levels(const float *grid, size_t n, const double *probs, int nprob, double *levels,
                                float *scratch, size_t scratch_len);
+
+/* What a Gaussian N(mean, cov) (2 and 4 doubles) can and cannot represent of a density drawn on a grid (nx x ny,
+ * rows top (box->y1) first, as dyn_post_density_grid writes it; cells of equal area): the grid's modes, i.e. its
+ * local maxima at least min_rel (in [0, 1)) times the highest one, at most DYN_POST_MAX_MODES in grid order and then
+ * sorted by mass, each with the share of the grid's mass in its basin of attraction (every cell climbs to the
+ * highest of its 8 neighbours until a maximum; the basins of lower maxima belong to no mode), and the share of the
+ * mass within nsd Mahalanobis standard deviations of the Gaussian (a Gaussian posterior has 1 - exp(-nsd^2 / 2)
+ * there: 86.5 % at 2 sd). owner: the mode whose basin holds the Gaussian's mean (-1 when none does, or the mean
+ * is off the grid). scratch: nx ny ints. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_SIZE, DYN_ERR_BUFFER, DYN_ERR_NAN
+ * (a NaN, negative or infinite cell), DYN_ERR_RANGE (cov not positive definite, nsd <= 0, min_rel outside [0, 1),
+ * an empty box, no mass). */
+#define DYN_POST_MAX_MODES 8
+typedef struct dyn_post_cover {
+    int count;                             /* modes found */
+    double theta[DYN_POST_MAX_MODES][2];   /* where each mode is (a grid node) */
+    double mass[DYN_POST_MAX_MODES];       /* its basin's share of the grid mass, largest first */
+    double inside;                         /* the share of the grid mass within nsd sd of the Gaussian */
+    int owner;                             /* the mode whose basin holds the Gaussian's mean, or -1 */
+} dyn_post_cover;
+dyn_status dyn_post_grid_cover(const float *grid, int nx, int ny, const dyn_post_box *box, const double *mean,
+                               const double *cov, double nsd, double min_rel, dyn_post_cover *out, int *scratch,
+                               size_t scratch_len);
 
 /* ------------------------------------------------------------------ samplers */
 

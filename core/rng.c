@@ -1,5 +1,6 @@
 /* rng.c - xoshiro256** (Blackman and Vigna 2018) with splitmix64 seeding, and Marsaglia's polar normals. */
 #include "rng.h"
+#include "act.h" /* dyn_log */
 
 #include <math.h>
 
@@ -58,22 +59,6 @@ uint64_t dyn_rng_below(dyn_rng *r, uint64_t n)
     return hi;
 }
 
-/* Natural log for x in (0, 1], from exact operations only: libm's log may differ in the last bit between
- * glibc and Emscripten's musl, which would make the normal streams differ. x = m 2^e with m in [1/sqrt2,
- * sqrt2); log m = 2 atanh(s), s = (m-1)/(m+1), |s| < 0.1716, so the odd series to s^29 is exact to 1 ulp. */
-static double portable_log(double x)
-{
-    int e = 0;
-    double m = frexp(x, &e); /* exact: m in [0.5, 1) */
-    if (m < 0.70710678118654752440) {
-        m *= 2.0;
-        e -= 1;
-    }
-    double s = (m - 1.0) / (m + 1.0), s2 = s * s, sum = 0.0;
-    for (int k = 29; k >= 1; k -= 2) sum = sum * s2 + 1.0 / k;
-    return 2.0 * s * sum + e * 0.69314718055994530942;
-}
-
 double dyn_rng_normal(dyn_rng *r)
 {
     if (r->has_spare) {
@@ -86,7 +71,7 @@ double dyn_rng_normal(dyn_rng *r)
         v = 2.0 * dyn_rng_uniform(r) - 1.0;
         s = u * u + v * v;
     } while (s >= 1.0 || s == 0.0);
-    double f = sqrt(-2.0 * portable_log(s) / s);
+    double f = sqrt(-2.0 * dyn_log(s) / s);
     r->spare = v * f;
     r->has_spare = 1;
     return u * f;

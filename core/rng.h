@@ -12,7 +12,7 @@
  *   dyn_rng_below    next integer uniform on 0..n-1 (unbiased), for minibatch indices and shuffles
  *   dyn_rng_normal   next standard normal deviate
  *
- * Only IEEE-754 +, -, *, / and sqrt (all correctly rounded) and a private log built from them are used,
+ * Only IEEE-754 +, -, *, / and sqrt (all correctly rounded) and dyn_log (act.h) built from them are used,
  * so a seed gives the same bits natively and in WebAssembly. Compile with -ffp-contract=off.
  */
 

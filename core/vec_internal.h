@@ -2,6 +2,8 @@
 #ifndef DYN_VEC_INTERNAL_H
 #define DYN_VEC_INTERNAL_H
 
+#include <string.h>
+
 /* The kernels are plain C that the compiler vectorises: SSE2 (2 doubles) in a default x86-64 build, SIMD128
  * (2 doubles) in WebAssembly. On x86-64 with GCC and glibc, a function marked DYN_VEC_CLONES is also compiled for
  * AVX2 (4 doubles) and the loader picks the version the CPU runs (an ifunc). The bits do not change: each element
@@ -23,6 +25,52 @@
 #define DYN_SUMS_ACROSS_LANES __attribute__((optimize("no-tree-loop-vectorize"), noinline))
 #else
 #define DYN_SUMS_ACROSS_LANES
+#endif
+
+/* DYN_KERNEL on an inline elementary kernel (act.c's tanh'', erf, ...): always inlined into the loops over buffers,
+ * which vectorise only a body without calls; GCC's size limits would otherwise keep the larger kernels out of line. */
+#if defined(__GNUC__)
+#define DYN_KERNEL static inline __attribute__((always_inline))
+#else
+#define DYN_KERNEL static inline
+#endif
+
+/* dyn_v4: four doubles operated on element by element, for register blocks that the compiler would otherwise pack
+ * badly (GCC's basic-block vectoriser splits an 8-wide row of sums into 1 + 4 + 2 + 1 lanes and spills). A GNU vector
+ * (GCC, clang, emcc): one AVX2 register in an AVX2 clone, two SSE2 or SIMD128 registers elsewhere. Each lane sees
+ * exactly the scalar operations (no FMA: -ffp-contract=off), so the bits are those of scalar code. */
+#if defined(__GNUC__)
+#if !defined(__clang__)
+/* static inline helpers, inlined everywhere: the ABI of passing a 32-byte vector without AVX never applies */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef double dyn_v4 __attribute__((vector_size(32)));
+static inline dyn_v4 v4_load(const double *p)
+{
+    dyn_v4 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void v4_store(double *p, dyn_v4 v) { memcpy(p, &v, sizeof v); }
+static inline dyn_v4 v4_splat(double x) { return (dyn_v4){x, x, x, x}; }
+static inline dyn_v4 v4_add_mul(dyn_v4 a, dyn_v4 x, dyn_v4 w) { return a + x * w; }
+#else
+typedef struct dyn_v4 {
+    double e[4];
+} dyn_v4;
+static inline dyn_v4 v4_load(const double *p)
+{
+    dyn_v4 v;
+    memcpy(v.e, p, sizeof v.e);
+    return v;
+}
+static inline void v4_store(double *p, dyn_v4 v) { memcpy(p, v.e, sizeof v.e); }
+static inline dyn_v4 v4_splat(double x) { return (dyn_v4){{x, x, x, x}}; }
+static inline dyn_v4 v4_add_mul(dyn_v4 a, dyn_v4 x, dyn_v4 w)
+{
+    for (int i = 0; i < 4; i++) a.e[i] = a.e[i] + x.e[i] * w.e[i];
+    return a;
+}
 #endif
 
 #endif

@@ -14,6 +14,12 @@ grep -q '"layers"' "$out/t/net.json" && ok || bad "net.json has the layout"
 [ "$(wc -c <"$out/t/theta.npy")" -eq $((128 + 114 * 8)) ] && ok || bad "theta.npy size"
 grep -q "'shape': (21, 114)" "$out/t/path.npy" && ok || bad "path.npy shape (snapshots, P)"
 [ "$(key "$j" params)" = 114 ] && ok || bad "params = 114"
+# the verdict (core/landscape.h, dyn_train_verdict): a step size of 5 blows the loss up (measured: 0.71 -> 5.7,
+# above 2 ln 2), a warning on stderr and "diverged" in the JSON; the small net above learns (no warning)
+[ "$(key "$j" verdict)" = '"learned"' ] && ok || bad "the small net learned: $(key "$j" verdict)"
+j=$("$bin" landscape train --n 200 --lr 5 --steps 300 --snapshots 11 --out "$out/lr5" 2>"$out/lr5.err") || bad "lr 5 run"
+[ "$(key "$j" verdict)" = '"diverged"' ] && ok || bad "lr 5: verdict $(key "$j" verdict)"
+grep -q "warning: the net diverged: the loss rose to" "$out/lr5.err" && ok || bad "lr 5: no warning on stderr"
 # determinism: the same options give the same bits
 "$bin" landscape train $small --out "$out/t2" >/dev/null
 cmp -s "$out/t/theta.npy" "$out/t2/theta.npy" && ok || bad "training is not deterministic for a seed"

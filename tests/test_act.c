@@ -232,14 +232,73 @@ static void test_derivatives(void)
     }
 }
 
+/* dyn_exp and dyn_log against expl and logl on the points (log on their magnitudes) and at the edges. The bounds
+ * (act.h): exp 1 ulp, from exp_dd's h + l within 0.15 ulp before the final rounding; log 3 ulp: the series'
+ * truncation is below 1e-24, but s = (m - 1)/(m + 1) carries the roundings of m + 1 and of the division (1 ulp),
+ * 2 s sum two more, and e ln2 + 2 s sum one, which near x = 1 (e = 0) all count relative to the result. */
+#define DINF ((double)INFINITY)
+static void test_exp_log(const double *x, size_t n)
+{
+    double we = 0.0, wl = 0.0, xe = 0.0, xl = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i])) continue;
+        long double r = expl((long double)x[i]), e = fabsl((long double)dyn_exp(x[i]) - r) / ulp_of(r);
+        if (r > DBL_MAX) e = dyn_exp(x[i]) == DINF ? 0.0L : 1e9L;
+        if (e > we) we = (double)e, xe = x[i];
+        double a = fabs(x[i]);
+        if (a == 0.0 || isinf(a)) continue;
+        long double rl = logl((long double)a), el = fabsl((long double)dyn_log(a) - rl) / ulp_of(rl);
+        if (el > wl) wl = (double)el, xl = a;
+    }
+    printf("dyn_exp: %.3f ulp at most (x = %.17g); dyn_log: %.3f ulp at most (x = %.17g)\n", we, xe, wl, xl);
+    CHECK(we <= 1.0, "dyn_exp within 1 ulp: %.3f at %.17g", we, xe);
+    CHECK(wl <= 3.0, "dyn_log within 3 ulp: %.3f at %.17g", wl, xl);
+    CHECK(dyn_exp(0.0) == 1.0 && dyn_exp(1.0) == 2.718281828459045 && dyn_exp(-DINF) == 0.0 &&
+              dyn_exp(DINF) == DINF && dyn_exp(709.8) == DINF && dyn_exp(-745.2) == 0.0 &&
+              isnan(dyn_exp((double)NAN)),
+          "dyn_exp at 0, 1, +-inf, the overflow and underflow points, NaN");
+    CHECK(dyn_log(1.0) == 0.0 && dyn_log(0.0) == -DINF && dyn_log(-0.0) == -DINF &&
+              dyn_log(DINF) == DINF && isnan(dyn_log(-1.0)) && isnan(dyn_log((double)NAN)) &&
+              isnan(dyn_log(-DINF)) && dyn_log(2.0) == 0.69314718055994530942,
+          "dyn_log at 1, +-0, inf, negative numbers, NaN and 2");
+}
+
+/* dyn_sin and dyn_cos against sinl and cosl: a dense grid over [-20, 20] (the toy data's angles), a geometric one out
+ * to 1e5 and near every multiple of pi/2 there (the reduction's cancellations), and the edges. The bound: 1 ulp
+ * (act.h), fdlibm's for its kernels with the reduced argument's tail. */
+static void test_sin_cos(void)
+{
+    double worst = 0.0, wx = 0.0;
+    for (long i = -2000000; i <= 2000000; i++) {
+        double v = i < 1000000 && i > -1000000 ? i * 2e-5 : (i > 0 ? 1.0 : -1.0) * 20.0 * pow(5000.0, (labs(i) - 1e6) / 1e6);
+        double xs[3] = {v, (double)(long)(v / 1.5707963267948966) * 1.5707963267948966,
+                        nextafter((double)(long)(v / 1.5707963267948966) * 1.5707963267948966, 0.0)};
+        for (int k = 0; k < 3; k++) {
+            long double rs = sinl((long double)xs[k]), rc = cosl((long double)xs[k]);
+            double es = (double)(fabsl((long double)dyn_sin(xs[k]) - rs) / ulp_of(rs));
+            double ec = (double)(fabsl((long double)dyn_cos(xs[k]) - rc) / ulp_of(rc));
+            if (es > worst) worst = es, wx = xs[k];
+            if (ec > worst) worst = ec, wx = xs[k];
+        }
+    }
+    printf("dyn_sin, dyn_cos: %.3f ulp at most (x = %.17g)\n", worst, wx);
+    CHECK(worst <= 1.0, "dyn_sin and dyn_cos within 1 ulp on [-1e5, 1e5]: %.3f at %.17g", worst, wx);
+    CHECK(dyn_sin(0.0) == 0.0 && signbit(dyn_sin(-0.0)) && dyn_cos(0.0) == 1.0 && isnan(dyn_sin(DINF)) &&
+              isnan(dyn_cos(-DINF)) && isnan(dyn_sin((double)NAN)) && dyn_sin(1e-300) == 1e-300,
+          "dyn_sin and dyn_cos at +-0, +-inf, NaN and a tiny argument");
+}
+
 int main(void)
 {
     size_t cap = 900000;
     double *x = malloc(sizeof(double) * cap), *y = malloc(sizeof(double) * cap);
     if (!x || !y) return 1;
     size_t n = make_points(x, cap);
-    if (LDBL_MANT_DIG >= 64) test_accuracy(x, n, y);
-    else printf("long double has %d bits here: the ulp measurement needs 64 (x86), skipped\n", LDBL_MANT_DIG);
+    if (LDBL_MANT_DIG >= 64) {
+        test_accuracy(x, n, y);
+        test_exp_log(x, n);
+        test_sin_cos();
+    } else printf("long double has %d bits here: the ulp measurement needs 64 (x86), skipped\n", LDBL_MANT_DIG);
     test_edges();
     test_array_api();
     test_derivatives();

@@ -460,8 +460,73 @@ static void test_path_window(void)
     CHECK(dyn_ls_path_window(ab, 0, &r) == DYN_ERR_SIZE && dyn_ls_path_window(NULL, 1, &r) == DYN_ERR_NULL, "errors");
 }
 
+/* The verdict rule (dyn_train_verdict) at its thresholds, worked by hand from the documented constants: chance
+ * loss ln C, fail at 85 % of it or at accuracy <= chance + 25 % of the way to 1, diverged above 2 max(L0, ln C).
+ * The cases are the issue's: spirals without skips (0.62, 62 %), a step size of 5 (loss 42, 50 %), the default. */
+static void test_verdict(void)
+{
+    dyn_verdict_info v;
+    double l2 = log(2.0);
+    char t[200];
+    CHECK(dyn_train_verdict(l2, 0.0014, 1.0, 2, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_LEARNED, "default net");
+    CHECK(fabs(v.reference - l2) < 1e-15 && v.chance_acc == 0.5, "reference ln 2, chance 1/2");
+    CHECK(dyn_train_verdict(l2, 0.62, 0.62, 2, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_FAILED, "0.62 = 0.894 ln 2");
+    CHECK(dyn_train_verdict(l2, 0.58, 0.70, 2, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_LEARNED,
+          "0.58 < 0.85 ln 2 = 0.589 and 70 %% > 62.5 %%");
+    CHECK(dyn_train_verdict(l2, 0.40, 0.62, 2, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_FAILED,
+          "62 %% <= 50 + 0.25 * 50 = 62.5 %%: failed by accuracy");
+    CHECK(dyn_train_verdict(l2, 0.40, 0.60, 10, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_LEARNED,
+          "10 classes: chance 10 %%, the bar at 32.5 %%");
+    CHECK(dyn_train_verdict(l2, 42.0, 0.5, 2, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_DIVERGED, "step size 5");
+    CHECK(dyn_train_verdict(l2, 1.38, 0.5, 2, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_FAILED,
+          "1.38 < 2 ln 2 = 1.386: not (yet) diverged");
+    CHECK(dyn_train_verdict(5.0, 9.0, 0.9, 2, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_FAILED,
+          "a large initial loss raises the divergence bar (9 < 2 * 5): failed (9 > 0.85 ln 2), not diverged");
+    CHECK(dyn_train_verdict(l2, (double)NAN, (double)NAN, 2, 1, &v) == DYN_OK && v.verdict == DYN_VERDICT_DIVERGED,
+          "the run stopped on a NaN");
+    CHECK(dyn_train_verdict(2.0, 1.9, (double)NAN, 0, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_FAILED &&
+          v.reference == 2.0, "regression: 1.9 >= 0.85 * 2");
+    CHECK(dyn_train_verdict(2.0, 0.1, (double)NAN, 0, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_LEARNED, "regression");
+    CHECK(dyn_train_verdict((double)NAN, 0.1, (double)NAN, 0, 0, &v) == DYN_ERR_RANGE, "regression without L0");
+    CHECK(dyn_train_verdict(l2, 0.1, 1.5, 2, 0, &v) == DYN_ERR_RANGE && dyn_train_verdict(l2, 0.1, 1, 1, 0, &v) ==
+          DYN_ERR_RANGE && dyn_train_verdict(l2, 0.1, 1, 2, 0, NULL) == DYN_ERR_NULL, "errors");
+    CHECK(dyn_train_verdict(l2, 0.62, 0.62, 2, 0, &v) == DYN_OK && dyn_verdict_text(&v, t, sizeof t) == DYN_OK &&
+          strcmp(t, "did not learn: the loss 0.62 is 89 % of the chance loss ln 2 = 0.693, accuracy 62 % (chance 50 %)") == 0,
+          "the sentence: %s", t);
+    CHECK(dyn_train_verdict(l2, 42.0, 0.5, 2, 0, &v) == DYN_OK && dyn_verdict_text(&v, t, sizeof t) == DYN_OK &&
+          strstr(t, "diverged: the loss rose to 42,") == t, "%s", t);
+    CHECK(dyn_verdict_text(&v, t, 8) == DYN_OK && strlen(t) == 7, "truncated, NUL-terminated");
+    CHECK(strcmp(dyn_verdict_name(DYN_VERDICT_FAILED), "failed to learn") == 0, "names");
+}
+
+/* Roughness of a grid (dyn_ls_roughness): a bowl exp(x^2 + y^2) has one minimum and Laplacian of log L equal to
+ * 4 h^2 everywhere (h the grid step); a checkerboard bump pattern has many minima. */
+static void test_roughness(void)
+{
+    enum { N = 21 };
+    float g[N * N];
+    double h = 0.1;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double x = (j - 10) * h, y = (i - 10) * h;
+            g[i * N + j] = (float)exp(x * x + y * y);
+        }
+    int m;
+    double r;
+    CHECK(dyn_ls_roughness(g, N, N, &m, &r) == DYN_OK && m == 1, "a bowl: one minimum (%d)", m);
+    CHECK_NEAR(r, 4 * h * h, 1e-5, 0, "a bowl: |Laplacian of log L| = 4 h^2 (float rounding)");
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) g[i * N + j] = (float)(2.0 + cos(3.141592653589793 * i / 2.0) * cos(3.141592653589793 * j / 2.0));
+    CHECK(dyn_ls_roughness(g, N, N, &m, &r) == DYN_OK && m == 40 && r > 0.5, "egg crate: the -1s at even i, j with i/2 + j/2 odd, 40 of the 9 x 9 inside: %d, %g", m, r);
+    g[0] = (float)NAN;
+    CHECK(dyn_ls_roughness(g, N, N, &m, &r) == DYN_OK, "a NaN corner is skipped");
+    CHECK(dyn_ls_roughness(g, 2, N, &m, &r) == DYN_ERR_SIZE && dyn_ls_roughness(NULL, N, N, &m, &r) == DYN_ERR_NULL, "errors");
+}
+
 int main(void)
 {
+    test_verdict();
+    test_roughness();
     test_path_window();
     test_quadratic_slice();
     test_size_limits();

@@ -971,6 +971,44 @@ static void test_theory_bundle(void)
     free(mem), free(scr);
 }
 
+/* dyn_post_grid_cover on grids whose answers are known: one Gaussian (one mode holding all the mass; within 2 sd of
+ * itself 1 - exp(-2) = 86.47 % of it, the chi-square(2) law), and a 0.7 / 0.3 mixture of two well-separated
+ * Gaussians (two modes, basin masses 0.7 and 0.3 to the overlap of their tails, below 1e-6 at 8 sd apart). */
+static void test_grid_cover(void)
+{
+    enum { NX = 161, NY = 141 };
+    static float g[NX * NY], h[NX * NY];
+    static int scr[NX * NY];
+    double m1[2] = {-2.0, 0.5}, c1[4] = {0.25, 0.1, 0.1, 0.36}, m2[2] = {2.0, -0.5}, c2[4] = {0.25, 0.0, 0.0, 0.25};
+    dyn_post_box box = {-6.0, 6.0, -5.0, 5.0};
+    dyn_post_cover cv;
+    CHECK(dyn_post_gauss_grid(m1, c1, &box, NX, NY, 0, 0, g, NX * NY) == DYN_OK, "cover: gauss grid");
+    CHECK(dyn_post_grid_cover(g, NX, NY, &box, m1, c1, 2.0, 1e-3, &cv, scr, NX * NY) == DYN_OK, "cover: one Gaussian");
+    CHECK(cv.count == 1 && cv.owner == 0 && fabs(cv.mass[0] - 1.0) < 1e-9, "cover: one mode with all the mass (%d, %g)",
+          cv.count, cv.mass[0]);
+    CHECK(fabs(cv.theta[0][0] - m1[0]) < 0.08 && fabs(cv.theta[0][1] - m1[1]) < 0.08, "cover: the mode is at the mean");
+    CHECK_NEAR(cv.inside, 1.0 - exp(-2.0), 0.01, 0, "cover: mass within 2 sd of a Gaussian is 1 - exp(-2)");
+    CHECK(dyn_post_gauss_grid(m2, c2, &box, NX, NY, 0, 0, h, NX * NY) == DYN_OK, "cover: second gauss grid");
+    for (int i = 0; i < NX * NY; i++) g[i] = 0.3f * g[i] + 0.7f * h[i];
+    CHECK(dyn_post_grid_cover(g, NX, NY, &box, m1, c1, 2.0, 1e-3, &cv, scr, NX * NY) == DYN_OK, "cover: mixture");
+    CHECK(cv.count == 2 && fabs(cv.mass[0] - 0.7) < 1e-4 && fabs(cv.mass[1] - 0.3) < 1e-4,
+          "cover: two modes, masses 0.7 and 0.3 (%d: %g %g)", cv.count, cv.mass[0], cv.mass[1]);
+    CHECK(cv.owner == 1 && fabs(cv.theta[0][0] - m2[0]) < 0.08, "cover: the lighter mode holds the first Gaussian's mean");
+    CHECK_NEAR(cv.inside, 0.3 * (1.0 - exp(-2.0)), 0.01, 0, "cover: the first Gaussian's ellipse holds 30 % of 86.5 %");
+    /* a flat top (equal floats over a block of cells, as float32 rounding makes at a broad peak) is one mode */
+    int top = 0;
+    for (int i = 1; i < NX * NY; i++) top = g[i] > g[top] ? i : top;
+    g[top + 1] = g[top + NX] = g[top + NX + 1] = g[top];
+    CHECK(dyn_post_grid_cover(g, NX, NY, &box, m1, c1, 2.0, 1e-3, &cv, scr, NX * NY) == DYN_OK && cv.count == 2,
+          "cover: a plateau counts once (%d modes)", cv.count);
+    /* hostile input */
+    double bad[4] = {1.0, 2.0, 2.0, 1.0};
+    CHECK(dyn_post_grid_cover(g, NX, NY, &box, m1, bad, 2.0, 1e-3, &cv, scr, NX * NY) == DYN_ERR_RANGE, "cover: indefinite cov");
+    CHECK(dyn_post_grid_cover(g, NX, NY, &box, m1, c1, 2.0, 1e-3, &cv, scr, NX * NY - 1) == DYN_ERR_BUFFER, "cover: scratch");
+    g[5] = NAN;
+    CHECK(dyn_post_grid_cover(g, NX, NY, &box, m1, c1, 2.0, 1e-3, &cv, scr, NX * NY) == DYN_ERR_NAN, "cover: NaN cell");
+}
+
 int main(void)
 {
     test_theory_bundle();
@@ -979,6 +1017,7 @@ int main(void)
     test_linreg_sequential();
     test_derivatives();
     test_grids();
+    test_grid_cover();
     test_theory();
     test_chunks();
     test_sgd_discrete();

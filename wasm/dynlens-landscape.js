@@ -47,6 +47,7 @@ export default {
     dl.toys = dl.names(dl.core._dynw_toy_count, dl.core._dynw_toy_name);
     dl.optimisers = dl.names(dl.core._dynw_opt_count, dl.core._dynw_opt_name);
     dl.dirnorms = dl.names(dl.core._dynw_dirnorm_count, dl.core._dynw_dirnorm_name);
+    dl.verdicts = dl.names(dl.core._dynw_verdict_count, dl.core._dynw_verdict_name);
   },
   // A training chunk, a slice band, a Hessian and a 3-D picture take tens of ms to seconds: workers only.
   heavy: ['trainRun', 'slice', 'hessian', 'surface'],
@@ -105,6 +106,17 @@ export default {
       });
     },
 
+    /** What a view costs after training, by the core's estimates: {slice, hessian}, each {ops, bytes, seconds}. */
+    viewWork({ net, data, nx, ny, lanczos = 40 }) {
+      this.alive();
+      return this.withBuffers([48], ([out]) => {
+        this.check(this.core._dynw_view_work(...netArgs(this, net, data), data.n, nx, ny, lanczos, out, 6),
+          `view cost ${netText(net)} ${nx}x${ny}`);
+        const v = this.f64(out, 6);
+        return { slice: { ops: v[0], bytes: v[1], seconds: v[2] }, hessian: { ops: v[3], bytes: v[4], seconds: v[5] } };
+      });
+    },
+
     /**
      * The seeded initialisation and a fresh training state: {theta0, blob, lr (resolved), P}.
      * opts: {sw2, sb2, seed, opt, lr (0: default), momentum, wd, batch (0: full)}.
@@ -127,9 +139,10 @@ export default {
 
     /**
      * Resumes the blob from step `from` and runs to each of `targets` (ascending), returning {blob, losses (the
-     * minibatch loss of each step), snaps (targets x P thetas), snapLoss, snapAcc, step, diverged}.
+     * minibatch loss of each step), snaps (targets x P thetas), snapLoss, snapAcc, step, diverged}. Only the first
+     * `snapshots` targets (default: all) take a snapshot and a full-data evaluation; later ones just hand the state back.
      */
-    trainRun({ data, blob, P, from, targets }) {
+    trainRun({ data, blob, P, from, targets, snapshots = targets.length }) {
       this.alive();
       const m = targets.length;
       const nsteps = Math.max(0, targets[m - 1] - from);
@@ -139,7 +152,7 @@ export default {
           this.i32(tg, m).set(targets);
           this.f64(ls, nsteps).fill(NaN);
           this.f64(sl, m).fill(NaN);
-          const s = this.core._dynw_train_run(x, y, data.n, data.d, data.nClass, b, blob.length, tg, m, ls, nsteps, sn,
+          const s = this.core._dynw_train_run(x, y, data.n, data.d, data.nClass, b, blob.length, tg, m, snapshots, ls, nsteps, sn,
             m * P, sl, sa, done);
           const diverged = s === -2;
           if (!diverged) this.check(s, `train run from step ${from} to ${targets[m - 1]}`);
@@ -277,6 +290,32 @@ export default {
         this.check(this.core._dynw_surface(g, nx, ny, op, pa, npath, rgba, pix, sc, scr),
           `3-D surface ${o.width}x${o.height} az=${o.azimuth} el=${o.elevation}`);
         return Uint8Array.from(this.u8(rgba, pix));
+      });
+    },
+
+    /**
+     * The core's one verdict on a training run (landscape.h, dyn_train_verdict): {verdict: 'learned' | 'failed to
+     * learn' | 'diverged', reference (ln C), chanceAcc, text (its sentence from the numbers)}.
+     * loss0: the loss at the initialisation; nClass: classes of the cross-entropy classifier (0: other losses).
+     */
+    trainVerdict({ loss0 = NaN, loss, acc = NaN, nClass, diverged = false }) {
+      this.alive();
+      return this.withBuffers([24, 256], ([out, txt]) => {
+        this.check(this.core._dynw_train_verdict(loss0, loss, acc, nClass, diverged ? 1 : 0, out, 3, txt, 256),
+          `the verdict on a run (loss ${loss}, accuracy ${acc}, ${nClass} classes)`);
+        const v = this.f64(out, 3);
+        return { verdict: this.verdicts[v[0]], reference: v[1], chanceAcc: v[2], text: this.str(txt) };
+      });
+    },
+
+    /** How rugged a slice grid is (landscape.h, dyn_ls_roughness): {minima, roughness}. */
+    roughness(grid, nx, ny) {
+      this.alive();
+      return this.withBuffers([4 * nx * ny, 16], ([g, out]) => {
+        this.f32(g, nx * ny).set(grid);
+        this.check(this.core._dynw_roughness(g, nx, ny, out, 2), `the roughness of a ${nx}x${ny} slice`);
+        const v = this.f64(out, 2);
+        return { minima: v[0], roughness: v[1] };
       });
     },
 

@@ -135,6 +135,37 @@ export default {
     },
 
     /**
+     * What the Gaussian N(mean, cov) covers of a density grid (rows top first, over box [x0, x1, y0, y1]), by
+     * dyn_post_grid_cover: {modes: [{theta, mass}] (most massive first, maxima at least minRel of the highest),
+     * inside (the grid mass within nsd sd of the Gaussian), owner (index of the mode whose basin holds the mean, -1)}.
+     */
+    postCover(values, nx, ny, box, mean, cov, nsd = 2, minRel = 0.01) {
+      const n = nx * ny;
+      const len = 3 + 3 * 8;
+      return this.withBuffers([4 * n, 32, 16, 32, 8 * len, 4 * n], ([g, b, m, c, out, s]) => {
+        this.f32(g, n).set(values);
+        this.f64(b, 4).set(box);
+        this.f64(m, 2).set(mean);
+        this.f64(c, 4).set(cov.flat());
+        this.check(this.core._dynw_post_cover(g, nx, ny, b, m, c, nsd, minRel, out, len, s), 'posterior modes and coverage');
+        const v = this.f64(out, len);
+        const modes = Array.from({ length: v[0] }, (_, k) => ({ theta: [v[3 + 3 * k], v[4 + 3 * k]], mass: v[5 + 3 * k] }));
+        return { modes, inside: v[1], owner: v[2] };
+      });
+    },
+
+    /** What `steps` steps of a sampler keeping `keep` iterates cost (dyn_post_run_work): {ops, bytes, seconds}. */
+    postRunWork(spec, sampler, batch, steps, keep) {
+      const h = modelHandle(this, spec);
+      const k = this.index(this.postSamplers, sampler, 'sampler');
+      return this.withBuffers([24], ([out]) => {
+        this.check(this.core._dynw_post_run_work(h.ptr, k, batch, steps, keep, out), `run cost of ${steps} steps`);
+        const v = this.f64(out, 3);
+        return { ops: v[0], bytes: v[1], seconds: v[2] };
+      });
+    },
+
+    /**
      * Predicted stationary covariances {cont, disc, exact} (arrays of rows, NaN where none) for
      * desc {sampler, eps, batch, momentum, gamma, precond (d*d, for sgd-precond)}.
      */

@@ -295,6 +295,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
  *   dynw_net_params               P of an architecture (net descriptor as ints, see NETARGS), or a status
  *   dynw_train_blob_bytes         bytes of a resumable training state: a dyn_train and its workspace in one blob
  *   dynw_train_work               the cost of a training run (dyn_train_work: the CLI refuses by the same numbers)
+ *   dynw_view_work                the cost of a slice (nx x ny) and a Lanczos run after it (dyn_ls_slice_work,
+ *                                 dyn_ls_hessian_work): the page's estimate of a whole view before it starts
  *   dynw_train_start              initialise the parameters (mean field) and a training state blob
  *   dynw_train_run                resume a blob: run to each of the target steps, snapshot theta, eval loss/acc
  *   dynw_eval                     mean loss and accuracy of theta on the data
@@ -304,6 +306,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_simulate(int act, int width, int depth, int seeds,
  *   dynw_hessian                  top-k eigenvalues, residuals, lambda_min, steps (Lanczos on exact HVPs)
  *   dynw_boundary                 decision grid of a 2-input net: class and confidence
  *   dynw_surface_bytes, dynw_surface, dynw_surface_project   the 3-D surface picture and its camera
+ *   dynw_verdict_count/name, dynw_train_verdict   the core's one rule: learned, failed to learn, diverged
+ *   dynw_roughness                local minima and mean |Laplacian of log L| of a slice grid
  *
  * A training state blob holds a tag, the dyn_train struct and its workspace; a worker that resumes it copies it
  * into its own memory and dyn_train_rebase checks every field and points the struct at the copied workspace, so
@@ -346,11 +350,12 @@ int dynw_csv_parse(const char *buf, int len, int classify, double *x, int x_len,
 int dynw_net_params(NETARGS, int *out);
 int dynw_train_blob_bytes(NETARGS, int n, int opt, int batch);
 int dynw_train_work(NETARGS, int n, int batch, double steps, int snapshots, double *out, int out_len);
+int dynw_view_work(NETARGS, int n, int nx, int ny, int lanczos, double *out, int out_len);
 int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2, double sb2,
                      uint32_t seed, int opt, double lr, double momentum, double wd, int batch, double *theta0,
                      int theta0_len, uint8_t *blob, int blob_len, double *lr_out);
 int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob, int blob_len,
-                   const int *targets, int ntargets, double *losses, int losses_len, double *snaps, int snaps_len,
+                   const int *targets, int ntargets, int nsnap, double *losses, int losses_len, double *snaps, int snaps_len,
                    double *snap_loss, double *snap_acc, int *steps_done);
 int dynw_eval(NETARGS, const double *x, const double *y, int n, int n_class, const double *theta, double *out);
 int dynw_random_dirs(NETARGS, const double *theta, int norm, uint32_t seed, double *dirs, int dirs_len);
@@ -369,6 +374,11 @@ int dynw_surface_bytes(int width, int height, int supersample, int nx, int ny);
 int dynw_surface(const float *grid, int nx, int ny, const double *opts, const double *path, int npath,
                  uint8_t *rgba, int rgba_len, void *scratch, int scratch_len);
 int dynw_surface_project(const double *opts, double u, double v, double h, double *out);
+int dynw_verdict_count(void);
+const char *dynw_verdict_name(int v);
+int dynw_train_verdict(double loss0, double loss, double acc, int n_class, int diverged, double *out, int out_len,
+                       char *text, int text_len);
+int dynw_roughness(const float *grid, int nx, int ny, double *out, int out_len);
 
 EMSCRIPTEN_KEEPALIVE int dynw_toy_count(void) { return DYN_TOY_COUNT; }
 EMSCRIPTEN_KEEPALIVE const char *dynw_toy_name(int t) { return dyn_toy_name((dyn_toy)t); }
@@ -479,6 +489,20 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_work(NETARGS, int n, int batch, double steps
     return DYN_OK;
 }
 
+/* out (6 doubles): operations, peak bytes and seconds of the slice, then of the Hessian (lanczos steps, top 2). */
+EMSCRIPTEN_KEEPALIVE int dynw_view_work(NETARGS, int n, int nx, int ny, int lanczos, double *out, int out_len)
+{
+    if (!out) return DYN_ERR_NULL;
+    if (!fits(out_len, 6) || n < 1 || nx < 1 || ny < 1 || lanczos < 0) return DYN_ERR_SIZE;
+    dyn_net net;
+    dyn_status s = net_of(&net, NETPASS);
+    if (s) return s;
+    dyn_ls_hess_desc hd = {.k = 2, .steps = lanczos};
+    dyn_work w[2] = {dyn_ls_slice_work(&net, n, nx, ny), dyn_ls_hessian_work(&net, n, &hd)};
+    for (int k = 0; k < 2; k++) out[3 * k] = w[k].ops, out[3 * k + 1] = w[k].bytes, out[3 * k + 2] = dyn_work_seconds(w[k]);
+    return DYN_OK;
+}
+
 /* theta0: P doubles (the initialisation, W ~ N(0, sw2/fan_in), b ~ N(0, sb2)); blob: dynw_train_blob_bytes;
  * lr_out: the step size with the optimiser's default resolved. The one seed initialises and shuffles (as the CLI). */
 EMSCRIPTEN_KEEPALIVE int dynw_train_start(NETARGS, const double *x, const double *y, int n, int n_class, double sw2,
@@ -513,15 +537,17 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_start(NETARGS, const double *x, const double
 /* Runs to each target step (ascending, >= the steps done), and at each: the theta snapshot (snaps: ntargets x P),
  * its full-data loss and accuracy (snap_loss, snap_acc: ntargets each). losses: the minibatch loss of every step
  * taken (target_last - steps before; losses_len, snaps_len: the buffers' lengths in doubles, checked). steps_done:
- * the steps taken when it returned (also after a divergence, DYN_ERR_NAN). The blob is updated in place; a blob
+ * the steps taken when it returned (also after a divergence, DYN_ERR_NAN). Only the first nsnap targets take a
+ * snapshot and an evaluation (a full pass over the data); the others are places to stop and hand the state back
+ * (a chunk of a long run between two snapshots). The blob is updated in place; a blob
  * whose tag, size or training state does not check out is DYN_ERR_RANGE/DYN_ERR_SIZE/DYN_ERR_BUFFER. */
 EMSCRIPTEN_KEEPALIVE int dynw_train_run(const double *x, const double *y, int n, int d, int n_class, uint8_t *blob,
-                                        int blob_len, const int *targets, int ntargets, double *losses,
+                                        int blob_len, const int *targets, int ntargets, int nsnap, double *losses,
                                         int losses_len, double *snaps, int snaps_len, double *snap_loss,
                                         double *snap_acc, int *steps_done)
 {
     if (!blob || !targets || !losses || !snaps || !snap_loss || !snap_acc || !steps_done) return DYN_ERR_NULL;
-    if (blob_len < DYNW_BLOB_HDR || ntargets < 1) return DYN_ERR_SIZE;
+    if (blob_len < DYNW_BLOB_HDR || ntargets < 1 || nsnap < 0 || nsnap > ntargets) return DYN_ERR_SIZE;
     dynw_blob_head *h = (dynw_blob_head *)blob;
     if (h->tag != DYNW_BLOB_TAG || h->size != sizeof *h) return DYN_ERR_RANGE;
     dyn_train *t = &h->t;
@@ -543,7 +569,7 @@ EMSCRIPTEN_KEEPALIVE int dynw_train_run(const double *x, const double *y, int n,
     if (!sc) return DYN_ERR_BUFFER;
     for (int i = 0; i < ntargets && s == DYN_OK; i++) {
         if (targets[i] > t->step) s = dyn_train_run(t, &dd, (int)(targets[i] - t->step), losses + (t->step - start));
-        if (s == DYN_OK) {
+        if (s == DYN_OK && i < nsnap) {
             memcpy(snaps + (size_t)i * P, t->theta, sizeof(double) * (size_t)P);
             s = dyn_net_eval(&t->net, t->theta, &dd, &snap_loss[i], &snap_acc[i], sc, es);
         }
@@ -743,6 +769,35 @@ EMSCRIPTEN_KEEPALIVE int dynw_surface_project(const double *opts, double u, doub
     return dyn_r3d_project(&d, u, v, h, &out[0], &out[1], &out[2]);
 }
 
+EMSCRIPTEN_KEEPALIVE int dynw_verdict_count(void) { return DYN_VERDICT_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *dynw_verdict_name(int v) { return dyn_verdict_name((dyn_verdict)v); }
+
+/* out (3 doubles): the verdict's index, the reference loss (ln C), the chance accuracy; text: its sentence. */
+EMSCRIPTEN_KEEPALIVE int dynw_train_verdict(double loss0, double loss, double acc, int n_class, int diverged,
+                                            double *out, int out_len, char *text, int text_len)
+{
+    if (!out || !text) return DYN_ERR_NULL;
+    if (!fits(out_len, 3) || text_len < 1) return DYN_ERR_SIZE;
+    dyn_verdict_info v;
+    dyn_status s = dyn_train_verdict(loss0, loss, acc, n_class, diverged, &v);
+    if (s || (s = dyn_verdict_text(&v, text, (size_t)text_len))) return s;
+    out[0] = v.verdict, out[1] = v.reference, out[2] = v.chance_acc;
+    return DYN_OK;
+}
+
+/* out (2 doubles): the number of local minima and the roughness (landscape.h, dyn_ls_roughness). */
+EMSCRIPTEN_KEEPALIVE int dynw_roughness(const float *grid, int nx, int ny, double *out, int out_len)
+{
+    if (!grid || !out) return DYN_ERR_NULL;
+    if (!fits(out_len, 2)) return DYN_ERR_SIZE;
+    int m = 0;
+    double r = 0.0;
+    dyn_status s = dyn_ls_roughness(grid, nx, ny, &m, &r);
+    if (s) return s;
+    out[0] = m, out[1] = r;
+    return DYN_OK;
+}
+
 /* ==== posterior (core/linalg.h, posterior.h) -> wasm/dynlens-posterior.js ===================================
  * Reserved for the SGD-as-Bayesian-inference demo (issue 5): its #includes, index, prototypes and functions go here.
  */
@@ -761,6 +816,8 @@ EMSCRIPTEN_KEEPALIVE int dynw_surface_project(const double *opts, double u, doub
  *   dynw_post_hpd                          density levels enclosing given probabilities (contour lines)
  *   dynw_post_stationary                   predicted stationary covariances: continuous, discrete, linreg exact
  *   dynw_post_kl_curve                     KL(predicted || posterior) at n steps
+ *   dynw_post_cover                        a density grid's modes and masses, and its mass in a Gaussian's ellipse
+ *   dynw_post_run_work                     what `steps` sampler steps cost (dyn_post_run_work): ops, bytes, seconds
  *   dynw_sampler_create / _destroy / _run / _set_theta / _state   one chain, advanced in chunks
  *   dynw_post_moments, dynw_post_autocorr, dynw_post_ess, dynw_post_gauss_kl, dynw_post_ellipse   diagnostics
  */
@@ -803,6 +860,9 @@ int dynw_post_stationary(dynw_post *h, int kind, double eps, int batch, double m
                          const double *precond, double *cont, double *disc, double *exact, int out_len);
 int dynw_post_kl_curve(dynw_post *h, int kind, int batch, double momentum, const double *precond, const double *eps,
                        int n, double *kl_cont, double *kl_disc);
+int dynw_post_cover(const float *grid, int nx, int ny, const double *box, const double *mean, const double *cov,
+                    double nsd, double min_rel, double *out, int out_len, int *scratch);
+int dynw_post_run_work(const dynw_post *h, int kind, int batch, double steps, double keep, double *out);
 int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int batching, double momentum,
                         double sgld_b, double sgld_gamma, const double *precond, const double *start, uint32_t seed_lo,
                         uint32_t seed_hi, dynw_sampler **out);
@@ -1140,6 +1200,37 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_gauss_kl(int d, const double *m0, const doubl
 EMSCRIPTEN_KEEPALIVE int dynw_post_ellipse(const double *mean, const double *cov, double nsd, int npts, float *xy)
 {
     return dyn_post_ellipse(mean, cov, nsd, npts, xy, NULL);
+}
+
+/* box: x0, x1, y0, y1. out (3 + 3 DYN_POST_MAX_MODES doubles): count, inside, owner, then per mode theta1, theta2,
+ * mass. scratch: nx ny ints. */
+EMSCRIPTEN_KEEPALIVE int dynw_post_cover(const float *grid, int nx, int ny, const double *box, const double *mean,
+                                         const double *cov, double nsd, double min_rel, double *out, int out_len,
+                                         int *scratch)
+{
+    if (!box || !out) return DYN_ERR_NULL;
+    if (!fits(out_len, 3 + 3 * DYN_POST_MAX_MODES) || nx < 2 || ny < 2) return DYN_ERR_BUFFER;
+    dyn_post_box b = {box[0], box[1], box[2], box[3]};
+    dyn_post_cover cv;
+    dyn_status s = dyn_post_grid_cover(grid, nx, ny, &b, mean, cov, nsd, min_rel, &cv, scratch,
+                                       (size_t)nx * (size_t)ny);
+    if (s != DYN_OK) return s;
+    out[0] = cv.count, out[1] = cv.inside, out[2] = cv.owner;
+    for (int k = 0; k < cv.count; k++)
+        out[3 + 3 * k] = cv.theta[k][0], out[4 + 3 * k] = cv.theta[k][1], out[5 + 3 * k] = cv.mass[k];
+    return DYN_OK;
+}
+
+/* out: operations, peak bytes and seconds (dyn_work_seconds) of `steps` steps keeping `keep` iterates. */
+EMSCRIPTEN_KEEPALIVE int dynw_post_run_work(const dynw_post *h, int kind, int batch, double steps, double keep,
+                                            double *out)
+{
+    if (!h || !out) return DYN_ERR_NULL;
+    if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
+    dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind, .batch = batch};
+    dyn_work w = dyn_post_run_work(&h->m, &sd, steps, keep);
+    out[0] = w.ops, out[1] = w.bytes, out[2] = dyn_work_seconds(w);
+    return DYN_OK;
 }
 
 /* ==== control (core/control.h) -> wasm/dynlens-control.js ====================================================

@@ -1,10 +1,13 @@
 // app.js - the page shell: tabs from the demo registry (web/demos/registry.js), the URL hash (demo=<name> plus
 // that demo's keys, checked by its schema), lazy loading of a demo's module when its tab is opened, notices,
-// PNG/CSV export buttons, the single-figure (iframe) mode, and window.dynlensPage for tests and curious readers.
-// Nothing here knows a particular demo.
+// each demo's "What to notice" guide and glossary (web/guide.js), PNG/CSV export buttons, the single-figure
+// (iframe) mode with its height messages and its link back to the full page, and window.dynlensPage for tests and
+// curious readers. Nothing here knows a particular demo.
+import { textOverflow } from './draw.js';
 import { getEngine } from './engine.js';
-import { csvHeader, wireExports } from './export.js';
+import { csvHeader, fileName, renderPNG, wireExports } from './export.js';
 import { DEFAULT_DEMO, DEMOS, demoNames, findDemo, loadDemo } from './demos/registry.js';
+import { guideSteps, renderGuide, termReport, wireGlossary } from './guide.js';
 import { demoOfHash, linkSchema, parseHash, toHash } from './state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -58,11 +61,76 @@ function buildTabs(onPick) {
   }
 }
 
+// The footer's list of figures a link can show alone (fig=NAME), from the registry.
+function listFigures() {
+  const ul = $('fig-list');
+  if (!ul) return;
+  ul.innerHTML = DEMOS.filter((d) => d.module).map((d) => `<li>${d.label}: ${d.figures.map((f) =>
+    `<a href="#demo=${d.name}&amp;fig=${f}"><code>${f}</code></a>`).join(', ')}</li>`).join('');
+}
+
+// On a phone the introduction shows its first lines only (style.css) until "More" is pressed, so the figures
+// are on the first screen.
+function foldIntro(section) {
+  const intros = section.querySelectorAll(':scope > .intro');
+  if (!intros.length) return;
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'intro-more';
+  b.setAttribute('aria-expanded', 'false');
+  b.textContent = 'More of the introduction';
+  b.addEventListener('click', () => {
+    const open = section.classList.toggle('intro-open');
+    b.setAttribute('aria-expanded', String(open));
+    b.textContent = open ? 'Less' : 'More of the introduction';
+  });
+  intros[intros.length - 1].append(b);
+}
+
+// On a phone the controls come after the figures: a small floating button jumps to them while they are below the
+// screen (and not in single-figure mode).
+function controlsButton() {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'to-controls';
+  b.textContent = 'Settings ↓';
+  b.hidden = true;
+  document.body.append(b);
+  let target = null;
+  const io = new IntersectionObserver(([e]) => {
+    b.hidden = !target || document.body.classList.contains('single') || e.isIntersecting || e.boundingClientRect.top < 0;
+  });
+  b.addEventListener('click', () => {
+    if (!target) return;
+    target.scrollIntoView({ block: 'start' });
+    if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+    target.focus({ preventScroll: true });
+  });
+  return (section) => { // follow this demo's controls
+    const c = section && section.querySelector('.controls');
+    if (c === target) return;
+    if (target) io.unobserve(target);
+    target = c;
+    b.hidden = true;
+    if (c) io.observe(c);
+  };
+}
+
+// In an iframe showing one figure: the page's height goes to the embedding page (a message
+// {type: 'dynlens:height', height, fig}) whenever it changes, so that page can size the frame (embed-example.html).
+function postHeight(fig) {
+  if (window.parent === window) return;
+  const height = Math.ceil(document.body.getBoundingClientRect().height);
+  window.parent.postMessage({ type: 'dynlens:height', height, fig }, '*');
+}
+
 async function main() {
   const params = new URLSearchParams(location.search);
   const first = demoOfHash(location.hash, NAMES, DEFAULT_DEMO);
   let pick = () => {}; // tabs work once the first demo is shown
   buildTabs((name) => pick(name));
+  listFigures();
+  const followControls = controlsButton();
   // The first demo's module loads while the WebAssembly core compiles and the workers start.
   loadDemo(first.demo).catch(() => {});
   let engine;
@@ -74,6 +142,13 @@ async function main() {
     throw err;
   }
   $('notice-close').addEventListener('click', () => { $('notice').hidden = true; });
+  // Definitions of every <span class="term" data-term=KEY>: the demo's own glossary, then web/glossary.js.
+  const ownGlossary = (el) => {
+    const sec = el.closest('section.demo');
+    const e = sec && demos.get(sec.id.replace(/^demo-/, ''));
+    return e && e.mod ? e.mod.glossary : null;
+  };
+  wireGlossary(document.querySelector('main'), ownGlossary);
 
   // Per demo: {schema, controller, state}; a demo's state survives switching tabs (the hash shows one demo).
   const demos = new Map();
@@ -106,11 +181,19 @@ async function main() {
       wireExports(section, {
         figure: (n) => entry.controller.figures[n],
         header: (n) => exportHeader(n),
-        basename: (n) => (entry.controller.basename ? entry.controller.basename(n, state) : `dynlens-${n}`),
+        basename: (n) => exportName(entry, n),
       });
+      foldIntro(section);
+      // The guide goes after the introduction; a demo without one (yet) shows none, and page.guide() says so.
+      if (Array.isArray(mod.guide) && mod.guide.length) {
+        entry.steps = guideSteps(mod.guide, entry.schema);
+        entry.markGuide = renderGuide(section, entry.steps);
+      }
     }
     return entry;
   }
+  // An export's file name: the demo's basename (built with fileName) or the figure's name alone.
+  const exportName = (entry, n) => (entry.controller.basename ? entry.controller.basename(n, state) : fileName(n));
   const exportHeader = (n) => csvHeader(`dynlens ${findDemo(current).label.toLowerCase()}, figure: ${n}`, state, sch);
 
   // Shows demo `name` with the state parsed from `hash` (or its remembered state when hash is null).
@@ -161,17 +244,29 @@ async function main() {
     render();
   }
   function render() {
+    const nav = $('tabs');
     document.querySelectorAll('[role=tab]').forEach((t) => {
       const on = t.dataset.demo === current;
       t.setAttribute('aria-selected', String(on));
       t.tabIndex = on ? 0 : -1;
+      // the open tab in view on the (sideways scrolling) tab line, without scrolling the page
+      if (on && (t.offsetLeft < nav.scrollLeft || t.offsetLeft + t.offsetWidth > nav.scrollLeft + nav.clientWidth)) {
+        nav.scrollLeft = t.offsetLeft - (nav.clientWidth - t.offsetWidth) / 2;
+      }
     });
     document.querySelectorAll('.demo').forEach((d) => { d.hidden = d.id !== `demo-${current}`; });
-    // Single-figure mode for iframes: everything but one figure is hidden.
+    // Single-figure mode for iframes: everything but one figure is hidden; a small link opens the full page
+    // with the same state.
     document.body.classList.toggle('single', !!state.fig);
     document.querySelectorAll('.fig').forEach((f) => f.classList.toggle('only', f.dataset.fig === state.fig));
-    const c = demos.get(current).controller;
-    if (c) c.render(state);
+    const back = $('embed-open');
+    back.hidden = !state.fig;
+    if (state.fig) back.querySelector('a').href = `${location.href.split('#')[0]}${toHash({ ...state, fig: '' }, sch)}`;
+    const e = demos.get(current);
+    if (e.markGuide) e.markGuide(state);
+    if (e.controller) e.controller.render(state);
+    followControls($(`demo-${current}`));
+    if (state.fig) postHeight(state.fig);
   }
 
   pick = (name) => {
@@ -185,6 +280,7 @@ async function main() {
     const c = current && demos.get(current).controller;
     if (c && c.resize) c.resize();
   });
+  new ResizeObserver(() => { if (state && state.fig) postHeight(state.fig); }).observe(document.body);
   // The skip link focuses the shown demo's controls without touching the hash (which holds the state).
   document.querySelector('.skip').addEventListener('click', (e) => {
     const el = document.querySelector(`#demo-${current} form, #demo-${current} [tabindex]`);
@@ -214,6 +310,20 @@ async function main() {
       return !showing && !!e && (!e.controller || e.controller.idle());
     },
     csv: (name) => demos.get(current).controller.figures[name].csv(exportHeader(name)),
+    /** A figure's PNG for a slide: opts {scale} or {width}; resolves to {url, width, height, ratio}. */
+    png: (name, opts = {}) => renderPNG(demos.get(current).controller.figures[name],
+      document.querySelector(`#demo-${current} [data-fig="${name}"]`), opts),
+    /** The file name (without extension) an export of figure `name` gets now. */
+    basename: (name) => exportName(demos.get(current), name),
+    /** Texts drawn outside their canvas (draw.js): [] when every label fits. */
+    textOverflow: () => textOverflow(),
+    /** The shown demo's guide steps ({n, text, set, href, state, error}), or null when it has none. */
+    guide: () => {
+      const e = demos.get(current);
+      return e.steps ? JSON.parse(JSON.stringify(e.steps)) : null;
+    },
+    /** Every symbol marked as a term in the shown demo, with whether a definition was found. */
+    terms: () => termReport($(`demo-${current}`), ownGlossary),
   };
   await show(first.demo, location.hash, first.notices);
   // The shown demo's own methods (the signal demo's pixelOf, selected, timings) join the generic ones.

@@ -10,16 +10,126 @@ export function font(px, style = '') {
   return `${style} ${px}px ${FONT}`.trim();
 }
 
-/** A canvas sized to cssW x cssH CSS pixels at the device pixel ratio; returns its 2-D context (CSS units). */
+// The pixel ratio canvases are drawn at: the screen's, or the export's while a PNG for a slide is redrawn
+// (withPixelRatio), so an export at 3x has the screen's layout and typography with three times the pixels.
+let exportRatio = null;
+
+/** The pixel ratio a canvas drawn now uses: the export's inside withPixelRatio, else the device's (at most 3). */
+export function pixelRatio() {
+  return exportRatio || Math.min(3, (typeof window !== 'undefined' && window.devicePixelRatio) || 1);
+}
+
+// Each canvas's redraw (registered by the component that owns it: Plot, Heatmap, or a demo's own canvas).
+const redraws = new WeakMap();
+
+/** Registers how canvas is drawn again (fn may return a promise), so an export can redraw it at another ratio. */
+export function redrawable(canvas, fn) {
+  redraws.set(canvas, fn);
+}
+
+/** Whether canvas can be drawn again at another pixel ratio (see redrawable). */
+export const canRedraw = (canvas) => redraws.has(canvas);
+
+/**
+ * Runs fn() (it may be async) with every canvas in `canvases` redrawn at pixel ratio `ratio`, then redraws them
+ * at the screen's ratio again; canvases without a registered redraw keep their pixels. Returns fn's result.
+ */
+export async function withPixelRatio(ratio, canvases, fn) {
+  const again = () => Promise.all(canvases.map((c) => redraws.has(c) && redraws.get(c)()));
+  exportRatio = ratio;
+  try {
+    await again();
+    return await fn();
+  } finally {
+    exportRatio = null;
+    await again();
+  }
+}
+
+/** A canvas sized to cssW x cssH CSS pixels at pixelRatio(); returns its 2-D context (CSS units). */
 export function sizeCanvas(canvas, cssW, cssH) {
-  const dpr = Math.min(3, (typeof window !== 'undefined' && window.devicePixelRatio) || 1);
+  const dpr = pixelRatio();
   canvas.width = Math.round(cssW * dpr);
   canvas.height = Math.round(cssH * dpr);
   canvas.style.width = `${cssW}px`;
   canvas.style.height = `${cssH}px`;
   const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  textBoxes.set(canvas, { w: cssW, h: cssH, dpr, out: [] });
   return ctx;
+}
+
+// ---- text that runs off its canvas ------------------------------------------------------------------------
+// Every text drawn through these helpers (fillText, drawRich, drawTicks, drawIdle) is measured; a box that leaves
+// its canvas (by more than half a pixel) is recorded until the canvas is sized again (its next redraw), so a test
+// or a curious reader can ask textOverflow() which labels are clipped.
+const textBoxes = new WeakMap();
+const sized = new Set(); // WeakRefs of the canvases to look at (dropped once they leave the page)
+const tracked = new WeakSet();
+
+function record(ctx, text, x, y) {
+  const c = ctx.canvas;
+  const info = c && textBoxes.get(c);
+  if (!info || !text) return;
+  if (!tracked.has(c)) {
+    tracked.add(c);
+    sized.add(new WeakRef(c));
+  }
+  const m = ctx.measureText(text);
+  // the box in the current transform's units, then in the canvas's CSS pixels
+  const t = ctx.getTransform();
+  const xs = [x - m.actualBoundingBoxLeft, x + m.actualBoundingBoxRight];
+  const ys = [y - m.actualBoundingBoxAscent, y + m.actualBoundingBoxDescent];
+  const px = [];
+  const py = [];
+  for (const u of xs) {
+    for (const v of ys) {
+      px.push((t.a * u + t.c * v + t.e) / info.dpr);
+      py.push((t.b * u + t.d * v + t.f) / info.dpr);
+    }
+  }
+  const box = { left: Math.min(...px), right: Math.max(...px), top: Math.min(...py), bottom: Math.max(...py) };
+  const tol = 0.5;
+  if (box.left < -tol || box.top < -tol || box.right > info.w + tol || box.bottom > info.h + tol) {
+    info.out.push({ text, box: Object.fromEntries(Object.entries(box).map(([k, v]) => [k, Math.round(v * 10) / 10])) });
+  }
+}
+
+/** ctx.fillText, recorded for textOverflow(). */
+export function fillText(ctx, text, x, y) {
+  ctx.fillText(text, x, y);
+  record(ctx, text, x, y);
+}
+
+/**
+ * The texts drawn outside their canvas in the canvases now in the page: [{canvas (its aria-label or id), width,
+ * height (CSS px), text, box: {left, right, top, bottom}}]. Empty when every label fits.
+ */
+export function textOverflow() {
+  const out = [];
+  for (const ref of [...sized]) {
+    const c = ref.deref();
+    if (!c || !c.isConnected || !c.getClientRects().length) { // gone, or not shown (display: none)
+      if (c && !c.isConnected) tracked.delete(c);
+      if (!c || !c.isConnected) sized.delete(ref);
+      continue;
+    }
+    const info = textBoxes.get(c);
+    const name = c.getAttribute('aria-label') || c.id || 'canvas';
+    for (const o of info.out) out.push({ canvas: name, width: info.w, height: info.h, ...o });
+  }
+  return out;
+}
+
+/**
+ * The most height (CSS px) a canvas now `current` px tall may take in an iframe showing one figure (body.single:
+ * a link with fig=NAME), so that the whole frame shows without scrolling; Infinity on the full page. Heatmap and
+ * Plot apply it to every figure, whatever the frame's height.
+ */
+export function roomInFrame(current = 0) {
+  const b = typeof document !== 'undefined' && document.body;
+  if (!b || !b.classList.contains('single')) return Infinity;
+  return window.innerHeight - (b.offsetHeight - current);
 }
 
 /** sizeCanvas, then painted white: the start of every redraw of a heatmap or plot. */
@@ -35,7 +145,13 @@ export function drawIdle(ctx, r, text, px) {
   ctx.fillStyle = MUTED;
   ctx.font = font(px);
   ctx.textAlign = 'center';
-  ctx.fillText(text, r.x + r.w / 2, r.y + r.h / 2);
+  // centred on the rect, shrunk if it would run off a narrow canvas
+  const info = textBoxes.get(ctx.canvas);
+  const cx = r.x + r.w / 2;
+  const room = info ? 2 * Math.min(cx, info.w - cx) - 8 : Infinity;
+  const w = ctx.measureText(text).width;
+  if (w > room) ctx.font = font(Math.max(8, (px * room) / w));
+  fillText(ctx, text, cx, r.y + r.h / 2);
 }
 
 /** About n "nice" ticks (1, 2, 5 x 10^k) covering [a, b]. */
@@ -52,6 +168,14 @@ export function niceTicks(a, b, n = 5) {
     out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   }
   return out;
+}
+
+/** The smallest "round" step (1, 2 or 5 x 10^k) at least v: arrow-key and slider steps. */
+export function niceStep(v) {
+  if (!(v > 0 && isFinite(v))) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  const s = [1, 2, 5, 10].map((m) => m * p).find((x) => x >= v * (1 - 1e-9));
+  return Number(s.toPrecision(6));
 }
 
 /**
@@ -77,8 +201,8 @@ export function drawTicks(ctx, axis, ticks, { at, lo, hi, slack, across: [a, b],
       ctx.lineTo(b, p);
     }
     ctx.stroke();
-    if (isX) ctx.fillText(label(v, step), p, labelAt);
-    else ctx.fillText(label(v, step), labelAt, p);
+    if (isX) fillText(ctx, label(v, step), p, labelAt);
+    else fillText(ctx, label(v, step), labelAt, p);
   }
 }
 
@@ -183,17 +307,17 @@ export function drawRich(ctx, text, x, y, px, align = 'left', color = INK) {
   ctx.textBaseline = 'alphabetic';
   for (const r of parseRich(text)) {
     ctx.font = font(px);
-    ctx.fillText(r.t, cx, y);
+    fillText(ctx, r.t, cx, y);
     cx += ctx.measureText(r.t).width;
     if (r.sub || r.sup) {
       ctx.font = font(px * 0.7);
       let sw = 0;
       if (r.sup) {
-        ctx.fillText(r.sup, cx + 0.5, y - px * 0.42);
+        fillText(ctx, r.sup, cx + 0.5, y - px * 0.42);
         sw = ctx.measureText(r.sup).width;
       }
       if (r.sub) {
-        ctx.fillText(r.sub, cx + 0.5, y + px * 0.28);
+        fillText(ctx, r.sub, cx + 0.5, y + px * 0.28);
         sw = Math.max(sw, ctx.measureText(r.sub).width);
       }
       cx += sw + 1;
@@ -201,6 +325,50 @@ export function drawRich(ctx, text, x, y, px, align = 'left', color = INK) {
   }
   ctx.restore();
   return w;
+}
+
+// Words of a label for line breaking: "ε = 0.02," stays together (no break next to "="), and a " · " separator
+// is dropped where the line breaks.
+function words(text) {
+  const out = [];
+  for (const w of text.split(' ').filter(Boolean)) {
+    const last = out[out.length - 1];
+    if (last !== undefined && (w.startsWith('=') || last.endsWith('='))) out[out.length - 1] = `${last} ${w}`;
+    else out.push(w);
+  }
+  return out;
+}
+
+/**
+ * How typeset text fits in maxW pixels: {lines, px} - one line at px if it fits, else one line shrunk (down to
+ * minPx), else lines broken at spaces at minPx (at most maxLines; the last may still be too wide, and then
+ * textOverflow reports it).
+ */
+export function fitText(ctx, text, { maxW, px, minPx = 10, maxLines = 2 }) {
+  const w = richWidth(ctx, text, px);
+  if (w <= maxW) return { lines: [text], px };
+  if ((px * maxW) / w >= minPx) return { lines: [text], px: (px * maxW) / w };
+  const lines = [];
+  for (const word of words(text)) {
+    const cur = lines[lines.length - 1];
+    if (cur === undefined || (richWidth(ctx, `${cur} ${word}`, minPx) > maxW && lines.length < maxLines)) lines.push(word);
+    else lines[lines.length - 1] = `${cur} ${word}`;
+  }
+  return { lines: lines.map((l) => l.replace(/^· /, '').replace(/ ·$/, '')), px: minPx };
+}
+
+/**
+ * Draws typeset text fitted to maxW (fitText): lines go down from baseline y, or up from it when `up` is true.
+ * Returns what fitText chose. Titles and notes of Plot and Heatmap use it, so a long title on a phone wraps
+ * instead of running off the canvas.
+ */
+export function drawFitted(ctx, text, x, y, { maxW, px, minPx = 10, maxLines = 2, align = 'left', color = INK, up = false, lineH = 1.25 }) {
+  const fit = fitText(ctx, text, { maxW, px, minPx, maxLines });
+  const step = fit.px * lineH;
+  fit.lines.forEach((l, k) => {
+    drawRich(ctx, l, x, up ? y - (fit.lines.length - 1 - k) * step : y + k * step, fit.px, align, color);
+  });
+  return fit;
 }
 
 /** The same notation as HTML (for labels and readouts outside the canvas). */

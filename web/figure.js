@@ -138,3 +138,43 @@ export function colourGrid(dl, values, { scale = 'auto', cmap = 'auto', vr = nul
     cmap: c, vmin, vmax, log,
   };
 }
+
+/**
+ * A figure's legend as HTML list items (for marks drawn on a heatmap, whose canvas has no room for them): each item
+ * {mark, label (HTML)} with mark 'line' ({color, dash: [on, off], bg: the colour under it}), 'swatch' ({color}),
+ * 'dot' ({color, bg}), 'ring' (the selection marker) or 'gradient' ({stops: [colours]}). uid makes gradient ids unique on the page.
+ */
+export function legendHTML(items, uid) {
+  const svg = (body) => `<svg width="34" height="12" aria-hidden="true">${body}</svg>`;
+  const icon = (it, k) => {
+    if (it.mark === 'line') {
+      return svg(`<rect width="34" height="12" fill="${it.bg || '#fff'}"/><line x1="2" y1="6" x2="32" y2="6" ` +
+        `stroke="${it.color}" stroke-width="2.5" stroke-dasharray="${(it.dash || []).join(' ')}"/>`);
+    }
+    if (it.mark === 'dot') return svg(`<rect width="34" height="12" fill="${it.bg || '#fff'}"/><circle cx="17" cy="6" r="5" fill="${it.color}"/>`);
+    if (it.mark === 'swatch') return svg(`<rect x="0.5" y="0.5" width="33" height="11" fill="${it.color}" stroke="#444"/>`);
+    if (it.mark === 'ring') {
+      return svg('<circle cx="17" cy="6" r="5" fill="none" stroke="#fff" stroke-width="3"/>' +
+        '<circle cx="17" cy="6" r="5" fill="none" stroke="#000" stroke-width="1.5"/>');
+    }
+    const id = `${uid}-g${k}`;
+    const stops = it.stops.map((c, i) => `<stop offset="${i / (it.stops.length - 1)}" stop-color="${c}"/>`).join('');
+    return svg(`<defs><linearGradient id="${id}">${stops}</linearGradient></defs><rect width="34" height="12" fill="url(#${id})"/>`);
+  };
+  return items.map((it, k) => `<li>${icon(it, k)}${it.label}</li>`).join('');
+}
+
+/** The explanation line under a figure (its sentence is computed from the numbers drawn): a <p> appended to box. */
+export function explainBox(box) {
+  const p = document.createElement('p');
+  p.className = 'explain';
+  p.setAttribute('aria-live', 'polite');
+  box.append(p);
+  return p;
+}
+
+/** Plot options' aspect (height / width) for the screen the plot is made on: `desktop` on a wide one, at least 0.9 on
+ * a phone, where a plot is narrow and its legend would otherwise cover the curves: new Plot(box, {label, ...plotAspect(0.62)}). */
+export function plotAspect(desktop) {
+  return { aspect: window.innerWidth < 500 ? Math.max(desktop, 0.9) : desktop };
+}

@@ -1,7 +1,7 @@
 // heatmap.js - the one heatmap component every demo shares: a canvas with the image, axes, ticks, typeset
 // titles, a colorbar (or a legend of categories), line overlays, a selection marker, a hover readout, and
 // mouse, touch and keyboard selection. It only draws: values and colours come from the caller (the WASM core).
-import { blankCanvas, drawIdle, drawRich, drawTicks, fmt, font, INK, logTicks, MUTED, niceTicks, richHTML, richWidth, tickLabel } from './draw.js';
+import { blankCanvas, drawFitted, drawIdle, drawRich, drawTicks, fillText, fmt, font, INK, logTicks, MUTED, niceStep, niceTicks, redrawable, richHTML, richWidth, roomInFrame, tickLabel } from './draw.js';
 
 const M = { left: 66, right: 104, top: 34, bottom: 54 };
 
@@ -42,6 +42,7 @@ export class Heatmap {
     this.cssW = 0;
     this.cssH = 0;
     this.bind();
+    redrawable(this.canvas, () => this.draw());
     this.ro = new ResizeObserver(() => this.resize());
     this.ro.observe(this.root);
     this.resize();
@@ -55,7 +56,8 @@ export class Heatmap {
       const d = this.dataAt(e.offsetX, e.offsetY);
       if (d && this.opts.onSelect) this.opts.onSelect({ x: d.x, y: d.y });
     });
-    // Keyboard: arrows move the selection one cell (Shift: ten), so the figure is usable without a mouse.
+    // Keyboard: arrows move the selection to the next multiple of a round step (1, 2 or 5 x 10^k) at least one
+    // cell wide (Shift: ten cells), so the figure is usable without a mouse and lands on readable numbers.
     c.addEventListener('keydown', (e) => {
       if (!this.data || !this.marker) return;
       const k = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[e.key];
@@ -63,11 +65,15 @@ export class Heatmap {
       e.preventDefault();
       const d = this.data;
       const n = e.shiftKey ? 10 : 1;
-      const dx = (d.x[1] - d.x[0]) / (d.nx - 1);
-      const dy = (d.y[1] - d.y[0]) / (d.ny - 1);
       const clamp = (v, a, b) => Math.min(b, Math.max(a, v));
-      const x = clamp(this.marker.x + k[0] * n * dx, d.x[0], d.x[1]);
-      const y = clamp(this.marker.y + k[1] * n * dy, d.y[0], d.y[1]);
+      const move = (v, dir, lo, hi, cells) => {
+        if (!dir) return v;
+        const s = niceStep((n * (hi - lo)) / (cells - 1));
+        const base = dir > 0 ? Math.floor(v / s + 1e-9) : Math.ceil(v / s - 1e-9);
+        return clamp(Number(((base + dir) * s).toPrecision(12)), lo, hi);
+      };
+      const x = move(this.marker.x, k[0], d.x[0], d.x[1], d.nx);
+      const y = move(this.marker.y, k[1], d.y[0], d.y[1], d.ny);
       if (this.opts.onSelect) this.opts.onSelect({ x: round(x), y: round(y) });
     });
   }
@@ -78,7 +84,7 @@ export class Heatmap {
     const maxH = this.opts.maxHeight ? this.opts.maxHeight() : 620;
     // opts.stripBelow(width): px kept free under the x axis (a figure's legend on narrow screens)
     this.strip = this.opts.stripBelow ? this.opts.stripBelow(w) : 0;
-    const h = Math.round(Math.min(Math.max(240, w * aspect), maxH)) + this.strip;
+    const h = Math.round(Math.min(Math.max(240, w * aspect), maxH, Math.max(200, roomInFrame(this.cssH) - this.strip))) + this.strip;
     if (w === this.cssW && h === this.cssH) return;
     this.cssW = w;
     this.cssH = h;
@@ -95,7 +101,8 @@ export class Heatmap {
   /**
    * d: { values (Float32Array nx*ny, top row first), rgba (Uint8ClampedArray), nx, ny, x: [min, max],
    *      y: [min, max], xLabel, yLabel, title, valueLabel, scale: {vmin, vmax, log, ramp (rgba of 256 colours)}
-   *      or categories: [{name, rgba}], overlays: [{xs, ys, color, dash, width, label}], format(v) }
+   *      or categories: [{name, rgba}], overlays: [{xs, ys, color, dash, width, label}], format(v),
+   *      nanLabel (optional: the colour bar's entry for cells without a value, e.g. 'unbounded') }
    */
   set(d) {
     this.data = d;
@@ -168,14 +175,10 @@ export class Heatmap {
       drawIdle(ctx, r, 'computing…', 14);
       return;
     }
-    if (d.title) { // shrink a long title to the canvas (down to 10 px), and clip what still does not fit
-      const room = this.cssW - r.x - 6, px = Math.max(10, Math.min(15, (15 * room) / richWidth(ctx, d.title, 15)));
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(0, 0, this.cssW - 4, r.y);
-      ctx.clip();
-      drawRich(ctx, d.title, r.x, 20, px, 'left', INK);
-      ctx.restore();
+    if (d.title) { // a long title shrinks (down to 10 px), then wraps onto a second line starting at the left edge
+      const room = this.cssW - r.x - 6;
+      const two = richWidth(ctx, d.title, 10) > room;
+      drawFitted(ctx, d.title, two ? 8 : r.x, two ? 13 : 20, { maxW: two ? this.cssW - 12 : room, px: 15, minPx: 10 });
     }
     // The grid points are the cell centres, so the image extends half a cell beyond the first and last ones.
     const hx = r.w / (d.nx - 1) / 2;
@@ -187,22 +190,11 @@ export class Heatmap {
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.image, r.x - hx, r.y - hy, r.w + 2 * hx, r.h + 2 * hy);
     for (const o of d.overlays || []) this.drawOverlay(ctx, o);
-    if (this.marker) {
-      const mx = this.toX(this.marker.x);
-      const my = this.toY(this.marker.y);
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = '#fff';
-      ctx.beginPath();
-      ctx.arc(mx, my, 6, 0, 2 * Math.PI);
-      ctx.stroke();
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = '#000';
-      ctx.stroke();
-    }
     ctx.restore();
     ctx.strokeStyle = '#444';
     ctx.lineWidth = 1;
     ctx.strokeRect(r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
+    this.drawMarker(ctx, r, d);
     this.drawAxes(ctx, r, d);
     if (d.categories) this.drawLegend(ctx, r, d);
     else if (d.scale) this.drawColorbar(ctx, r, d);
@@ -269,6 +261,62 @@ export class Heatmap {
     ctx.restore();
   }
 
+  /**
+   * The selected point: a ring. Outside the plotted range (after a zoom), an arrow on the nearest edge points to
+   * it, with its coordinates; this.markerOff then says where it went ({side: 'left'|'right'|'above'|'below'|...}).
+   */
+  drawMarker(ctx, r, d) {
+    const m = this.marker;
+    this.markerOff = null;
+    if (!m || !Number.isFinite(m.x) || !Number.isFinite(m.y)) return;
+    const mx = this.toX(m.x);
+    const my = this.toY(m.y);
+    const slack = 0.5;
+    const h = [mx < r.x - slack ? 'left' : '', mx > r.x + r.w + slack ? 'right' : ''].join('');
+    const v = [my < r.y - slack ? 'above' : '', my > r.y + r.h + slack ? 'below' : ''].join('');
+    ctx.save();
+    if (!h && !v) {
+      ctx.beginPath();
+      ctx.rect(r.x, r.y, r.w, r.h);
+      ctx.clip();
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = '#fff';
+      ctx.beginPath();
+      ctx.arc(mx, my, 6, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = '#000';
+      ctx.stroke();
+      ctx.restore();
+      return;
+    }
+    const clamp = (a, lo, hi) => Math.min(hi, Math.max(lo, a));
+    const ax = clamp(mx, r.x + 12, r.x + r.w - 12);
+    const ay = clamp(my, r.y + 12, r.y + r.h - 12);
+    const ang = Math.atan2(my - ay, mx - ax);
+    const [cs, sn] = [Math.cos(ang), Math.sin(ang)];
+    ctx.beginPath(); // a triangle pointing towards the point, its tip on the edge
+    ctx.moveTo(ax + 10 * cs, ay + 10 * sn);
+    ctx.lineTo(ax - 6 * cs - 7 * sn, ay - 6 * sn + 7 * cs);
+    ctx.lineTo(ax - 6 * cs + 7 * sn, ay - 6 * sn - 7 * cs);
+    ctx.closePath();
+    ctx.fillStyle = '#000';
+    ctx.strokeStyle = '#fff';
+    ctx.lineWidth = 2;
+    ctx.stroke();
+    ctx.fill();
+    const text = `selected: ${d.xLabel} = ${fmt(m.x, 4)}, ${d.yLabel} = ${fmt(m.y, 4)}`;
+    const px = 11;
+    const w = richWidth(ctx, text, px);
+    const tx = clamp(ax - w / 2 - cs * (w / 2 + 14), r.x + 4, r.x + r.w - w - 4);
+    const ty = clamp(ay - sn * 20 + 4, r.y + 16, r.y + r.h - 6);
+    ctx.fillStyle = 'rgba(255,255,255,0.88)';
+    ctx.fillRect(tx - 3, ty - 12, w + 6, 17);
+    drawRich(ctx, text, tx, ty, px, 'left', INK);
+    ctx.restore();
+    this.markerOff = { side: [h, v].filter(Boolean).join(' and '), x: ax, y: ay, text };
+  }
+
   drawAxes(ctx, r, d) {
     ctx.fillStyle = INK;
     ctx.strokeStyle = '#444';
@@ -288,49 +336,105 @@ export class Heatmap {
     });
     drawRich(ctx, d.xLabel, r.x + r.w / 2, r.y + r.h + 42, 15, 'center');
     ctx.save();
-    ctx.translate(r.x - 46, r.y + r.h / 2);
+    ctx.translate(Math.max(r.x - 46, 17), r.y + r.h / 2); // room for a superscript on a narrow canvas
     ctx.rotate(-Math.PI / 2);
     drawRich(ctx, d.yLabel, 0, 0, 15, 'center');
     ctx.restore();
   }
 
+  /**
+   * The colour bar, low to high. Values beyond its range (drawn in its end colours) get a "≥ vmax" / "≤ vmin"
+   * label and an arrow cap at that end; with d.nanLabel, cells without a value (NaN, the core's grey) get a swatch
+   * under the bar with that label.
+   */
   drawColorbar(ctx, r, d) {
     const s = d.scale;
     const bx = r.x + r.w + 14;
     const bw = 14;
+    const clip = this.clipOf(d);
+    const nanAt = d.nanLabel ? d.values.findIndex((v) => Number.isNaN(v)) : -1;
+    const bh = r.h - (nanAt >= 0 ? 30 : 0);
     const ramp = s.ramp; // 256 colours, low to high
     const n = ramp.length / 4;
+    const rgb = (k) => `rgb(${ramp[4 * k]},${ramp[4 * k + 1]},${ramp[4 * k + 2]})`;
     for (let k = 0; k < n; k++) {
-      const y0 = r.y + r.h - ((k + 1) / n) * r.h;
-      ctx.fillStyle = `rgb(${ramp[4 * k]},${ramp[4 * k + 1]},${ramp[4 * k + 2]})`;
-      ctx.fillRect(bx, y0, bw, r.h / n + 0.6);
+      const y0 = r.y + bh - ((k + 1) / n) * bh;
+      ctx.fillStyle = rgb(k);
+      ctx.fillRect(bx, y0, bw, bh / n + 0.6);
     }
     ctx.strokeStyle = '#444';
-    ctx.strokeRect(bx + 0.5, r.y + 0.5, bw - 1, r.h - 1);
+    ctx.lineWidth = 1;
+    ctx.strokeRect(bx + 0.5, r.y + 0.5, bw - 1, bh - 1);
+    for (const [on, y, dir, k] of [[clip.hi, r.y, -1, n - 1], [clip.lo, r.y + bh, 1, 0]]) {
+      if (!on) continue;
+      ctx.beginPath(); // an arrow cap: the bar goes on beyond this end
+      ctx.moveTo(bx, y);
+      ctx.lineTo(bx + bw / 2, y + dir * 7);
+      ctx.lineTo(bx + bw, y);
+      ctx.closePath();
+      ctx.fillStyle = rgb(k);
+      ctx.fill();
+      ctx.stroke();
+    }
     const pos = (v) => (s.log
       ? (Math.log(v) - Math.log(s.vmin)) / (Math.log(s.vmax) - Math.log(s.vmin))
       : (v - s.vmin) / (s.vmax - s.vmin));
-    const ticks = s.log ? logTicks(s.vmin, s.vmax) : niceTicks(s.vmin, s.vmax, Math.max(3, Math.floor(r.h / 50)));
+    const ticks = s.log ? logTicks(s.vmin, s.vmax) : niceTicks(s.vmin, s.vmax, Math.max(3, Math.floor(bh / 50)));
     const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
+    const label = (v) => (s.log ? fmt(v, 2) : tickLabel(v, step));
+    const ends = [];
+    if (clip.hi) ends.push({ y: r.y, text: `≥ ${fmt(s.vmax, 3)}` });
+    if (clip.lo) ends.push({ y: r.y + bh, text: `≤ ${fmt(s.vmin, 3)}` });
     ctx.fillStyle = INK;
     ctx.font = font(11);
     ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
-    for (const v of ticks) {
-      const t = pos(v);
-      if (!(t >= -1e-6 && t <= 1 + 1e-6)) continue;
-      const y = r.y + r.h - t * r.h;
+    const tick = (y, text) => {
       ctx.beginPath();
       ctx.moveTo(bx + bw, y);
       ctx.lineTo(bx + bw + 4, y);
       ctx.stroke();
-      ctx.fillText(s.log ? fmt(v, 2) : tickLabel(v, step), bx + bw + 6, y);
+      fillText(ctx, text, bx + bw + 6, y);
+    };
+    for (const v of ticks) {
+      const t = pos(v);
+      if (!(t >= -1e-6 && t <= 1 + 1e-6)) continue;
+      const y = r.y + bh - t * bh;
+      if (ends.some((e) => Math.abs(e.y - y) < 13)) continue; // the end's own label says it
+      tick(y, label(v));
+    }
+    for (const e of ends) tick(e.y, e.text);
+    if (nanAt >= 0) {
+      const y = r.y + r.h - 14;
+      ctx.fillStyle = `rgb(${d.rgba[4 * nanAt]},${d.rgba[4 * nanAt + 1]},${d.rgba[4 * nanAt + 2]})`;
+      ctx.fillRect(bx, y, bw, 14);
+      ctx.strokeRect(bx + 0.5, y + 0.5, bw - 1, 13);
+      const room = this.cssW - (bx + bw + 6) - 2;
+      const px = Math.max(8, Math.min(11, (11 * room) / richWidth(ctx, d.nanLabel, 11)));
+      drawRich(ctx, d.nanLabel, bx + bw + 6, y + 11, px, 'left', INK);
     }
     ctx.save();
-    ctx.translate(this.cssW - 10, r.y + r.h / 2);
+    ctx.translate(this.cssW - 10, r.y + bh / 2);
     ctx.rotate(-Math.PI / 2);
     drawRich(ctx, (d.valueLabel || '') + (s.log ? ' (log scale)' : ''), 0, 0, 13, 'center', MUTED);
     ctx.restore();
+  }
+
+  /** {lo, hi}: whether some drawn value lies below vmin / above vmax (shown in the end colours), cached per set. */
+  clipOf(d) {
+    if (this.clipFor === d) return this.clip;
+    const { vmin, vmax, log } = d.scale;
+    const top = vmax + 1e-6 * (log ? vmax : vmax - vmin);
+    const bottom = vmin - 1e-6 * (log ? vmin : vmax - vmin);
+    let lo = false;
+    let hi = false;
+    for (const v of d.values) {
+      if (v > top) hi = true;
+      else if (v < bottom && !(log && v <= 0)) lo = true; // <= 0 on a log scale is grey, not clipped
+    }
+    this.clipFor = d;
+    this.clip = { lo, hi };
+    return this.clip;
   }
 
   drawLegend(ctx, r, d) {
@@ -345,7 +449,7 @@ export class Heatmap {
       ctx.strokeStyle = '#444';
       ctx.strokeRect(bx + 0.5, y - 6.5, 13, 13);
       ctx.fillStyle = INK;
-      ctx.fillText(c.name, bx + 19, y);
+      fillText(ctx, c.name, bx + 19, y);
     });
   }
 

@@ -24,7 +24,9 @@ const char CLI_LANDSCAPE_HELP[] =
     "  hessian   train, then the top Hessian eigenvalues (sharpness) by Lanczos on exact Hessian-vector products\n"
     "Every command trains from the same options deterministically (same seed, same bits), so a slice belongs to\n"
     "the run that `train` with the same options writes. Files go to --out DIR, a new folder that replaces an older\n"
-    "one as a whole when every file is ready (so give each command its own); net.json documents the layout.\n";
+    "one as a whole when every file is ready (so give each command its own); net.json documents the layout.\n"
+    "The JSON's \"verdict\" is the core's rule (dyn_train_verdict): learned, failed to learn (loss near the chance\n"
+    "loss ln C) or diverged; the last two also print a warning on stderr.\n";
 
 /* ------------------------------------------------------------------ shared options */
 
@@ -66,6 +68,7 @@ typedef struct run {
     double *snap_loss, *snap_acc; int *snap_step;
     int T;
     double loss, acc, train_ms;
+    dyn_verdict_info verdict; /* THE rule (landscape.h): learned, failed to learn or diverged */
     const char *out;
     outset *os; /* every file of the command, staged in a new folder that replaces --out as a whole (cli.h) */
     png_opts png;
@@ -230,6 +233,14 @@ static void train(run *r)
     r->used = t.d;
     free(s);
     free(mem);
+    check(dyn_train_verdict(r->snap_loss[0], r->loss, r->acc, r->net.loss == DYN_LOSS_XENT ? r->data.n_class : 0, 0,
+                            &r->verdict),
+          "judging the run");
+    if (r->verdict.verdict != DYN_VERDICT_LEARNED) {
+        char msg[256];
+        dyn_verdict_text(&r->verdict, msg, sizeof msg);
+        fprintf(stderr, "dynlens: warning: the net %s\n", msg);
+    }
 }
 
 static void free_train(run *r)
@@ -538,7 +549,8 @@ static void print_train_json(const run *r)
     jnum(stdout, r->acc);
     printf(", \"initial_loss\": ");
     jnum(stdout, r->snap_loss[0]);
-    printf(", \"snapshots\": %d, \"train_ms\": %.1f, \"out\": ", r->T, r->train_ms);
+    printf(", \"verdict\": \"%s\", \"snapshots\": %d, \"train_ms\": %.1f, \"out\": ", dyn_verdict_name(r->verdict.verdict),
+           r->T, r->train_ms);
     jstr(stdout, r->out);
 }
 
@@ -823,6 +835,12 @@ static int cmd_slice(int argc, char **argv)
     jnum(stdout, lo);
     printf(", \"max\": ");
     jnum(stdout, hi);
+    int minima = 0;
+    double rough = 0.0;
+    if (nx >= 3 && ny >= 3 && dyn_ls_roughness(loss, nx, ny, &minima, &rough) == DYN_OK) {
+        printf(", \"minima\": %d, \"roughness\": ", minima); /* landscape.h: local minima, mean |Laplacian of log L| */
+        jnum(stdout, rough);
+    }
     printf(", \"slice_ms\": %.1f, \"points_per_s\": %.1f, \"gflops\": %.3f}\n", ms, n / (ms * 1e-3), flops / (ms * 1e-3) * 1e-9);
     free(px);
     free(csx);

@@ -1,5 +1,6 @@
 /* bench_act.c - `make bench`: nanoseconds per element of phi, phi', phi'' through the array API, the scalar API, and
- * libm's tanh/erf/exp the way act.c called them before (one call per element), all in one run. */
+ * libm's tanh/erf/exp the way act.c called them before (one call per element), all in one run; then dyn_exp and
+ * dyn_log against libm and against the log rng.c had before dyn_log (a division per term, frexp). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -7,13 +8,18 @@
 #include <time.h>
 
 #include "act.h"
+#include "../log_before.h"
 
 static double now_ns(void)
 {
     struct timespec t;
     /* CPU time of this (single-threaded) process: the time it spent on a core, which other processes on a
      * shared machine do not inflate the way they inflate wall-clock time */
+#ifdef __EMSCRIPTEN__
+    clock_gettime(CLOCK_MONOTONIC, &t); /* the only clock it has (make bench-web runs this file in node too) */
+#else
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+#endif
     return 1e9 * (double)t.tv_sec + (double)t.tv_nsec;
 }
 
@@ -43,6 +49,21 @@ static double libm_phi(dyn_act a, int o, double x)
     }
     default: return o == 0 ? dyn_act_phi(a, x) : (o == 1 ? dyn_act_dphi(a, x) : dyn_act_d2phi(a, x));
     }
+}
+
+/* ns per call of f over x[0..n), best of 5 */
+static double per_call(double (*f)(double), const double *x, int n, double *sink)
+{
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now_ns(), s = 0.0;
+        for (int r = 0; r < REPS / 5; r++)
+            for (int i = 0; i < n; i++) s += f(x[i]);
+        double ns = (now_ns() - t0) / ((double)(REPS / 5) * n);
+        best = ns < best ? ns : best;
+        *sink += s;
+    }
+    return best;
 }
 
 int main(void)
@@ -80,6 +101,15 @@ int main(void)
             printf("  %-10s %-6s %9.2f %9.2f %9.2f %13.1fx\n", dyn_act_name((dyn_act)a), ord[o], best[0], best[1], best[2],
                    best[2] / best[0]);
         }
+    /* the polar method's inputs (u^2 + v^2 in (0, 1)) for log; softmax arguments in [-30, 0] for exp */
+    static double u[N];
+    for (int i = 0; i < N; i++) u[i] = (0.5 + 0.5 * sin(0.91 * i)) * (0.999 - 0.998 * (i % 17) / 16.0) + 1e-3;
+    for (int i = 0; i < N; i++) x[i] = -30.0 * (0.5 + 0.5 * sin(0.37 * i));
+    double tl = per_call(dyn_log, u, N, &sink), tb = per_call(log_before, u, N, &sink), tm = per_call(log, u, N, &sink);
+    double te = per_call(dyn_exp, x, N, &sink), tx = per_call(exp, x, N, &sink);
+    printf("  dyn_log %.2f ns per call, rng.c's log before it %.2f ns (%.2fx as fast, the same bits), libm log %.2f ns\n",
+           tl, tb, tb / tl, tm);
+    printf("  dyn_exp %.2f ns per call, libm exp %.2f ns\n", te, tx);
     if (sink == 42.0) printf("(unlikely)\n"); /* keeps the loops alive */
     return 0;
 }

@@ -66,7 +66,7 @@ const sa = mem(8);
 const done = mem(4);
 function run(blob, target, lossLen = STEPS, snapLen = P, blen = bytes) {
   i32(tg, 1)[0] = target;
-  return C('train_run')(x, y, N, 2, 2, blob, blen, tg, 1, losses, lossLen, snaps, snapLen, sl, sa, done);
+  return C('train_run')(x, y, N, 2, 2, blob, blen, tg, 1, 1, losses, lossLen, snaps, snapLen, sl, sa, done);
 }
 {
   const a = start();

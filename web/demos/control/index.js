@@ -5,6 +5,7 @@ import { fmt } from '../../draw.js';
 import { RunBar } from '../../runbar.js';
 import { cap, FIGURE_CLASSES, METHOD_LABEL, METHODS, problemFor, runFor, runVerdict, setCap, setMaxChunk, speedFactor,
   startedRun, viewEstimate } from './figures.js';
+import { fileName } from '../../export.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
   if (!r.ok) throw new Error(`could not load the optimal-control panel: HTTP ${r.status}`);
@@ -99,8 +100,12 @@ export const glossary = {
   ustar: { sym: 'u<sub>t</sub>, t*', def: 'The learning-rate multiplier (the control, in [0, 1]) and the time t* at which the optimal schedule switches from full steps to u = 1/(1 + a(t − t*)).' },
 };
 
-export function basename(name, state) {
-  return `dynlens-${name}-${state.data}-w${state.width}-T${state.layers}-${state.arch}-${state.show}-seed${state.seed}`;
+/** File names of exports (the one rule: fileName in web/export.js): what each figure depends on. */
+export function basename(name, s) {
+  if (name === 'lr') return fileName(name, ['a', s.lra], ['s2', s.lrs2], ['eta', s.lreta], ['T', s.lrT]);
+  if (name === 'stability') return fileName(name, s.act, s.arch, ['delta', s.delta], ['N', s.pwidth], ['L', s.pdepth], ['sw2', s.sw2]);
+  return fileName(name, s.data, s.act, s.arch, ['d', s.width], ['T', s.layers], ['delta', s.delta],
+    ...(name === 'curves' ? [['iters', s.iters], ['sweeps', s.sweeps]] : [s.show]), ['seed', s.seed]);
 }
 
 /** The figures drawn from the training runs (the others, stability and lr, need none). */

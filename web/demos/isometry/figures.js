@@ -2,7 +2,8 @@
 // Gaussian and orthogonal weights with the free-probability densities over them) and gradients over depth.
 import { fmt, richHTML } from '../../draw.js';
 import { isCancelled } from '../../engine.js';
-import { colourGrid, linspace, setupFigure, showError } from '../../figure.js';
+import { colourGrid, explainBox, joinPNG, legendHTML, linspace, plotAspect, setupFigure, showError } from '../../figure.js';
+import { term } from '../../glossary.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
 
@@ -11,18 +12,25 @@ const WEIGHTS = ['gaussian', 'orthogonal'];
 const BINS = 40;
 const POINTS = 60;
 
+const plotOpts = (label) => ({ label, idleText: 'computing…', ...plotAspect(0.62) });
+
 const net = (st, weights) => ({ act: st.act, weights, sw2: st.sw2, sb2: st.sb2, depth: st.depth });
 
 // A histogram of u = log10(x) as a step line, normalised by all n values (so that it integrates to the continuous
 // part's mass), against rho(x) x ln 10: the same construction as `dynlens isometry spectrum --png`.
+// Values left of lo (the axis stops at 1e-12) are counted in `below`, not piled into the first bin.
 function histogram(lnX, lo, hi) {
   const bw = (hi - lo) / BINS;
   const counts = new Array(BINS).fill(0);
+  let below = 0;
   for (const v of lnX) {
     const u = v / Math.LN10;
     if (!Number.isFinite(u)) continue;
-    const b = Math.min(BINS - 1, Math.max(0, Math.floor((u - lo) / bw)));
-    counts[b]++;
+    if (u < lo) {
+      below++;
+      continue;
+    }
+    counts[Math.min(BINS - 1, Math.floor((u - lo) / bw))]++;
   }
   const xs = [];
   const ys = [];
@@ -31,14 +39,15 @@ function histogram(lnX, lo, hi) {
     xs.push(lo + b * bw, lo + (b + 1) * bw);
     ys.push(h, h);
   });
-  return { xs, ys };
+  return { xs, ys, below };
 }
 
 export class SpectrumFigure {
   constructor(engine, el) {
     this.id = `spectrum${Math.random().toString(36).slice(2, 8)}`;
     const box = setupFigure(this, engine, el, 'spectrum');
-    this.plot = new Plot(box, { label: 'histogram of squared singular values with the theoretical density', aspect: 0.62 });
+    this.plot = new Plot(box, plotOpts('histogram of squared singular values with the theoretical density'));
+    this.sayEl = explainBox(box);
     this.key = '';
     this.res = null;
   }
@@ -65,7 +74,7 @@ export class SpectrumFigure {
       for (const w of WEIGHTS) {
         const rho = await pool.call('isoDensity', [{ ...net(st, w), x: ux.map((u) => 10 ** u) }], ch);
         out[w].ux = ux;
-        out[w].density = Array.from(rho, (r, i) => r * 10 ** ux[i] * Math.LN10);
+        out[w].density = Array.from(rho, (v, i) => v * 10 ** ux[i] * Math.LN10);
         out[w].hist = histogram(out[w].sp.lnX, lo, hi);
       }
       this.res = { st, lo, hi, ...out };
@@ -84,15 +93,42 @@ export class SpectrumFigure {
         color: COLOURS[w], width: 2.4, label: `${w}: theory (N → ∞)` });
     }
     const g = r.gaussian.theory;
-    const top = Math.max(...series.flatMap((x) => x.ys).filter(Number.isFinite), 1e-9) * 1.08;
+    // headroom for the four-row legend at the top right, over the orthogonal peak
+    const top = Math.max(...series.flatMap((x) => x.ys).filter(Number.isFinite), 1e-9) * 1.4;
     this.plot.set({
       title: `log10(λ / χ_1^L), L = ${r.st.depth}, σ_w^2 = ${fmt(g.sw2, 4)}, χ_1 = ${fmt(g.chi1, 4)}`,
       x: { min: r.lo, max: r.hi, label: 'log10(λ / χ_1^L)' },
       y: { min: 0, max: top, label: 'density per unit log10 λ' },
       series,
-      legendPos: 'top',
-      note: WEIGHTS.map((w) => `${w}: var/mean² = ${fmt(r[w].sp.rel_var, 3)} (theory ${fmt(r[w].theory.rel_var, 3)})`).join('  ·  '),
+      legendPos: 'top', // var/mean² of each kind is in the sentence under the plot (a note would not fit a phone)
     });
+    this.sayEl.innerHTML = this.say();
+  }
+
+  /** From the drawn samples: how many decades the middle 90 % of λ spans per weight kind, zeros, and the spread. */
+  say() {
+    const r = this.res;
+    const part = (w) => {
+      const ln = Array.from(r[w].sp.lnX);
+      const fin = ln.filter(Number.isFinite).sort((a, b) => a - b);
+      const q = (p) => fin[Math.min(fin.length - 1, Math.max(0, Math.round(p * (fin.length - 1))))];
+      const zeros = ln.length - fin.length;
+      return { dec: fin.length ? (q(0.95) - q(0.05)) / Math.LN10 : NaN, zeros, n: ln.length, rv: r[w].sp.rel_var,
+        th: r[w].theory.rel_var, below: r[w].hist.below };
+    };
+    const g = part('gaussian');
+    const o = part('orthogonal');
+    const rv = term('relvar', 'var/mean²');
+    const one = (name, x) => `${name} weights: the middle 90 % of the nonzero ${term('lambda', 'λ')} spans ` +
+      `${fmt(x.dec, 2)} decade${x.dec === 1 ? '' : 's'}, ${rv} = ${fmt(x.rv, 3)} (theory ${fmt(x.th, 3)})` +
+      (x.zeros ? `; ${fmt((100 * x.zeros) / x.n, 2)} % of them are 0 in double precision` : '') +
+      (x.below ? `; ${fmt((100 * x.below) / x.n, 2)} % lie below ${richHTML(`10^{${fmt(r.lo, 3)}}`)}, left of the plot` : '');
+    const ratio = g.rv / o.rv;
+    const cmp = !(Number.isFinite(ratio) && o.rv > 0) ? '' : ratio > 1.2
+      ? ` At this depth the orthogonal spectrum is ${fmt(ratio, 2)} times narrower in ${rv}.`
+      : ratio < 1 / 1.2 ? ` Here the Gaussian spectrum is the narrower one, by ${fmt(1 / ratio, 2)} times.`
+        : ' Both spectra are about as wide here.';
+    return `${one('Gaussian', g)}; ${one('orthogonal', o)}.${cmp}`;
   }
 
   numbers() {
@@ -124,7 +160,8 @@ export class GradientsFigure {
   constructor(engine, el) {
     this.id = `gradients${Math.random().toString(36).slice(2, 8)}`;
     const box = setupFigure(this, engine, el, 'gradients');
-    this.plot = new Plot(box, { label: 'gradient norm against layer with the mean-field prediction', aspect: 0.62 });
+    this.plot = new Plot(box, plotOpts('gradient norm against layer with the mean-field prediction'));
+    this.sayEl = explainBox(box);
     this.key = '';
     this.res = null;
   }
@@ -184,6 +221,22 @@ export class GradientsFigure {
       series,
       legendPos: 'top',
     });
+    this.sayEl.innerHTML = this.say();
+  }
+
+  /** From the drawn means: the factor by which the squared gradient changes from layer L back to layer 1. */
+  say() {
+    const r = this.res;
+    const L = r.st.depth;
+    if (L < 2) return 'With one layer there is nothing to backpropagate through.';
+    const word = (f) => (f > 10 ? 'grows' : f < 0.1 ? 'vanishes' : 'stays within a factor 10');
+    const g = r.gaussian.mean[0];
+    const o = r.orthogonal.mean[0];
+    const p = r.gaussian.chiL[0];
+    return `From layer ${L} back to layer 1 the squared gradient changes by a factor ${fmt(g, 3)} with Gaussian and ` +
+      `${fmt(o, 3)} with orthogonal weights (mean of ${r.nets} networks; Gaussian: ${word(g)}, orthogonal: ${word(o)}). ` +
+      `Mean-field theory predicts ${term('chi1', 'χ_1')}<sup>${L - 1}</sup> = ${fmt(p, 3)} ` +
+      `(${term('chi1', 'χ_1')} = ${fmt(r.gaussian.theory.chi1, 4)}) for infinitely wide networks.`;
   }
 
   numbers() {
@@ -267,7 +320,7 @@ export class TrainFigure {
     box.innerHTML = `<div class="iso-train-bar"><span class="iso-train-cost"></span>
       <button type="button" class="iso-train-start">Start</button><button type="button" class="iso-train-stop">Stop</button></div>
       <div class="iso-train-pair"><div class="iso-train-g"></div><div class="iso-train-o"></div></div>
-      <ul class="iso-train-legend"></ul><p class="iso-train-say explain"></p>`;
+      <ul class="fig-legend iso-train-legend"></ul><p class="iso-train-say explain"></p>`;
     const q = (c) => box.querySelector(`.iso-train-${c}`);
     this.el = { cost: q('cost'), start: q('start'), stop: q('stop'), legend: q('legend'), say: q('say') };
     const mk = (host, w) => new Heatmap(host, {
@@ -476,7 +529,7 @@ export class TrainFigure {
       });
       const sw = this.st && this.st.sw2 > 0 ? this.st.sw2 : r.crit;
       const dep = this.st ? this.st.depth : NaN;
-      this.hm[w].setMarker(sw >= sw2s[0] && sw <= sw2s[nx - 1] && dep >= d0 && dep <= d1 ? { x: sw, y: dep } : null);
+      this.hm[w].setMarker(Number.isFinite(sw) && Number.isFinite(dep) ? { x: sw, y: dep } : null); // outside: an edge arrow
     }
     this.legend();
     this.say();
@@ -484,22 +537,19 @@ export class TrainFigure {
 
   legend() {
     const r = this.res;
-    const line = (l) => `<li><svg width="34" height="12" aria-hidden="true"><rect width="34" height="12" fill="#3b528b"/>` +
-      `<line x1="2" y1="6" x2="32" y2="6" stroke="${l.color}" stroke-width="2.5" stroke-dasharray="${l.dash.join(' ')}"/></svg>` +
-      `${richHTML(`${l.label}${l.k === 1 ? ': the depth scale of correlations from mean-field theory, −1/ln χ_c' : l.k === 6 ?
-        ': about the deepest trainable net (Schoenholz et al. 2017)' : ''}`)}</li>`;
-    this.el.legend.innerHTML = [
-      `<li><svg width="34" height="12" aria-hidden="true"><defs><linearGradient id="${this.id}-vir"><stop offset="0" stop-color="#440154"/>` +
-      `<stop offset="0.5" stop-color="#21918c"/><stop offset="1" stop-color="#fde725"/></linearGradient></defs>` +
-      `<rect width="34" height="12" fill="url(#${this.id}-vir)"/></svg>cell colour: training accuracy after ${r.set.steps} SGD steps ` +
-      `(lr ${r.set.lr}, batch ${r.set.batch}) of a width-${r.set.width} ${richHTML(r.set.act)} net on the ${r.data.n} ` +
-      `8×8 digits (assets/digits, UCI; CC BY 4.0), ${richHTML(`σ_b^2 = ${r.set.sb2}`)}; chance is ${fmt(100 / r.data.nClass, 2)} %</li>`,
-      '<li><svg width="34" height="12" aria-hidden="true"><rect width="34" height="12" fill="#d4e3dc"/></svg>faded: not ' +
-      'computed yet (shows its nearest computed cell)</li>',
-      ...r.lines.map(line),
-      '<li><svg width="34" height="12" aria-hidden="true"><circle cx="17" cy="6" r="5" fill="none" stroke="#000" ' +
-      `stroke-width="1.5"/></svg>${richHTML('the network selected above (σ_w^2, depth L); click a cell to select it')}</li>`,
-    ].join('');
+    const lines = r.lines.map((l) => ({ mark: 'line', color: l.color, dash: l.dash, bg: '#3b528b',
+      label: richHTML(`${l.label}${l.k === 1 ? ': the depth scale of correlations from mean-field theory, −1/ln χ_c' : l.k === 6 ?
+        ': about the deepest trainable net (Schoenholz et al. 2017)' : ''}`) }));
+    this.el.legend.innerHTML = legendHTML([
+      { mark: 'gradient', stops: ['#440154', '#21918c', '#fde725'], label: `cell colour: training accuracy after ` +
+        `${r.set.steps} SGD steps (lr ${r.set.lr}, batch ${r.set.batch}) of a width-${r.set.width} ${richHTML(r.set.act)} net ` +
+        `on the ${r.data.n} 8×8 digits (assets/digits, UCI; CC BY 4.0), ${richHTML(`σ_b^2 = ${r.set.sb2}`)}; chance is ` +
+        `${fmt(100 / r.data.nClass, 2)} %` },
+      { mark: 'swatch', color: '#d4e3dc', label: 'faded: not computed yet (shows its nearest computed cell)' },
+      ...lines,
+      { mark: 'ring', label: richHTML('the network selected above (σ_w^2, depth L); click a cell to select it; an arrow on ' +
+        'the edge when it lies outside the grid') },
+    ], this.id);
   }
 
   // the sentence under the maps, from the numbers on them
@@ -575,17 +625,7 @@ export class TrainFigure {
 
   // both maps side by side on one canvas
   png() {
-    const a = this.hm.gaussian.canvas;
-    const b = this.hm.orthogonal.canvas;
-    const c = document.createElement('canvas');
-    c.width = a.width + b.width;
-    c.height = Math.max(a.height, b.height);
-    const ctx = c.getContext('2d');
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, c.width, c.height);
-    ctx.drawImage(a, 0, 0);
-    ctx.drawImage(b, a.width, 0);
-    return c.toDataURL('image/png');
+    return joinPNG([this.hm.gaussian.canvas, this.hm.orthogonal.canvas]);
   }
 }
 

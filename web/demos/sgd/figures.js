@@ -2,10 +2,22 @@
 // predicted and empirical covariance ellipses (the shared Heatmap), KL against the step, trace plots and
 // autocorrelations. They share one Session: the model, its theory and the chain(s), advanced in chunks in the page.
 // Every number comes from the WASM core; this file only schedules, stores iterates and draws.
-import { drawRich, fmt, font, INK } from '../../draw.js';
+import { drawRich, fmt, font, INK, richWidth } from '../../draw.js';
 import { colourGrid, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
+import { explainACF, explainKL, explainPosterior, explainTrace, stabName } from './explain.js';
+
+/** The paragraph under a figure that says, in numbers, what it shows (read out when it changes). */
+const explainBox = (el) => el.appendChild(Object.assign(document.createElement('p'), { className: 'explain sgd-say', ariaLive: 'polite' }));
+/** Sets a figure's words (words() builds them): while the chain plays, at most once a second. */
+function say(fig, words) {
+  const now = performance.now();
+  if (fig.session.playing && now - (fig.saidAt || 0) < 1000) return;
+  fig.saidAt = now;
+  const html = words();
+  if (fig.say.innerHTML !== html) fig.say.innerHTML = html;
+}
 
 export const C_CHAIN = '#ff5a36';
 export const C_GHOST = '#35d0ff';
@@ -14,7 +26,11 @@ export const C_EMP = '#ff5a36';
 const C_CONT = '#1f4e9c';
 const C_DISC = '#d1495b';
 const C_MARK = '#2a9d5c';
+const C_BURN = '#dddddd';
+const TAIL = 20; // the last moves drawn as a path
+const COVER_MIN_REL = 0.01; // a local maximum of the posterior grid counts as a mode from 1 % of the highest one
 const CAP = 60000; // stored iterates per chain; past it every other one is dropped and the thinning doubles
+const SLICE_MS = 30; // a computed (not animated) run yields to the page this often
 const PROBS = [0.5, 0.9, 0.99];
 
 /** The model spec ({model, n, seed}) of a state: n 'auto' is the CLI's default (1000 linreg, 100 otherwise). */
@@ -98,6 +114,14 @@ export class Session {
     this.diag = null;
     this.diagAt = 0;
     this.timer = null;
+    this.cap = 60; // seconds: a run estimated longer waits until lift() (the run bar's "Run anyway")
+    this.capped = false;
+    this.lifted = '';
+    this.estimate = 0; // the core's estimate (dyn_post_run_work) of the seconds of the last run to a target step
+    this.runStart = 0;
+    this.seconds = 0; // elapsed seconds of the current computation
+    this.replaying = false;
+    this.chunk = 1000;
   }
   on(fn) {
     this.listeners.add(fn);
@@ -114,7 +138,7 @@ export class Session {
   }
   done() {
     const c = this.chains[0];
-    return !c || c.diverged || this.error || (!this.playing && c.t >= this.target);
+    return !c || c.diverged || !!this.error || this.capped || (!this.playing && c.t >= this.target);
   }
   settle() {
     if (this.done()) this.waiters.splice(0).forEach((f) => f());
@@ -141,6 +165,23 @@ export class Session {
     const box = dl.postBox(spec, Number(st.view));
     this.loc = { spec, epsStar, epsRef, eps, steps, precond, desc, pred, box };
     return this.loc;
+  }
+
+  /** KL and W2 of the predicted (discrete Lyapunov) Gaussian N(theta*, Sigma) to the posterior; null without one. */
+  predFit() {
+    const loc = this.loc;
+    const th = this.theory;
+    if (!loc || !th || !Number.isFinite(loc.pred.disc[0][0])) return null;
+    if (this.fitFor !== loc || this.fitTheory !== th) {
+      this.fitFor = loc;
+      this.fitTheory = th;
+      try {
+        this.fit = this.dl.postGaussKL(th.mode, loc.pred.disc, th.postMean, th.postCov);
+      } catch (e) {
+        this.fit = null;
+      }
+    }
+    return this.fit;
   }
 
   update(st) {
@@ -186,11 +227,33 @@ export class Session {
       }
       this.diag = null;
       this.diagAt = 0;
+      this.runStart = 0;
+      this.seconds = 0;
       this.emit('chain');
     }
     this.target = Math.max(st.steps, 0);
+    this.checkCap(ckey);
     this.schedule();
     this.settle();
+  }
+
+  /** Holds a run the core estimates longer than this.cap seconds until lift() (once per chain and target). */
+  checkCap(ckey) {
+    const c = this.chains[0];
+    this.capped = false;
+    if (!c || this.playing || c.t >= this.target) return; // (the estimate stays that of the last run)
+    const left = this.target - c.t;
+    const w = this.dl.postRunWork(this.loc.spec, this.st.sampler, this.st.S, left, Math.min(left, CAP));
+    this.estimate = w.seconds * this.chains.length;
+    this.capped = this.estimate > this.cap && this.lifted !== JSON.stringify([ckey, this.target]);
+  }
+
+  /** The run bar's "Run anyway": computes the capped run. */
+  lift() {
+    this.lifted = JSON.stringify([this.chainKey, this.target]);
+    this.capped = false;
+    this.schedule();
+    this.emit('progress');
   }
 
   stopChains() {
@@ -201,9 +264,11 @@ export class Session {
 
   play(on) {
     this.playing = on;
+    this.capped = false;
     if (!on && this.chains[0]) this.target = this.chains[0].t;
     this.schedule();
     this.settle();
+    if (!on) this.finish();
   }
 
   /** Advances every chain by k steps now (the Step button). */
@@ -215,36 +280,91 @@ export class Session {
     this.settle();
   }
 
+  /**
+   * Two ways to advance: Play animates (speed steps a frame, drawing each), and a target ahead of the chain (a link,
+   * a changed setting, a typed step count) is computed without drawing, in slices of about SLICE_MS so that the page
+   * stays responsive, and shown when it is reached ('progress' events meanwhile, for the run bar).
+   */
   schedule() {
     if (this.timer || this.done()) return;
-    const next = (f) => (typeof document !== 'undefined' && document.hidden ? setTimeout(f, 16) : requestAnimationFrame(f));
-    this.timer = next(() => {
-      this.timer = null;
-      this.frame();
-    });
+    if (!this.runStart) this.runStart = performance.now();
+    const hidden = typeof document !== 'undefined' && document.hidden;
+    if (this.playing) {
+      const next = (f) => (hidden ? setTimeout(f, 16) : requestAnimationFrame(f));
+      this.timer = next(() => {
+        this.timer = null;
+        this.frame();
+      });
+    } else {
+      this.replaying = true;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.slice();
+      }, 0);
+    }
+  }
+
+  /** Runs every chain k steps; false (and the error reported) if the core failed. */
+  advance(k) {
+    try {
+      for (const ch of this.chains) ch.run(k);
+      return true;
+    } catch (e) {
+      this.error = e;
+      this.emit('error');
+      this.settle();
+      return false;
+    }
   }
 
   frame() {
     const c = this.chains[0];
     if (!c || this.done()) {
-      this.settle();
+      this.finish();
       return;
     }
-    const speed = Number(this.st.speed);
-    const k = this.playing ? speed : Math.min(speed, this.target - c.t);
-    try {
-      for (const ch of this.chains) ch.run(k);
-    } catch (e) {
-      this.error = e;
-      this.emit('error');
-      this.settle();
-      return;
-    }
-    if (this.playing) this.target = c.t;
-    this.diagnose(this.done());
+    if (!this.advance(Number(this.st.speed))) return;
+    this.target = c.t;
+    this.seconds = (performance.now() - this.runStart) / 1000;
+    this.diagnose(false);
     this.emit('chain');
-    this.settle();
     this.schedule();
+  }
+
+  slice() {
+    const c = this.chains[0];
+    if (!c || this.done()) {
+      this.finish();
+      return;
+    }
+    const t0 = performance.now();
+    while (c.t < this.target && !c.diverged && performance.now() - t0 < SLICE_MS) {
+      const k = Math.min(this.target - c.t, this.chunk);
+      const a = performance.now();
+      if (!this.advance(k)) return;
+      // chunks of about a tenth of a slice, whatever the cost of a step
+      const ms = performance.now() - a;
+      this.chunk = Math.max(100, Math.min(1e6, Math.round(ms > 0.5 ? (k * SLICE_MS) / (10 * ms) : 2 * k)));
+    }
+    this.seconds = (performance.now() - this.runStart) / 1000;
+    if (this.done()) this.finish();
+    else {
+      this.emit('progress');
+      this.schedule();
+    }
+  }
+
+  /** The chain stopped (target reached, paused, diverged): diagnose everything and draw. */
+  finish() {
+    const was = this.replaying || this.runStart;
+    this.replaying = false;
+    if (this.runStart) this.seconds = (performance.now() - this.runStart) / 1000;
+    this.runStart = 0;
+    if (was && this.chains[0]) {
+      this.diagnose(true);
+      this.emit('chain');
+    }
+    this.settle();
   }
 
   /** Moments of the kept iterates (every frame: cheap) and, at most every 300 ms or when asked, ACF and ESS. */
@@ -281,9 +401,10 @@ export class Session {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The shared Heatmap plus dots (iterates) and a legend drawn on the canvas, so that the PNG carries them: in the
-// plot's corner, or on narrow canvases (where it would cover the cloud) in a strip under the x axis.
-const NARROW = 420, LEGEND_ROWS = 7, LEGEND_ROW = 15;
+// The shared Heatmap plus dots (iterates) and a legend drawn on the canvas, so that the PNG carries it: always in a
+// strip under the x axis (never over the map, where the second mode or the cloud may be), in as many columns as fit.
+// Each symbol sits on a dark swatch of the map's own colour, so that the white and yellow marks read as they do there.
+const LEGEND_ROW = 16, LEGEND_PAD = 8, SWATCH = '#3b1f5c', SHORT_TITLE_BELOW = 560;
 class PostHeatmap extends Heatmap {
   drawOverlay(ctx, o) {
     if (!o.dots) {
@@ -301,37 +422,54 @@ class PostHeatmap extends Heatmap {
     }
     ctx.restore();
   }
+  /** The legend's layout for items at canvas width w: {cols, colW, rows, height}. */
+  legendLayout(items, w) {
+    if (!items.length) return { cols: 1, colW: 0, rows: 0, height: 0 };
+    const ctx = this.canvas.getContext('2d');
+    ctx.font = font(11);
+    const colW = Math.max(...items.map((it) => richWidth(ctx, it.label, 11))) + 44;
+    const cols = Math.max(1, Math.min(items.length, Math.floor((w - 2 * LEGEND_PAD) / colW)));
+    const rows = Math.ceil(items.length / cols);
+    return { cols, colW, rows, height: rows * LEGEND_ROW + LEGEND_PAD };
+  }
   draw() {
+    // a phone-sized canvas gets the short title (the full one would shrink below legibility and be clipped)
+    if (this.data && this.data.shortTitle) {
+      this.data.long = this.data.long || this.data.title;
+      this.data.title = this.cssW < SHORT_TITLE_BELOW ? this.data.shortTitle : this.data.long;
+    }
     super.draw();
     const items = (this.data && this.data.legend) || [];
-    if (!items.length || !this.cssW) return;
+    if (!items.length || !this.cssW || !this.strip) return;
     const ctx = this.canvas.getContext('2d');
-    const plot = this.rect();
-    const below = this.strip > 0;
-    const row = below ? LEGEND_ROW : 16;
-    // the legend's own frame: the plot's top-left corner, or the strip (its top left at the left margin)
-    const r = below ? { x: 4, y: this.cssH - this.strip - 4 } : { x: plot.x, y: plot.y };
+    const { cols, colW } = this.legendLayout(items, this.cssW);
+    const top = this.cssH - this.strip;
     ctx.save();
-    ctx.font = font(11);
-    const w = Math.max(...items.map((it) => ctx.measureText(it.label).width)) + 36;
-    const h = items.length * row + 6;
-    ctx.fillStyle = 'rgba(255,255,255,0.86)';
-    ctx.fillRect(r.x + 6, r.y + 6, w, h);
     items.forEach((it, k) => {
-      const y = r.y + 15 + k * row;
+      const x = LEGEND_PAD + (k % cols) * colW;
+      const y = top + 4 + Math.floor(k / cols) * LEGEND_ROW + LEGEND_ROW / 2;
+      ctx.fillStyle = SWATCH;
+      ctx.fillRect(x, y - 6, 30, 12);
       ctx.strokeStyle = it.color;
       ctx.fillStyle = it.color;
-      ctx.lineWidth = 2.2;
+      ctx.lineWidth = it.width || 2;
       ctx.setLineDash(it.dash || []);
-      if (it.dot) ctx.fillRect(r.x + 17, y - 3, 6, 6);
-      else {
+      if (it.dot) ctx.fillRect(x + 15 - it.dot, y - it.dot, 2 * it.dot, 2 * it.dot);
+      else if (it.ring) {
+        ctx.lineWidth = 2.5;
+        ctx.strokeStyle = '#fff';
         ctx.beginPath();
-        ctx.moveTo(r.x + 11, y);
-        ctx.lineTo(r.x + 30, y);
+        ctx.arc(x + 15, y, 4.5, 0, 2 * Math.PI);
         ctx.stroke();
+      } else {
+        ctx.beginPath();
+        ctx.moveTo(x + 3, y);
+        ctx.lineTo(x + 27, y);
+        ctx.stroke();
+        if (it.end) ctx.fillRect(x + 24, y - 3, 6, 6);
       }
       ctx.setLineDash([]);
-      drawRich(ctx, it.label, r.x + 36, y + 4, 11, 'left', INK);
+      drawRich(ctx, it.label, x + 36, y + 4, 11, 'left', INK);
     });
     ctx.restore();
   }
@@ -341,7 +479,7 @@ class PostHeatmap extends Heatmap {
 function attach(fig, engine, session) {
   fig.session = session || new Session(engine);
   fig.own = !session;
-  fig.session.on((kind) => fig.onSession(kind));
+  fig.session.on((kind) => kind !== 'progress' && fig.onSession(kind)); // a run being computed is drawn when done
 }
 /** How every figure's update(st) starts: keep st, clear the error line, advance its own session, track it. */
 function updateOwn(fig, st) {
@@ -356,15 +494,17 @@ export class PosteriorFigure {
   constructor(engine, el, { onSelect, session } = {}) {
     this.id = `sgdpost${Math.random().toString(36).slice(2, 8)}`;
     const box = setupFigure(this, engine, el, 'posterior');
+    this.legend = [];
     this.hm = new PostHeatmap(box, {
       label: 'exact posterior density with the sampler iterates; click to move the starting point',
       aspect: 0.8,
       maxHeight: () => (document.body.classList.contains('single') ? Math.max(260, window.innerHeight - 64) : 640),
-      stripBelow: (w) => (w < NARROW ? LEGEND_ROWS * LEGEND_ROW + 10 : 0), // the legend goes under the plot there
+      stripBelow: (w) => (this.hm ? this.hm.legendLayout(this.legend, w).height : 0), // the legend goes under the plot
       onSelect: (p) => onSelect && onSelect({ start: 'point', sx: Number(p.x.toPrecision(6)), sy: Number(p.y.toPrecision(6)) }),
       idleText: 'Click the map (or focus it and use the arrow keys) to start the chain there.',
     });
     attach(this, engine, session);
+    this.say = explainBox(el);
     this.grid = null;
     this.gkey = '';
   }
@@ -407,6 +547,7 @@ export class PosteriorFigure {
     const st = this.st;
     const s = this.session;
     if (!g || !st || !s.loc) return;
+    this.redraws = (this.redraws || 0) + 1;
     const dl = this.engine.dl;
     let vmax = 0;
     for (const v of g.values) if (v > vmax) vmax = v;
@@ -416,7 +557,7 @@ export class PosteriorFigure {
     if (g.levels) {
       const cl = dl.contours(g.values, g.nx, g.ny, g.box, g.levels); // the core's marching squares (core/contour.h)
       overlays.push({ xs: cl.xs, ys: cl.ys, color: 'rgba(255,255,255,0.85)', width: 1 });
-      legend.push({ color: '#bbbbbb', label: 'posterior 50/90/99% regions' });
+      legend.push({ color: '#ffffff', width: 1, label: 'posterior 50/90/99 % regions' });
     }
     const loc = s.loc;
     const mode = s.theory ? s.theory.mode : null;
@@ -432,10 +573,11 @@ export class PosteriorFigure {
       const ed = ell(mode, loc.pred.disc);
       if (ec) overlays.push({ ...ec, color: C_PRED, width: 1.8, dash: [6, 4], halo: 'rgba(0,0,0,0.5)' });
       if (ed) overlays.push({ ...ed, color: C_PRED, width: 2.2, halo: 'rgba(0,0,0,0.5)' });
-      if (ec) legend.push({ color: '#c9a000', dash: [6, 4], label: 'predicted 2σ (continuous Lyapunov)' });
-      if (ed) legend.push({ color: '#c9a000', label: 'predicted 2σ (discrete Lyapunov)' });
+      if (ec) legend.push({ color: C_PRED, dash: [6, 4], label: 'predicted 2σ, continuous Lyapunov' });
+      if (ed) legend.push({ color: C_PRED, label: 'predicted 2σ, discrete Lyapunov' });
     }
     const colours = [C_CHAIN, C_GHOST];
+    let burnDots = false;
     s.chains.forEach((ch, k) => {
       const col = colours[k];
       const first = ch.firstKept(st.burn);
@@ -448,10 +590,10 @@ export class PosteriorFigure {
         if (i < first) bx.push(ch.buf[2 * i]), by.push(ch.buf[2 * i + 1]);
         else kx.push(ch.buf[2 * i]), ky.push(ch.buf[2 * i + 1]);
       }
-      if (bx.length) overlays.push({ dots: true, xs: bx, ys: by, color: '#dddddd', alpha: 0.6, r: 1.2 });
+      if (bx.length) overlays.push({ dots: true, xs: bx, ys: by, color: C_BURN, alpha: 0.6, r: 1.2 }), burnDots = true;
       overlays.push({ dots: true, xs: kx, ys: ky, color: col, alpha: 0.45, r: 1.3 });
       // the last few moves as a path, ending at the current point
-      const tail = Math.max(0, ch.count - 20);
+      const tail = Math.max(0, ch.count - TAIL);
       const px = [];
       const py = [];
       for (let i = tail; i < ch.count; i++) px.push(ch.buf[2 * i]), py.push(ch.buf[2 * i + 1]);
@@ -462,17 +604,79 @@ export class PosteriorFigure {
         const e = ell(dg.moments.mean, dg.moments.cov);
         if (e) overlays.push({ ...e, color: col, width: 2.4, halo: 'rgba(0,0,0,0.45)' });
       }
-      legend.push({ color: col, dot: true, label: `iterates (${ch.batching === 'iid' ? 'i.i.d. batches' : 'reshuffled epochs'})` });
-      legend.push({ color: col, label: `empirical 2σ (${ch.batching})` });
+      const kind = ch.batching === 'iid' ? 'i.i.d. batches' : 'reshuffled epochs';
+      legend.push({ color: col, dot: 2, label: `iterates after the burn-in (${kind})` });
+      legend.push({ color: col, width: 2.4, label: `their 2σ ellipse (${kind})` });
     });
+    if (burnDots) legend.push({ color: C_BURN, dot: 1.5, label: 'burn-in iterates (left out)' });
+    if (s.chains.length) legend.push({ color: '#ffffff', width: 1.2, end: true, label: `last ${TAIL} moves, current θ` });
+    if (st.start === 'point') legend.push({ ring: true, label: 'start (click the map to move it)' });
     const c0 = s.chains[0];
     const note = c0 && c0.diverged ? '  ·  DIVERGED' : '';
+    const changed = legend.length !== this.legend.length || legend.some((it, k) => it.label !== this.legend[k].label);
+    this.legend = legend;
     this.hm.set({
       values: g.values, rgba: c.rgba, nx: g.nx, ny: g.ny, x: [g.box[0], g.box[1]], y: [g.box[2], g.box[3]],
       xLabel: 'θ_1', yLabel: 'θ_2', valueLabel: 'p(θ | data)',
       title: `${st.sampler}, ε = ${fmt(loc.eps, 3)}, S = ${st.S} on the ${st.model} posterior (N = ${loc.spec.n})  ·  step ${c0 ? c0.t : 0}${note}`,
+      shortTitle: `${st.sampler}, ε = ${fmt(loc.eps, 3)}, S = ${st.S}  ·  step ${c0 ? c0.t : 0}${note}`,
       scale: { vmin: c.vmin, vmax: c.vmax, log: false, ramp: c.ramp },
       overlays, legend, format: (v) => fmt(v, 4),
+    });
+    if (changed) this.hm.resize(); // the legend strip's height follows the number of entries
+    this.explain();
+  }
+
+  /** What the predicted Gaussian covers of the posterior grid (the core's dyn_post_grid_cover), cached. */
+  coverOf() {
+    const g = this.grid;
+    const s = this.session;
+    const pred = s.loc && s.loc.pred.disc;
+    if (!g || g.stage !== 'full' || !s.theory || !pred || !Number.isFinite(pred[0][0])) return null;
+    const key = JSON.stringify([this.gkey, pred]);
+    if (key !== this.coverKey) {
+      this.coverKey = key;
+      try {
+        this.cover = this.engine.dl.postCover(g.values, g.nx, g.ny, g.box, s.theory.mode, pred, 2, COVER_MIN_REL);
+      } catch (e) {
+        this.cover = null;
+      }
+    }
+    return this.cover;
+  }
+
+  /** The numbers the explanation under the map is computed from (also in numbers(), for the suite). */
+  facts() {
+    const s = this.session;
+    const st = this.st;
+    const th = s.theory;
+    if (!s.loc || !th || !st) return null;
+    const loc = s.loc;
+    const cont = loc.pred.cont;
+    const predFit = s.predFit();
+    const pred = predFit ? loc.pred.disc : null;
+    const sgld = st.sampler === 'sgld';
+    return {
+      sampler: st.sampler, stepWord: `${fmt(st.epsr, 3)} × ${sgld ? '2ε*/N' : 'ε*'}`,
+      pred, predKind: 'discrete Lyapunov', predCont: Number.isFinite(cont[0][0]) ? cont : null,
+      post: { mean: th.postMean, cov: th.postCov }, mode: th.mode, predFit, cover: predFit ? this.coverOf() : null,
+      stab: loc.steps.stab, stabBound: loc.steps.stabBound, stabName: stabName(st.sampler),
+      capped: s.capped, estimate: s.estimate, cap: s.cap, target: s.target,
+      gamma: sgld ? st.gamma : 0, burn: st.burn, nData: loc.spec.n, S: st.S, mu: st.mu,
+      momentumDrift: st.sampler === 'momentum' ? loc.steps.drift : 0,
+      ess: s.diag && s.diag.acf ? s.diag.acf.map((a) => a.ess) : null,
+      chains: s.chains.map((c, k) => {
+        const dg = s.diag && s.diag.chains[k];
+        return { batching: c.batching, t: c.t, diverged: c.diverged, count: dg ? dg.count : 0,
+          moments: dg && dg.moments, fit: dg && dg.fit };
+      }),
+    };
+  }
+
+  explain() {
+    say(this, () => {
+      const f = this.facts();
+      return f ? explainPosterior(f) : '';
     });
   }
 
@@ -485,7 +689,8 @@ export class PosteriorFigure {
       theory: s.theory, pred_cov_continuous: loc.pred.cont, pred_cov_discrete: loc.pred.disc,
       pred_cov_exact: loc.pred.exact, precond: loc.precond && Array.from(loc.precond),
       box: loc.box, nx: this.grid.nx, ny: this.grid.ny, stage: this.grid.stage, values: Array.from(this.grid.values),
-      hpd_levels: this.grid.levels, hpd_probs: PROBS,
+      hpd_levels: this.grid.levels, hpd_probs: PROBS, facts: this.facts(), explanation: this.say.textContent,
+      legend: this.legend.map((it) => it.label), title: this.hm.data && this.hm.data.title, width: this.hm.cssW, redraws: this.redraws,
       chains: s.chains.map((c, k) => ({ batching: c.batching, t: c.t, thin: c.thin, count: c.count,
         diverged: c.diverged, iterates: Array.from(c.buf.subarray(0, 2 * c.count)),
         moments: s.diag && s.diag.chains[k] ? s.diag.chains[k].moments : null,
@@ -528,6 +733,7 @@ export class KLFigure {
     const box = setupFigure(this, engine, el, 'kl');
     this.plot = new Plot(box, { label: 'KL divergence between the predicted stationary Gaussian and the posterior, against the step', aspect: 0.5, idleText: 'computing…' });
     attach(this, engine, session);
+    this.say = explainBox(el);
     this.data = null;
     this.key = '';
   }
@@ -564,7 +770,7 @@ export class KLFigure {
     const lx = d.eps.map((e) => Math.log10(e));
     const all = [...d.cont, ...d.disc].filter((v) => v > 0 && Number.isFinite(v));
     const dg = s.diag && s.diag.chains[0];
-    const emp = dg && dg.fit && Number.isFinite(dg.fit.kl) ? dg.fit.kl : null;
+    const emp = dg && !dg.diverged && dg.fit && Number.isFinite(dg.fit.kl) ? dg.fit.kl : null;
     if (emp > 0) all.push(emp);
     const ymin = Math.max(1e-6, Math.min(...all, 1) / 2);
     const ymax = Math.max(...all, 1e-3) * 2;
@@ -582,8 +788,12 @@ export class KLFigure {
       title: `KL(stationary Gaussian ‖ posterior)  ·  ${loc.desc.sampler}, S = ${loc.desc.batch}`,
       x: { min: lx[0], max: lx.at(-1), label: 'log_{10} ε' },
       y: { min: ymin, max: ymax, log: true, label: 'KL (nats)' },
-      series, legendPos: 'top', note: [flat, nan].filter(Boolean).join('  ·  '),
+      series, legendPos: 'best', note: [flat, nan].filter(Boolean).join('  ·  '),
     });
+    const fit = s.predFit();
+    say(this, () => explainKL({ eps: d.eps, cont: d.cont, disc: d.disc, epsRef: loc.epsRef,
+      refName: loc.desc.sampler === 'sgld' ? '2ε*/N' : 'ε*', eps0: loc.eps, kl0: fit ? fit.kl : NaN,
+      chainKL: emp > 0 ? emp : NaN, diverged: !!(s.chains[0] && s.chains[0].diverged) }));
   }
   numbers() {
     if (!this.data) return null;
@@ -625,6 +835,7 @@ export class TraceFigure {
     const box = setupFigure(this, engine, el, 'trace');
     this.plots = [0, 1].map((j) => new Plot(box, { label: `trace of θ_${j + 1} against the step`, aspect: 0.5, idleText: 'computing…' }));
     attach(this, engine, session);
+    this.say = explainBox(el);
     this.last = 0;
   }
   onSession() {
@@ -663,22 +874,25 @@ export class TraceFigure {
       if (th) {
         const m = th.postMean[j];
         const sd = Math.sqrt(th.postCov[j][j]);
-        series.push({ type: 'hline', y: m, color: C_MARK, width: 1.5, label: 'posterior mean ± 2 sd' });
-        series.push({ type: 'hline', y: m - 2 * sd, color: C_MARK, dash: [4, 4], width: 1 });
+        series.push({ type: 'hline', y: m, color: C_MARK, width: 1.5, label: 'posterior mean' });
+        series.push({ type: 'hline', y: m - 2 * sd, color: C_MARK, dash: [4, 4], width: 1, label: '± 2 posterior sd' });
         series.push({ type: 'hline', y: m + 2 * sd, color: C_MARK, dash: [4, 4], width: 1 });
         lo = Math.min(lo, m - 2.5 * sd);
         hi = Math.max(hi, m + 2.5 * sd);
       }
-      if (st.burn > 0) series.push({ type: 'vline', x: st.burn, color: '#888', dash: [3, 3], width: 1, text: 'burn-in' });
+      if (st.burn > 0) series.push({ type: 'vline', x: st.burn, color: '#888', dash: [3, 3], width: 1, label: 'end of the burn-in' });
       const t = Math.max(2, s.chains[0].t);
       if (!(hi > lo)) lo -= 1, hi += 1;
       this.plots[j].set({
         title: j === 0 ? `Trace  ·  step ${s.chains[0].t}${s.chains[0].thin > 1 ? ` (every ${s.chains[0].thin}th stored)` : ''}` : '',
         x: { min: 0, max: t, label: j === 1 ? 'step t' : '' },
         y: { min: lo, max: hi, label: `θ_${j + 1}` },
-        series, legendPos: 'bottom',
+        series, legendPos: 'best',
       });
     });
+    const c = s.chains[0];
+    say(this, () => (s.theory && c.count ? explainTrace({ iter: c.buf, count: c.count, thin: c.thin, burn: st.burn,
+      t: c.t, mean: s.theory.postMean, cov: s.theory.postCov, diverged: c.diverged }) : ''));
   }
   numbers() {
     const s = this.session;
@@ -706,6 +920,7 @@ export class ACFFigure {
     const box = setupFigure(this, engine, el, 'acf');
     this.plot = new Plot(box, { label: 'autocorrelation of the iterates against the lag, with the effective sample size', aspect: 0.6, idleText: 'waiting for iterates…' });
     attach(this, engine, session);
+    this.say = explainBox(el);
   }
   onSession() {
     this.draw();
@@ -732,9 +947,10 @@ export class ACFFigure {
         { type: 'line', xs: lags, ys: a[0].acf, color: C_CHAIN, width: 2, label: `θ_1: τ = ${fmt(a[0].tau, 3)}` },
         { type: 'line', xs: lags, ys: a[1].acf, color: '#1f8fb8', width: 2, label: `θ_2: τ = ${fmt(a[1].tau, 3)}` },
       ],
-      legendPos: 'top',
+      legendPos: 'best',
       note: 'τ: integrated autocorrelation time (Geyer); ESS = kept iterates / τ',
     });
+    say(this, () => explainACF({ acf: a, thin, count: dg ? dg.count : 0, diverged: !!(dg && dg.diverged) }));
   }
   numbers() {
     const a = this.session.diag && this.session.diag.acf;

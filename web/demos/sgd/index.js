@@ -2,8 +2,11 @@
 // the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
 import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
+import { markStale, RunBar } from '../../runbar.js';
 import { allowed, formatValue } from '../../state.js';
+import { divergedWords, stabName, term } from './explain.js';
 import { FIGURE_CLASSES, Session } from './figures.js';
+import { fileName, roundName } from '../../export.js';
 
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
   if (!r.ok) throw new Error(`could not load the SGD panel: HTTP ${r.status}`);
@@ -44,8 +47,44 @@ const MODEL_LABEL = { linreg: 'Bayesian linear regression (2-D)', logistic: 'Bay
 const SAMPLER_LABEL = { sgd: 'SGD (constant step)', 'sgd-precond': 'SGD, preconditioned', sgld: 'SGLD (Langevin)',
   momentum: 'Momentum SGD' };
 
-export function basename(name, state) {
-  return `dynlens-${name}-${state.model}-${state.sampler}-eps${state.epsr}xstar-S${state.S}-${state.batching}-seed${state.seed}`;
+/**
+ * What to notice, step by step (rendered by the shell): each step's link is the defaults overridden by `set`, and
+ * tests/browser/suite-sgd.mjs checks every claim against the numbers the page computes for it.
+ */
+export const guide = [
+  { set: {}, text: 'At <span class="term" data-term="eps">ε</span> = <span class="term" data-term="epsstar">ε*</span> the orange cloud fills the yellow predicted ellipse (their standard deviations agree within 10 %), yet both are narrower than the posterior (about 0.8×). No scalar step does better: the KL plot’s minimum is at ε* itself.' },
+  { set: { epsr: 10 }, text: 'Ten times ε*: the predicted ellipse and the cloud are both more than twice as wide as the posterior, and the <span class="term" data-term="kl">KL</span> is over ten times its minimum. The cloud’s size is set by ε/S.' },
+  { set: { sampler: 'sgd-precond' }, text: 'Mandt’s preconditioner H* reshapes the gradient noise: at ε = ε* the predicted ellipse matches the exact posterior to within 2 % along both axes (KL below 0.001). Constant-step SGD has become approximate Bayesian inference.' },
+  { set: { epsr: 0.1 }, text: 'A tenth of ε*: the cloud shrinks, and the chain slows down. The autocorrelation time <span class="term" data-term="tau">τ</span> is several times longer than at ε*, so the 2500 kept iterates are worth fewer than 10 independent draws (<span class="term" data-term="ess">ESS</span>): the sample numbers are rough.' },
+  { set: { model: 'mixture', sampler: 'sgld' }, text: 'A posterior with two modes: the Gaussian prediction sits in θ*’s mode and misses the other mode’s mass (over 30 %). <span class="term" data-term="sgld">SGLD</span>’s injected noise carries the chain across both, so its spread matches the posterior’s (0.85 to 1.3× its standard deviations), which no Gaussian centred on one mode can.' },
+];
+
+/** This demo's symbols (the shell defines θ and N once for every demo). */
+export const glossary = {
+  eps: { sym: 'ε', def: 'The constant step size (learning rate): each step moves θ by −ε times a minibatch gradient of the average loss.' },
+  epsstar: { sym: 'ε*', def: 'Mandt, Hoffman and Blei’s optimal constant step 2 (S/N) D / Tr(BB<sup>T</sup>): the scalar step whose predicted stationary Gaussian is closest in KL to the posterior (the KL plot’s green line).' },
+  batch: { sym: 'S', def: 'The minibatch size: each step averages the gradients of S examples, so the gradient noise has covariance BB<sup>T</sup>/S.' },
+  hessian: { sym: 'A', def: 'The Hessian of the average loss at the mode θ*: the curvature. N A is the inverse covariance of the posterior’s Laplace (Gaussian) approximation.' },
+  gradcov: { sym: 'BB<sup>T</sup>', def: 'The covariance of the per-example gradients at θ*: how much one example’s gradient differs from the average, the source of SGD’s noise.' },
+  sigma: { sym: 'Σ', def: 'The predicted stationary covariance of the iterates: the shape of the cloud SGD keeps jittering in, drawn as the yellow 2σ ellipse.' },
+  lyapunov: { sym: 'Lyapunov equation', def: 'A Σ + Σ A = (ε/S) BB<sup>T</sup>: the stationary covariance of the Ornstein–Uhlenbeck process that SGD approximates near θ*. Its discrete-time form subtracts ε A Σ A and is exact for SGD on the quadratic approximation.' },
+  mode: { sym: 'θ*', def: 'The mode of the posterior (the MAP estimate), where the loss is smallest; the predicted ellipses are centred on it.' },
+  posterior: { sym: 'posterior', def: 'p(θ | data), prior times likelihood normalised: here computed exactly by quadrature on a grid (the heatmap), with its 50/90/99 % highest-density regions.' },
+  kl: { sym: 'KL', def: 'The Kullback–Leibler divergence KL(q ‖ p) = E<sub>q</sub>[log q/p] in nats, 0 only when q = p. Here between Gaussians: the prediction (or a Gaussian fit to the iterates) against the posterior’s mean and covariance.' },
+  w2: { sym: 'W<sub>2</sub>', def: 'The 2-Wasserstein distance between two Gaussians: the root-mean-square distance (in units of θ) the mass of one must move to become the other.' },
+  ess: { sym: 'ESS', def: 'Effective sample size: how many independent draws the correlated kept iterates are worth, their number divided by τ.' },
+  tau: { sym: 'τ', def: 'The integrated autocorrelation time 1 + 2 Σ<sub>k</sub> ρ<sub>k</sub> (summed over Geyer’s initial monotone sequence): about how many steps the chain needs to produce one independent draw.' },
+  burnin: { sym: 'burn-in', def: 'The first steps, left out of every statistic, while the chain travels from its start to its stationary cloud (grey dots on the map).' },
+  sgld: { sym: 'SGLD', def: 'Stochastic gradient Langevin dynamics (Welling and Teh 2011): a gradient step on the log posterior plus Gaussian noise of variance ε; as ε → 0 it samples the posterior itself.' },
+  precond: { sym: 'H', def: 'A preconditioner: the step becomes −ε H times the gradient. Mandt’s H* = (2S/(εN)) (BB<sup>T</sup>)<sup>−1</sup> makes the continuous-time stationary covariance exactly the Laplace posterior (N A)<sup>−1</sup>.' },
+  momentum: { sym: 'μ', def: 'The momentum of heavy-ball SGD: the velocity keeps a fraction μ of itself each step, so in the long run the step acts like ε/(1 − μ).' },
+  gamma: { sym: 'γ', def: 'SGLD’s step decay: ε<sub>t</sub> = ε (1 + t)<sup>−γ</sup>. With γ > 0 the noise shrinks over time and there is no stationary cloud to predict.' },
+};
+
+/** File names of exports (the one rule: fileName in web/export.js): model, sampler, step (a multiple of ε*), batch. */
+export function basename(name, s) {
+  return fileName(name, s.model, s.sampler, ['eps', `${roundName(s.epsr)}xstar`], ['S', s.S], s.batching, ['steps', s.steps],
+    ['seed', s.seed]);
 }
 
 const mat2 = (m) => (m && Number.isFinite(m[0][0]) ? `[${fmt(m[0][0], 4)}, ${fmt(m[0][1], 4)}; ${fmt(m[1][1], 4)}]` : '—');
@@ -93,28 +132,47 @@ export async function mount(section, page) {
   for (const k of ['seed', 'steps', 'burn']) {
     on(k, 'change', (e) => { const v = num(e.target); if (checked(k, v)) setState({ [k]: v }); });
   }
-  on('play', 'click', () => {
-    const playing = !session.playing;
-    session.play(playing);
-    if (!playing && session.chains[0]) setState({ steps: session.chains[0].t });
-    renderRun();
+  // ---- the run: the shared run bar (web/runbar.js) over the session's chain ------------------------------------
+  const writeSteps = () => { if (session.chains[0]) setState({ steps: session.chains[0].t }); };
+  let stopped = false;
+  const bar = new RunBar($('runbar'), {
+    unit: 'step', label: 'sampler',
+    onPlay: () => { stopped = false; session.play(true); renderRun(); },
+    onPause: () => { session.play(false); writeSteps(); renderRun(); },
+    onStop: () => { stopped = true; session.play(false); writeSteps(); renderRun(); },
+    onStep: () => { stopped = false; session.play(false); session.step(1); writeSteps(); },
+    onLift: () => session.lift(),
   });
-  on('step', 'click', () => {
-    if (session.playing) session.play(false);
-    session.step(1);
-    if (session.chains[0]) setState({ steps: session.chains[0].t });
-  });
+  session.cap = bar.cap;
   on('restart', 'click', () => {
+    stopped = false;
     session.play(false);
     setState({ steps: 0 });
   });
   wireLinkButtons(on, status, page);
 
+  /** The run bar's phase, counter, estimate and note, from the session. */
+  const STALE_AFTER = 0.3; // seconds: a computed run that takes longer dims the figures it will replace
   function renderRun() {
-    $('play').textContent = session.playing ? 'Pause' : 'Play';
-    $('play').setAttribute('aria-pressed', String(session.playing));
     const c = session.chains[0];
-    $('stepinfo').textContent = c ? `step ${c.t}${c.diverged ? ' — diverged (step too large)' : ''}` : '';
+    const st = page.state();
+    const loc = session.loc;
+    const info = { phase: 'idle', done: c ? c.t : 0, total: st.steps, seconds: session.seconds || null,
+      estimate: session.estimate || null };
+    if (session.error) info.phase = 'stopped', info.note = `Error: ${session.error.message}`;
+    else if (!c) info.phase = 'idle';
+    else if (c.diverged) {
+      info.phase = 'diverged';
+      info.note = divergedWords(c.t, { stabName: stabName(st.sampler), stab: loc.steps.stab, stabBound: loc.steps.stabBound });
+    } else if (session.capped) info.phase = 'capped', info.done = c.t;
+    else if (session.playing) Object.assign(info, { phase: 'running', total: 0, estimate: null, note: `Playing: step ${c.t}, ${st.speed} steps a frame.` });
+    else if (!session.done()) info.phase = 'running';
+    else info.phase = stopped ? 'stopped' : 'paused';
+    bar.show(info);
+    const stale = session.replaying && (session.estimate > STALE_AFTER || session.seconds > STALE_AFTER);
+    for (const name of Object.keys(FIGURE_CLASSES)) {
+      markStale(section.querySelector(`#fig-${name}`), stale, `computing the chain to step ${st.steps}…`);
+    }
   }
 
   function renderControls(st) {
@@ -156,8 +214,7 @@ export async function mount(section, page) {
     const s = session;
     const st = page.state();
     if (s.error) {
-      $('numbers-dl').innerHTML = '';
-      $('explain').textContent = `Error: ${s.error.message}`;
+      $('numbers-dl').innerHTML = ''; // the figures show the error
       return;
     }
     const loc = s.loc;
@@ -166,41 +223,26 @@ export async function mount(section, page) {
     const dg = s.diag && s.diag.chains[0];
     const g = s.diag && s.diag.chains[1];
     const stab = loc.steps; // the core's stability number and bound (dyn_post_steps), as the CLI's eps_lam_max
+    const T = term;
     const rows = [
-      ['step ε', fmt(loc.eps, 5)], ['ε* (Mandt et al.)', fmt(loc.epsStar, 5)],
-      [`${st.sampler === 'sgld' ? '(εN/2)' : 'ε'} λ<sub>max</sub>(A) (stable &lt; ${fmt(stab.stabBound, 3)})`, fmt(stab.stab, 4)],
+      [`step ${T('eps', 'ε')}`, fmt(loc.eps, 5)], [`${T('epsstar', 'ε*')} (Mandt et al.)`, fmt(loc.epsStar, 5)],
+      [`${stabName(st.sampler)} (stable &lt; ${fmt(stab.stabBound, 3)})`, fmt(stab.stab, 4)],
       ['step t', String(dg ? dg.t : 0)], ['iterates kept', dg ? `${dg.count}${dg.thin > 1 ? ` (every ${dg.thin})` : ''}` : '0'],
-      ['θ* (mode)', vec2(th && th.mode)],
-      ['posterior mean', vec2(th && th.postMean)], ['posterior cov', mat2(th && th.postCov)],
-      ['predicted Σ (discrete)', mat2(loc.pred.disc)], ['predicted Σ (continuous)', mat2(loc.pred.cont)],
+      [`${T('mode', 'θ*')} (mode)`, vec2(th && th.mode)],
+      [`${T('posterior', 'posterior')} mean`, vec2(th && th.postMean)], ['posterior cov', mat2(th && th.postCov)],
+      [`predicted ${T('sigma', 'Σ')} (discrete)`, mat2(loc.pred.disc)], ['predicted Σ (continuous)', mat2(loc.pred.cont)],
       ['sample mean', vec2(dg && dg.moments && dg.moments.mean)], ['sample cov', mat2(dg && dg.moments && dg.moments.cov)],
-      ['KL(sample fit ‖ posterior)', fmt(dg && dg.fit && dg.fit.kl, 4)], ['W₂(sample fit, posterior)', fmt(dg && dg.fit && dg.fit.w2, 4)],
+      [`${T('kl', 'KL')}(sample fit ‖ posterior)`, fmt(dg && dg.fit && dg.fit.kl, 4)], [`${T('w2', 'W<sub>2</sub>')}(sample fit, posterior)`, fmt(dg && dg.fit && dg.fit.w2, 4)],
     ];
-    if (s.diag && s.diag.acf) rows.push(['ESS (θ_1, θ_2)', `${fmt(s.diag.acf[0].ess, 4)}, ${fmt(s.diag.acf[1].ess, 4)}`]);
+    if (s.diag && s.diag.acf) rows.push([`${T('ess', 'ESS')} (θ_1, θ_2)`, `${fmt(s.diag.acf[0].ess, 4)}, ${fmt(s.diag.acf[1].ess, 4)}`]);
     if (g && g.moments) rows.push([`sample cov (${g.batching}, blue)`, mat2(g.moments.cov)]);
     if (Number.isFinite(loc.pred.exact[0][0])) rows.push(['exact Σ (linreg, i.i.d.)', mat2(loc.pred.exact)]);
     const esc = (t) => t.replace(/_(\d)/g, '<sub>$1</sub>');
     $('numbers-dl').innerHTML = rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${v}</dd></div>`).join('');
-    const words = [];
-    const rel = st.epsr;
-    if (st.sampler === 'sgld') {
-      words.push(st.gamma > 0
-        ? `SGLD with a decreasing step ε_t = ε(1+t)^−${st.gamma}: there is no stationary cloud to predict; as the step shrinks the chain samples the posterior ever more exactly (and moves ever more slowly).`
-        : `SGLD adds Gaussian noise of variance ε at every step. At small ε its cloud approaches the posterior (KL → 0 on the left of the KL plot); at large ε the minibatch noise adds to the injected noise and the cloud grows too big.`);
-    } else {
-      words.push(`Constant-step ${st.sampler}: the cloud's size is set by ε/S. At ε = ${fmt(rel, 3)} ε* the predicted ellipse is ${rel > 1.05 ? 'wider than' : rel < 0.95 ? 'narrower than' : 'about as wide as'} the posterior${st.sampler === 'sgd-precond' ? ' — with H* its shape matches the posterior at ε = ε*' : ''}.`);
-      if (st.sampler === 'momentum') words.push(`Momentum μ = ${st.mu} acts like the step ε/(1 − μ) = ${fmt(loc.steps.drift, 3)}.`);
-    }
-    if (st.batching === 'epoch' || st.cmp === '1') {
-      words.push(`Reshuffled epochs draw each example once per epoch, so the minibatch noise is smaller than the i.i.d. theory assumes (by (N − S)/(N − 1); at S = N it vanishes and SGD converges to θ*), and consecutive batches are correlated: compare the orange and blue clouds${st.cmp === '1' ? '' : ' (tick “also run the other batching”)'}.`);
-    }
-    if (st.model === 'mixture') words.push('The mixture posterior has two modes; a local sampler with a small step rarely crosses between them, so its statistics describe one mode only.');
-    if (dg && dg.diverged) words.push('The iterates diverged: ε is too large for the curvature.');
-    $('explain').textContent = words.join(' ');
   }
-  session.on(() => {
+  session.on((kind) => {
     renderRun();
-    renderNumbers(session.done());
+    if (kind !== 'progress') renderNumbers(session.done());
   });
 
   return {
@@ -234,6 +276,10 @@ export async function mount(section, page) {
         return { x: b.left + p.x, y: b.top + p.y };
       },
       sgdPlaying: () => session.playing,
+      sgdCapped: () => session.capped,
+      /** For the legend checks: each Plot's spec, plot rectangle and where legendPos 'best' put the legend. */
+      sgdPlots: () => ({ kl: figs.kl.plot, acf: figs.acf.plot, trace0: figs.trace.plots[0], trace1: figs.trace.plots[1] }),
+      sgdEstimate: () => session.estimate,
       sgdStep: () => (session.chains[0] ? session.chains[0].t : 0),
     },
   };

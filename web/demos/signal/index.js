@@ -1,9 +1,11 @@
 // index.js - the signal-propagation demo (mean field): its URL-hash schema, its figures and its controller,
 // loaded by the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
 import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
-import { fmt, richHTML } from '../../draw.js';
+import { fmt, niceStep, richHTML } from '../../draw.js';
+import { term } from '../../glossary.js';
 import { allowed, formatValue } from '../../state.js';
-import { FIELD_INFO, FIGURE_CLASSES } from './figures.js';
+import { apart, FIELD_INFO, FIGURE_CLASSES } from './figures.js';
+import { fileName } from '../../export.js';
 
 // Fetched as soon as the module is imported, so it arrives while the WebAssembly core starts.
 const panelHTML = fetch(new URL('./panel.html', import.meta.url)).then((r) => {
@@ -40,9 +42,118 @@ export function schema(names) {
   };
 }
 
+/**
+ * What the selected network's numbers say, in words built from them (a comparison is printed with the digits
+ * that make it visibly true: χ_1 = 0.9996 < 1, never "1 < 1").
+ */
+export function explainPoint(pt) {
+  const x1 = term('chi1', 'χ_1');
+  const xc = term('xi_c', 'ξ_c');
+  const grad = (xi) => (xi === Infinity ? 'gradients keep their size at any depth on average'
+    : xi > 0 ? `backpropagated gradients shrink by a factor e every ${term('xi_grad', 'ξ_∇')} = ${fmt(xi, 3)} layers`
+      : `backpropagated gradients grow by a factor e every ${fmt(-xi, 3)} layers (${term('xi_grad', 'ξ_∇')} = ${fmt(xi, 3)} < 0)`);
+  if (pt.phase === 'unbounded') {
+    return `Unbounded: for these variances the length map has no fixed point (${term('q_star', 'q^*')} = ∞): ` +
+      `the length ${richHTML('q^l')} of a layer grows without limit with depth, so ${x1}, ${term('c_star', 'c^*')} and the ` +
+      'depth scales are not defined.';
+  }
+  if (pt.chi1 === 1 || pt.xi_c === Infinity) {
+    return `Critical: ${x1} = 1 exactly, so ${xc} = ∞: correlations between inputs change only slowly with depth and ${grad(pt.xi_grad)}.`;
+  }
+  const depth = Number.isFinite(pt.depth_trainable) ? ` Deeper than about 6${xc} = ${fmt(pt.depth_trainable, 3)} layers, ` +
+    'such a network is hard to train (Schoenholz et al. 2017).' : '';
+  if (pt.phase === 'ordered') {
+    return `Ordered: ${x1} = ${apart(pt.chi1, 1)} < 1, so two different inputs become more alike layer after layer ` +
+      `(${richHTML('c^l')} → ${term('c_star', 'c^*')} = 1): their difference fades by a factor e every ${xc} = ` +
+      `${fmt(pt.xi_c, 3)} layers, and ${grad(pt.xi_grad)}.${depth}`;
+  }
+  return `Chaotic: ${x1} = ${apart(pt.chi1, 1)} > 1, so nearby inputs are pulled apart until their correlation settles ` +
+    `at ${term('c_star', 'c^*')} = ${apart(pt.c_star, 1)}; the correlation approaches it within about ${xc} = ` +
+    `${fmt(pt.xi_c, 3)} layers, and ${grad(pt.xi_grad)}.${depth}`;
+}
+
+/** This demo's own symbols (the shared ones, σ_w², σ_b², q*, c*, χ_1, ξ_c, L, N, are in web/glossary.js). */
+export const glossary = {
+  phi: { sym: 'φ', def: 'The activation function applied to each unit: x<sup>l</sup> = φ(h<sup>l</sup>), e.g. tanh or ReLU.' },
+  q_l: {
+    sym: 'q<sup>l</sup>',
+    def: 'The length of layer l: the mean square pre-activation |h<sup>l</sup>|²/N of one input. The length map sends ' +
+      'q<sup>l−1</sup> to q<sup>l</sup> = σ<sub>w</sub><sup>2</sup> E[φ(√q<sup>l−1</sup> z)²] + σ<sub>b</sub><sup>2</sup>, z ~ N(0, 1).',
+  },
+  c_l: {
+    sym: 'c<sup>l</sup>',
+    def: 'The correlation of two inputs\' pre-activations at layer l: h<sup>l</sup>(a)·h<sup>l</sup>(b) / (N q<sup>l</sup>). ' +
+      'c = 1: the network no longer tells them apart.',
+  },
+  q0: { sym: 'q<sup>0</sup>', def: 'The length |h<sup>0</sup>|²/N of the inputs fed to the network (both inputs have it).' },
+  c0: { sym: 'c<sup>0</sup>', def: 'The correlation of the two inputs fed to the network, from −1 to 1.' },
+  chi_c: {
+    sym: 'χ<sub>c</sub>',
+    def: 'The slope of the correlation map at its fixed point c*: how much the gap c<sup>l</sup> − c* shrinks per layer. ' +
+      'In the ordered phase (c* = 1) it equals χ<sub>1</sub>; ξ<sub>c</sub> = −1/ln χ<sub>c</sub>.',
+  },
+  chi_q: {
+    sym: 'χ<sub>q</sub>',
+    def: 'The slope of the length map at q*: the factor by which a deviation q<sup>l</sup> − q* shrinks per layer ' +
+      '(always below 1 where q* exists).',
+  },
+  xi_q: {
+    sym: 'ξ<sub>q</sub>',
+    def: 'The depth scale of the length, ξ<sub>q</sub> = −1/ln χ<sub>q</sub>: q<sup>l</sup> − q* shrinks by a factor e every ' +
+      'ξ<sub>q</sub> layers. It is short (a few layers) everywhere: lengths settle fast, correlations may not.',
+  },
+  xi_grad: {
+    sym: 'ξ<sub>∇</sub>',
+    def: 'The gradient depth scale, ξ<sub>∇</sub> = −1/ln χ<sub>1</sub>: a backpropagated squared gradient changes by a ' +
+      'factor e every |ξ<sub>∇</sub>| layers; it shrinks when ξ<sub>∇</sub> &gt; 0 (ordered) and grows when ξ<sub>∇</sub> &lt; 0 ' +
+      '(chaotic).',
+  },
+  depth6: {
+    sym: '6ξ<sub>c</sub>',
+    def: 'About the deepest network that still trains: Schoenholz et al. (2017) found that networks deeper than about ' +
+      '6 ξ<sub>c</sub> layers fail to train.',
+  },
+  phase: {
+    sym: 'phase',
+    def: '<b>Ordered</b> (χ<sub>1</sub> &lt; 1): inputs converge, c* = 1. <b>Chaotic</b> (χ<sub>1</sub> &gt; 1): nearby inputs ' +
+      'are pulled apart, c* &lt; 1. <b>Unbounded</b>: the length map has no fixed point, q<sup>l</sup> grows without limit.',
+  },
+  cobweb: {
+    sym: 'cobweb',
+    def: 'The iteration of a map drawn on its graph: up to the curve (one layer), across to the diagonal (the output ' +
+      'becomes the next input), and again; it ends at a stable fixed point.',
+  },
+};
+
+/**
+ * What to notice, step by step: each step's link is the defaults overridden by `set`; the suite
+ * (tests/browser/suite-signal.mjs, part guide) checks every claim against the numbers the page computes.
+ */
+export const guide = [
+  { set: { field: 'phase', sw2: 1.2, sb2: 0.05 },
+    text: 'The map in two colours: <b>ordered</b> networks lie left of the dashed critical line (χ<sub>1</sub> &lt; 1), ' +
+      '<b>chaotic</b> ones right of it. The selected network at σ<sub>w</sub><sup>2</sup> = 1.2 is ordered: its correlation ' +
+      'map has the single stable fixed point c* = 1, and the cobweb runs into it.' },
+  { set: { field: 'xi_c', sw2: 1.761, sb2: 0.05 },
+    text: 'Onto the critical line (σ<sub>w</sub><sup>2</sup> = 1.761 at σ<sub>b</sub><sup>2</sup> = 0.05): the depth scale ' +
+      'ξ<sub>c</sub> grows from about 6 layers at σ<sub>w</sub><sup>2</sup> = 1.2 to over 100 000. The map is brightest along ' +
+      'the line, and the colour bar\'s top reads “≥”: values there are too large for its range.' },
+  { set: { sw2: 3, sb2: 0.05, depth: 60 },
+    text: 'Deep in the chaotic phase (σ<sub>w</sub><sup>2</sup> = 3): two inputs with correlation c<sup>0</sup> = 0.5 end at ' +
+      'c* ≈ 0.3, not 1, however deep the network; the simulated random networks (red) follow the theory (blue).' },
+  { set: { act: 'relu', field: 'q_star', sw2: 1.9, sb2: 0.05 },
+    text: 'ReLU has no chaotic phase: past σ<sub>w</sub><sup>2</sup> = 2 (the orange edge) the length grows without bound ' +
+      '(grey). Just before it, at σ<sub>w</sub><sup>2</sup> = 1.9, χ<sub>1</sub> = 0.95 and ξ<sub>c</sub> is about 19.5 layers.' },
+  { set: { field: 'xi_c', sw2: 1.2, sb2: 0.05, dlog: '1' },
+    text: 'The log view of 1 − c<sup>l</sup>: in the ordered phase it falls on a straight line, by a factor e every ' +
+      'ξ<sub>c</sub> ≈ 5.9 layers (its slope is −1/ξ<sub>c</sub> on the natural log).' },
+];
+
 /** File names of exports: what was drawn and where. */
-export function basename(name, state) {
-  return `dynlens-${name}-${state.act}-sw2_${state.sw2}-sb2_${state.sb2}`;
+/** File names of exports (the one rule: fileName in web/export.js): what was drawn, with the settings it depends on. */
+export function basename(name, s) {
+  return fileName(name, s.act, name === 'phase' && s.field, ['sw2', s.sw2], ['sb2', s.sb2], name === 'length' && ['q0', s.q0],
+    name === 'depth' && ['c0', s.c0], name === 'depth' && ['L', s.depth], name === 'depth' && ['N', s.width]);
 }
 
 /**
@@ -144,9 +255,11 @@ export async function mount(section, page) {
     for (const k of ['sw2', 'sb2']) {
       const r = state[`${k}r`];
       const sl = $(`${k}-range`);
-      sl.min = r[0];
+      // a round step (1, 2 or 5 x 10^k, about 1/500 of the range) from a multiple of it, so arrows give round numbers
+      const step = niceStep((r[1] - r[0]) / 500);
+      sl.min = Number((Math.floor(r[0] / step + 1e-9) * step).toPrecision(12));
       sl.max = r[1];
-      sl.step = (r[1] - r[0]) / 500;
+      sl.step = step;
       sl.value = state[k];
       $(k).value = state[k];
       $(`${k}-out`).textContent = `= ${fmt(state[k], 4)}`;
@@ -175,21 +288,14 @@ export async function mount(section, page) {
       const pt = await engine.pool.call('point', [state.act, state.sw2, state.sb2], { channel: 'selected' });
       if (g !== selGen) return;
       const rows = [
-        ['q^*', pt.q_star], ['c^*', pt.c_star], ['χ_1', pt.chi1], ['χ_c', pt.chi_c], ['χ_q', pt.chi_q],
-        ['ξ_q', pt.xi_q], ['ξ_c', pt.xi_c], ['ξ_∇', pt.xi_grad], ['6ξ_c', pt.depth_trainable],
+        ['q_star', 'q^*', pt.q_star], ['c_star', 'c^*', pt.c_star], ['chi1', 'χ_1', pt.chi1], ['chi_c', 'χ_c', pt.chi_c],
+        ['chi_q', 'χ_q', pt.chi_q], ['xi_q', 'ξ_q', pt.xi_q], ['xi_c', 'ξ_c', pt.xi_c], ['xi_grad', 'ξ_∇', pt.xi_grad],
+        ['depth6', '6ξ_c', pt.depth_trainable],
       ];
-      $('sel-numbers').innerHTML = `<div><dt>phase</dt><dd class="phase-${pt.phase}">${pt.phase}</dd></div>` +
-        rows.map(([k, v]) => `<div><dt>${richHTML(k)}</dt><dd>${fmt(v, 5)}</dd></div>`).join('');
+      $('sel-numbers').innerHTML = `<div><dt>${term('phase', 'phase')}</dt><dd class="phase-${pt.phase}">${pt.phase}</dd></div>` +
+        rows.map(([key, k, v]) => `<div><dt>${term(key, k)}</dt><dd>${fmt(v, 5)}</dd></div>`).join('');
       selPoint = pt;
-      const explain = {
-        ordered: `Ordered: χ₁ = ${fmt(pt.chi1, 3)} < 1, so two different inputs become more alike layer after layer ` +
-          `(c → 1). Differences fade over about ξ_c = ${fmt(pt.xi_c, 3)} layers; deeper than ~${fmt(pt.depth_trainable, 3)} ` +
-          'layers such a network is hard to train, and gradients vanish.',
-        chaotic: `Chaotic: χ₁ = ${fmt(pt.chi1, 3)} > 1, so nearby inputs are pulled apart until their correlation settles ` +
-          `at c* = ${fmt(pt.c_star, 3)}. Inputs are scrambled within about ξ_c = ${fmt(pt.xi_c, 3)} layers, and gradients explode.`,
-        unbounded: 'Unbounded: this activation grows too fast for these variances; the length q^l grows without limit and there is no fixed point.',
-      };
-      $('sel-text').innerHTML = richHTML(explain[pt.phase] || '');
+      $('sel-text').innerHTML = explainPoint(pt);
     } catch (err) {
       if (!err.cancelled) $('sel-text').textContent = `Error: ${err.message}`;
     }
