@@ -57,13 +57,18 @@ await runSuite('control', {
         t.ok(fell || /did not converge|diverged/.test(words), 'MSA learns, or the page says it did not', words.slice(0, 300));
       } else t.ok(fell, `the default ${r.method} run trains`, `${L[0]} -> ${L[L.length - 1]}`);
     }
-    // The training controls' verdict agrees with the curves' words: on the default problem E-MSA converges, basic MSA
-    // does not (its loss jumps: Li et al.'s point), and the bar says which learned.
+    // On the default problem E-MSA's loss falls in every sweep while basic MSA's jumps (Li et al.'s point; where MSA
+    // ends is chaotic, so the words say what its losses did, and the bar names it among those that learned only
+    // when it ended near its best). The bar and the curves' words agree.
     const bar = await page.evaluate(() => ({ phase: document.querySelector('#control-runbar .runbar').dataset.phase,
       note: document.querySelector('#control-runbar .rb-note').textContent }));
-    t.ok(bar.phase === 'done' && /^MSA did not converge/.test(bar.note) && /GD, Adam and E-MSA learned/.test(bar.note) &&
-      /MSA did not converge/.test(texts[1]) && /E-MSA's loss fell in every one/.test(texts[1]),
-    'the default: E-MSA converges, MSA does not, and the bar and the curves say so', JSON.stringify(bar));
+    const msaRun = runs.runs.find((r) => r.method === 'msa');
+    const msaUps = msaRun.loss.slice(1).filter((x, k) => x > msaRun.loss[k]).length;
+    const msaNote = /^MSA did not converge/.test(bar.note) ? /MSA did not converge/.test(texts[1])
+      : /All four learned/.test(bar.note) && !/did not/.test(texts[1]);
+    t.ok(bar.phase === 'done' && msaNote && /E-MSA's loss fell in every one of its 30 sweeps/.test(texts[1]) && msaUps >= 2 &&
+      new RegExp(`basic MSA's loss rose in ${msaUps} of 30 sweeps`).test(texts[1]),
+    'the default: E-MSA falls every sweep, MSA jumps, and the bar and the curves say so', JSON.stringify({ ...bar, msaUps }));
     t.ok(/differ by at most/.test(texts[3]) && /finite/.test(texts[3]), 'the gradient check is shown', texts[3].slice(0, 200));
     const hn = await page.evaluate(() => window.dynlensPage.numbers('hamiltonian'));
     t.ok(hn.gradHDiff <= 1e-12 * Math.max(1, hn.gradMax) && hn.fdRel < 1e-5, 'dJ/dθ = −∇H and finite differences agree',
@@ -278,11 +283,13 @@ await runSuite('control', {
       'guide 3: on circles E-MSA (ρ = 1) stays invertible, fails to learn, and the bar warns', JSON.stringify({
         margin: g3.flow.margin, loss: [em3.loss[0], last(em3)], phase: g3.phase, note: g3.note }));
     await page.locator('#control-runbar').screenshot({ path: `${t.OUT}/control-stalled-bar.png` });
-    // 4. rho = 0.01: E-MSA learns (over 80 %) and some steps fold.
+    // 4. rho = 0.01: E-MSA's training accuracy well above step 3's (by 5 points at least), some steps fold, and its
+    // loss jumps on the way.
     const g4 = await open(mod.guide[3].set);
     const em4 = by(g4, 'emsa');
-    t.ok(last(em4, 'acc') > 0.8 && g4.flow.foldFraction.some((f) => f > 0), 'guide 4: ρ = 0.01 learns by folding the plane',
-      JSON.stringify({ acc: last(em4, 'acc'), fold: g4.flow.foldFraction }));
+    t.ok(last(em4, 'acc') > last(em3, 'acc') + 0.05 && g4.flow.foldFraction.some((f) => f > 0) && rises(em4) > 0,
+      'guide 4: ρ = 0.01 learns by folding the plane', JSON.stringify({ acc: [last(em3, 'acc'), last(em4, 'acc')],
+        fold: g4.flow.foldFraction, rises: rises(em4) }));
     // 5. width 3: Adam's test accuracy and E-MSA's training accuracy above width 2's (step 3's link).
     const g5 = await open(mod.guide[4].set);
     const ad3 = await page.evaluate(() => { const r = window.dynlensPage.ctlRuns().runs.find((x) => x.method === 'adam'); return r; });

@@ -70,8 +70,9 @@ export const guide = [
     'invertible map of the plane can pull the inner circle out of the outer one. It does not learn, and the training ' +
     'controls say so.' },
   { set: { data: 'circles', show: 'emsa', rho: 0.01 }, text: 'A smaller penalty, ρ = 0.01, lets E-MSA’s updates go ' +
-    'further: it learns (over 80 % training accuracy), by steps that fold the plane (the dark regions where ' +
-    'det ∂F<sub>t</sub>/∂x ≤ 0), which no ODE flow can do.' },
+    'further: its training accuracy rises well above the previous step’s, by steps that fold the plane (the ' +
+    'dark regions where det ∂F<sub>t</sub>/∂x ≤ 0), which no ODE flow can do. Where it ends is sensitive: watch its ' +
+    'loss jump in the training curves.' },
   { set: { data: 'circles', width: 3, show: 'adam' }, text: 'A third state unit removes the obstruction: the inner circle ' +
     'can leave through the third dimension. Adam’s test accuracy and E-MSA’s training accuracy both rise above ' +
     'their values at width 2.' },
@@ -168,7 +169,8 @@ export async function mount(section, page) {
     }
   }
 
-  // The training controls: the four runs of the view, played, paused, stepped and stopped together.
+  // The training controls: the runs of the view (four, or the shown one for one figure alone), played, paused,
+  // stepped and stopped together.
   const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   let runs = [];
   let unsub = [];
@@ -209,7 +211,7 @@ export async function mount(section, page) {
       // Which learned (with their final losses), then the verdict of each that did not, in the runs' own numbers.
       const good = v.filter(([, x]) => x.kind === 'learned').map(([r]) => r);
       const names = (rs) => rs.map((r) => METHOD_LABEL[r.method]).join(', ').replace(/, ([^,]*)$/, ' and $1');
-      const learned = !good.length ? '' : `${good.length === runs.length ? 'All four' : names(good)} learned ` +
+      const learned = !good.length ? '' : `${good.length === 4 ? 'All four' : names(good)} learned ` +
         `(final training loss ${good.map((r) => `${METHOD_LABEL[r.method]} ${fmtLoss(r)}`).join(', ')}).`;
       const note = [phase === 'stopped' ? `Stopped ${unitNote}: the figures show the controls so far; Play goes on.` : '',
         ...v.filter(([, x]) => x.kind !== 'learned').map(([, x]) => x.text), phase === 'stopped' ? '' : learned]
@@ -232,10 +234,10 @@ export async function mount(section, page) {
   }
   const fmtLoss = (r) => fmt(r.result.loss[r.result.done], 3);
 
-  function watchRuns(st) {
+  function watchRuns(st, methods) {
     let now;
     try {
-      now = METHODS.map((m) => runFor(engine, st, m));
+      now = methods.map((m) => runFor(engine, st, m));
     } catch (e) {
       unsub.forEach((f) => f());
       unsub = [];
@@ -244,7 +246,7 @@ export async function mount(section, page) {
       return;
     }
     runs.forEach((r) => { r.seenEpoch = r.epoch; });
-    if (now.every((r, k) => r === runs[k])) return;
+    if (now.length === runs.length && now.every((r, k) => r === runs[k])) return;
     unsub.forEach((f) => f());
     runs = now;
     runs.forEach((r) => { r.seenEpoch = r.epoch; });
@@ -268,7 +270,8 @@ export async function mount(section, page) {
     // The training controls go with the figures that show a trained network (all of them, or the one of fig=).
     const trained = !state.fig || TRAINED.includes(state.fig);
     $('runbar').hidden = !trained;
-    if (trained) watchRuns(state);
+    // (one figure of a trained network alone needs only the shown method's run; the curves need all four)
+    if (trained) watchRuns(state, !state.fig || state.fig === 'curves' ? METHODS : [state.show]);
     renderControls(state);
   }
 
