@@ -392,11 +392,11 @@ static double terminal_one(const dyn_ctl *c, const double *Ac, const double *x, 
     for (int k = 1; k < no; k++)
         if (z[k] > zmax) zmax = z[k], best = k;
     double sum = 0.0;
-    for (int k = 0; k < no; k++) sum += exp(z[k] - zmax);
+    for (int k = 0; k < no; k++) sum += dyn_exp(z[k] - zmax);
     if (dz)
-        for (int k = 0; k < no; k++) dz[k] = exp(z[k] - zmax) / sum - (k == lab ? 1.0 : 0.0);
+        for (int k = 0; k < no; k++) dz[k] = dyn_exp(z[k] - zmax) / sum - (k == lab ? 1.0 : 0.0);
     if (hit) *hit = best == lab;
-    return log(sum) - (z[lab] - zmax);
+    return dyn_log(sum) - (z[lab] - zmax);
 }
 
 static int label_ok(const dyn_ctl *c, double y)
@@ -628,7 +628,7 @@ dyn_status dyn_ctl_grid2d(const dyn_ctl *c, const double *theta, int l, double x
             for (int q = 1; q < no; q++)
                 if (v.z[q] > v.z[best]) best = q;
             double sum = 0.0;
-            for (int q = 0; q < no; q++) sum += exp(v.z[q] - v.z[best]);
+            for (int q = 0; q < no; q++) sum += dyn_exp(v.z[q] - v.z[best]);
             if (cls) cls[o] = (float)best;
             if (conf) conf[o] = (float)(1.0 / sum);
         }
@@ -1162,7 +1162,7 @@ dyn_status dyn_ctl_sin(int n, uint64_t seed, double noise, double *x, double *y)
     dyn_rng_seed(&r, seed);
     for (int i = 0; i < n; i++) {
         x[i] = -pi + 2.0 * pi * dyn_rng_uniform(&r);
-        y[i] = sin(x[i]) + (noise > 0.0 ? noise * dyn_rng_normal(&r) : 0.0);
+        y[i] = dyn_sin(x[i]) + (noise > 0.0 ? noise * dyn_rng_normal(&r) : 0.0);
     }
     return DYN_OK;
 }
