@@ -241,7 +241,7 @@ const facts = (page) => page.evaluate(() => {
   const n = window.dynlensPage.numbers('posterior');
   return { f: n.facts, text: n.explanation, legend: n.legend, title: n.title, redraws: n.redraws,
     kl: window.dynlensPage.numbers('kl'), acf: window.dynlensPage.numbers('acf'),
-    words: Object.fromEntries(['kl', 'acf', 'trace'].map((k) => [k, document.querySelector(`#fig-${k} .sgd-say`).textContent])) };
+    words: Object.fromEntries(['kl', 'acf', 'trace'].map((k) => [k, document.querySelector(`#fig-${k} .explain`).textContent])) };
 });
 // the posterior mass in the modes other than theta*'s (what a Gaussian centred on theta* misses)
 const missed = (cover) => cover.modes.filter((_, k) => k !== cover.owner).reduce((a, m) => a + m.mass, 0);

@@ -4,7 +4,7 @@
 // initial controls) is made in the page by the core; each method's run is one call in a worker, cached per engine,
 // so figures shown together, or one figure embedded alone, train once.
 import { fmt } from '../../draw.js';
-import { colourGrid, joinPNG, setupFigure, showError } from '../../figure.js';
+import { colourGrid, explainBox, joinPNG, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
 import { DEFAULT_CAP_SECONDS, markStale } from '../../runbar.js';
@@ -338,14 +338,6 @@ class PointsHeatmap extends Heatmap {
     }
     super.drawOverlay(ctx, o);
   }
-}
-
-function explainBox(box) {
-  const p = document.createElement('p');
-  p.className = 'explain';
-  p.setAttribute('aria-live', 'polite');
-  box.append(p);
-  return p;
 }
 
 function pair(box, cls = '') {

@@ -2,7 +2,7 @@
 // 1-D interpolation, 3-D surface) and the trained runs they share. A run (one network trained in chunks in the
 // workers) is cached per engine and slot, so figures shown together, or one figure embedded alone, train once.
 import { drawRich, fmt, font, INK, logTicks, MUTED, niceTicks, richWidth, sizeCanvas } from '../../draw.js';
-import { colourGrid, joinPNG, linspace, setupFigure, showError } from '../../figure.js';
+import { colourGrid, explainBox, joinPNG, linspace, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
 import { DEFAULT_CAP_SECONDS, fmtDuration, markStale, RunBar } from '../../runbar.js';
@@ -610,10 +610,7 @@ export class TrainingFigure {
       } : undefined,
     });
     this.plot = new Plot(box, { label: 'training loss per step', aspect: 0.42 });
-    this.text = document.createElement('p');
-    this.text.className = 'explain';
-    this.text.setAttribute('aria-live', 'polite');
-    box.append(this.text);
+    this.text = explainBox(box);
     this.runs = null;
     this.unsub = [];
     this.raf = 0;
@@ -748,9 +745,7 @@ export class BoundaryFigure {
     const box = setupFigure(this, engine, el, 'ls-boundary');
     this.hm = new PointsHeatmap(box, { label: 'decision boundary of the trained network with the data points', aspect: 0.85,
       idleText: 'Move over the map to read the predicted probability.' });
-    this.text = document.createElement('p');
-    this.text.className = 'explain';
-    box.append(this.text);
+    this.text = explainBox(box);
     this.frame = null;
   }
 
@@ -928,9 +923,7 @@ export class SliceFigure {
     box.append(this.pair);
     this.panels = [];
     this.frames = [];
-    this.text = document.createElement('p');
-    this.text.className = 'explain';
-    box.append(this.text);
+    this.text = explainBox(box);
   }
 
   ensurePanels(n) {
@@ -1091,9 +1084,7 @@ export class InterpFigure {
     const box = setupFigure(this, engine, el, 'ls-interp');
     this.plot = new Plot(box, { label: 'loss along the line from the initialisation to the solution', aspect: 0.85,
       idleText: 'training…' });
-    this.text = document.createElement('p');
-    this.text.className = 'explain';
-    box.append(this.text);
+    this.text = explainBox(box);
     this.curves = null;
   }
 
@@ -1173,9 +1164,8 @@ export class SurfaceFigure {
     this.note = document.createElement('div');
     this.note.className = 'readout';
     this.note.textContent = 'Drag to orbit; arrow keys turn by 5° (Shift: 15°).';
-    this.text = document.createElement('p');
-    this.text.className = 'explain';
-    box.append(this.note, this.text);
+    box.append(this.note);
+    this.text = explainBox(box);
     this.canvases = [];
     this.frames = [];
     this.view = { az: -60, el: 30 };

@@ -268,8 +268,8 @@ export const guide = [
     'directions the path runs from θ<sub>0</sub> (white dot) down into a basin whose lowest point is θ* (red dot).' },
   { set: { lr: 5 }, text: 'A step size of 5 is far too large: the loss ends more than twice as high as where it started ' +
     'and the page says the run <b>diverged</b>. Compare the sharpness λ<sub>max</sub> with 2/η in the numbers.' },
-  { set: { depth: 8, width: 16 }, text: 'Eight layers of 16 units without skips and the same step size 0.03: the ' +
-    'loss stays near the chance loss ln 2 and the page says the net <b>failed to learn</b>; its slice is the landscape ' +
+  { set: { depth: 8, width: 16, lr: 0.1 }, text: 'Eight layers of 16 units without skips and a step size of 0.1: the ' +
+    'loss stays at the chance loss ln 2 and the page says the net <b>failed to learn</b>; its slice is the landscape ' +
     'around an untrained net.' },
   { set: { ...DEEP_PRESET }, text: 'With a smaller step (0.01) both deep nets, without and with skips, learn. Their ' +
     'random filter-normalised slices share one colour scale: the one <b>without skips is rougher</b>, with more local ' +

@@ -3,13 +3,11 @@
 // autocorrelations. They share one Session: the model, its theory and the chain(s), advanced in chunks in the page.
 // Every number comes from the WASM core; this file only schedules, stores iterates and draws.
 import { drawRich, fmt, font, INK, richWidth } from '../../draw.js';
-import { colourGrid, setupFigure, showError } from '../../figure.js';
+import { colourGrid, explainBox, setupFigure, showError } from '../../figure.js';
 import { Heatmap } from '../../heatmap.js';
 import { Plot } from '../../plot.js';
 import { explainACF, explainKL, explainPosterior, explainTrace, stabName } from './explain.js';
 
-/** The paragraph under a figure that says, in numbers, what it shows (read out when it changes). */
-const explainBox = (el) => el.appendChild(Object.assign(document.createElement('p'), { className: 'explain sgd-say', ariaLive: 'polite' }));
 /** Sets a figure's words (words() builds them): while the chain plays, at most once a second. */
 function say(fig, words) {
   const now = performance.now();

@@ -319,11 +319,16 @@ export async function mount(section, page) {
     basename,
     // Extra window.dynlensPage methods for the browser tests and curious readers.
     api: {
-      /** Page coordinates of grid point (row i, column j) of the phase diagram, for clicking in tests. */
+      /** Viewport coordinates of grid point (row i, column j) of the phase diagram, for clicking in tests; the page
+       * first scrolls the point into view if it is not (a mouse outside the viewport reaches nothing). */
       pixelOf: (i, j) => {
         const hm = figs.phase.hm;
         const p = hm.pixelOf(i, j);
-        const b = hm.canvas.getBoundingClientRect();
+        let b = hm.canvas.getBoundingClientRect();
+        if (b.top + p.y < 0 || b.top + p.y > window.innerHeight - 1) {
+          window.scrollBy(0, b.top + p.y - window.innerHeight / 2);
+          b = hm.canvas.getBoundingClientRect();
+        }
         return { x: b.left + p.x, y: b.top + p.y };
       },
       timings: () => ({ ...figs.phase.timings }),
