@@ -32,11 +32,12 @@ export class RunBar {
   /**
    * host: the element the bar is appended to. unit: what done/total count ('step', 'sweep', 'iteration').
    * Callbacks (each optional; a missing one hides its button): onPlay, onPause, onStop, onStep, onLift.
-   * cap: seconds (default DEFAULT_CAP_SECONDS).
+   * cap: seconds (default DEFAULT_CAP_SECONDS). more: a finished run can go on (a sampler's chain): Step stays enabled.
    */
-  constructor(host, { unit = 'step', label = 'training', cap = DEFAULT_CAP_SECONDS, onPlay, onPause, onStop, onStep, onLift } = {}) {
+  constructor(host, { unit = 'step', label = 'training', cap = DEFAULT_CAP_SECONDS, more = false, onPlay, onPause, onStop, onStep, onLift } = {}) {
     this.unit = unit;
     this.cap = cap;
+    this.more = more;
     this.cb = { onPlay, onPause, onStop, onStep, onLift };
     const el = document.createElement('div');
     el.className = 'runbar';
@@ -85,7 +86,7 @@ export class RunBar {
     this.play.textContent = running ? 'Pause' : 'Play';
     this.play.setAttribute('aria-pressed', String(running));
     this.play.disabled = phase === 'capped' || (!running && !this.cb.onPlay) || (running && !this.cb.onPause);
-    this.stepBtn.disabled = running || phase === 'capped' || phase === 'done' || phase === 'diverged';
+    this.stepBtn.disabled = running || phase === 'capped' || (phase === 'done' && !this.more) || phase === 'diverged';
     this.stop.disabled = !(running || phase === 'paused');
     this.bar.value = total > 0 ? Math.min(1, done / total) : 0;
     this.phaseEl.textContent = LABEL[phase] || phase;

@@ -137,7 +137,7 @@ export async function mount(section, page) {
   const writeSteps = () => { if (session.chains[0]) setState({ steps: session.chains[0].t }); };
   let stopped = false;
   const bar = new RunBar($('runbar'), {
-    unit: 'step', label: 'sampler',
+    unit: 'step', label: 'sampler', more: true,
     onPlay: () => { stopped = false; session.play(true); renderRun(); },
     onPause: () => { session.play(false); writeSteps(); renderRun(); },
     onStop: () => { stopped = true; session.play(false); writeSteps(); renderRun(); },
@@ -168,7 +168,7 @@ export async function mount(section, page) {
     } else if (session.capped) info.phase = 'capped', info.done = c.t;
     else if (session.playing) Object.assign(info, { phase: 'running', total: 0, estimate: null, note: `Playing: step ${c.t}, ${st.speed} steps a frame.` });
     else if (!session.done()) info.phase = 'running';
-    else info.phase = stopped ? 'stopped' : 'paused';
+    else info.phase = stopped ? 'stopped' : 'done';
     bar.show(info);
     const stale = session.replaying && (session.estimate > STALE_AFTER || session.seconds > STALE_AFTER);
     for (const name of Object.keys(FIGURE_CLASSES)) {
