@@ -434,8 +434,8 @@ dyn_status dyn_ls_roughness(const float *grid, int nx, int ny, int *minima, doub
                 }
             if (!ok) continue;
             mins += lowest;
-            double lap = log((double)c[-nx]) + log((double)c[nx]) + log((double)c[-1]) + log((double)c[1]) -
-                         4.0 * log((double)c[0]);
+            double lap = dyn_log((double)c[-nx]) + dyn_log((double)c[nx]) + dyn_log((double)c[-1]) + dyn_log((double)c[1]) -
+                         4.0 * dyn_log((double)c[0]);
             sum += fabs(lap);
             counted++;
         }
@@ -453,10 +453,11 @@ dyn_status dyn_train_verdict(double loss0, double loss, double acc, int n_class,
     if (n_class == 1 || n_class < 0 || n_class > DYN_NET_MAX_OUT) return DYN_ERR_RANGE;
     if (n_class && !isnan(acc) && !(acc >= 0.0 && acc <= 1.0)) return DYN_ERR_RANGE;
     dyn_verdict_info v = {.loss0 = loss0, .loss = loss, .acc = n_class ? acc : DNAN};
-    v.reference = n_class ? log((double)n_class) : loss0;
+    v.reference = n_class ? dyn_log((double)n_class) : loss0;
     v.chance_acc = n_class ? 1.0 / n_class : DNAN;
     int gone = diverged || !isfinite(loss);
-    if (!gone && !isfinite(v.reference)) return DYN_ERR_RANGE; /* regression without a usable initial loss */
+    /* regression needs a positive initial loss to measure against */
+    if (!gone && !(isfinite(v.reference) && v.reference > 0.0)) return DYN_ERR_RANGE;
     double top = isfinite(loss0) ? fmax(loss0, v.reference) : v.reference;
     if (gone || loss > DYN_VERDICT_DIVERGE * top) v.verdict = DYN_VERDICT_DIVERGED;
     else if (loss >= DYN_VERDICT_FAIL_LOSS * v.reference ||

@@ -488,6 +488,8 @@ static void test_verdict(void)
           v.reference == 2.0, "regression: 1.9 >= 0.85 * 2");
     CHECK(dyn_train_verdict(2.0, 0.1, (double)NAN, 0, 0, &v) == DYN_OK && v.verdict == DYN_VERDICT_LEARNED, "regression");
     CHECK(dyn_train_verdict((double)NAN, 0.1, (double)NAN, 0, 0, &v) == DYN_ERR_RANGE, "regression without L0");
+    CHECK(dyn_train_verdict(0.0, 0.0, (double)NAN, 0, 0, &v) == DYN_ERR_RANGE &&
+          dyn_train_verdict(-1.0, 0.1, (double)NAN, 0, 0, &v) == DYN_ERR_RANGE, "regression: L0 <= 0 has no percentage");
     CHECK(dyn_train_verdict(l2, 0.1, 1.5, 2, 0, &v) == DYN_ERR_RANGE && dyn_train_verdict(l2, 0.1, 1, 1, 0, &v) ==
           DYN_ERR_RANGE && dyn_train_verdict(l2, 0.1, 1, 2, 0, NULL) == DYN_ERR_NULL, "errors");
     CHECK(dyn_train_verdict(l2, 0.62, 0.62, 2, 0, &v) == DYN_OK && dyn_verdict_text(&v, t, sizeof t) == DYN_OK &&

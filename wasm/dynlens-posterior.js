@@ -159,7 +159,7 @@ export default {
       const h = modelHandle(this, spec);
       const k = this.index(this.postSamplers, sampler, 'sampler');
       return this.withBuffers([24], ([out]) => {
-        this.check(this.core._dynw_post_run_work(h.ptr, k, batch, steps, keep, out), `run cost of ${steps} steps`);
+        this.check(this.core._dynw_post_run_work(h.ptr, k, batch, steps, keep, out, 3), `run cost of ${steps} steps`);
         const v = this.f64(out, 3);
         return { ops: v[0], bytes: v[1], seconds: v[2] };
       });

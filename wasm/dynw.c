@@ -862,7 +862,8 @@ int dynw_post_kl_curve(dynw_post *h, int kind, int batch, double momentum, const
                        int n, double *kl_cont, double *kl_disc);
 int dynw_post_cover(const float *grid, int nx, int ny, const double *box, const double *mean, const double *cov,
                     double nsd, double min_rel, double *out, int out_len, int *scratch);
-int dynw_post_run_work(const dynw_post *h, int kind, int batch, double steps, double keep, double *out);
+int dynw_post_run_work(const dynw_post *h, int kind, int batch, double steps, double keep, double *out,
+                       int out_len);
 int dynw_sampler_create(const dynw_post *h, int kind, double eps, int batch, int batching, double momentum,
                         double sgld_b, double sgld_gamma, const double *precond, const double *start, uint32_t seed_lo,
                         uint32_t seed_hi, dynw_sampler **out);
@@ -1223,10 +1224,11 @@ EMSCRIPTEN_KEEPALIVE int dynw_post_cover(const float *grid, int nx, int ny, cons
 
 /* out: operations, peak bytes and seconds (dyn_work_seconds) of `steps` steps keeping `keep` iterates. */
 EMSCRIPTEN_KEEPALIVE int dynw_post_run_work(const dynw_post *h, int kind, int batch, double steps, double keep,
-                                            double *out)
+                                            double *out, int out_len)
 {
     if (!h || !out) return DYN_ERR_NULL;
-    if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT) return DYN_ERR_RANGE;
+    if (!fits(out_len, 3)) return DYN_ERR_SIZE;
+    if (kind < 0 || kind >= DYN_POST_SAMPLER_COUNT || batch < 0 || !(steps >= 0.0) || !(keep >= 0.0)) return DYN_ERR_RANGE;
     dyn_post_sampler_desc sd = {.kind = (dyn_post_sampler_kind)kind, .batch = batch};
     dyn_work w = dyn_post_run_work(&h->m, &sd, steps, keep);
     out[0] = w.ops, out[1] = w.bytes, out[2] = dyn_work_seconds(w);

@@ -371,9 +371,12 @@ export function drawFitted(ctx, text, x, y, { maxW, px, minPx = 10, maxLines = 2
   return fit;
 }
 
+/** Text as HTML text: &, < and > escaped. */
+export const escapeHTML = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 /** The same notation as HTML (for labels and readouts outside the canvas). */
 export function richHTML(text) {
-  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const esc = escapeHTML;
   return parseRich(text).map((r) => {
     let h = esc(r.t);
     if (r.sub && r.sup) {

@@ -114,6 +114,9 @@ export function wireExports(root, { figure, header, basename, host = (n) => root
         const png = await renderPNG(f, host(name), s);
         download(png.url, `${basename(name)}-${s.key}.png`);
       } catch (err) {
+        // said where the reader looks: the figure's own error line (figure.js showError's box)
+        const box = b.closest('.fig') && b.closest('.fig').querySelector('.fig-error');
+        if (box) Object.assign(box, { textContent: err.message, hidden: false });
         b.title = err.message;
         console.warn('dynlens:', err);
       } finally {

@@ -46,7 +46,12 @@ export const glossary = {
   eta: { sym: 'η', def: 'The learning rate: the step size of gradient descent, θ ← θ − η ∇L(θ).' },
 };
 
-/** An occurrence of glossary term key, typeset from the page's label notation ("χ_1"): the span the shell looks for. */
+/** An occurrence of glossary term key around HTML: the span the shell looks for. */
+export function termHTML(key, html) {
+  return `<span class="term" data-term="${key}">${html}</span>`;
+}
+
+/** An occurrence of glossary term key, typeset from the page's label notation ("χ_1"). */
 export function term(key, text) {
-  return `<span class="term" data-term="${key}">${richHTML(text)}</span>`;
+  return termHTML(key, richHTML(text));
 }

@@ -2,6 +2,7 @@
 // steps, each a link to the demo's defaults overridden by the step's `set`) and the definitions of its symbols
 // (<span class="term" data-term="KEY">, looked up in the demo's export const glossary, then web/glossary.js)
 // shown in one popover on hover, keyboard focus and tap.
+import { escapeHTML } from './draw.js';
 import { glossary as shared } from './glossary.js';
 import { parseHash, parsePatch, toHash } from './state.js';
 
@@ -53,7 +54,6 @@ export function renderGuide(section, steps) {
   };
 }
 
-const escapeHTML = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const escapeAttr = (t) => escapeHTML(t).replace(/"/g, '&quot;');
 
 /** A term's definition: the demo's glossary first (own), then the shared one; null when neither has it. */

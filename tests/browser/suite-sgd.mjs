@@ -243,7 +243,7 @@ const facts = (page) => page.evaluate(() => {
     kl: window.dynlensPage.numbers('kl'), acf: window.dynlensPage.numbers('acf'),
     words: Object.fromEntries(['kl', 'acf', 'trace'].map((k) => [k, document.querySelector(`#fig-${k} .explain`).textContent])) };
 });
-// the posterior mass in the modes other than theta*'s (what a Gaussian centred on theta* misses)
+// the posterior mass in the modes other than theta*'s (modes a Gaussian centred on theta* cannot represent)
 const missed = (cover) => cover.modes.filter((_, k) => k !== cover.owner).reduce((a, m) => a + m.mass, 0);
 // fmt(v, 3) as the page prints it (3 significant digits, no trailing zeros)
 const f3 = (v) => String(Number(v.toPrecision(3)));
@@ -260,7 +260,7 @@ async function testWords(t) {
   ok(f.cover && f.cover.modes.length === 2, 'mixture: the core finds two modes on the posterior grid', JSON.stringify(f.cover));
   const other = missed(f.cover);
   ok(/has 2 modes/.test(text) && /cannot represent/.test(text) && text.includes(`${f3(100 * other)} %`) &&
-    text.includes(`${f3(100 * f.cover.inside)} %`), 'mixture: the explanation names the two modes, the mass inside the 2σ ellipse and the mass it misses', text);
+    text.includes(`${f3(100 * f.cover.inside)} %`), 'mixture: the explanation names the two modes, the mass inside the 2σ ellipse and the other mode’s mass', text);
   for (const j of [0, 1]) {
     const r = sdr(f.pred, f.post.cov, j);
     const word = Math.abs(r - 1) <= 0.1 ? 'about as wide' : r > 1 ? `${f3(r)}× wider` : `${f3(r)}× as wide (narrower)`;

@@ -901,7 +901,7 @@ export function rises(r) {
 function msaVsEmsa(ms, em) {
   const a = em.result;
   const b = ms.result;
-  const la = a.loss[a.done];
+  const la = a.diverged ? Infinity : a.loss[a.done];
   const lb = b.diverged ? Infinity : b.loss[b.done];
   const ra = rises(a);
   const rb = rises(b);
@@ -913,7 +913,9 @@ function msaVsEmsa(ms, em) {
     return `E-MSA (${rho}) ends below basic MSA (${fmt(la, 4)} against ${Number.isFinite(lb) ? fmt(lb, 4) : 'a diverged run'}): ` +
       `${both}${ra.ups < rb.ups ? ' Its penalties keep each layer’s update close to the states and costates it was computed from.' : ''}`;
   }
-  return `Here E-MSA (${rho}) does not beat basic MSA (${fmt(la, 4)} against ${fmt(lb, 4)}): ${both}`;
+  if (a.diverged && b.diverged) return `Both diverged: ${both}`;
+  const end = (x) => (Number.isFinite(x) ? fmt(x, 4) : 'a diverged run');
+  return `Here E-MSA (${rho}) does not beat basic MSA (${end(la)} against ${end(lb)}): ${both}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // index.js - the training-as-optimal-control demo: its URL-hash schema, its figures and its controller, loaded by
 // the page (web/app.js) when the tab is opened and by the embed API (web/embed.js) for its figures.
 import { fillSelect, wireLinkButtons, wireNumbers } from '../../demo-kit.js';
-import { fmt } from '../../draw.js';
+import { escapeHTML, fmt } from '../../draw.js';
 import { RunBar } from '../../runbar.js';
 import { cap, FIGURE_CLASSES, METHOD_LABEL, METHODS, problemFor, runFor, runVerdict, setCap, setMaxChunk, speedFactor,
   startedRun, viewEstimate } from './figures.js';
@@ -171,7 +171,7 @@ export async function mount(section, page) {
 
   // The training controls: the runs of the view (four, or the shown one for one figure alone), played, paused,
   // stepped and stopped together.
-  const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const esc = escapeHTML;
   let runs = [];
   let unsub = [];
   let clock = { key: '', seconds: 0, since: null };

@@ -900,13 +900,22 @@ function sliceSentence(fr, facts) {
       parts.push(failed.map((f) => `The net ${f.label} ${f.run.verdict.text}: its slice is the landscape around a net ` +
         'that did not train, not a basin to compare.').join(' '));
     } else {
-      const rougher = (x, y) => x.minima > y.minima && x.roughness > y.roughness;
-      parts.push(rougher(a, b) ? `Both nets learned; the slice ${fr[0].label} is the rougher one by both measures ` +
-        `(${a.minima} vs ${b.minima} local minima, roughness ${fmt(a.roughness, 2)} vs ${fmt(b.roughness, 2)}), as Li et al. (2018) found for deep nets.`
-        : rougher(b, a) ? `Both nets learned; here the slice ${fr[1].label} is the rougher one by both measures ` +
-          `(${b.minima} vs ${a.minima} local minima, roughness ${fmt(b.roughness, 2)} vs ${fmt(a.roughness, 2)}), unlike Li et al.'s (2018) deep nets.`
-          : `Both nets learned; the two measures disagree on which slice is rougher (${a.minima} vs ${b.minima} local minima, ` +
-            `roughness ${fmt(a.roughness, 2)} vs ${fmt(b.roughness, 2)}).`);
+      // Which slice is rougher, by each measure: +1 the first, -1 the second, 0 a tie (or not measured).
+      const sign = (x, y) => (Number.isFinite(x) && Number.isFinite(y) ? Math.sign(x - y) : 0);
+      const sm = sign(a.minima, b.minima);
+      const sr = sign(a.roughness, b.roughness);
+      const nums = (x, y) => `${x.minima} vs ${y.minima} local minima, roughness ${fmt(x.roughness, 2)} vs ${fmt(y.roughness, 2)}`;
+      const first = sm + sr > 0; // one measure says the first and the other agrees or ties
+      const winner = sm + sr === 0 ? -1 : first ? 0 : 1;
+      if (winner < 0) {
+        parts.push(sm === 0 ? `Both nets learned; the two slices are equally rough by these measures (${nums(a, b)}).`
+          : `Both nets learned; the two measures disagree on which slice is rougher (${nums(a, b)}).`);
+      } else {
+        const [x, y] = winner === 0 ? [a, b] : [b, a];
+        const how = sm !== 0 && sr !== 0 ? 'by both measures' : sm !== 0 ? 'by its local minima (equal roughness)' : 'by its roughness (as many local minima)';
+        parts.push(`Both nets learned; the slice ${fr[winner].label} is the rougher one ${how} (${nums(x, y)})` +
+          (winner === 0 ? ', as Li et al. (2018) found for deep nets.' : ', unlike Li et al.\'s (2018) deep nets.'));
+      }
     }
   }
   return `${parts.join(' ')} Roughness: the mean |discrete Laplacian of log L| between neighbouring grid points (near 0 ` +

@@ -2,10 +2,8 @@
 // template keyed on a setting): every comparison word ("wider", "narrower", "about as wide") is chosen from a
 // ratio printed beside it. Pure functions of plain numbers, so the browser suite can recompute each claim.
 import { fmt } from '../../draw.js';
+import { termHTML as term } from '../../glossary.js';
 import { fmtDuration } from '../../runbar.js';
-
-/** HTML of a glossary term (the shell shows its definition on hover, focus and tap). */
-export const term = (key, html) => `<span class="term" data-term="${key}">${html}</span>`;
 const EPS = term('eps', 'ε');
 const KL = term('kl', 'KL');
 const W2 = term('w2', 'W<sub>2</sub>');
@@ -65,7 +63,7 @@ export function explainPosterior(n) {
       const own = cv.owner;
       const where = cv.modes.map((m, k) => `${vec(m.theta)} with ${pct(m.mass)}${k === own ? ' (θ*’s)' : ''}`);
       const other = cv.modes.reduce((s, m, k) => (k === own ? s : s + m.mass), 0);
-      out.push(`The posterior has ${cv.modes.length} modes: at ${where.join(' and ')} of its mass. A Gaussian centred on θ* has one mode and cannot represent the ${cv.modes.length === 2 ? 'other' : 'others'}: its 2σ ellipse holds ${pct(cv.inside)} of the posterior mass (a Gaussian posterior would hold ${pct(GAUSS_2SD_2D)} inside its own), and it misses the ${pct(other)} in the ${cv.modes.length === 2 ? 'other mode' : 'other modes'}.`);
+      out.push(`The posterior has ${cv.modes.length} modes: at ${where.join(' and ')} of its mass. A Gaussian centred on θ* has one mode and cannot represent the ${cv.modes.length === 2 ? 'other' : 'others'}: its 2σ ellipse holds ${pct(cv.inside)} of the posterior mass (a Gaussian posterior would hold ${pct(GAUSS_2SD_2D)} inside its own)${own >= 0 ? `, while the ${cv.modes.length === 2 ? 'other mode holds' : 'other modes hold'} ${pct(other)}` : ''}.`);
     } else if (cv) {
       out.push(`Its 2σ ellipse holds ${pct(cv.inside)} of the posterior mass (${pct(GAUSS_2SD_2D)} if it matched a Gaussian posterior exactly).`);
     }

@@ -4,7 +4,8 @@ import { fillSelect, wireLinkButtons } from '../../demo-kit.js';
 import { fmt } from '../../draw.js';
 import { markStale, RunBar } from '../../runbar.js';
 import { allowed, formatValue } from '../../state.js';
-import { divergedWords, stabName, term } from './explain.js';
+import { divergedWords, stabName } from './explain.js';
+import { termHTML as term } from '../../glossary.js';
 import { FIGURE_CLASSES, Session } from './figures.js';
 import { fileName, roundName } from '../../export.js';
 
