@@ -743,11 +743,22 @@ dyn_status dyn_post_grid_cover(const float *grid, int nx, int ny, const dyn_post
     double hx = (box->x1 - box->x0) / (nx - 1), hy = (box->y1 - box->y0) / (ny - 1);
     double i00 = cov[3] / det, i01 = -cov[1] / det, i11 = cov[0] / det, r2 = nsd * nsd, inside = 0.0;
     for (int i = 0; i < n; i++) {
-        if (scratch[i] == i && grid[i] >= (float)min_rel * top && out->count < DYN_POST_MAX_MODES) {
-            root[out->count] = i;
-            out->theta[out->count][0] = box->x0 + (i % nx) * hx;
-            out->theta[out->count][1] = box->y1 - (i / nx) * hy;
-            out->count++;
+        if (scratch[i] == i && grid[i] >= (float)min_rel * top) {
+            /* the DYN_POST_MAX_MODES highest maxima: a new one takes a free slot, or replaces the lowest if higher */
+            int k = out->count;
+            if (k == DYN_POST_MAX_MODES) {
+                k = 0;
+                for (int j = 1; j < DYN_POST_MAX_MODES; j++)
+                    if (grid[root[j]] < grid[root[k]]) k = j;
+                if (!(grid[i] > grid[root[k]])) k = -1;
+            }
+            else
+                out->count++;
+            if (k >= 0) {
+                root[k] = i;
+                out->theta[k][0] = box->x0 + (i % nx) * hx;
+                out->theta[k][1] = box->y1 - (i / nx) * hy;
+            }
         }
         double dx = box->x0 + (i % nx) * hx - mean[0], dy = box->y1 - (i / nx) * hy - mean[1];
         if (dx * (i00 * dx + i01 * dy) + dy * (i01 * dx + i11 * dy) <= r2) inside += (double)grid[i];

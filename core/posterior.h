@@ -219,7 +219,7 @@ dyn_status dyn_post_hpd_levels(const float *grid, size_t n, const double *probs,
 
 /* What a Gaussian N(mean, cov) (2 and 4 doubles) can and cannot represent of a density drawn on a grid (nx x ny,
  * rows top (box->y1) first, as dyn_post_density_grid writes it; cells of equal area): the grid's modes, i.e. its
- * local maxima at least min_rel (in [0, 1)) times the highest one, at most DYN_POST_MAX_MODES in grid order and then
+ * local maxima at least min_rel (in [0, 1)) times the highest one, the DYN_POST_MAX_MODES highest of them,
  * sorted by mass, each with the share of the grid's mass in its basin of attraction (every cell climbs to the
  * highest of its 8 neighbours until a maximum; the basins of lower maxima belong to no mode), and the share of the
  * mass within nsd Mahalanobis standard deviations of the Gaussian (a Gaussian posterior has 1 - exp(-nsd^2 / 2)

@@ -1001,6 +1001,16 @@ static void test_grid_cover(void)
     g[top + 1] = g[top + NX] = g[top + NX + 1] = g[top];
     CHECK(dyn_post_grid_cover(g, NX, NY, &box, m1, c1, 2.0, 1e-3, &cv, scr, NX * NY) == DYN_OK && cv.count == 2,
           "cover: a plateau counts once (%d modes)", cv.count);
+    /* more maxima than DYN_POST_MAX_MODES: 12 isolated spikes of heights 1..12 along the first row, the highest last
+     * in grid order; the modes kept are the 8 highest (5..12), so the tallest one is never dropped */
+    for (int i = 0; i < NX * NY; i++) h[i] = 0.0f;
+    for (int k = 0; k < 12; k++) h[10 * k + 5] = (float)(k + 1);
+    CHECK(dyn_post_grid_cover(h, NX, NY, &box, m1, c1, 2.0, 0.0, &cv, scr, NX * NY) == DYN_OK &&
+          cv.count == DYN_POST_MAX_MODES, "cover: at most DYN_POST_MAX_MODES modes (%d)", cv.count);
+    double kept = 0.0;
+    for (int k = 0; k < cv.count; k++) kept += cv.mass[k];
+    CHECK(fabs(cv.mass[0] - 12.0 / 78.0) < 1e-6 && fabs(kept - (78.0 - 10.0) / 78.0) < 1e-6,
+          "cover: the 8 highest spikes kept (first %g, total %g)", cv.mass[0], kept);
     /* hostile input */
     double bad[4] = {1.0, 2.0, 2.0, 1.0};
     CHECK(dyn_post_grid_cover(g, NX, NY, &box, m1, bad, 2.0, 1e-3, &cv, scr, NX * NY) == DYN_ERR_RANGE, "cover: indefinite cov");
