@@ -115,8 +115,14 @@ static inline double exp_tail(double r)
  * kadd a small integer (0 <= kadd <= 64). Reduction x = k ln2 + r with |r| <= ln2/2, then exp(r) by its Taylor
  * polynomial of degree 13 (the remainder is below 5e-18 relative on |r| <= 0.347), summed as 1 + r + r^2 p(r) with
  * the two large terms kept exact; then the scale 2^k in two halves so that results down to the subnormals are
- * rounded once. h alone is within 0.6 ulp; h + l within about 0.15 ulp. NaN in, NaN out; +inf -> inf, -inf -> 0. */
-DYN_KERNEL dd exp_dd(double x, double xl, double kadd)
+ * rounded once. h alone is within 0.6 ulp; h + l within about 0.15 ulp. NaN in, NaN out; +inf -> inf, -inf -> 0.
+ * In two parts, so that two scales of one exponential share the reduction and the polynomial (swish' and swish''):
+ * exp_reduce gives exp(r) as h + l and the k of x = k ln2 + r, exp_scale multiplies by 2^(k + kadd). */
+typedef struct exp_red {
+    dd e;
+    double kf;
+} exp_red;
+DYN_KERNEL exp_red exp_reduce(double x, double xl)
 {
     double xc = sel(x < -800.0, -800.0, sel(x > 712.0, 712.0, x)); /* NaN falls through both */
     double kf = (xc * LOG2E + MAGIC) - MAGIC;
@@ -125,12 +131,17 @@ DYN_KERNEL dd exp_dd(double x, double xl, double kadd)
     double p = exp_tail(r);
     dd s = fast2(1.0, r);
     double low = s.l + ((r * r) * p + rl * (1.0 + r)); /* rl enters through exp' = exp */
-    dd e = fast2(s.h, low);
-    double k = kf + kadd, k1 = (k * 0.5 + MAGIC) - MAGIC, k2 = k - k1; /* each in [-577, 546] */
-    double s1 = pow2i(k1), s2 = pow2i(k2);
-    dd out = {(e.h * s1) * s2, (e.l * s1) * s2};
+    exp_red out = {fast2(s.h, low), kf};
     return out;
 }
+DYN_KERNEL dd exp_scale(exp_red x, double kadd)
+{
+    double k = x.kf + kadd, k1 = (k * 0.5 + MAGIC) - MAGIC, k2 = k - k1; /* each in [-577, 546] */
+    double s1 = pow2i(k1), s2 = pow2i(k2);
+    dd out = {(x.e.h * s1) * s2, (x.e.l * s1) * s2};
+    return out;
+}
+DYN_KERNEL dd exp_dd(double x, double xl, double kadd) { return exp_scale(exp_reduce(x, xl), kadd); }
 /* exp(x) for 0 <= x <= 40 (NaN passes), the same reduction and polynomial rounded once at the end without the
  * low-order parts and with one scale: about 35 operations instead of 60, within 1 ulp. Enough for tanh, whose
  * 1 - 2/(e + 1) damps e's error by e/(e + 1)^2 <= 0.18 past 0.625, and which is 1 beyond x = 19.1. */
@@ -272,21 +283,32 @@ DYN_KERNEL double tanh_k(double x)
 /* sech^2 x = 1 - tanh^2 x where tanh^2 <= 0.31; beyond, 4e/(1 + e)^2 with e = exp(-2|x|), which keeps its
  * relative accuracy as it decays (1 - t^2 would lose it all). */
 static inline dd one_minus_sq(dd t) { return one_minus(dd_mul(t, t)); }
-DYN_KERNEL double sech2_k(double x)
+/* What tanh' and tanh'' share (both branches are computed, then one selected): x, the small-x tanh t and its
+ * 1 - t^2, and e = exp(-2|x|) as 4e and e. The fused kernels below compute these once for both derivatives. */
+typedef struct tanh_parts {
+    double x, ax;
+    dd t, sech2_small, e4, e;
+} tanh_parts;
+DYN_KERNEL tanh_parts tanh_parts_of(double x)
 {
-    double ax = fabs(x);
-    dd e4 = exp_dd(-2.0 * ax, 0.0, 2.0), e = {0.25 * e4.h, 0.25 * e4.l};
-    return sel(ax < 0.625, dd_val(one_minus_sq(tanh_small(x))), dd_val(dd_div(e4, one_plus_e_sq(e))));
+    tanh_parts p = {x, fabs(x), tanh_small(x), {0.0, 0.0}, exp_dd(-2.0 * fabs(x), 0.0, 2.0), {0.0, 0.0}};
+    p.sech2_small = one_minus_sq(p.t);
+    p.e = (dd){0.25 * p.e4.h, 0.25 * p.e4.l};
+    return p;
+}
+DYN_KERNEL double sech2_of(tanh_parts p)
+{
+    return sel(p.ax < 0.625, dd_val(p.sech2_small), dd_val(dd_div(p.e4, one_plus_e_sq(p.e))));
 }
 /* tanh'' = -2 tanh sech^2; beyond 0.625, -sign(x) 8e(1 - e)/(1 + e)^3 with e = exp(-2|x|) */
-DYN_KERNEL double tanh_d2_k(double x)
+DYN_KERNEL double tanh_d2_of(tanh_parts p)
 {
-    double ax = fabs(x);
-    dd t = tanh_small(x), e4 = exp_dd(-2.0 * ax, 0.0, 2.0), e = {0.25 * e4.h, 0.25 * e4.l};
-    dd e8 = {2.0 * e4.h, 2.0 * e4.l};
-    double big = dd_val(dd_div(dd_mul(e8, one_minus(e)), one_plus_e_cube(e)));
-    return sel(ax < 0.625, -2.0 * dd_val(dd_mul(t, one_minus_sq(t))), sel(x < 0.0, big, -big));
+    dd e8 = {2.0 * p.e4.h, 2.0 * p.e4.l};
+    double big = dd_val(dd_div(dd_mul(e8, one_minus(p.e)), one_plus_e_cube(p.e)));
+    return sel(p.ax < 0.625, -2.0 * dd_val(dd_mul(p.t, p.sech2_small)), sel(p.x < 0.0, big, -big));
 }
+DYN_KERNEL double sech2_k(double x) { return sech2_of(tanh_parts_of(x)); }
+DYN_KERNEL double tanh_d2_k(double x) { return tanh_d2_of(tanh_parts_of(x)); }
 
 /* The logistic sigmoid from e = exp(-|x|) in (0, 1]: s = 1/(1 + e) for x >= 0, e/(1 + e) below, so neither
  * side cancels; s' = e/(1 + e)^2; s'' = -sign(x) e(1 - e)/(1 + e)^3 where 1 - e does not cancel (|x| >= 1.25),
@@ -297,18 +319,20 @@ static inline dd sigm_dd(double x, dd e)
     return dd_div(x >= 0.0 ? one : e, c_plus(1.0, e));
 }
 DYN_KERNEL double sigm_k(double x) { return dd_val(sigm_dd(x, exp_dd(-fabs(x), 0.0, 0.0))); }
-DYN_KERNEL double sigm_d_k(double x)
-{
-    dd e = exp_dd(-fabs(x), 0.0, 0.0);
-    return dd_val(dd_div(e, one_plus_e_sq(e)));
-}
-DYN_KERNEL double sigm_d2_k(double x)
+/* s' and s'' share e and s' = e/(1 + e)^2 */
+DYN_KERNEL dd sigm_d_dd(dd e) { return dd_div(e, one_plus_e_sq(e)); }
+DYN_KERNEL double sigm_d2_of(double x, dd e, dd ds)
 {
     double ax = fabs(x);
-    dd e = exp_dd(-ax, 0.0, 0.0);
-    double v = sel(ax < 1.25, dd_val(dd_mul(dd_div(e, one_plus_e_sq(e)), tanh_small(0.5 * ax))),
+    double v = sel(ax < 1.25, dd_val(dd_mul(ds, tanh_small(0.5 * ax))),
                    dd_val(dd_div(dd_mul(e, one_minus(e)), one_plus_e_cube(e))));
     return sel(x < 0.0, v, -v);
+}
+DYN_KERNEL double sigm_d_k(double x) { return dd_val(sigm_d_dd(exp_dd(-fabs(x), 0.0, 0.0))); }
+DYN_KERNEL double sigm_d2_k(double x)
+{
+    dd e = exp_dd(-fabs(x), 0.0, 0.0);
+    return sigm_d2_of(x, e, sigm_d_dd(e));
 }
 /* swish = x s(x); swish' = s + x s'; swish'' = 2 s' + x s'' = e (2(1 + e) - |x|(1 - e))/(1 + e)^3. Where a
  * factor x multiplies a subnormal e, e is computed 2^64 times larger and the result scaled back at the end, so
@@ -325,26 +349,29 @@ DYN_KERNEL double swish_k(double x)
     dd one = {1.0, 0.0}, s = dd_div(neg ? es : one, c_plus(1.0, e));
     return sel(x < -800.0, -0.0, sel(x > 800.0, x, (x * s.h + x * s.l) * sel(neg, TWOM64, 1.0)));
 }
-DYN_KERNEL double swish_d_k(double x)
+/* swish' and swish'' from exp_reduce(-|x|, 0), which they share */
+DYN_KERNEL double swish_d_of(double x, exp_red red)
 {
     int neg = x < 0.0;
-    dd es = exp_dd(-fabs(x), 0.0, sel(neg, 64.0, 0.0)), e = es;
+    dd es = exp_scale(red, sel(neg, 64.0, 0.0)), e = es;
     e.h *= sel(neg, TWOM64, 1.0);
     e.l *= sel(neg, TWOM64, 1.0);
     dd one = {1.0, 0.0}, s = dd_div(neg ? es : one, c_plus(1.0, e)), ds = dd_div(es, one_plus_e_sq(e));
     dd sum = two_sum(s.h, x * ds.h);
     return sel(x < -800.0, 0.0, sel(x > 800.0, 1.0, (sum.h + (sum.l + (s.l + x * ds.l))) * sel(neg, TWOM64, 1.0)));
 }
-DYN_KERNEL double swish_d2_k(double x)
+DYN_KERNEL double swish_d2_of(double x, exp_red red)
 {
     double ax = fabs(x);
-    dd es = exp_dd(-ax, 0.0, 64.0), e = {TWOM64 * es.h, TWOM64 * es.l};
+    dd es = exp_scale(red, 64.0), e = {TWOM64 * es.h, TWOM64 * es.l};
     dd two = c_plus(2.0, (dd){2.0 * e.h, 2.0 * e.l}), m = one_minus(e);
     dd am = two_prod(sel(ax > 800.0, 0.0, ax), m.h); /* the bracket cancels near |x| = 2.4: keep it exact */
     dd br = two_sum(two.h, -am.h);
     br.l += (two.l - am.l) - ax * m.l;
     return sel(ax > 800.0, 0.0, dd_val(dd_div(dd_mul_exact(es, br), one_plus_e_cube(e))) * TWOM64);
 }
+DYN_KERNEL double swish_d_k(double x) { return swish_d_of(x, exp_reduce(-fabs(x), 0.0)); }
+DYN_KERNEL double swish_d2_k(double x) { return swish_d2_of(x, exp_reduce(-fabs(x), 0.0)); }
 
 /* erf by the fdlibm method (Sun Microsystems 1993, the coefficients of FreeBSD's s_erf.c), evaluated on all
  * intervals and then selected, so that a buffer vectorises: |x| < 0.84375: x + x R(x^2); < 1.25: erf(1) nearby
@@ -406,13 +433,14 @@ static inline dd erf_d_scaled(double x)
     e.l *= 1.1283791670955126;
     return e;
 }
-DYN_KERNEL double erf_d_k(double x) { return dd_val(erf_d_scaled(x)) * TWOM64; }
-DYN_KERNEL double erf_d2_k(double x)
+DYN_KERNEL double erf_d_of(dd e) { return dd_val(e) * TWOM64; }
+DYN_KERNEL double erf_d2_of(double x, dd e)
 {
-    dd e = erf_d_scaled(x);
     double m = -2.0 * x;
     return sel(fabs(x) > 40.0, 0.0, (m * e.h + m * e.l) * TWOM64);
 }
+DYN_KERNEL double erf_d_k(double x) { return erf_d_of(erf_d_scaled(x)); }
+DYN_KERNEL double erf_d2_k(double x) { return erf_d2_of(x, erf_d_scaled(x)); }
 
 /* ---- phi, phi', phi'' of the table (the scalar API) ---- */
 static double tanh_f(double x) { return tanh_k(x); }
@@ -668,25 +696,74 @@ DYN_VEC_CLONES static void phi_run(dyn_act a, int order, const double *restrict 
 }
 #undef LOOP
 
+/* phi' and phi'' in one loop: each kernel's shared parts (the exponential above all) once per element, then the two
+ * derivatives from them exactly as the kernels of phi_run compute them */
+#define LOOP2(T, parts, d1_of, d2_of)                                                                             \
+    do {                                                                                                          \
+        for (size_t i = 0; i < n; i++) {                                                                          \
+            double xi = x[i];                                                                                     \
+            T p = parts;                                                                                          \
+            d1[i] = d1_of;                                                                                        \
+            d2[i] = d2_of;                                                                                        \
+        }                                                                                                         \
+    } while (0)
+typedef struct sigm_parts {
+    dd e, ds;
+} sigm_parts;
+DYN_KERNEL sigm_parts sigm_parts_of(double x)
+{
+    sigm_parts p = {exp_dd(-fabs(x), 0.0, 0.0), {0.0, 0.0}};
+    p.ds = sigm_d_dd(p.e);
+    return p;
+}
+
+DYN_VEC_CLONES static void derivs_run(dyn_act a, const double *restrict x, size_t n, double *restrict d1,
+                                      double *restrict d2)
+{
+    switch (a) {
+    case DYN_ACT_TANH: LOOP2(tanh_parts, tanh_parts_of(xi), sech2_of(p), tanh_d2_of(p)); break;
+    case DYN_ACT_ERF: LOOP2(dd, erf_d_scaled(xi), erf_d_of(p), erf_d2_of(xi, p)); break;
+    case DYN_ACT_SIGMOID: LOOP2(sigm_parts, sigm_parts_of(xi), dd_val(p.ds), sigm_d2_of(xi, p.e, p.ds)); break;
+    case DYN_ACT_SWISH: LOOP2(exp_red, exp_reduce(-fabs(xi), 0.0), swish_d_of(xi, p), swish_d2_of(xi, p)); break;
+    default: /* piecewise linear: phi'' is 0 */
+        phi_run(a, 1, x, n, d1);
+        memset(d2, 0, sizeof(double) * n);
+        break;
+    }
+}
+#undef LOOP2
+
 #define CHUNK 256
-static dyn_status phi_array(dyn_act a, int order, const double *x, size_t n, double *out)
+/* order 0, 1, 2: phi, phi' or phi'' into out; FUSED: phi' into out and phi'' into out2 */
+#define FUSED 3
+static void run(dyn_act a, int order, const double *x, size_t n, double *out, double *out2)
+{
+    if (order == FUSED) derivs_run(a, x, n, out, out2);
+    else phi_run(a, order, x, n, out);
+}
+static dyn_status phi_array(dyn_act a, int order, const double *x, size_t n, double *out, double *out2)
 {
     if (!valid(a)) return DYN_ERR_RANGE;
     if (n == 0) return DYN_OK;
-    if (!x || !out) return DYN_ERR_NULL;
-    if (x != out) {
-        phi_run(a, order, x, n, out);
+    if (!x || !out || (order == FUSED && !out2)) return DYN_ERR_NULL;
+    if (out == out2) return DYN_ERR_RANGE;
+    if (x != out && x != out2) {
+        run(a, order, x, n, out, out2);
         return DYN_OK;
     }
     double tmp[CHUNK];
     for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
         size_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
         memcpy(tmp, x + i0, sizeof(double) * m);
-        phi_run(a, order, tmp, m, out + i0);
+        run(a, order, tmp, m, out + i0, out2 ? out2 + i0 : NULL);
     }
     return DYN_OK;
 }
 
-dyn_status dyn_act_phi_array(dyn_act a, const double *x, size_t n, double *out) { return phi_array(a, 0, x, n, out); }
-dyn_status dyn_act_dphi_array(dyn_act a, const double *x, size_t n, double *out) { return phi_array(a, 1, x, n, out); }
-dyn_status dyn_act_d2phi_array(dyn_act a, const double *x, size_t n, double *out) { return phi_array(a, 2, x, n, out); }
+dyn_status dyn_act_phi_array(dyn_act a, const double *x, size_t n, double *out) { return phi_array(a, 0, x, n, out, NULL); }
+dyn_status dyn_act_dphi_array(dyn_act a, const double *x, size_t n, double *out) { return phi_array(a, 1, x, n, out, NULL); }
+dyn_status dyn_act_d2phi_array(dyn_act a, const double *x, size_t n, double *out) { return phi_array(a, 2, x, n, out, NULL); }
+dyn_status dyn_act_derivs_array(dyn_act a, const double *x, size_t n, double *d1, double *d2)
+{
+    return phi_array(a, FUSED, x, n, d1, d2);
+}

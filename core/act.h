@@ -17,6 +17,7 @@
  *   dyn_act_phi_array  phi over a buffer (vectorised; the same bits as dyn_act_phi element by element)
  *   dyn_act_dphi_array phi' over a buffer
  *   dyn_act_d2phi_array phi'' over a buffer
+ *   dyn_act_derivs_array phi' and phi'' over a buffer in one pass (one exponential per element, not two)
  *   dyn_act_kernels    the closed-form Gaussian kernels an activation has, or NULL (then quadrature is used)
  *   dyn_act_numpy      phi as a numpy expression of an array `a` (the CLI's generated reproduce.py uses it)
  *   dyn_exp, dyn_log   exp and log with the same bits natively and in WebAssembly (the core's softmax, normals)
@@ -76,6 +77,11 @@ double dyn_act_d2phi(dyn_act a, double x);
 dyn_status dyn_act_phi_array(dyn_act a, const double *x, size_t n, double *out);
 dyn_status dyn_act_dphi_array(dyn_act a, const double *x, size_t n, double *out);
 dyn_status dyn_act_d2phi_array(dyn_act a, const double *x, size_t n, double *out);
+/* d1[i] = phi'(x[i]) and d2[i] = phi''(x[i]) for i < n in one pass: the same bits as dyn_act_dphi_array and
+ * dyn_act_d2phi_array, at about the cost of one of them for tanh, erf, sigmoid and swish (the exponential and the
+ * other parts the two derivatives share are computed once). x may be d1 or d2 (in place); d1 and d2 must differ
+ * (DYN_ERR_RANGE), and other overlaps are not allowed. Otherwise returns as dyn_act_dphi_array. */
+dyn_status dyn_act_derivs_array(dyn_act a, const double *x, size_t n, double *d1, double *d2);
 const dyn_act_kernels *dyn_act_kernels_of(dyn_act a);
 /* phi(a) as a numpy expression of the array a, e.g. "np.tanh(a)"; it may call erf = np.vectorize(math.erf).
  * NULL for an unknown value. Lives in the table beside phi, so a new activation cannot miss reproduce.py. */

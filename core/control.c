@@ -153,11 +153,13 @@ static void derive(const dyn_ctl *c, const pre *q, int der)
     const int two = c->d.arch == DYN_CTL_HAMILTONIAN;
     const dyn_act act = c->d.act;
     if (der < 1) return;
-    dyn_act_dphi_array(act, q->a1, k, q->g1);
-    if (two) dyn_act_dphi_array(act, q->a2, k, q->g2);
-    if (der < 2) return;
-    dyn_act_d2phi_array(act, q->a1, k, q->h1);
-    if (two) dyn_act_d2phi_array(act, q->a2, k, q->h2);
+    if (der < 2) {
+        dyn_act_dphi_array(act, q->a1, k, q->g1);
+        if (two) dyn_act_dphi_array(act, q->a2, k, q->g2);
+        return;
+    }
+    dyn_act_derivs_array(act, q->a1, k, q->g1, q->h1); /* one pass: phi' and phi'' share the exponential */
+    if (two) dyn_act_derivs_array(act, q->a2, k, q->g2, q->h2);
 }
 
 static void step_one(const dyn_ctl *c, lay L, const double *x, double *xn, const pre *q, int der)

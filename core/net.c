@@ -610,9 +610,8 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
             }
             grad_h(gA, W, mb, nin, nout, gH2);
             hvp_h(gA, rA, W, V, mb, nin, nout, rH2);
-            /* phi' into gA2 and phi'' into rA2 first (the array kernels), then the products */
-            dyn_act_dphi_array(net->act, b.a[l - 1], cnt, gA2);
-            dyn_act_d2phi_array(net->act, b.a[l - 1], cnt, rA2);
+            /* phi' into gA2 and phi'' into rA2 first (the fused array kernel: one pass), then the products */
+            dyn_act_derivs_array(net->act, b.a[l - 1], cnt, gA2, rA2);
             for (size_t i = 0; i < cnt; i++) {
                 double d1 = gA2[i];
                 gA2[i] = d1 * gH2[i];

@@ -215,6 +215,53 @@ static void test_array_api(void)
     CHECK(o[0] == 1.0 && o[1] == 0.0, "relu' at 0");
 }
 
+/* dyn_act_derivs_array (phi' and phi'' in one pass) gives the bits of the two separate kernels at every point of the
+ * dense grid and the edges (which the separate kernels match to the scalar API and to long double above), also in
+ * place; and it rejects what the others reject */
+static void test_derivs_fused(const double *x, size_t n)
+{
+    double *d1 = malloc(sizeof(double) * n), *d2 = malloc(sizeof(double) * n);
+    double *s1 = malloc(sizeof(double) * n), *s2 = malloc(sizeof(double) * n), *z = malloc(sizeof(double) * n);
+    if (!d1 || !d2 || !s1 || !s2 || !z) {
+        CHECK(0, "out of memory");
+        goto done;
+    }
+    for (int a = 0; a < DYN_ACT_COUNT; a++) {
+        const char *name = dyn_act_name((dyn_act)a);
+        CHECK(dyn_act_derivs_array((dyn_act)a, x, n, d1, d2) == DYN_OK, "%s: fused status", name);
+        dyn_act_dphi_array((dyn_act)a, x, n, s1);
+        dyn_act_d2phi_array((dyn_act)a, x, n, s2);
+        size_t bad1 = 0, bad2 = 0, first = n;
+        for (size_t i = 0; i < n; i++) {
+            int b1 = memcmp(&d1[i], &s1[i], 8) != 0, b2 = memcmp(&d2[i], &s2[i], 8) != 0;
+            bad1 += (size_t)b1;
+            bad2 += (size_t)b2;
+            if ((b1 || b2) && first == n) first = i;
+        }
+        CHECK(bad1 == 0 && bad2 == 0, "%s: fused phi' differs at %zu points, phi'' at %zu (first x = %.17g)", name,
+              bad1, bad2, first < n ? x[first] : 0.0);
+        memcpy(z, x, sizeof(double) * n); /* in place: x is d1, then x is d2 (the chunked copy) */
+        dyn_act_derivs_array((dyn_act)a, z, n, z, d2);
+        CHECK(memcmp(z, s1, sizeof(double) * n) == 0 && memcmp(d2, s2, sizeof(double) * n) == 0,
+              "%s: fused in place (x = d1) differs", name);
+        memcpy(z, x, sizeof(double) * n);
+        dyn_act_derivs_array((dyn_act)a, z, n, d1, z);
+        CHECK(memcmp(d1, s1, sizeof(double) * n) == 0 && memcmp(z, s2, sizeof(double) * n) == 0,
+              "%s: fused in place (x = d2) differs", name);
+    }
+    CHECK(dyn_act_derivs_array(DYN_ACT_COUNT, x, 10, d1, d2) == DYN_ERR_RANGE, "fused: unknown activation");
+    CHECK(dyn_act_derivs_array(DYN_ACT_TANH, NULL, 10, d1, d2) == DYN_ERR_NULL, "fused: NULL input");
+    CHECK(dyn_act_derivs_array(DYN_ACT_TANH, x, 10, d1, NULL) == DYN_ERR_NULL, "fused: NULL phi''");
+    CHECK(dyn_act_derivs_array(DYN_ACT_TANH, x, 10, d1, d1) == DYN_ERR_RANGE, "fused: one buffer for both");
+    CHECK(dyn_act_derivs_array(DYN_ACT_TANH, NULL, 0, NULL, NULL) == DYN_OK, "fused: n = 0 needs no buffers");
+done:
+    free(d1);
+    free(d2);
+    free(s1);
+    free(s2);
+    free(z);
+}
+
 /* finite differences tie phi' and phi'' to phi (the derivatives are not each other's copies) */
 static void test_derivatives(void)
 {
@@ -301,6 +348,7 @@ int main(void)
     } else printf("long double has %d bits here: the ulp measurement needs 64 (x86), skipped\n", LDBL_MANT_DIG);
     test_edges();
     test_array_api();
+    test_derivs_fused(x, n);
     test_derivatives();
     free(x);
     free(y);

@@ -1,5 +1,6 @@
 /* act_digest.c - prints a hash of the bits of phi, phi', phi'' of every activation on a fixed grid; built natively
- * and with emcc (tests/wasm/act_bits.sh), the two outputs must be identical: act.c's kernels give the same bits. */
+ * and with emcc (tests/wasm/act_bits.sh), the two outputs must be identical: act.c's kernels give the same bits. The fused
+ * phi' and phi'' kernel is hashed too. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
@@ -47,5 +48,11 @@ int main(void)
             printf("%-10s d%d n=%d status=%d array=%016" PRIx64 " scalar=%016" PRIx64 "\n", dyn_act_name((dyn_act)a), o,
                    n, (int)st, ha, hash(y, n));
         }
+    static double y2[N]; /* the fused phi' and phi'' (dyn_act_derivs_array), compared the same way */
+    for (int a = 0; a < DYN_ACT_COUNT; a++) {
+        dyn_status st = dyn_act_derivs_array((dyn_act)a, x, (size_t)n, y, y2);
+        printf("%-10s d1d2 n=%d status=%d d1=%016" PRIx64 " d2=%016" PRIx64 "\n", dyn_act_name((dyn_act)a), n, (int)st,
+               hash(y, n), hash(y2, n));
+    }
     return 0;
 }
