@@ -16,6 +16,21 @@ function wholeTicks(a, b, n) {
   return out;
 }
 
+/** A ring of radius r (CSS px) around (x, y): a white halo (line width halo) under a black line (width ink), visible
+ * on any colormap. The selection marker and the {ring} overlay. */
+function ring(ctx, x, y, r, halo, ink) {
+  ctx.save();
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.lineWidth = halo;
+  ctx.strokeStyle = '#fff';
+  ctx.stroke();
+  ctx.lineWidth = ink;
+  ctx.strokeStyle = '#000';
+  ctx.stroke();
+  ctx.restore();
+}
+
 export class Heatmap {
   /**
    * @param {HTMLElement} container  the heatmap fills its width
@@ -202,6 +217,10 @@ export class Heatmap {
   }
 
   drawOverlay(ctx, o) {
+    if (o.ring) { // one marked point: {ring: true, x, y, r} (a ring like the selection's, a little heavier)
+      ring(ctx, this.toX(o.x), this.toY(o.y), o.r || 8, 3.5, 2);
+      return;
+    }
     if (o.points) { // data points: {points: true, xs, ys, fill: [colour per point], r, edge (white rim width)}
       ctx.save();
       ctx.lineWidth = o.edge || 1.2;
@@ -279,14 +298,7 @@ export class Heatmap {
       ctx.beginPath();
       ctx.rect(r.x, r.y, r.w, r.h);
       ctx.clip();
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = '#fff';
-      ctx.beginPath();
-      ctx.arc(mx, my, 6, 0, 2 * Math.PI);
-      ctx.stroke();
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = '#000';
-      ctx.stroke();
+      ring(ctx, mx, my, 6, 3, 1.5);
       ctx.restore();
       return;
     }

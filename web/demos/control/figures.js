@@ -320,26 +320,6 @@ export function runVerdict(run) {
 }
 
 // ---- shared drawing helpers ------------------------------------------------------------------------------------
-// A Heatmap that also draws a ring around the followed example ({ring: true, x, y}).
-class PointsHeatmap extends Heatmap {
-  drawOverlay(ctx, o) {
-    if (o.ring) {
-      ctx.save();
-      ctx.beginPath();
-      ctx.arc(this.toX(o.x), this.toY(o.y), 8, 0, 2 * Math.PI);
-      ctx.lineWidth = 3.5;
-      ctx.strokeStyle = '#fff';
-      ctx.stroke();
-      ctx.lineWidth = 2;
-      ctx.strokeStyle = '#000';
-      ctx.stroke();
-      ctx.restore();
-      return;
-    }
-    super.drawOverlay(ctx, o);
-  }
-}
-
 function pair(box, cls = '') {
   const d = document.createElement('div');
   d.className = `ctl-pair ${cls}`;
@@ -443,11 +423,11 @@ export class FlowFigure {
       if (this.frame) this.pick(this.layer >= this.frame.T ? 0 : this.layer + 1);
     });
     const row = pair(box);
-    this.hm = new PointsHeatmap(subBox(row), {
+    this.hm = new Heatmap(subBox(row), {
       label: 'decision regions of the read-out seen at the chosen layer, with the data carried to that layer',
       aspect: 0.9, onSelect: (p) => this.select(p),
       idleText: 'Move over the map to read the prediction; click a point to follow that example.' });
-    this.dm = new PointsHeatmap(subBox(row), { label: 'where the step from the chosen layer folds the plane', aspect: 0.9,
+    this.dm = new Heatmap(subBox(row), { label: 'where the step from the chosen layer folds the plane', aspect: 0.9,
       idleText: 'Move over the map to read det dF/dx.' });
     this.mp = new Plot(box, { label: 'invertibility margin of every step', aspect: 0.3 });
     this.text = explainBox(box);
