@@ -154,6 +154,10 @@ DYN_KERNEL double exp_0_40(double x)
 }
 
 double dyn_exp(double x) { return dd_val(exp_dd(x, 0.0, 0.0)); }
+DYN_VEC_CLONES void dyn_exp_array(const double *restrict x, size_t n, double *restrict out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = dd_val(exp_dd(x[i], 0.0, 0.0));
+}
 
 /* 1/k for k = 29, 27, ..., 1: dyn_log's series, highest order first (constants, not a division per term: the same
  * correctly rounded values) */

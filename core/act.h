@@ -20,7 +20,8 @@
  *   dyn_act_derivs_array phi' and phi'' over a buffer in one pass (one exponential per element, not two)
  *   dyn_act_kernels    the closed-form Gaussian kernels an activation has, or NULL (then quadrature is used)
  *   dyn_act_numpy      phi as a numpy expression of an array `a` (the CLI's generated reproduce.py uses it)
- *   dyn_exp, dyn_log   exp and log with the same bits natively and in WebAssembly (the core's softmax, normals)
+ *   dyn_exp, dyn_log   exp and log with the same bits natively and in WebAssembly (the core's softmax, normals);
+ *                      dyn_exp_array the same exp over a buffer
  *   dyn_sin, dyn_cos   sin and cos likewise (the toy data sets)
  *
  * Adding an activation: one enum value here and one row in the table in act.c.
@@ -94,6 +95,8 @@ const char *dyn_act_numpy(dyn_act a);
  * dyn_log within 3 ulp for every positive double (subnormals too; the most, 2.7 ulp, just above 1, where s = (x - 1)/(x + 1) carries two roundings), -inf at 0, NaN below 0 and for NaN, inf at inf. */
 double dyn_exp(double x);
 double dyn_log(double x);
+/* dyn_exp over a buffer (vectorised; each element the same bits as dyn_exp); x and out must not overlap */
+void dyn_exp_array(const double *restrict x, size_t n, double *restrict out);
 /* sin and cos the same way (Cody and Waite's reduction by pi/2 in three parts, fdlibm's kernels): within 1 ulp for
  * |x| <= 2^19 pi/2 (tests/test_act.c measures it against long double on [-1e5, 1e5]); beyond that the reduction's
  * pi/2 has too few bits and the error grows, but the bits stay portable. NaN for +-inf and NaN. */

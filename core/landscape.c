@@ -265,15 +265,32 @@ dyn_status dyn_ls_hessian(const dyn_net *net, const double *theta, const dyn_dat
 
 /* ------------------------------------------------------------------ the slice */
 
+/* Grid points of one row go through the examples in groups: each block of examples (its first-layer terms C0, C1,
+ * C2 in cache) serves every point of the group before the next block is read, so the 3 n n_1 first-layer terms
+ * stream from memory once per group instead of once per point (6 MB per point for 1000 examples and 256 units).
+ * The group's deeper weights (one P - w_off[2] set per point) must stay in cache too: groups of up to 8 points
+ * within a budget of 32k doubles (256 KB), and 1 point when one set alone is larger. Every point still sums its
+ * blocks in example order: the same bits as one point at a time. */
+#define SLICE_MAX_GROUP 8
+#define SLICE_GROUP_DOUBLES 32768
+static int slice_group(const dyn_net *net)
+{
+    long deep = net->depth >= 1 ? net->n_params - net->w_off[2] : 1;
+    long g = SLICE_GROUP_DOUBLES / (deep > 0 ? deep : 1);
+    return g < 1 ? 1 : g > SLICE_MAX_GROUP ? SLICE_MAX_GROUP : (int)g;
+}
+
 /* layout: C0, C1, C2 (n n_1 each) | T0, T1, T2 (transposed W^l of center, d1, d2 for l >= 2, and all biases
- * in P-sized arrays) | WT (P: the grid point's transposed weights) | two activation buffers (64 max_dim) */
+ * in P-sized arrays) | WT (G P: each grid point of a group's transposed weights) | two activation buffers
+ * (64 max_dim) */
 dyn_work dyn_ls_slice_work(const dyn_net *net, int n, int nx, int ny)
 {
     dyn_work w = {.ops = 0.0, .bytes = 0.0};
     if (!net || n < 1 || nx < 1 || ny < 1) return w;
     double pts = (double)nx * (double)ny;
     w.ops = pts * (double)n * dyn_net_example_ops(net, 0);
-    w.bytes = 8.0 * (3.0 * n * net->dim[1] + 4.0 * (double)net->n_params + 2.0 * SLICE_BLOCK * net->max_dim) + 8.0 * pts;
+    w.bytes = 8.0 * (3.0 * n * net->dim[1] + (3.0 + slice_group(net)) * (double)net->n_params +
+                     2.0 * SLICE_BLOCK * net->max_dim) + 8.0 * pts;
     return w;
 }
 
@@ -304,7 +321,7 @@ dyn_status dyn_ls_path_window(const double *ab, int T, double *r)
 size_t dyn_ls_slice_scratch_doubles(const dyn_net *net, int n)
 {
     if (!net || n < 1 || n > DYN_DATA_MAX_N) return 0;
-    return doubles_or_0(3 * (uint64_t)n * (uint64_t)net->dim[1] + 4 * (uint64_t)net->n_params +
+    return doubles_or_0(3 * (uint64_t)n * (uint64_t)net->dim[1] + (3 + (uint64_t)slice_group(net)) * (uint64_t)net->n_params +
                         2 * (uint64_t)SLICE_BLOCK * (uint64_t)net->max_dim);
 }
 
@@ -360,8 +377,9 @@ DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center,
     if (!need) return DYN_ERR_SIZE;
     if (scratch_len < need) return DYN_ERR_BUFFER;
     size_t P = (size_t)net->n_params, cn = (size_t)n * n1;
+    int G = slice_group(net);
     double *C0 = scratch, *C1 = C0 + cn, *C2 = C1 + cn, *T0 = C2 + cn, *T1 = T0 + P, *T2 = T1 + P, *WT = T2 + P;
-    double *HA = WT + P, *HB = HA + (size_t)SLICE_BLOCK * net->max_dim;
+    double *HA = WT + (size_t)G * P, *HB = HA + (size_t)SLICE_BLOCK * net->max_dim;
     layer1(net, center, data->x, n, WT, C0);
     layer1(net, d1, data->x, n, WT, C1);
     if (d2) layer1(net, d2, data->x, n, WT, C2);
@@ -373,39 +391,51 @@ DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center,
     long from = L >= 1 ? net->w_off[2] : (long)P; /* everything past layer 1 */
     for (int row = r0; row < r1; row++) {
         double b = ny == 1 ? (d2 ? b0 : 0.0) : b1 - (b1 - b0) * row / (ny - 1);
-        for (int col = 0; col < nx; col++) {
-            double a = nx == 1 ? a0 : a0 + (a1 - a0) * col / (nx - 1);
-            for (size_t i = (size_t)from; i < P; i++) WT[i] = T0[i] + a * T1[i] + b * T2[i];
-            double sum = 0.0;
-            long right = 0;
+        for (int col0 = 0; col0 < nx; col0 += G) {
+            int ng = imin(G, nx - col0);
+            double as[SLICE_MAX_GROUP], sum[SLICE_MAX_GROUP];
+            long right[SLICE_MAX_GROUP];
+            for (int q = 0; q < ng; q++) {
+                int col = col0 + q;
+                double a = as[q] = nx == 1 ? a0 : a0 + (a1 - a0) * col / (nx - 1);
+                double *W = WT + (size_t)q * P;
+                for (size_t i = (size_t)from; i < P; i++) W[i] = T0[i] + a * T1[i] + b * T2[i];
+                sum[q] = 0.0;
+                right[q] = 0;
+            }
             for (int e0 = 0; e0 < n; e0 += SLICE_BLOCK) {
                 int m = imin(SLICE_BLOCK, n - e0);
                 size_t o = (size_t)e0 * n1, cnt = (size_t)m * n1;
-                double *h = HA, *z = HB;
-                for (size_t i = 0; i < cnt; i++) h[i] = C0[o + i] + a * C1[o + i] + b * C2[o + i];
-                if (L >= 1) {
-                    dyn_act_phi_array(net->act, h, cnt, h);
-                    for (int l = 2; l <= L + 1; l++) {
-                        int nin = net->dim[l - 1], nout = net->dim[l];
-                        dyn_net_dense(h, m, nin, WT + net->w_off[l], WT + net->b_off[l], nout, z, 0);
-                        if (l <= L) {
-                            size_t c2 = (size_t)m * nout;
-                            dyn_act_phi_array(net->act, z, c2, z);
-                            if (net->skip[l])
-                                for (size_t i = 0; i < c2; i++) z[i] += h[i];
+                for (int q = 0; q < ng; q++) {
+                    const double *W = WT + (size_t)q * P;
+                    double a = as[q], *h = HA, *z = HB;
+                    for (size_t i = 0; i < cnt; i++) h[i] = C0[o + i] + a * C1[o + i] + b * C2[o + i];
+                    if (L >= 1) {
+                        dyn_act_phi_array(net->act, h, cnt, h);
+                        for (int l = 2; l <= L + 1; l++) {
+                            int nin = net->dim[l - 1], nout = net->dim[l];
+                            dyn_net_dense(h, m, nin, W + net->w_off[l], W + net->b_off[l], nout, z, 0);
+                            if (l <= L) {
+                                size_t c2 = (size_t)m * nout;
+                                dyn_act_phi_array(net->act, z, c2, z);
+                                if (net->skip[l])
+                                    for (size_t i = 0; i < c2; i++) z[i] += h[i];
+                            }
+                            double *t = h;
+                            h = z;
+                            z = t;
                         }
-                        double *t = h;
-                        h = z;
-                        z = t;
                     }
+                    long c;
+                    sum[q] += dyn_net_output_loss(net, h, m, data->y + e0, data->n_class, &c);
+                    right[q] += c;
                 }
-                long c;
-                sum += dyn_net_output_loss(net, h, m, data->y + e0, data->n_class, &c);
-                right += c;
             }
-            size_t at = (size_t)(row - r0) * nx + col;
-            if (loss) loss[at] = (float)(sum / n);
-            if (acc) acc[at] = data->n_class ? (float)((double)right / n) : (float)DNAN;
+            for (int q = 0; q < ng; q++) {
+                size_t at = (size_t)(row - r0) * nx + col0 + q;
+                if (loss) loss[at] = (float)(sum[q] / n);
+                if (acc) acc[at] = data->n_class ? (float)((double)right[q] / n) : (float)DNAN;
+            }
         }
     }
     return DYN_OK;

@@ -159,42 +159,102 @@ DYN_VEC_CLONES static void block4x8(const double *h0, int nin, const double *WT,
     v4_store(out + 3 * s + 4, a31);
 }
 
+/* the narrow edge of a row block: 4 examples x 4, 2 or 1 outputs (nout mod 8), vectorised like the full block
+ * (without them an output layer of 10 spent twice as long on its last 2 outputs as on the first 8) */
+DYN_VEC_CLONES static void block4x4(const double *h0, int nin, const double *WT, int nout, int j0, const double *init,
+                                    size_t init_stride, double *out)
+{
+    const double *h1 = h0 + nin, *h2 = h1 + nin, *h3 = h2 + nin;
+    dyn_v4 a0 = v4_load(init), a1 = v4_load(init + init_stride);
+    dyn_v4 a2 = v4_load(init + 2 * init_stride), a3 = v4_load(init + 3 * init_stride);
+    for (int k = 0; k < nin; k++) {
+        dyn_v4 w = v4_load(WT + (size_t)k * nout + j0);
+        a0 = v4_add_mul(a0, v4_splat(h0[k]), w);
+        a1 = v4_add_mul(a1, v4_splat(h1[k]), w);
+        a2 = v4_add_mul(a2, v4_splat(h2[k]), w);
+        a3 = v4_add_mul(a3, v4_splat(h3[k]), w);
+    }
+    size_t s = (size_t)nout;
+    v4_store(out, a0);
+    v4_store(out + s, a1);
+    v4_store(out + 2 * s, a2);
+    v4_store(out + 3 * s, a3);
+}
+DYN_VEC_CLONES static void block4x2(const double *h0, int nin, const double *WT, int nout, int j0, const double *init,
+                                    size_t init_stride, double *out)
+{
+    const double *h1 = h0 + nin, *h2 = h1 + nin, *h3 = h2 + nin;
+    dyn_v2 a0 = v2_load(init), a1 = v2_load(init + init_stride);
+    dyn_v2 a2 = v2_load(init + 2 * init_stride), a3 = v2_load(init + 3 * init_stride);
+    for (int k = 0; k < nin; k++) {
+        dyn_v2 w = v2_load(WT + (size_t)k * nout + j0);
+        a0 = v2_add_mul(a0, v2_splat(h0[k]), w);
+        a1 = v2_add_mul(a1, v2_splat(h1[k]), w);
+        a2 = v2_add_mul(a2, v2_splat(h2[k]), w);
+        a3 = v2_add_mul(a3, v2_splat(h3[k]), w);
+    }
+    size_t s = (size_t)nout;
+    v2_store(out, a0);
+    v2_store(out + s, a1);
+    v2_store(out + 2 * s, a2);
+    v2_store(out + 3 * s, a3);
+}
+static void block4x1(const double *h0, int nin, const double *WT, int nout, int j0, const double *init,
+                     size_t init_stride, double *out)
+{
+    const double *h1 = h0 + nin, *h2 = h1 + nin, *h3 = h2 + nin;
+    double a0 = init[0], a1 = init[init_stride], a2 = init[2 * init_stride], a3 = init[3 * init_stride];
+    for (int k = 0; k < nin; k++) {
+        double w = WT[(size_t)k * nout + j0];
+        a0 += h0[k] * w;
+        a1 += h1[k] * w;
+        a2 += h2[k] * w;
+        a3 += h3[k] * w;
+    }
+    size_t s = (size_t)nout;
+    out[0] = a0;
+    out[s] = a1;
+    out[2 * s] = a2;
+    out[3 * s] = a3;
+}
+
 DYN_VEC_CLONES void dyn_net_dense(const double *H, int m, int nin, const double *WT, const double *b, int nout,
                                   double *out, int accumulate)
 {
-    double zero[RB * CB] = {0}, bias[RB * CB];
-    for (int i0 = 0; i0 < m; i0 += RB) {
-        int ib = imin(RB, m - i0);
-        for (int j0 = 0; j0 < nout; j0 += CB) {
-            int jb = imin(CB, nout - j0);
-            if (ib == RB && jb == CB) {
-                const double *init = zero;
-                size_t stride = CB;
-                if (accumulate) {
-                    init = out + (size_t)i0 * nout + j0;
-                    stride = (size_t)nout;
-                } else if (b) {
-                    for (int r = 0; r < RB; r++)
-                        for (int c = 0; c < CB; c++) bias[r * CB + c] = b[j0 + c];
-                    init = bias;
-                }
-                block4x8(H + (size_t)i0 * nin, nin, WT, nout, j0, init, stride, out + (size_t)i0 * nout + j0);
-                continue;
-            }
-            double acc[RB][CB];
-            for (int r = 0; r < ib; r++)
-                for (int c = 0; c < jb; c++)
-                    acc[r][c] = accumulate ? out[(size_t)(i0 + r) * nout + j0 + c] : (b ? b[j0 + c] : 0.0);
-            for (int k = 0; k < nin; k++) {
-                const double *w = WT + (size_t)k * nout + j0;
-                for (int r = 0; r < ib; r++) {
-                    double x = H[(size_t)(i0 + r) * nin + k];
-                    for (int c = 0; c < jb; c++) acc[r][c] += x * w[c];
-                }
-            }
-            for (int r = 0; r < ib; r++)
-                for (int c = 0; c < jb; c++) out[(size_t)(i0 + r) * nout + j0 + c] = acc[r][c];
+    double zero[CB] = {0};
+    int i0 = 0;
+    for (; i0 + RB <= m; i0 += RB) /* full row blocks: 8 outputs at a time, then 4, 2 and 1 */
+        for (int j0 = 0; j0 < nout;) {
+            int left = nout - j0, jb = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            /* the starting sums: the block's own outputs, or one row (bias or zeros) for all 4 examples */
+            const double *init = accumulate ? out + (size_t)i0 * nout + j0 : b ? b + j0 : zero;
+            size_t stride = accumulate ? (size_t)nout : 0;
+            const double *h = H + (size_t)i0 * nin;
+            double *o = out + (size_t)i0 * nout + j0;
+            if (jb == 8) block4x8(h, nin, WT, nout, j0, init, stride, o);
+            else if (jb == 4) block4x4(h, nin, WT, nout, j0, init, stride, o);
+            else if (jb == 2) block4x2(h, nin, WT, nout, j0, init, stride, o);
+            else block4x1(h, nin, WT, nout, j0, init, stride, o);
+            j0 += jb;
         }
+    if (i0 == m) return;
+    /* the last m mod 4 examples */
+    int ib = m - i0;
+    for (int j0 = 0; j0 < nout; j0 += CB) {
+        int jb = imin(CB, nout - j0);
+        double acc[RB][CB];
+        for (int r = 0; r < ib; r++)
+            for (int c = 0; c < jb; c++)
+                acc[r][c] = accumulate ? out[(size_t)(i0 + r) * nout + j0 + c] : (b ? b[j0 + c] : 0.0);
+        for (int k = 0; k < nin; k++) {
+            const double *w = WT + (size_t)k * nout + j0;
+            for (int r = 0; r < ib; r++) {
+                double x = H[(size_t)(i0 + r) * nin + k];
+                for (int c = 0; c < jb; c++) acc[r][c] += x * w[c];
+            }
+        }
+        for (int r = 0; r < ib; r++)
+            for (int c = 0; c < jb; c++) out[(size_t)(i0 + r) * nout + j0 + c] = acc[r][c];
     }
 }
 
@@ -249,42 +309,72 @@ static void forward_block(const dyn_net *net, const double *theta, int m, block 
     }
 }
 
-/* loss of one example's outputs z (k values) with label/target y; g (may be NULL) = dloss/dz * scale;
- * *correct = argmax == label (classification). */
-static double loss_one(const dyn_net *net, const double *z, int k, double y, int n_class, double scale, double *g,
-                       int *correct)
+static int argmax(const double *z, int k)
 {
     int am = 0;
     for (int j = 1; j < k; j++)
         if (z[j] > z[am]) am = j;
-    int lab = (int)y;
-    *correct = n_class ? am == lab : 0;
-    if (net->loss == DYN_LOSS_XENT) {
-        double mx = z[am], s = 0.0;
-        for (int j = 0; j < k; j++) s += dyn_exp(z[j] - mx);
-        double lse = mx + dyn_log(s); /* act.h's exp and log: the page's runs and the CLI's are the same bits */
-        if (g)
-            for (int j = 0; j < k; j++) g[j] = scale * (dyn_exp(z[j] - lse) - (j == lab ? 1.0 : 0.0));
-        return lse - z[lab];
+    return am;
+}
+
+/* The loss of m examples' outputs z (k values each, row-major) with labels/targets y, added to sum one example at a
+ * time in order; g (may be NULL): dloss/dz * scale per example; *right += the examples whose argmax is their label
+ * (classification). The softmax's exponentials go through dyn_exp_array a chunk of examples at a time (vectorised,
+ * and the same bits as dyn_exp one by one: act.h's exp and log make the page's runs and the CLI's the same bits). */
+#define XENT_CHUNK 512 /* 2 DYN_NET_MAX_OUT: at least two examples per chunk */
+static double loss_rows(const dyn_net *net, const double *z, int m, int k, const double *y, int n_class, double scale,
+                        double *g, long *right, double sum)
+{
+    if (net->loss != DYN_LOSS_XENT) {
+        for (int i = 0; i < m; i++) {
+            const double *zi = z + (size_t)i * k;
+            int lab = (int)y[i];
+            if (n_class) *right += argmax(zi, k) == lab;
+            double e = 0.0;
+            for (int j = 0; j < k; j++) {
+                double t = n_class ? (j == lab ? 1.0 : 0.0) : y[i], r = zi[j] - t;
+                e += r * r;
+                if (g) g[(size_t)i * k + j] = scale * r;
+            }
+            sum += 0.5 * e;
+        }
+        return sum;
     }
-    double e = 0.0;
-    for (int j = 0; j < k; j++) {
-        double t = n_class ? (j == lab ? 1.0 : 0.0) : y, r = z[j] - t;
-        e += r * r;
-        if (g) g[j] = scale * r;
+    double t[XENT_CHUNK], ex[XENT_CHUNK], lse[XENT_CHUNK / 2];
+    int per = XENT_CHUNK / k;
+    for (int i0 = 0; i0 < m; i0 += per) {
+        int c = imin(per, m - i0);
+        const double *zc = z + (size_t)i0 * k;
+        for (int i = 0; i < c; i++) { /* lse[i] holds the max first */
+            int am = argmax(zc + i * k, k);
+            if (n_class) *right += am == (int)y[i0 + i];
+            lse[i] = zc[i * k + am];
+            for (int j = 0; j < k; j++) t[i * k + j] = zc[i * k + j] - lse[i];
+        }
+        dyn_exp_array(t, (size_t)c * k, ex);
+        for (int i = 0; i < c; i++) {
+            double s = 0.0;
+            for (int j = 0; j < k; j++) s += ex[i * k + j];
+            lse[i] = lse[i] + dyn_log(s);
+            sum += lse[i] - zc[i * k + (int)y[i0 + i]];
+        }
+        if (!g) continue;
+        for (int i = 0; i < c; i++)
+            for (int j = 0; j < k; j++) t[i * k + j] = zc[i * k + j] - lse[i];
+        dyn_exp_array(t, (size_t)c * k, ex);
+        double *gc = g + (size_t)i0 * k;
+        for (int i = 0; i < c; i++) {
+            int lab = (int)y[i0 + i];
+            for (int j = 0; j < k; j++) gc[i * k + j] = scale * (ex[i * k + j] - (j == lab ? 1.0 : 0.0));
+        }
     }
-    return 0.5 * e;
+    return sum;
 }
 
 double dyn_net_output_loss(const dyn_net *net, const double *z, int m, const double *y, int n_class, long *correct)
 {
-    int k = net->dim[net->depth + 1], c;
     long right = 0;
-    double sum = 0.0;
-    for (int i = 0; i < m; i++) {
-        sum += loss_one(net, z + (size_t)i * k, k, y[i], n_class, 0.0, NULL, &c);
-        right += c;
-    }
+    double sum = loss_rows(net, z, m, net->dim[net->depth + 1], y, n_class, 0.0, NULL, &right, 0.0);
     if (correct) *correct = right;
     return sum;
 }
@@ -357,13 +447,7 @@ dyn_status dyn_net_eval(const dyn_net *net, const double *theta, const dyn_data 
         int m = imin(bm, data->n - i0);
         if ((st = gather(net, data, NULL, i0, m, &b, b.tmp))) return st;
         forward_block(net, theta, m, &b);
-        double part = 0.0;
-        for (int i = 0; i < m; i++) {
-            int c;
-            part += loss_one(net, b.a[net->depth + 1] + (size_t)i * k, k, b.tmp[i], data->n_class, 0.0, NULL, &c);
-            right += c;
-        }
-        sum += part;
+        sum += loss_rows(net, b.a[net->depth + 1], m, k, b.tmp, data->n_class, 0.0, NULL, &right, 0.0);
     }
     *loss = sum / data->n;
     if (acc) *acc = data->n_class ? (double)right / data->n : DNAN;
@@ -518,12 +602,11 @@ dyn_status dyn_net_grad(const dyn_net *net, const double *theta, const dyn_data 
     memset(grad, 0, sizeof(double) * (size_t)net->n_params);
     double sum = 0.0, scale = 1.0 / total;
     for (int i0 = 0; i0 < total; i0 += bm) {
-        int mb = imin(bm, total - i0), c;
+        int mb = imin(bm, total - i0);
+        long right = 0;
         if ((st = gather(net, data, idx, i0, mb, &b, b.tmp))) return st;
         forward_block(net, theta, mb, &b);
-        for (int i = 0; i < mb; i++)
-            sum += loss_one(net, b.a[net->depth + 1] + (size_t)i * k, k, b.tmp[i], data->n_class, scale,
-                            b.g[0] + (size_t)i * k, &c);
+        sum = loss_rows(net, b.a[net->depth + 1], mb, k, b.tmp, data->n_class, scale, b.g[0], &right, sum);
         backward_block(net, theta, mb, &b, grad);
     }
     if (loss) *loss = sum / total;
@@ -553,7 +636,8 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
     memset(gacc, 0, sizeof(double) * P);
     double scale = 1.0 / total;
     for (int i0 = 0; i0 < total; i0 += bm) {
-        int mb = imin(bm, total - i0), c;
+        int mb = imin(bm, total - i0);
+        long right = 0;
         if ((st = gather(net, data, idx, i0, mb, &b, b.tmp))) return st;
         forward_block(net, theta, mb, &b);
         /* R forward: Ra^l = V^l h^{l-1} + W^l Rh^{l-1} + vb^l,  Rh^l = phi'(a^l) Ra^l + s_l Rh^{l-1} */
@@ -573,10 +657,10 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
                 for (size_t i = 0; i < cnt; i++) r.h[l][i] += r.h[l - 1][i];
         }
         /* output: g = dloss/dz / n and its R-image */
+        loss_rows(net, b.a[L + 1], mb, k, b.tmp, data->n_class, scale, b.g[0], &right, 0.0);
         for (int i = 0; i < mb; i++) {
-            const double *z = b.a[L + 1] + (size_t)i * k, *rz = r.a[L + 1] + (size_t)i * k;
+            const double *rz = r.a[L + 1] + (size_t)i * k;
             double *g = b.g[0] + (size_t)i * k, *rg = r.g[0] + (size_t)i * k;
-            loss_one(net, z, k, b.tmp[i], data->n_class, scale, g, &c);
             if (net->loss == DYN_LOSS_XENT) { /* R(p) = p (Rz - <p, Rz>) */
                 int lab = (int)b.tmp[i];
                 double pr = 0.0;

@@ -35,7 +35,7 @@
 #define DYN_KERNEL static inline
 #endif
 
-/* dyn_v4: four doubles operated on element by element, for register blocks that the compiler would otherwise pack
+/* dyn_v4 (and dyn_v2, for the narrow edge of a block): four doubles operated on element by element, for register blocks that the compiler would otherwise pack
  * badly (GCC's basic-block vectoriser splits an 8-wide row of sums into 1 + 4 + 2 + 1 lanes and spills). A GNU vector
  * (GCC, clang, emcc): one AVX2 register in an AVX2 clone, two SSE2 or SIMD128 registers elsewhere. Each lane sees
  * exactly the scalar operations (no FMA: -ffp-contract=off), so the bits are those of scalar code. */
@@ -45,6 +45,16 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef double dyn_v4 __attribute__((vector_size(32)));
+typedef double dyn_v2 __attribute__((vector_size(16)));
+static inline dyn_v2 v2_load(const double *p)
+{
+    dyn_v2 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void v2_store(double *p, dyn_v2 v) { memcpy(p, &v, sizeof v); }
+static inline dyn_v2 v2_splat(double x) { return (dyn_v2){x, x}; }
+static inline dyn_v2 v2_add_mul(dyn_v2 a, dyn_v2 x, dyn_v2 w) { return a + x * w; }
 static inline dyn_v4 v4_load(const double *p)
 {
     dyn_v4 v;
@@ -69,6 +79,22 @@ static inline dyn_v4 v4_splat(double x) { return (dyn_v4){{x, x, x, x}}; }
 static inline dyn_v4 v4_add_mul(dyn_v4 a, dyn_v4 x, dyn_v4 w)
 {
     for (int i = 0; i < 4; i++) a.e[i] = a.e[i] + x.e[i] * w.e[i];
+    return a;
+}
+typedef struct dyn_v2 {
+    double e[2];
+} dyn_v2;
+static inline dyn_v2 v2_load(const double *p)
+{
+    dyn_v2 v;
+    memcpy(v.e, p, sizeof v.e);
+    return v;
+}
+static inline void v2_store(double *p, dyn_v2 v) { memcpy(p, v.e, sizeof v.e); }
+static inline dyn_v2 v2_splat(double x) { return (dyn_v2){{x, x}}; }
+static inline dyn_v2 v2_add_mul(dyn_v2 a, dyn_v2 x, dyn_v2 w)
+{
+    for (int i = 0; i < 2; i++) a.e[i] = a.e[i] + x.e[i] * w.e[i];
     return a;
 }
 #endif

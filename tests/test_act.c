@@ -310,6 +310,24 @@ static void test_exp_log(const double *x, size_t n)
           "dyn_log at 1, +-0, inf, negative numbers, NaN and 2");
 }
 
+/* dyn_exp_array gives dyn_exp's bits element by element on every point (the dense grid, the edges, subnormals,
+ * +-inf and NaN), at every length so that the vector loop's remainder is covered (the softmax of net.c relies on it) */
+static void test_exp_array(const double *x, size_t n, double *y)
+{
+    size_t bad = 0, at = 0;
+    dyn_exp_array(x, n, y);
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&y[i], &(double){dyn_exp(x[i])}, sizeof(double)) != 0 && bad++ == 0) at = i;
+    const double sp[9] = {NAN, INFINITY, -INFINITY, -0.0, 4.9406564584124654e-324, 709.8, -745.2, 1e-300, -1.0};
+    for (size_t len = 1; len <= 9; len++) { /* short buffers (the remainder paths alone), with NaN and the edges */
+        double out[9];
+        dyn_exp_array(sp, len, out);
+        for (size_t i = 0; i < len; i++)
+            if (memcmp(&out[i], &(double){dyn_exp(sp[i])}, sizeof(double)) != 0) bad++;
+    }
+    CHECK(bad == 0, "dyn_exp_array differs from dyn_exp at %zu points (first x = %.17g)", bad, x[at]);
+}
+
 /* dyn_sin and dyn_cos against sinl and cosl: a dense grid over [-20, 20] (the toy data's angles), a geometric one out
  * to 1e5 and near every multiple of pi/2 there (the reduction's cancellations), and the edges. The bound: 1 ulp
  * (act.h), fdlibm's for its kernels with the reduced argument's tail. */
@@ -349,6 +367,7 @@ int main(void)
     test_edges();
     test_array_api();
     test_derivs_fused(x, n);
+    test_exp_array(x, n, y);
     test_derivatives();
     free(x);
     free(y);
