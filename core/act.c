@@ -156,7 +156,7 @@ DYN_KERNEL double exp_0_40(double x)
 double dyn_exp(double x) { return dd_val(exp_dd(x, 0.0, 0.0)); }
 DYN_VEC_CLONES void dyn_exp_array(const double *restrict x, size_t n, double *restrict out)
 {
-    for (size_t i = 0; i < n; i++) out[i] = dd_val(exp_dd(x[i], 0.0, 0.0));
+    DYN_INTERLEAVE(4) for (size_t i = 0; i < n; i++) out[i] = dd_val(exp_dd(x[i], 0.0, 0.0));
 }
 
 /* 1/k for k = 29, 27, ..., 1: dyn_log's series, highest order first (constants, not a division per term: the same
@@ -665,34 +665,34 @@ const dyn_act_kernels *dyn_act_kernels_of(dyn_act a) { return valid(a) ? &ROWS[a
  * One loop per (activation, derivative) around the same inline kernels as the scalar API, so each element gets
  * the same bits either way. restrict tells the compiler the buffers do not overlap, which it needs to vectorise;
  * an in-place call (out == x) goes through a small copy on the stack in chunks. */
-#define LOOP(kern)                                                                                                \
+#define LOOP(kern, il)                                                                                            \
     do {                                                                                                          \
-        for (size_t i = 0; i < n; i++) out[i] = kern(x[i]);                                                      \
+        DYN_INTERLEAVE(il) for (size_t i = 0; i < n; i++) out[i] = kern(x[i]);                                   \
     } while (0)
 
 DYN_VEC_CLONES static void phi_run(dyn_act a, int order, const double *restrict x, size_t n, double *restrict out)
 {
     switch (a * 3 + order) {
-    case DYN_ACT_TANH * 3 + 0: LOOP(tanh_k); break;
-    case DYN_ACT_TANH * 3 + 1: LOOP(sech2_k); break;
-    case DYN_ACT_TANH * 3 + 2: LOOP(tanh_d2_k); break;
-    case DYN_ACT_RELU * 3 + 0: LOOP(relu_k); break;
-    case DYN_ACT_RELU * 3 + 1: LOOP(relu_d_k); break;
-    case DYN_ACT_HARD_TANH * 3 + 0: LOOP(htanh_k); break;
-    case DYN_ACT_HARD_TANH * 3 + 1: LOOP(htanh_d_k); break;
-    case DYN_ACT_ERF * 3 + 0: LOOP(erf_k); break;
-    case DYN_ACT_ERF * 3 + 1: LOOP(erf_d_k); break;
-    case DYN_ACT_ERF * 3 + 2: LOOP(erf_d2_k); break;
+    case DYN_ACT_TANH * 3 + 0: LOOP(tanh_k, 4); break;
+    case DYN_ACT_TANH * 3 + 1: LOOP(sech2_k, 4); break;
+    case DYN_ACT_TANH * 3 + 2: LOOP(tanh_d2_k, 2); break;
+    case DYN_ACT_RELU * 3 + 0: LOOP(relu_k, 2); break;
+    case DYN_ACT_RELU * 3 + 1: LOOP(relu_d_k, 2); break;
+    case DYN_ACT_HARD_TANH * 3 + 0: LOOP(htanh_k, 2); break;
+    case DYN_ACT_HARD_TANH * 3 + 1: LOOP(htanh_d_k, 2); break;
+    case DYN_ACT_ERF * 3 + 0: LOOP(erf_k, 2); break;
+    case DYN_ACT_ERF * 3 + 1: LOOP(erf_d_k, 4); break;
+    case DYN_ACT_ERF * 3 + 2: LOOP(erf_d2_k, 4); break;
     case DYN_ACT_LINEAR * 3 + 0: memcpy(out, x, sizeof(double) * n); break;
     case DYN_ACT_LINEAR * 3 + 1:
         for (size_t i = 0; i < n; i++) out[i] = 1.0;
         break;
-    case DYN_ACT_SIGMOID * 3 + 0: LOOP(sigm_k); break;
-    case DYN_ACT_SIGMOID * 3 + 1: LOOP(sigm_d_k); break;
-    case DYN_ACT_SIGMOID * 3 + 2: LOOP(sigm_d2_k); break;
-    case DYN_ACT_SWISH * 3 + 0: LOOP(swish_k); break;
-    case DYN_ACT_SWISH * 3 + 1: LOOP(swish_d_k); break;
-    case DYN_ACT_SWISH * 3 + 2: LOOP(swish_d2_k); break;
+    case DYN_ACT_SIGMOID * 3 + 0: LOOP(sigm_k, 4); break;
+    case DYN_ACT_SIGMOID * 3 + 1: LOOP(sigm_d_k, 4); break;
+    case DYN_ACT_SIGMOID * 3 + 2: LOOP(sigm_d2_k, 4); break;
+    case DYN_ACT_SWISH * 3 + 0: LOOP(swish_k, 4); break;
+    case DYN_ACT_SWISH * 3 + 1: LOOP(swish_d_k, 4); break;
+    case DYN_ACT_SWISH * 3 + 2: LOOP(swish_d2_k, 4); break;
     default: /* phi'' of the piecewise-linear ones (relu, hard_tanh, linear) */
         memset(out, 0, sizeof(double) * n);
         break;
@@ -702,9 +702,9 @@ DYN_VEC_CLONES static void phi_run(dyn_act a, int order, const double *restrict 
 
 /* phi' and phi'' in one loop: each kernel's shared parts (the exponential above all) once per element, then the two
  * derivatives from them exactly as the kernels of phi_run compute them */
-#define LOOP2(T, parts, d1_of, d2_of)                                                                             \
+#define LOOP2(il, T, parts, d1_of, d2_of)                                                                         \
     do {                                                                                                          \
-        for (size_t i = 0; i < n; i++) {                                                                          \
+        DYN_INTERLEAVE(il) for (size_t i = 0; i < n; i++) {                                                       \
             double xi = x[i];                                                                                     \
             T p = parts;                                                                                          \
             d1[i] = d1_of;                                                                                        \
@@ -725,10 +725,10 @@ DYN_VEC_CLONES static void derivs_run(dyn_act a, const double *restrict x, size_
                                       double *restrict d2)
 {
     switch (a) {
-    case DYN_ACT_TANH: LOOP2(tanh_parts, tanh_parts_of(xi), sech2_of(p), tanh_d2_of(p)); break;
-    case DYN_ACT_ERF: LOOP2(dd, erf_d_scaled(xi), erf_d_of(p), erf_d2_of(xi, p)); break;
-    case DYN_ACT_SIGMOID: LOOP2(sigm_parts, sigm_parts_of(xi), dd_val(p.ds), sigm_d2_of(xi, p.e, p.ds)); break;
-    case DYN_ACT_SWISH: LOOP2(exp_red, exp_reduce(-fabs(xi), 0.0), swish_d_of(xi, p), swish_d2_of(xi, p)); break;
+    case DYN_ACT_TANH: LOOP2(2, tanh_parts, tanh_parts_of(xi), sech2_of(p), tanh_d2_of(p)); break;
+    case DYN_ACT_ERF: LOOP2(4, dd, erf_d_scaled(xi), erf_d_of(p), erf_d2_of(xi, p)); break;
+    case DYN_ACT_SIGMOID: LOOP2(4, sigm_parts, sigm_parts_of(xi), dd_val(p.ds), sigm_d2_of(xi, p.e, p.ds)); break;
+    case DYN_ACT_SWISH: LOOP2(2, exp_red, exp_reduce(-fabs(xi), 0.0), swish_d_of(xi, p), swish_d2_of(xi, p)); break;
     default: /* piecewise linear: phi'' is 0 */
         phi_run(a, 1, x, n, d1);
         memset(d2, 0, sizeof(double) * n);
