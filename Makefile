@@ -174,8 +174,13 @@ serve: dist
 # The browser tests are ctest tests (names start with "browser"); they need the site and playwright-core.
 test-native: dist
 
+# bench-web's second native side: the same code without its AVX2 clones (DYN_NO_VEC_CLONES), 2 doubles per vector
+# (SSE2) as in WebAssembly's SIMD128, so that one ratio isolates what vector width costs and the other the rest
+SAME_WIDTH := $(BUILD)/same-width
 bench-web: dist native
-	node tests/browser/bench.mjs --dist $(DIST) --cli $(BUILD)/dynlens --out $(BUILD)
+	cmake -S . -B $(SAME_WIDTH) $(CMAKE_FLAGS) -DCMAKE_C_FLAGS=-DDYN_NO_VEC_CLONES >/dev/null
+	cmake --build $(SAME_WIDTH) -j $(JOBS) --target dynlens bench_posterior >/dev/null
+	node tests/browser/bench.mjs --dist $(DIST) --cli $(BUILD)/dynlens --cli-same-width $(SAME_WIDTH)/dynlens --out $(BUILD)
 
 clean: clean-web
 clean-web:

@@ -5,6 +5,11 @@
 //   node tests/browser/bench.mjs --dist dist --cli build/dynlens --out build
 // The native side of each ratio is the same grid computed by the native CLI in the same run (the full native
 // benchmarks are build/bench_*, which `make bench` runs first).
+//   --cli-same-width build/same-width/dynlens (make bench-web builds it): the native CLI compiled without its AVX2
+// clones (DYN_NO_VEC_CLONES), so its kernels run 2 doubles per vector (SSE2), as WebAssembly's SIMD128 does. Each
+// per-worker ratio is then printed twice: against the native build as shipped (AVX2: 4 doubles per vector on this
+// CPU, which no WebAssembly instruction reaches) and "at the same width", which leaves what the WebAssembly
+// toolchain (V8, emcc) costs.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +23,10 @@ const args = process.argv.slice(2);
 const opt = (n, d) => (args.indexOf(`--${n}`) >= 0 ? args[args.indexOf(`--${n}`) + 1] : d);
 const DIST = resolve(opt('dist', join(root, 'dist')));
 const CLI = resolve(opt('cli', join(root, 'build/dynlens')));
+const CLI2 = opt('cli-same-width', null) && resolve(opt('cli-same-width'));
+const NATIVES = CLI2 ? [CLI, CLI2] : [CLI];
+// "; 0.93 at the same width": a second ratio from the same-width native value v2, r(v2) computing the ratio
+const sameWidth = (v2, r) => (v2 === undefined ? '' : `; ${r(v2).toFixed(2)} at the same width`);
 const OUT = resolve(opt('out', join(root, 'build')));
 const REPS = 7;
 const GRID = { act: 'tanh', field: 'xi_c', sw2: [0.5, 4], sb2: [0, 0.3] };
@@ -29,17 +38,20 @@ const row = (what, ms, note = '') => {
 };
 
 // native: the CLI reports the time of the grid computation alone ("ms" in its JSON)
-const native = {};
+const native = {}, native2 = {};
 for (const n of [128, 256]) {
-  const t = [];
-  for (let k = 0; k < REPS; k++) {
-    const out = execFileSync(CLI, ['meanfield', 'phase', '--act', GRID.act, '--field', GRID.field,
-      '--sw2', GRID.sw2.join(':'), '--sb2', GRID.sb2.join(':'), '--size', `${n}x${n}`], { encoding: 'utf8' });
-    t.push(JSON.parse(out).ms);
+  for (const cli of NATIVES) {
+    const t = [];
+    for (let k = 0; k < REPS; k++) {
+      const out = execFileSync(cli, ['meanfield', 'phase', '--act', GRID.act, '--field', GRID.field,
+        '--sw2', GRID.sw2.join(':'), '--sb2', GRID.sb2.join(':'), '--size', `${n}x${n}`], { encoding: 'utf8' });
+      t.push(JSON.parse(out).ms);
+    }
+    (cli === CLI ? native : native2)[n] = median(t);
   }
-  native[n] = median(t);
 }
-const vsNative = (ms, n) => `${(ms / native[n]).toFixed(2)}x native (${native[n].toFixed(1)} ms, same run)`;
+const vsNative = (ms, n) => `${(ms / native[n]).toFixed(2)}x native (${native[n].toFixed(1)} ms, same run)` +
+  sameWidth(native2[n], (v) => ms / v);
 
 console.log('== WebAssembly ==');
 const wasm = join(DIST, 'wasm/dynlens-core.wasm');
@@ -66,16 +78,18 @@ dl.dispose();
 // start theta*), whose native numbers are read from its output in this run; one iterate kept per run (thin = steps).
 // WASM/native below 1 means WASM is slower.
 {
-  const benchPost = join(dirname(CLI), 'bench_posterior');
-  const nat = {};
-  try {
-    for (const line of execFileSync(benchPost, { encoding: 'utf8' }).split('\n')) {
-      const m = line.trim().match(/^(sgd|sgd-precond|sgld|momentum)\s+(\d+)\s+(\S+)/);
-      if (m) nat[`${m[1]}:${m[2]}`] = Number(m[3]);
+  const [nat, nat2] = NATIVES.map((cli) => {
+    const benchPost = join(dirname(cli), 'bench_posterior'), rates = {};
+    try {
+      for (const line of execFileSync(benchPost, { encoding: 'utf8' }).split('\n')) {
+        const m = line.trim().match(/^(sgd|sgd-precond|sgld|momentum)\s+(\d+)\s+(\S+)/);
+        if (m) rates[`${m[1]}:${m[2]}`] = Number(m[3]);
+      }
+    } catch (e) {
+      console.log(`  (no native sampler numbers: ${benchPost} failed: ${e.message})`);
     }
-  } catch (e) {
-    console.log(`  (no native sampler numbers: ${benchPost} failed: ${e.message})`);
-  }
+    return rates;
+  });
   const pd = await createDynlens();
   for (const d of [2, 20]) {
     const spec = { model: 'linreg', n: 1000, d, seed: 1 };
@@ -96,9 +110,10 @@ dl.dispose();
       });
       const rate = median(rates);
       s.dispose();
-      const n = nat[`${sampler}:${d}`];
+      const n = nat[`${sampler}:${d}`], n2 = nat2 && nat2[`${sampler}:${d}`];
       row(`node ${sampler} D=${d} sampler steps/s`, `${(rate / 1e6).toFixed(2)}e6/s`,
-        n ? `native ${(n / 1e6).toFixed(2)}e6/s (same run): WASM/native = ${(rate / n).toFixed(2)}` : 'no native number');
+        n ? `native ${(n / 1e6).toFixed(2)}e6/s (same run): WASM/native = ${(rate / n).toFixed(2)}` +
+          sameWidth(n2, (v) => rate / v) : 'no native number');
     }
   }
   pd.dispose();
@@ -113,10 +128,12 @@ dl.dispose();
   const work = () => ld.lrcCompare(problem, specs, { T: 10, runs: 2000, seed: 1 });
   work();
   const t = [0, 1, 2].map(() => { const t0 = performance.now(); work(); return performance.now() - t0; });
-  const nat = [0, 1, 2].map(() => JSON.parse(execFileSync(CLI, ['control', 'lr', '--a', '1,0.5,0.2,2', '--sigma2',
-    '1,2,0.5,1', '--eta', '0.01', '--T', '10', '--runs', '2000', '--schedules', specs.join(',')], { encoding: 'utf8' })).ms);
+  const [nat, nat2] = NATIVES.map((cli) => median([0, 1, 2].map(() => JSON.parse(execFileSync(cli, ['control', 'lr',
+    '--a', '1,0.5,0.2,2', '--sigma2', '1,2,0.5,1', '--eta', '0.01', '--T', '10', '--runs', '2000', '--schedules',
+    specs.join(',')], { encoding: 'utf8' })).ms)));
   row('node lrcCompare (d=4, 1000 steps, 3 x 2000 runs)', median(t),
-    `native ${median(nat).toFixed(1)} ms (same run): WASM/native time = ${(median(t) / median(nat)).toFixed(2)}`);
+    `native ${nat.toFixed(1)} ms (same run): WASM/native time = ${(median(t) / nat).toFixed(2)}` +
+    sameWidth(nat2, (v) => median(t) / v));
   ld.dispose();
 }
 
@@ -136,11 +153,13 @@ dl.dispose();
       const r = cd.ctlTrain({ net, train: { method }, theta0, data, test, iters });
       return r.ms[iters] / iters;
     }));
-    const nat = median([0, 1, 2].map(() => JSON.parse(execFileSync(CLI, ['control', 'train', '--method', method,
-      '--iters', String(iters), '--out', join(OUT, 'bench-control-out')], { encoding: 'utf8' })).seconds * 1000 / iters));
+    const [nat, nat2] = NATIVES.map((cli) => median([0, 1, 2].map(() => JSON.parse(execFileSync(cli, ['control', 'train',
+      '--method', method, '--iters', String(iters), '--out', join(OUT, 'bench-control-out')], { encoding: 'utf8' }))
+      .seconds * 1000 / iters)));
     perIter[method] = { wasm, nat };
     row(`node control ${method} (sin, T=20, d=5, N=100) per iteration`, `${wasm.toFixed(3)} ms`,
-      `native ${nat.toFixed(3)} ms (same run): WASM/native = ${(wasm / nat).toFixed(2)}`);
+      `native ${nat.toFixed(3)} ms (same run): WASM/native time = ${(wasm / nat).toFixed(2)}` +
+      sameWidth(nat2, (v) => wasm / v));
   }
   row('node control E-MSA sweep in GD steps', (perIter.emsa.wasm / perIter.gd.wasm).toFixed(1),
     `native ${(perIter.emsa.nat / perIter.gd.nat).toFixed(1)}`);
@@ -156,9 +175,10 @@ dl.dispose();
     { n: 2000, depth: 8, width: 256, batch: 32, steps: 100 }];
   const td = await createDynlens();
   for (const c of cases) {
-    const natMs = median([0, 1, 2].map(() => JSON.parse(execFileSync(CLI, ['landscape', 'train', '--n', String(c.n),
-      '--depth', String(c.depth), '--width', String(c.width), '--skip', '--batch', String(c.batch), '--steps',
-      String(c.steps), '--snapshots', '2', '--out', join(OUT, 'bench-train-out')], { encoding: 'utf8' })).train_ms));
+    const [natMs, natMs2] = NATIVES.map((cli) => median([0, 1, 2].map(() => JSON.parse(execFileSync(cli, ['landscape',
+      'train', '--n', String(c.n), '--depth', String(c.depth), '--width', String(c.width), '--skip', '--batch',
+      String(c.batch), '--steps', String(c.steps), '--snapshots', '2', '--out', join(OUT, 'bench-train-out')],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).train_ms)));
     const data = td.toyData({ toy: 'spirals', n: c.n, noise: 0.1, seed: 1 });
     const net = { depth: c.depth, width: c.width, act: 'tanh', skip: 1 };
     const st = td.trainStart({ net, data, seed: 1, opt: 'adam', batch: c.batch });
@@ -169,8 +189,9 @@ dl.dispose();
       return performance.now() - t0;
     }));
     row(`node training ${c.depth} x ${c.width} tanh, batch ${c.batch}, n=${c.n}`, `${(c.steps / ms * 1000).toFixed(0)} steps/s`,
-      `native ${(c.steps / natMs * 1000).toFixed(0)} steps/s (same run): WASM/native = ${(natMs / ms).toFixed(2)}; ` +
-      `20000 steps: ${(20 * ms / c.steps).toFixed(0)} s WASM, ${(20 * natMs / c.steps).toFixed(0)} s native`);
+      `native ${(c.steps / natMs * 1000).toFixed(0)} steps/s (same run): WASM/native = ${(natMs / ms).toFixed(2)}` +
+      `${sameWidth(natMs2, (v) => v / ms)}; 20000 steps: ${(20 * ms / c.steps).toFixed(0)} s WASM, ` +
+      `${(20 * natMs / c.steps).toFixed(0)} s native`);
   }
   td.dispose();
 }
@@ -232,14 +253,10 @@ try {
   // filter-normalised random directions around a net trained 200 steps. Native: the CLI's slice timing.
   {
     const LS = { n: 400, depth: 3, width: 32, steps: 200, nx: 41 };
-    const natPts = [];
-    for (let k = 0; k < 3; k++) {
-      const out = execFileSync(CLI, ['landscape', 'slice', '--n', String(LS.n), '--depth', String(LS.depth), '--width',
-        String(LS.width), '--skip', '--steps', String(LS.steps), '--dirs', 'random', '--size', `${LS.nx}x${LS.nx}`,
-        '--out', join(OUT, 'bench-landscape-out')], { encoding: 'utf8' });
-      natPts.push(JSON.parse(out).points_per_s);
-    }
-    const nat = median(natPts);
+    const [nat, nat2] = NATIVES.map((cli) => median([0, 1, 2].map(() => JSON.parse(execFileSync(cli, ['landscape', 'slice',
+      '--n', String(LS.n), '--depth', String(LS.depth), '--width', String(LS.width), '--skip', '--steps', String(LS.steps),
+      '--dirs', 'random', '--size', `${LS.nx}x${LS.nx}`, '--out', join(OUT, 'bench-landscape-out')],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).points_per_s)));
     const lsRes = await page.evaluate(async (LS) => {
       const { createPool } = await import('./wasm/pool.js');
       const out = { cores: navigator.hardwareConcurrency };
@@ -268,7 +285,8 @@ try {
     const pts = LS.nx * LS.nx;
     const pps = (ms) => pts / (ms / 1000);
     row(`landscape 41x41 slice, native (CLI, 1 core)`, `${nat.toFixed(0)} pts/s`, '3 x 32 tanh + skips, n=400 (as bench_landscape)');
-    row(`landscape 41x41 slice, chromium 1 worker`, `${pps(lsRes.w1).toFixed(0)} pts/s`, `${(pps(lsRes.w1) / nat).toFixed(2)}x native`);
+    row(`landscape 41x41 slice, chromium 1 worker`, `${pps(lsRes.w1).toFixed(0)} pts/s`,
+      `${(pps(lsRes.w1) / nat).toFixed(2)}x native${sameWidth(nat2, (v) => pps(lsRes.w1) / v)}`);
     row(`landscape 41x41 slice, chromium ${lsRes.cores} workers`, `${pps(lsRes[`w${lsRes.cores}`]).toFixed(0)} pts/s`,
       `${(pps(lsRes[`w${lsRes.cores}`]) / nat).toFixed(2)}x native (1 core)`);
   }
