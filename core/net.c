@@ -223,15 +223,15 @@ DYN_VEC_CLONES void dyn_net_dense(const double *H, int m, int nin, const double 
 {
     double zero[CB] = {0};
     int i0 = 0;
-    for (; i0 + RB <= m; i0 += RB) /* full row blocks: 8 outputs at a time, then 4, 2 and 1 */
+    for (; i0 + RB <= m; i0 += RB) /* full row blocks: CB = 8 outputs at a time, then 4, 2 and 1 */
         for (int j0 = 0; j0 < nout;) {
-            int left = nout - j0, jb = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            int left = nout - j0, jb = left >= CB ? CB : left >= 4 ? 4 : left >= 2 ? 2 : 1;
             /* the starting sums: the block's own outputs, or one row (bias or zeros) for all 4 examples */
             const double *init = accumulate ? out + (size_t)i0 * nout + j0 : b ? b + j0 : zero;
             size_t stride = accumulate ? (size_t)nout : 0;
             const double *h = H + (size_t)i0 * nin;
             double *o = out + (size_t)i0 * nout + j0;
-            if (jb == 8) block4x8(h, nin, WT, nout, j0, init, stride, o);
+            if (jb == CB) block4x8(h, nin, WT, nout, j0, init, stride, o);
             else if (jb == 4) block4x4(h, nin, WT, nout, j0, init, stride, o);
             else if (jb == 2) block4x2(h, nin, WT, nout, j0, init, stride, o);
             else block4x1(h, nin, WT, nout, j0, init, stride, o);
