@@ -268,28 +268,36 @@ dyn_status dyn_ls_hessian(const dyn_net *net, const double *theta, const dyn_dat
 /* Grid points of one row go through the examples in groups: each block of examples (its first-layer terms C0, C1,
  * C2 in cache) serves every point of the group before the next block is read, so the 3 n n_1 first-layer terms
  * stream from memory once per group instead of once per point (6 MB per point for 1000 examples and 256 units).
- * The group's deeper weights (one P - w_off[2] set per point) must stay in cache too: groups of up to 8 points
- * within a budget of 32k doubles (256 KB), and 1 point when one set alone is larger. Every point still sums its
- * blocks in example order: the same bits as one point at a time. */
+ * The group's deeper weights (D = P - w_off[2] per point: the layers past the first) must stay in cache too:
+ * G = min(8, 32768 / D) points, at least 1. Every point still sums its blocks in example order: the same bits as one
+ * point at a time. */
 #define SLICE_MAX_GROUP 8
 #define SLICE_GROUP_DOUBLES 32768
+static size_t slice_deep(const dyn_net *net)
+{
+    return net->depth >= 1 ? (size_t)(net->n_params - net->w_off[2]) : 0;
+}
 static int slice_group(const dyn_net *net)
 {
-    long deep = net->depth >= 1 ? net->n_params - net->w_off[2] : 1;
-    long g = SLICE_GROUP_DOUBLES / (deep > 0 ? deep : 1);
+    size_t deep = slice_deep(net), g = deep ? SLICE_GROUP_DOUBLES / deep : SLICE_MAX_GROUP;
     return g < 1 ? 1 : g > SLICE_MAX_GROUP ? SLICE_MAX_GROUP : (int)g;
+}
+/* the doubles of WT: the first point's full P (layer 1's transposes use it too), then D more per point of a group */
+static uint64_t slice_wt(const dyn_net *net)
+{
+    return (uint64_t)net->n_params + (uint64_t)(slice_group(net) - 1) * slice_deep(net);
 }
 
 /* layout: C0, C1, C2 (n n_1 each) | T0, T1, T2 (transposed W^l of center, d1, d2 for l >= 2, and all biases
- * in P-sized arrays) | WT (G P: each grid point of a group's transposed weights) | two activation buffers
- * (64 max_dim) */
+ * in P-sized arrays) | WT (P + (G - 1) D: point q of a group has its weights at [w_off[2] + q D, P + q D)) | two
+ * activation buffers (64 max_dim) */
 dyn_work dyn_ls_slice_work(const dyn_net *net, int n, int nx, int ny)
 {
     dyn_work w = {.ops = 0.0, .bytes = 0.0};
     if (!net || n < 1 || nx < 1 || ny < 1) return w;
     double pts = (double)nx * (double)ny;
     w.ops = pts * (double)n * dyn_net_example_ops(net, 0);
-    w.bytes = 8.0 * (3.0 * n * net->dim[1] + (3.0 + slice_group(net)) * (double)net->n_params +
+    w.bytes = 8.0 * (3.0 * n * net->dim[1] + 3.0 * (double)net->n_params + (double)slice_wt(net) +
                      2.0 * SLICE_BLOCK * net->max_dim) + 8.0 * pts;
     return w;
 }
@@ -321,7 +329,7 @@ dyn_status dyn_ls_path_window(const double *ab, int T, double *r)
 size_t dyn_ls_slice_scratch_doubles(const dyn_net *net, int n)
 {
     if (!net || n < 1 || n > DYN_DATA_MAX_N) return 0;
-    return doubles_or_0(3 * (uint64_t)n * (uint64_t)net->dim[1] + (3 + (uint64_t)slice_group(net)) * (uint64_t)net->n_params +
+    return doubles_or_0(3 * (uint64_t)n * (uint64_t)net->dim[1] + 3 * (uint64_t)net->n_params + slice_wt(net) +
                         2 * (uint64_t)SLICE_BLOCK * (uint64_t)net->max_dim);
 }
 
@@ -378,8 +386,9 @@ DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center,
     if (scratch_len < need) return DYN_ERR_BUFFER;
     size_t P = (size_t)net->n_params, cn = (size_t)n * n1;
     int G = slice_group(net);
+    size_t D = slice_deep(net);
     double *C0 = scratch, *C1 = C0 + cn, *C2 = C1 + cn, *T0 = C2 + cn, *T1 = T0 + P, *T2 = T1 + P, *WT = T2 + P;
-    double *HA = WT + (size_t)G * P, *HB = HA + (size_t)SLICE_BLOCK * net->max_dim;
+    double *HA = WT + (size_t)slice_wt(net), *HB = HA + (size_t)SLICE_BLOCK * net->max_dim;
     layer1(net, center, data->x, n, WT, C0);
     layer1(net, d1, data->x, n, WT, C1);
     if (d2) layer1(net, d2, data->x, n, WT, C2);
@@ -398,7 +407,7 @@ DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center,
             for (int q = 0; q < ng; q++) {
                 int col = col0 + q;
                 double a = as[q] = nx == 1 ? a0 : a0 + (a1 - a0) * col / (nx - 1);
-                double *W = WT + (size_t)q * P;
+                double *W = WT + (size_t)q * D;
                 for (size_t i = (size_t)from; i < P; i++) W[i] = T0[i] + a * T1[i] + b * T2[i];
                 sum[q] = 0.0;
                 right[q] = 0;
@@ -407,7 +416,7 @@ DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center,
                 int m = imin(SLICE_BLOCK, n - e0);
                 size_t o = (size_t)e0 * n1, cnt = (size_t)m * n1;
                 for (int q = 0; q < ng; q++) {
-                    const double *W = WT + (size_t)q * P;
+                    const double *W = WT + (size_t)q * D;
                     double a = as[q], *h = HA, *z = HB;
                     for (size_t i = 0; i < cnt; i++) h[i] = C0[o + i] + a * C1[o + i] + b * C2[o + i];
                     if (L >= 1) {

@@ -132,8 +132,9 @@ typedef struct dyn_ls_slice_desc {
 
 /* loss (may be NULL), acc (may be NULL; NaN for regression): nx (row_end - row_begin) floats each, row-major,
  * first row = row_begin. d2 NULL requires ny = 1. A point where the loss overflows gives +inf.
- * scratch: dyn_ls_slice_scratch_doubles(net, data->n) = 3 n n_1 + (3 + G) P + 128 max_dim, G (1 to 8) the grid
- * points that share each pass over the examples. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE
+ * scratch: dyn_ls_slice_scratch_doubles(net, data->n) = 3 n n_1 + 4 P + (G - 1) D + 128 max_dim, D = P - w_off[2]
+ * the parameters past layer 1 (0 without hidden layers) and G = min(8, 32768 / D), at least 1, the grid points that
+ * share each pass over the examples. Returns DYN_OK, DYN_ERR_NULL, DYN_ERR_NAN, DYN_ERR_RANGE
  * (empty range; bad labels), DYN_ERR_SIZE, DYN_ERR_BUFFER. */
 size_t dyn_ls_slice_scratch_doubles(const dyn_net *net, int n);
 dyn_status dyn_ls_slice(const dyn_net *net, const double *center, const double *d1, const double *d2,

@@ -123,7 +123,7 @@ static void transpose(const double *W, int nout, int nin, double *WT)
  * (accumulate) or 0: the same order as the textbook per-example loop, so both give the same bits. Register
  * blocks of 4 examples x 8 outputs keep 32 running sums in registers and reuse each loaded weight 4 times. */
 #define RB 4
-#define CB 8
+#define CB 8 /* block4x8's width */
 
 /* the full 4 x 8 block: 4 x 2 dyn_v4 running sums (8 AVX2 registers, 16 SSE2 or SIMD128 ones), each loaded weight
  * vector used by 4 examples */
@@ -318,18 +318,19 @@ static int argmax(const double *z, int k)
 }
 
 /* The loss of m examples' outputs z (k values each, row-major) with labels/targets y, added to sum one example at a
- * time in order; g (may be NULL): dloss/dz * scale per example; *right += the examples whose argmax is their label
- * (classification). The softmax's exponentials go through dyn_exp_array a chunk of examples at a time (vectorised,
+ * time in order; g (may be NULL): dloss/dz * scale per example; *right (right may be NULL) += the examples whose
+ * argmax is their label (classification). The softmax's exponentials go through dyn_exp_array a chunk of examples at a time (vectorised,
  * and the same bits as dyn_exp one by one: act.h's exp and log make the page's runs and the CLI's the same bits). */
-#define XENT_CHUNK 512 /* 2 DYN_NET_MAX_OUT: at least two examples per chunk */
+#define XENT_CHUNK 512
+_Static_assert(XENT_CHUNK >= 2 * DYN_NET_MAX_OUT, "at least two examples per softmax chunk");
 static double loss_rows(const dyn_net *net, const double *z, int m, int k, const double *y, int n_class, double scale,
                         double *g, long *right, double sum)
 {
     if (net->loss != DYN_LOSS_XENT) {
         for (int i = 0; i < m; i++) {
             const double *zi = z + (size_t)i * k;
-            int lab = (int)y[i];
-            if (n_class) *right += argmax(zi, k) == lab;
+            int lab = n_class ? (int)y[i] : -1; /* a regression target may be any finite double */
+            if (n_class && right) *right += argmax(zi, k) == lab;
             double e = 0.0;
             for (int j = 0; j < k; j++) {
                 double t = n_class ? (j == lab ? 1.0 : 0.0) : y[i], r = zi[j] - t;
@@ -340,14 +341,14 @@ static double loss_rows(const dyn_net *net, const double *z, int m, int k, const
         }
         return sum;
     }
-    double t[XENT_CHUNK], ex[XENT_CHUNK], lse[XENT_CHUNK / 2];
+    double t[XENT_CHUNK], ex[XENT_CHUNK], lse[XENT_CHUNK / 2]; /* k >= 2 for xent (dyn_net_init) */
     int per = XENT_CHUNK / k;
     for (int i0 = 0; i0 < m; i0 += per) {
         int c = imin(per, m - i0);
         const double *zc = z + (size_t)i0 * k;
         for (int i = 0; i < c; i++) { /* lse[i] holds the max first */
             int am = argmax(zc + i * k, k);
-            if (n_class) *right += am == (int)y[i0 + i];
+            if (n_class && right) *right += am == (int)y[i0 + i];
             lse[i] = zc[i * k + am];
             for (int j = 0; j < k; j++) t[i * k + j] = zc[i * k + j] - lse[i];
         }
@@ -603,10 +604,9 @@ dyn_status dyn_net_grad(const dyn_net *net, const double *theta, const dyn_data 
     double sum = 0.0, scale = 1.0 / total;
     for (int i0 = 0; i0 < total; i0 += bm) {
         int mb = imin(bm, total - i0);
-        long right = 0;
         if ((st = gather(net, data, idx, i0, mb, &b, b.tmp))) return st;
         forward_block(net, theta, mb, &b);
-        sum = loss_rows(net, b.a[net->depth + 1], mb, k, b.tmp, data->n_class, scale, b.g[0], &right, sum);
+        sum = loss_rows(net, b.a[net->depth + 1], mb, k, b.tmp, data->n_class, scale, b.g[0], NULL, sum);
         backward_block(net, theta, mb, &b, grad);
     }
     if (loss) *loss = sum / total;
@@ -637,7 +637,6 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
     double scale = 1.0 / total;
     for (int i0 = 0; i0 < total; i0 += bm) {
         int mb = imin(bm, total - i0);
-        long right = 0;
         if ((st = gather(net, data, idx, i0, mb, &b, b.tmp))) return st;
         forward_block(net, theta, mb, &b);
         /* R forward: Ra^l = V^l h^{l-1} + W^l Rh^{l-1} + vb^l,  Rh^l = phi'(a^l) Ra^l + s_l Rh^{l-1} */
@@ -657,7 +656,7 @@ dyn_status dyn_net_hvp(const dyn_net *net, const double *theta, const dyn_data *
                 for (size_t i = 0; i < cnt; i++) r.h[l][i] += r.h[l - 1][i];
         }
         /* output: g = dloss/dz / n and its R-image */
-        loss_rows(net, b.a[L + 1], mb, k, b.tmp, data->n_class, scale, b.g[0], &right, 0.0);
+        loss_rows(net, b.a[L + 1], mb, k, b.tmp, data->n_class, scale, b.g[0], NULL, 0.0);
         for (int i = 0; i < mb; i++) {
             const double *rz = r.a[L + 1] + (size_t)i * k;
             double *g = b.g[0] + (size_t)i * k, *rg = r.g[0] + (size_t)i * k;

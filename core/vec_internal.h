@@ -31,13 +31,12 @@
  * activation kernels: a degree-13 Horner polynomial, then a division): clang (emcc) then runs n vectors per
  * iteration, so that their chains overlap; V8 does not overlap iterations itself (WebAssembly's tanh went from 9.3 to
  * 6.9 ns per element with n = 4). n = 2 where 4 vectors' live values no longer fit in the 16 registers (the
- * double-double kernels) and for the cheap piecewise-linear ones (clang's own choice there). GCC gets the same
- * unroll. Each element still sees the same operations: no change in bits. */
+ * double-double kernels) and for the cheap piecewise-linear ones (clang's own choice there). Empty for GCC, whose
+ * AVX2 build measured no gain from unrolling them and doubled act.c's code. Each element still sees the same
+ * operations: no change in bits. */
 #define DYN_PRAGMA_(x) _Pragma(#x)
 #if defined(__clang__)
 #define DYN_INTERLEAVE(n) DYN_PRAGMA_(clang loop interleave_count(n))
-#elif defined(__GNUC__)
-#define DYN_INTERLEAVE(n) DYN_PRAGMA_(GCC unroll n)
 #else
 #define DYN_INTERLEAVE(n)
 #endif
@@ -50,10 +49,11 @@
 #define DYN_KERNEL static inline
 #endif
 
-/* dyn_v4 (and dyn_v2, for the narrow edge of a block): four doubles operated on element by element, for register blocks that the compiler would otherwise pack
+/* dyn_v4: four doubles operated on element by element, for register blocks that the compiler would otherwise pack
  * badly (GCC's basic-block vectoriser splits an 8-wide row of sums into 1 + 4 + 2 + 1 lanes and spills). A GNU vector
- * (GCC, clang, emcc): one AVX2 register in an AVX2 clone, two SSE2 or SIMD128 registers elsewhere. Each lane sees
- * exactly the scalar operations (no FMA: -ffp-contract=off), so the bits are those of scalar code. */
+ * (GCC, clang, emcc): one AVX2 register in an AVX2 clone, two SSE2 or SIMD128 registers elsewhere. dyn_v2, two
+ * doubles (one SSE2 or SIMD128 register), serves a block's narrow edge. Each lane sees exactly the scalar operations
+ * (no FMA: -ffp-contract=off), so the bits are those of scalar code. */
 #if defined(__GNUC__)
 #if !defined(__clang__)
 /* static inline helpers, inlined everywhere: the ABI of passing a 32-byte vector without AVX never applies */

@@ -1,6 +1,6 @@
 /* act_digest.c - prints a hash of the bits of phi, phi', phi'' of every activation on a fixed grid; built natively
  * and with emcc (tests/wasm/act_bits.sh), the two outputs must be identical: act.c's kernels give the same bits. The fused
- * phi' and phi'' kernel is hashed too. */
+ * phi' and phi'' kernel and dyn_exp_array are hashed too. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
@@ -53,6 +53,14 @@ int main(void)
         dyn_status st = dyn_act_derivs_array((dyn_act)a, x, (size_t)n, y, y2);
         printf("%-10s d1d2 n=%d status=%d d1=%016" PRIx64 " d2=%016" PRIx64 "\n", dyn_act_name((dyn_act)a), n, (int)st,
                hash(y, n), hash(y2, n));
+    }
+    /* exp over the buffer (the softmax's, interleaved in WebAssembly) and element by element, at lengths that leave
+     * every remainder of its 4-vector loop */
+    for (int len = n - 3; len <= n; len++) {
+        dyn_exp_array(x, (size_t)len, y);
+        uint64_t ha = hash(y, len);
+        for (int i = 0; i < len; i++) y[i] = dyn_exp(x[i]);
+        printf("exp n=%d array=%016" PRIx64 " scalar=%016" PRIx64 "\n", len, ha, hash(y, len));
     }
     return 0;
 }

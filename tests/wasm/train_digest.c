@@ -1,7 +1,8 @@
 /* train_digest.c - prints the bits of long training runs on the digits: every cell of the isometry page's default
  * trainability grid (6 depths from 5 to 60 x 9 sigma_w^2 from 1 to 4, width 16, 150 SGD steps of lr 0.03, batch 32,
  * Gaussian and orthogonal weights) and one Adam run of a 3 x 64 tanh net for 3000 steps; then the points of every toy
- * data set and an Adam run of a 3 x 32 tanh net with skips on the spirals (the landscape page's net) for 2000 steps. Built natively and with emcc
+ * data set and an Adam run of a 3 x 32 tanh net with skips on the spirals (the landscape page's net) for 2000 steps,
+ * with a loss slice and a Hessian-vector product around its end, and a slice on the digits. Built natively and with emcc
  * (tests/wasm/train_bits.sh), the two outputs must be identical: the page's cells and the CLI's are the same bits.
  *   train_digest <digits.csv.gz> */
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include "data.h"
 #include "gz.h"
 #include "isometry.h"
+#include "landscape.h"
 #include "net.h"
 
 /* FNV-1a over the 8 bytes of each value */
@@ -30,6 +32,33 @@ static void die(const char *what)
 {
     fprintf(stderr, "train_digest: %s\n", what);
     exit(1);
+}
+
+/* a 13 x 5 slice of loss and accuracy around theta along two filter-normalised random directions (the landscape
+ * page's figure: grid points in groups, the softmax through dyn_exp_array), and, with hvp, the Hessian-vector
+ * product along the first direction */
+static void slice_line(const char *what, const dyn_net *net, const double *theta, const dyn_data *data, int hvp)
+{
+    size_t P = dyn_net_param_count(net), ns = dyn_ls_slice_scratch_doubles(net, data->n);
+    size_t hs = hvp ? dyn_net_hvp_scratch_doubles(net, data->n) : 0;
+    double *dirs = malloc(sizeof(double) * 2 * P), *scr = malloc(sizeof(double) * (ns > hs ? ns : hs));
+    double *hv = malloc(sizeof(double) * P), g[2 * 13 * 5];
+    float loss[13 * 5], acc[13 * 5];
+    dyn_ls_slice_desc sd = {.a_min = -1, .a_max = 1, .b_min = -0.5, .b_max = 0.5, .nx = 13, .ny = 5};
+    if (!dirs || !scr || !hv || dyn_ls_random_dirs(net, theta, DYN_DIRNORM_FILTER, 7, 2, dirs, 2 * P) ||
+        dyn_ls_slice(net, theta, dirs, dirs + P, data, &sd, loss, acc, 13 * 5, scr, ns))
+        die("the slice failed");
+    for (int i = 0; i < 13 * 5; i++) g[i] = loss[i], g[13 * 5 + i] = acc[i];
+    printf("slice %s 13x5 loss %.6f..%.6f bits=%016" PRIx64, what, (double)loss[0], (double)loss[13 * 5 - 1],
+           hash(g, 2 * 13 * 5, 1469598103934665603u));
+    if (hvp) {
+        if (dyn_net_hvp(net, theta, data, NULL, 0, dirs, hv, NULL, scr, hs)) die("the Hessian-vector product failed");
+        printf(" hvp=%016" PRIx64, hash(hv, P, 1469598103934665603u));
+    }
+    printf("\n");
+    free(dirs);
+    free(scr);
+    free(hv);
 }
 
 int main(int argc, char **argv)
@@ -121,6 +150,18 @@ int main(int argc, char **argv)
         die("training on the spirals failed");
     printf("adam 3x32 tanh + skips, spirals, steps=2000 loss %.6f -> %.6f theta=%016" PRIx64 "\n", losses[0],
            losses[1999], hash(tr.theta, P, 1469598103934665603u));
+    slice_line("spirals 3x32 tanh + skips, trained", &net, tr.theta, &spir, 1);
+    free(theta);
+
+    /* a slice of a random 2 x 40 tanh net with skips on the digits: 10 classes, n not a multiple of the slice's
+     * 64-example blocks */
+    dyn_net_desc dd = {.n_in = data.d, .n_out = data.n_class, .depth = 2, .width = 40, .act = DYN_ACT_TANH, .skip = 1,
+                       .loss = DYN_LOSS_XENT};
+    if (dyn_net_init(&net, &dd)) die("net");
+    P = dyn_net_param_count(&net);
+    theta = malloc(sizeof(double) * P);
+    if (!theta || dyn_net_init_params(&net, 1.0, 0.05, 5, theta, P)) die("digits net");
+    slice_line("digits 2x40 tanh + skips, random", &net, theta, &data, 1);
     free(theta);
     free(tm);
     free(x);
