@@ -397,7 +397,7 @@ DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center,
     transposed(net, d1, T1);
     if (d2) transposed(net, d2, T2);
     else memset(T2, 0, sizeof(double) * P);
-    long from = L >= 1 ? net->w_off[2] : (long)P; /* everything past layer 1 */
+    size_t from = P - D; /* everything past layer 1 */
     for (int row = r0; row < r1; row++) {
         double b = ny == 1 ? (d2 ? b0 : 0.0) : b1 - (b1 - b0) * row / (ny - 1);
         for (int col0 = 0; col0 < nx; col0 += G) {
@@ -408,7 +408,7 @@ DYN_VEC_CLONES dyn_status dyn_ls_slice(const dyn_net *net, const double *center,
                 int col = col0 + q;
                 double a = as[q] = nx == 1 ? a0 : a0 + (a1 - a0) * col / (nx - 1);
                 double *W = WT + (size_t)q * D;
-                for (size_t i = (size_t)from; i < P; i++) W[i] = T0[i] + a * T1[i] + b * T2[i];
+                for (size_t i = from; i < P; i++) W[i] = T0[i] + a * T1[i] + b * T2[i];
                 sum[q] = 0.0;
                 right[q] = 0;
             }

@@ -319,8 +319,9 @@ static int argmax(const double *z, int k)
 
 /* The loss of m examples' outputs z (k values each, row-major) with labels/targets y, added to sum one example at a
  * time in order; g (may be NULL): dloss/dz * scale per example; *right (right may be NULL) += the examples whose
- * argmax is their label (classification). The softmax's exponentials go through dyn_exp_array a chunk of examples at a time (vectorised,
- * and the same bits as dyn_exp one by one: act.h's exp and log make the page's runs and the CLI's the same bits). */
+ * argmax is their label (classification). The softmax's exponentials go through dyn_exp_array a chunk of examples
+ * at a time (vectorised, and the same bits as dyn_exp one by one: act.h's exp and log make the page's runs and the
+ * CLI's the same bits). */
 #define XENT_CHUNK 512
 _Static_assert(XENT_CHUNK >= 2 * DYN_NET_MAX_OUT, "at least two examples per softmax chunk");
 static double loss_rows(const dyn_net *net, const double *z, int m, int k, const double *y, int n_class, double scale,

@@ -27,6 +27,9 @@ const CLI2 = opt('cli-same-width', null) && resolve(opt('cli-same-width'));
 const NATIVES = CLI2 ? [CLI, CLI2] : [CLI];
 // "; 0.93 at the same width": a second ratio from the same-width native value v2, r(v2) computing the ratio
 const sameWidth = (v2, r) => (v2 === undefined ? '' : `; ${r(v2).toFixed(2)} at the same width`);
+// [as shipped, at the same width (undefined without it)]: each native CLI's median over 3 runs of pick(its JSON)
+const nativeMedian = (args, pick) => NATIVES.map((cli) => median([0, 1, 2].map(() =>
+  pick(JSON.parse(execFileSync(cli, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))))));
 const OUT = resolve(opt('out', join(root, 'build')));
 const REPS = 7;
 const GRID = { act: 'tanh', field: 'xi_c', sw2: [0.5, 4], sb2: [0, 0.3] };
@@ -128,9 +131,8 @@ dl.dispose();
   const work = () => ld.lrcCompare(problem, specs, { T: 10, runs: 2000, seed: 1 });
   work();
   const t = [0, 1, 2].map(() => { const t0 = performance.now(); work(); return performance.now() - t0; });
-  const [nat, nat2] = NATIVES.map((cli) => median([0, 1, 2].map(() => JSON.parse(execFileSync(cli, ['control', 'lr',
-    '--a', '1,0.5,0.2,2', '--sigma2', '1,2,0.5,1', '--eta', '0.01', '--T', '10', '--runs', '2000', '--schedules',
-    specs.join(',')], { encoding: 'utf8' })).ms)));
+  const [nat, nat2] = nativeMedian(['control', 'lr', '--a', '1,0.5,0.2,2', '--sigma2', '1,2,0.5,1', '--eta', '0.01',
+    '--T', '10', '--runs', '2000', '--schedules', specs.join(',')], (j) => j.ms);
   row('node lrcCompare (d=4, 1000 steps, 3 x 2000 runs)', median(t),
     `native ${nat.toFixed(1)} ms (same run): WASM/native time = ${(median(t) / nat).toFixed(2)}` +
     sameWidth(nat2, (v) => median(t) / v));
@@ -153,9 +155,8 @@ dl.dispose();
       const r = cd.ctlTrain({ net, train: { method }, theta0, data, test, iters });
       return r.ms[iters] / iters;
     }));
-    const [nat, nat2] = NATIVES.map((cli) => median([0, 1, 2].map(() => JSON.parse(execFileSync(cli, ['control', 'train',
-      '--method', method, '--iters', String(iters), '--out', join(OUT, 'bench-control-out')], { encoding: 'utf8' }))
-      .seconds * 1000 / iters)));
+    const [nat, nat2] = nativeMedian(['control', 'train', '--method', method, '--iters', String(iters), '--out',
+      join(OUT, 'bench-control-out')], (j) => j.seconds * 1000 / iters);
     perIter[method] = { wasm, nat };
     row(`node control ${method} (sin, T=20, d=5, N=100) per iteration`, `${wasm.toFixed(3)} ms`,
       `native ${nat.toFixed(3)} ms (same run): WASM/native time = ${(wasm / nat).toFixed(2)}` +
@@ -175,10 +176,9 @@ dl.dispose();
     { n: 2000, depth: 8, width: 256, batch: 32, steps: 100 }];
   const td = await createDynlens();
   for (const c of cases) {
-    const [natMs, natMs2] = NATIVES.map((cli) => median([0, 1, 2].map(() => JSON.parse(execFileSync(cli, ['landscape',
-      'train', '--n', String(c.n), '--depth', String(c.depth), '--width', String(c.width), '--skip', '--batch',
-      String(c.batch), '--steps', String(c.steps), '--snapshots', '2', '--out', join(OUT, 'bench-train-out')],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).train_ms)));
+    const [natMs, natMs2] = nativeMedian(['landscape', 'train', '--n', String(c.n), '--depth', String(c.depth), '--width',
+      String(c.width), '--skip', '--batch', String(c.batch), '--steps', String(c.steps), '--snapshots', '2', '--out',
+      join(OUT, 'bench-train-out')], (j) => j.train_ms);
     const data = td.toyData({ toy: 'spirals', n: c.n, noise: 0.1, seed: 1 });
     const net = { depth: c.depth, width: c.width, act: 'tanh', skip: 1 };
     const st = td.trainStart({ net, data, seed: 1, opt: 'adam', batch: c.batch });
@@ -253,10 +253,9 @@ try {
   // filter-normalised random directions around a net trained 200 steps. Native: the CLI's slice timing.
   {
     const LS = { n: 400, depth: 3, width: 32, steps: 200, nx: 41 };
-    const [nat, nat2] = NATIVES.map((cli) => median([0, 1, 2].map(() => JSON.parse(execFileSync(cli, ['landscape', 'slice',
-      '--n', String(LS.n), '--depth', String(LS.depth), '--width', String(LS.width), '--skip', '--steps', String(LS.steps),
-      '--dirs', 'random', '--size', `${LS.nx}x${LS.nx}`, '--out', join(OUT, 'bench-landscape-out')],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).points_per_s)));
+    const [nat, nat2] = nativeMedian(['landscape', 'slice', '--n', String(LS.n), '--depth', String(LS.depth), '--width',
+      String(LS.width), '--skip', '--steps', String(LS.steps), '--dirs', 'random', '--size', `${LS.nx}x${LS.nx}`, '--out',
+      join(OUT, 'bench-landscape-out')], (j) => j.points_per_s);
     const lsRes = await page.evaluate(async (LS) => {
       const { createPool } = await import('./wasm/pool.js');
       const out = { cores: navigator.hardwareConcurrency };
